@@ -1,0 +1,120 @@
+//! Request and response bodies, one group per resource.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::OneTimeSecret;
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for a person (`message`) and for a program (`code`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`,
+    /// `conflict`, `invalid`, `unavailable`, `internal`.
+    pub code: String,
+    /// A one-line explanation that says how to fix the problem.
+    pub message: String,
+}
+
+/// A list of items; a wrapper so lists can gain paging fields without breaking clients.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct List<T> {
+    pub items: Vec<T>,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// An organization.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Organization {
+    pub name: String,
+    pub created_at: String,
+}
+
+/// `POST /orgs`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateOrganization {
+    /// Lowercase letters, digits and hyphens, starting with a letter.
+    pub name: String,
+}
+
+/// The new organization and its first admin token, shown only in this response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedOrganization {
+    pub organization: Organization,
+    pub admin_token: CreatedToken,
+}
+
+/// An environment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Environment {
+    pub name: String,
+    pub created_at: String,
+}
+
+/// `POST /orgs/{org}/environments`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateEnvironment {
+    /// Lowercase letters, digits and hyphens, starting with a letter.
+    pub name: String,
+}
+
+/// A token role.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleName {
+    Admin,
+    Deployer,
+    Viewer,
+}
+
+/// An API token's metadata; the token itself is never stored, so it is never listed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Token {
+    pub id: String,
+    pub role: RoleName,
+    /// For deployers limited to some environments; empty means all.
+    pub environments: Vec<String>,
+    pub description: String,
+    pub created_at: String,
+}
+
+/// `POST /orgs/{org}/tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateToken {
+    pub role: RoleName,
+    /// Limit a deployer token to these environments.
+    #[serde(default)]
+    pub environments: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A newly issued token: its metadata and, this once, the token itself.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub token: Token,
+    /// The bearer token. Shown once; store it now.
+    #[schema(value_type = String)]
+    pub secret: OneTimeSecret,
+}
+
+/// `GET /whoami`: the caller's token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WhoAmI {
+    pub organization: String,
+    pub token_id: String,
+    pub role: RoleName,
+    pub environments: Vec<String>,
+}

@@ -1,0 +1,210 @@
+//! A typed client for Lanyard's HTTP API. The CLI and the runner reach the server only through it.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), lanyard_client::ClientError> {
+//! use lanyard_client::Client;
+//! let client = Client::new("http://127.0.0.1:8420", Some("lyd_…".to_owned().into()))?;
+//! for env in client.list_environments("default").await? {
+//!     println!("{}", env.name);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod error;
+
+use lanyard_api::{
+    CreateEnvironment, CreateOrganization, CreateToken, CreatedOrganization, CreatedToken,
+    Environment, Health, List, Organization, Token, WhoAmI,
+};
+use reqwest::{Method, RequestBuilder};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use error::ClientError;
+
+/// A connection to one Lanyard server, optionally with an API token.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    token: Option<std::sync::Arc<SecretString>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("server", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for the server at `server` (e.g. `http://127.0.0.1:8420`).
+    pub fn new(server: &str, token: Option<SecretString>) -> Result<Self, ClientError> {
+        let base = url::Url::parse(server)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| ClientError::InvalidServer(server.chars().take(100).collect()))?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("lanyard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        Ok(Self {
+            http,
+            base,
+            token: token.map(std::sync::Arc::new),
+        })
+    }
+
+    /// The server's base URL.
+    pub fn server(&self) -> &str {
+        self.base.as_str()
+    }
+
+    fn url(&self, segments: &[&str]) -> url::Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty();
+            path.extend(segments);
+        }
+        url
+    }
+
+    fn request(&self, method: Method, segments: &[&str]) -> RequestBuilder {
+        let mut all = vec!["api", "v1"];
+        all.extend_from_slice(segments);
+        let builder = self.http.request(method, self.url(&all));
+        match &self.token {
+            Some(token) => builder.bearer_auth(token.expose_secret()),
+            None => builder,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T, ClientError> {
+        let response = self.execute(builder).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    async fn execute(&self, builder: RequestBuilder) -> Result<reqwest::Response, ClientError> {
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| ClientError::connect(self.server(), &e))?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(ClientError::from_response(response).await)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, segments: &[&str]) -> Result<T, ClientError> {
+        self.send(self.request(Method::GET, segments)).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::POST, segments).json(body))
+            .await
+    }
+
+    async fn delete(&self, segments: &[&str]) -> Result<(), ClientError> {
+        self.execute(self.request(Method::DELETE, segments))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /healthz`.
+    pub async fn health(&self) -> Result<Health, ClientError> {
+        self.send(self.http.get(self.url(&["healthz"]))).await
+    }
+
+    /// The calling token.
+    pub async fn whoami(&self) -> Result<WhoAmI, ClientError> {
+        self.get(&["whoami"]).await
+    }
+
+    /// The organizations this token can see.
+    pub async fn list_organizations(&self) -> Result<Vec<Organization>, ClientError> {
+        Ok(self.get::<List<_>>(&["orgs"]).await?.items)
+    }
+
+    /// Creates an organization; the response carries its first admin token, once.
+    pub async fn create_organization(
+        &self,
+        name: &str,
+    ) -> Result<CreatedOrganization, ClientError> {
+        self.post(
+            &["orgs"],
+            &CreateOrganization {
+                name: name.to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// One organization.
+    pub async fn get_organization(&self, org: &str) -> Result<Organization, ClientError> {
+        self.get(&["orgs", org]).await
+    }
+
+    /// Deletes an organization and everything in it.
+    pub async fn delete_organization(&self, org: &str) -> Result<(), ClientError> {
+        self.delete(&["orgs", org]).await
+    }
+
+    /// Every environment of `org`.
+    pub async fn list_environments(&self, org: &str) -> Result<Vec<Environment>, ClientError> {
+        Ok(self
+            .get::<List<_>>(&["orgs", org, "environments"])
+            .await?
+            .items)
+    }
+
+    /// Creates an environment.
+    pub async fn create_environment(
+        &self,
+        org: &str,
+        name: &str,
+    ) -> Result<Environment, ClientError> {
+        let body = CreateEnvironment {
+            name: name.to_owned(),
+        };
+        self.post(&["orgs", org, "environments"], &body).await
+    }
+
+    /// One environment.
+    pub async fn get_environment(&self, org: &str, name: &str) -> Result<Environment, ClientError> {
+        self.get(&["orgs", org, "environments", name]).await
+    }
+
+    /// Deletes an environment.
+    pub async fn delete_environment(&self, org: &str, name: &str) -> Result<(), ClientError> {
+        self.delete(&["orgs", org, "environments", name]).await
+    }
+
+    /// The live tokens of `org`.
+    pub async fn list_tokens(&self, org: &str) -> Result<Vec<Token>, ClientError> {
+        Ok(self.get::<List<_>>(&["orgs", org, "tokens"]).await?.items)
+    }
+
+    /// Issues a token; the response carries it, once.
+    pub async fn create_token(
+        &self,
+        org: &str,
+        request: &CreateToken,
+    ) -> Result<CreatedToken, ClientError> {
+        self.post(&["orgs", org, "tokens"], request).await
+    }
+
+    /// Revokes a token.
+    pub async fn revoke_token(&self, org: &str, id: &str) -> Result<(), ClientError> {
+        self.delete(&["orgs", org, "tokens", id]).await
+    }
+}

@@ -1,0 +1,62 @@
+//! Lanyard's use cases: each operation the API offers, its access check and its rules, written once
+//! over the store traits.
+//!
+//! Handlers in the server call exactly one function here. Every function that takes a
+//! [`Principal`] checks it first, so forgetting an access check means writing a new function here,
+//! where review looks. The core never names a database and never does HTTP.
+
+mod environments;
+mod error;
+mod install;
+mod organizations;
+mod tokens;
+
+use std::sync::Arc;
+
+use lanyard_domain::{Principal, Slug, Timestamp};
+use lanyard_store::{OrgRecord, Store};
+
+pub use error::{CoreError, CoreResult};
+pub use install::{Installation, KeySource};
+pub use tokens::{IssuedToken, TokenRequest};
+
+/// The application: the store plus the rules. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Lanyard {
+    store: Arc<dyn Store>,
+}
+
+impl Lanyard {
+    /// Wraps a store that was already opened and migrated.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// The storage backend's name, for health reports.
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// The caller's own organization, if `org` names it. Any other name is "not found", whether or
+    /// not it exists: one organization learns nothing about another.
+    async fn own_org(&self, principal: &Principal, org: &Slug) -> CoreResult<OrgRecord> {
+        if &principal.org != org {
+            return Err(CoreError::org_not_found(org));
+        }
+        self.store
+            .find_org(org)
+            .await?
+            .ok_or_else(|| CoreError::org_not_found(org))
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn now() -> Timestamp {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp(i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,20 @@
+//! Operating-system randomness: the only source of keys, tokens and nonces in this crate.
+//!
+//! A userspace generator is deliberately avoided so there is no seed to mishandle and no
+//! state to duplicate across `fork`.
+
+/// Fills `buf` from the operating system's CSPRNG.
+pub(crate) fn try_fill(buf: &mut [u8]) -> Result<(), getrandom::Error> {
+    getrandom::fill(buf)
+}
+
+/// Fills `buf` from the operating system's CSPRNG, panicking if it is unavailable.
+///
+/// Used by infallible constructors (`generate`): on the platforms Lanyard targets the OS
+/// generator cannot fail once the system has booted, and continuing without randomness
+/// would be far worse than stopping.
+pub(crate) fn fill(buf: &mut [u8]) {
+    if let Err(err) = try_fill(buf) {
+        panic!("operating system random number generator failed: {err}");
+    }
+}

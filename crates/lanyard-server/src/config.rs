@@ -1,0 +1,230 @@
+//! Server configuration: typed, layered (defaults, TOML file, `LANYARD_*` environment, flags),
+//! validated once into a [`ServerConfig`] whose fields are already parsed.
+//!
+//! Loading reads but never writes, and nothing here is global: the caller builds the layers and
+//! hands the result to [`crate::prepare`]. Secrets (the master key, a database URL with a
+//! password) may come from `*_FILE` variables so they stay out of process listings.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context};
+use lanyard_domain::Slug;
+use lanyard_store::DatabaseUrl;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Where the server listens unless told otherwise: loopback only, so a first start exposes nothing.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8420";
+
+/// Every `LANYARD_*` variable the binary understands (server and CLI), for the unknown-variable
+/// warning.
+pub const KNOWN_ENV_VARS: &[&str] = &[
+    "LANYARD_CONFIG",
+    "LANYARD_LISTEN",
+    "LANYARD_DATABASE_URL",
+    "LANYARD_DATABASE_URL_FILE",
+    "LANYARD_DATA_DIR",
+    "LANYARD_ORG",
+    "LANYARD_MASTER_KEY",
+    "LANYARD_MASTER_KEY_FILE",
+    "LANYARD_SERVER",
+    "LANYARD_TOKEN",
+    "LANYARD_TOKEN_FILE",
+    "LANYARD_PROFILE",
+    "LANYARD_OUTPUT",
+    "LANYARD_LOG",
+    "LANYARD_CONFIG_DIR",
+];
+
+/// One layer of configuration; every field optional so layers can be merged.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServerConfig {
+    /// `HOST:PORT` to listen on.
+    pub listen: Option<String>,
+    /// `postgres://…` or `sqlite:///path`; SQLite in the data directory when absent.
+    pub database_url: Option<String>,
+    /// Where the embedded database and the generated key file live.
+    pub data_dir: Option<PathBuf>,
+    /// The first organization, created on an empty database.
+    pub org: Option<String>,
+    /// A file holding the base64 master key.
+    pub master_key_file: Option<PathBuf>,
+    /// The base64 master key itself; only from the environment, never from a file layer.
+    #[serde(skip)]
+    pub master_key: Option<SecretString>,
+}
+
+/// How the master key is obtained.
+pub enum MasterKeySetting {
+    /// Given directly (`LANYARD_MASTER_KEY`).
+    Value(SecretString),
+    /// Read from a file the operator named.
+    File(PathBuf),
+    /// The data directory's `master.key`, generated on the first start.
+    DataDir(PathBuf),
+}
+
+/// The validated configuration.
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// `None` means SQLite in the data directory.
+    pub database: Option<DatabaseUrl>,
+    pub data_dir: PathBuf,
+    pub first_org: Slug,
+    pub master_key: MasterKeySetting,
+}
+
+impl RawServerConfig {
+    /// Reads a TOML file layer.
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+
+    /// Reads the `LANYARD_*` environment layer from `lookup` (e.g. `std::env::var`).
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let database_url = match (
+            lookup("LANYARD_DATABASE_URL"),
+            lookup("LANYARD_DATABASE_URL_FILE"),
+        ) {
+            (Some(_), Some(_)) => {
+                bail!("set LANYARD_DATABASE_URL or LANYARD_DATABASE_URL_FILE, not both")
+            }
+            (Some(url), None) => Some(url),
+            (None, Some(file)) => Some(
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read LANYARD_DATABASE_URL_FILE {file}"))?
+                    .trim()
+                    .to_owned(),
+            ),
+            (None, None) => None,
+        };
+        Ok(Self {
+            listen: lookup("LANYARD_LISTEN"),
+            database_url,
+            data_dir: lookup("LANYARD_DATA_DIR").map(PathBuf::from),
+            org: lookup("LANYARD_ORG"),
+            master_key_file: lookup("LANYARD_MASTER_KEY_FILE").map(PathBuf::from),
+            master_key: lookup("LANYARD_MASTER_KEY").map(SecretString::from),
+        })
+    }
+
+    /// Layers `over` on top of `self`: every field `over` sets wins.
+    #[must_use]
+    pub fn merge(self, over: Self) -> Self {
+        Self {
+            listen: over.listen.or(self.listen),
+            database_url: over.database_url.or(self.database_url),
+            data_dir: over.data_dir.or(self.data_dir),
+            org: over.org.or(self.org),
+            master_key_file: over.master_key_file.or(self.master_key_file),
+            master_key: over.master_key.or(self.master_key),
+        }
+    }
+
+    /// Parses every field, applying defaults for what no layer set.
+    pub fn validate(self) -> anyhow::Result<ServerConfig> {
+        let listen_text = self.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let listen = listen_text.parse().map_err(|_| {
+            anyhow!("invalid listen address `{listen_text}`: use HOST:PORT, e.g. 127.0.0.1:8420")
+        })?;
+        let data_dir = match self.data_dir {
+            Some(dir) => dir,
+            None => default_data_dir()?,
+        };
+        let database = self
+            .database_url
+            .as_deref()
+            .map(DatabaseUrl::parse)
+            .transpose()
+            .map_err(|e| anyhow!(e))?;
+        let org_text = self.org.as_deref().unwrap_or("default");
+        let first_org =
+            Slug::parse(org_text).map_err(|e| anyhow!("invalid organization name: {e}"))?;
+        let master_key = match (self.master_key, self.master_key_file) {
+            (Some(_), Some(_)) => {
+                bail!("set LANYARD_MASTER_KEY or LANYARD_MASTER_KEY_FILE, not both")
+            }
+            (Some(value), None) => MasterKeySetting::Value(value),
+            (None, Some(file)) => MasterKeySetting::File(file),
+            (None, None) => MasterKeySetting::DataDir(data_dir.join("master.key")),
+        };
+        Ok(ServerConfig {
+            listen,
+            database,
+            data_dir,
+            first_org,
+            master_key,
+        })
+    }
+}
+
+/// The user's data directory, e.g. `~/.local/share/lanyard` on Linux.
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "lanyard")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .ok_or_else(|| anyhow!("cannot find a home directory; pass --data-dir"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn later_layers_win_and_defaults_fill_the_rest() {
+        let file: RawServerConfig =
+            toml::from_str("listen = \"127.0.0.1:1\"\norg = \"from-file\"\ndata_dir = \"/d\"")
+                .unwrap();
+        let environment = RawServerConfig::from_env(env(&[("LANYARD_ORG", "from-env")])).unwrap();
+        let flags = RawServerConfig {
+            listen: Some("127.0.0.1:3".into()),
+            ..Default::default()
+        };
+        let config = RawServerConfig::default()
+            .merge(file)
+            .merge(environment)
+            .merge(flags);
+        let config = config.validate().unwrap();
+        assert_eq!(config.listen.port(), 3);
+        assert_eq!(config.first_org.as_str(), "from-env");
+        assert_eq!(config.data_dir, PathBuf::from("/d"));
+        assert!(
+            matches!(config.master_key, MasterKeySetting::DataDir(p) if p == Path::new("/d/master.key"))
+        );
+    }
+
+    #[test]
+    fn bad_values_say_how_to_fix_them() {
+        let bad = RawServerConfig {
+            listen: Some("nonsense".into()),
+            ..Default::default()
+        };
+        let err = bad.validate().err().unwrap().to_string();
+        assert!(err.contains("HOST:PORT"), "{err}");
+        let both = RawServerConfig::from_env(env(&[
+            ("LANYARD_MASTER_KEY", "k"),
+            ("LANYARD_MASTER_KEY_FILE", "/k"),
+        ]))
+        .unwrap();
+        let err = both.validate().err().unwrap().to_string();
+        assert!(err.contains("not both"), "{err}");
+        let unknown = toml::from_str::<RawServerConfig>("listn = \"x\"");
+        assert!(
+            unknown.is_err(),
+            "a typo in the config file must be an error"
+        );
+    }
+}

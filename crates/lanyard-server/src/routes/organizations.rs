@@ -1,0 +1,76 @@
+//! `/orgs`: the caller's organization, and creating new (isolated) ones.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use lanyard_api::{CreateOrganization, CreatedOrganization, ErrorBody, List, Organization};
+use lanyard_core::Lanyard;
+
+use super::tokens::created_token;
+use crate::auth::{slug, ApiJson, ApiPath, Caller};
+use crate::error::ApiResult;
+
+pub(crate) fn organization(record: lanyard_store::OrgRecord) -> Organization {
+    Organization {
+        name: record.slug.to_string(),
+        created_at: lanyard_api::rfc3339(record.created_at.millis()),
+    }
+}
+
+/// The organizations this token can see (its own).
+#[utoipa::path(get, path = "/orgs", tag = "organizations",
+    responses((status = 200, body = List<Organization>), (status = 401, body = ErrorBody)))]
+pub(crate) async fn list(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+) -> ApiResult<Json<List<Organization>>> {
+    let orgs = app.list_organizations(&caller).await?;
+    Ok(Json(List {
+        items: orgs.into_iter().map(organization).collect(),
+    }))
+}
+
+/// Creates an organization and returns its first admin token (shown once).
+#[utoipa::path(post, path = "/orgs", tag = "organizations", request_body = CreateOrganization,
+    responses((status = 201, body = CreatedOrganization), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn create(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiJson(body): ApiJson<CreateOrganization>,
+) -> ApiResult<(StatusCode, Json<CreatedOrganization>)> {
+    let name = slug("organization", &body.name)?;
+    let (org, token) = app.create_organization(&caller, name).await?;
+    let created = CreatedOrganization {
+        organization: organization(org),
+        admin_token: created_token(token),
+    };
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// One organization (only the caller's own; any other is "not found").
+#[utoipa::path(get, path = "/orgs/{org}", tag = "organizations", params(("org" = String, Path)),
+    responses((status = 200, body = Organization), (status = 404, body = ErrorBody)))]
+pub(crate) async fn get(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+) -> ApiResult<Json<Organization>> {
+    let org = slug("organization", &org)?;
+    Ok(Json(organization(
+        app.get_organization(&caller, &org).await?,
+    )))
+}
+
+/// Deletes the caller's organization and everything in it.
+#[utoipa::path(delete, path = "/orgs/{org}", tag = "organizations", params(("org" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let org = slug("organization", &org)?;
+    app.delete_organization(&caller, &org).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

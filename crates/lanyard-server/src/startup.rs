@@ -1,0 +1,156 @@
+//! Start-up: bind the port, open and migrate the database, load the master key, and on an empty
+//! database create the first organization and its admin token.
+//!
+//! The order is chosen so that a bad start writes nothing: the port is bound first (a port in use
+//! fails before any database work), the key is checked before anything is served, and the first
+//! organization, its token and the key check value are written in a single transaction.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use lanyard_core::{CoreError, Installation, Lanyard};
+use lanyard_crypto::ApiToken;
+use lanyard_domain::Slug;
+use lanyard_store::{DatabaseUrl, SqlStore, StoreError};
+
+use crate::config::ServerConfig;
+use crate::master_key;
+
+/// Why the server could not start. Each message is one line that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Another process holds the port.
+    #[error(
+        "cannot listen on {0}: the address is already in use; stop the other process or pass \
+         --listen 127.0.0.1:PORT"
+    )]
+    PortInUse(SocketAddr),
+    /// Any other failure to bind.
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, #[source] std::io::Error),
+    /// The database cannot be opened, migrated or read.
+    #[error("{0}")]
+    Database(#[from] StoreError),
+    /// The master key is missing, malformed or wrong for this database.
+    #[error("{0}")]
+    MasterKey(String),
+    /// A start-up use case failed.
+    #[error("{0}")]
+    Core(#[from] CoreError),
+    /// The server failed while serving.
+    #[error("server error: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// What a first start created, to be shown once.
+pub struct FirstStart {
+    /// The first organization's name.
+    pub org: Slug,
+    /// Its admin token; never shown again.
+    pub admin_token: ApiToken,
+}
+
+/// A server that has its port, database and key, and is ready to serve.
+pub struct PreparedServer {
+    listener: tokio::net::TcpListener,
+    app: Lanyard,
+    store: SqlStore,
+    /// The address actually bound (useful with port 0).
+    pub local_addr: SocketAddr,
+    /// Present only when this start set up an empty database.
+    pub first_start: Option<FirstStart>,
+    /// Where the data lives, with any password hidden.
+    pub database: String,
+}
+
+/// Prepares a server from a validated configuration.
+pub async fn prepare(config: ServerConfig) -> Result<PreparedServer, StartError> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                StartError::PortInUse(config.listen)
+            } else {
+                StartError::Listen(config.listen, e)
+            }
+        })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(config.listen, e))?;
+    if config.database.is_none() {
+        create_private_dir(&config.data_dir)?;
+    }
+    let url = config
+        .database
+        .clone()
+        .unwrap_or_else(|| DatabaseUrl::sqlite_in(&config.data_dir));
+    let store = SqlStore::open(&url).await?;
+    let app = Lanyard::new(Arc::new(store.clone()));
+    let installed = app.is_installed().await?;
+    let (key, source) = master_key::load(&config.master_key, !installed)
+        .map_err(|e| StartError::MasterKey(format!("{e:#}")))?;
+    let first_start = match app
+        .install_or_verify(&key, &source, &config.first_org)
+        .await
+    {
+        Ok(Installation::Verified) => None,
+        Ok(Installation::Fresh { org, admin_token }) => {
+            tracing::info!(org = %org.slug, "first start: created the first organization");
+            Some(FirstStart {
+                org: org.slug,
+                admin_token,
+            })
+        }
+        Err(CoreError::KeyMismatch { key_source }) => {
+            return Err(StartError::MasterKey(
+                CoreError::KeyMismatch { key_source }.to_string(),
+            ))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(PreparedServer {
+        listener,
+        app,
+        store,
+        local_addr,
+        first_start,
+        database: url.to_string(),
+    })
+}
+
+impl PreparedServer {
+    /// Serves the API until `shutdown` completes, then finishes in-flight requests and closes the
+    /// database.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        tracing::info!(address = %self.local_addr, database = %self.database, "serving");
+        let router = crate::router(self.app);
+        let result = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(StartError::Serve);
+        self.store.close().await;
+        result
+    }
+}
+
+/// The data directory holds the database and the generated key: owner access only.
+fn create_private_dir(dir: &std::path::Path) -> Result<(), StartError> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| {
+            StartError::Database(StoreError::Unavailable(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            )))
+        })
+}

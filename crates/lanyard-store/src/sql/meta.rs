@@ -1,0 +1,37 @@
+//! Installation facts and the first-start bootstrap.
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{orgs, tokens, SqlStore};
+use crate::{BootstrapRecord, MetaStore, OrgRecord, StoreError, StoreResult};
+
+#[async_trait]
+impl MetaStore for SqlStore {
+    async fn get_meta(&self, key: &str) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT value FROM lanyard_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    async fn bootstrap(&self, record: &BootstrapRecord) -> StoreResult<OrgRecord> {
+        // One transaction: a first start either leaves a complete installation or nothing.
+        let mut tx = self.write.begin().await?;
+        for (key, value) in &record.meta {
+            sqlx::query("INSERT INTO lanyard_meta (key, value) VALUES ($1, $2)")
+                .bind(key)
+                .bind(value)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    StoreError::from_sqlx(e, || "the database was already initialized".to_owned())
+                })?;
+        }
+        let org = orgs::insert_org(&mut tx, &record.org).await?;
+        tokens::insert_token(&mut tx, &record.admin).await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+}

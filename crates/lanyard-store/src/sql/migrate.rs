@@ -1,0 +1,74 @@
+//! Per-backend, append-only schema migrations, applied at start in one transaction.
+
+use sqlx::AnyPool;
+use sqlx::Row;
+
+use super::Backend;
+use crate::{StoreError, StoreResult};
+
+struct Migration {
+    version: i64,
+    sql: &'static str,
+}
+
+/// Shipped migration files are never edited; a change is a new file with the next number.
+const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
+}];
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../../migrations/postgres/0001_initial.sql"),
+}];
+
+/// The newest schema version this binary knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
+const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;
+
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
+    let migrations = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    debug_assert_eq!(migrations.last().map(|m| m.version), Some(SCHEMA_VERSION));
+    let mut tx = pool.begin().await?;
+    if backend == Backend::Postgres {
+        // Two servers starting together on one database must not both migrate it.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_MIGRATION_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS lanyard_schema (
+            version BIGINT PRIMARY KEY,
+            applied_at BIGINT NOT NULL
+        )",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let current: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM lanyard_schema")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("v")?;
+    let current = current.unwrap_or(0);
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for migration in migrations.iter().filter(|m| m.version > current) {
+        tracing::info!(version = migration.version, "applying database migration");
+        sqlx::raw_sql(migration.sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO lanyard_schema (version, applied_at) VALUES ($1, $2)")
+            .bind(migration.version)
+            .bind(super::rows::now_millis())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The SQL implementation of every store trait, over sqlx's `Any` driver.
+//!
+//! One set of queries serves both backends: they use the common subset of SQLite and PostgreSQL
+//! (`$N` placeholders, `TEXT`/`BIGINT` columns, `ON CONFLICT`, `RETURNING`). What differs, the
+//! DDL and locking, lives in per-backend migrations and in [`Backend`] branches, so the two
+//! dialects stay visible and honest.
+
+mod environments;
+mod meta;
+mod migrate;
+mod orgs;
+mod rows;
+mod tokens;
+
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use sqlx::{Connection, Executor};
+
+use crate::{DatabaseUrl, Store, StoreError, StoreResult};
+
+pub use migrate::SCHEMA_VERSION;
+
+/// Which database engine a [`SqlStore`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store over SQLite or PostgreSQL.
+///
+/// SQLite allows one writer at a time; giving it a one-connection write pool serializes writers
+/// inside the process instead of failing them with `SQLITE_BUSY`. PostgreSQL uses one pool.
+#[derive(Clone)]
+pub struct SqlStore {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    /// Connects, applies pending migrations, and refuses a schema newer than this binary.
+    pub async fn open(url: &DatabaseUrl) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let store = match url {
+            DatabaseUrl::Sqlite { path, create } => {
+                if *create {
+                    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(parent).map_err(|e| {
+                            StoreError::Unavailable(format!(
+                                "cannot create directory {}: {e}",
+                                parent.display()
+                            ))
+                        })?;
+                    }
+                }
+                let mode = if *create { "rwc" } else { "rw" };
+                let url = format!("sqlite://{}?mode={mode}", path.display());
+                let write = sqlite_pool(1)
+                    .connect(&url)
+                    .await
+                    .map_err(|e| unavailable(url_of(path), e))?;
+                let read = sqlite_pool(8)
+                    .connect(&url)
+                    .await
+                    .map_err(|e| unavailable(url_of(path), e))?;
+                Self {
+                    read,
+                    write,
+                    backend: Backend::Sqlite,
+                }
+            }
+            DatabaseUrl::Postgres(pg) => {
+                // A pool retries until its timeout and then reports only "timed out"; one direct
+                // attempt first surfaces the real reason (refused, unknown database, bad password).
+                let probe = sqlx::AnyConnection::connect(pg.expose())
+                    .await
+                    .map_err(|e| unavailable(pg.to_string(), e))?;
+                probe
+                    .close()
+                    .await
+                    .map_err(|e| unavailable(pg.to_string(), e))?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(pg.expose())
+                    .await
+                    .map_err(|e| unavailable(pg.to_string(), e))?;
+                Self {
+                    read: pool.clone(),
+                    write: pool,
+                    backend: Backend::Postgres,
+                }
+            }
+        };
+        migrate::run(&store.write, store.backend).await?;
+        Ok(store)
+    }
+
+    /// Closes every pooled connection; used at shutdown.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+fn url_of(path: &std::path::Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+fn sqlite_pool(size: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(size)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // WAL lets readers run beside the writer; the busy timeout makes a second process
+                // on the same file wait for the lock instead of failing at once.
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+}
+
+/// Connection failures get a message that says where we tried and what to check.
+fn unavailable(target: String, err: sqlx::Error) -> StoreError {
+    let detail = match &err {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    };
+    StoreError::Unavailable(format!(
+        "cannot open the database at {target}: {detail}; check that it is running and that the \
+         URL, user and database name are right"
+    ))
+}
+
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Organizations: created together with their first admin token, deleted with everything in them.
+
+use async_trait::async_trait;
+use lanyard_domain::Slug;
+
+use super::{rows, tokens, SqlStore};
+use crate::{NewOrg, NewToken, OrgRecord, OrgStore, StoreError, StoreResult};
+
+pub(super) async fn insert_org(
+    conn: &mut sqlx::AnyConnection,
+    org: &NewOrg,
+) -> StoreResult<OrgRecord> {
+    sqlx::query("INSERT INTO organizations (id, slug, created_at) VALUES ($1, $2, $3)")
+        .bind(&org.id)
+        .bind(org.slug.as_str())
+        .bind(org.created_at.millis())
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            StoreError::from_sqlx(e, || format!("organization `{}` already exists", org.slug))
+        })?;
+    Ok(OrgRecord {
+        id: org.id.clone(),
+        slug: org.slug.clone(),
+        created_at: org.created_at,
+    })
+}
+
+#[async_trait]
+impl OrgStore for SqlStore {
+    async fn create_org(&self, org: &NewOrg, admin: &NewToken) -> StoreResult<OrgRecord> {
+        let mut tx = self.write.begin().await?;
+        let record = insert_org(&mut tx, org).await?;
+        tokens::insert_token(&mut tx, admin).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn find_org(&self, slug: &Slug) -> StoreResult<Option<OrgRecord>> {
+        sqlx::query("SELECT id, slug, created_at FROM organizations WHERE slug = $1")
+            .bind(slug.as_str())
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(rows::org)
+            .transpose()
+    }
+
+    async fn delete_org(&self, org_id: &str) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM organizations WHERE id = $1")
+            .bind(org_id)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("organization".to_owned()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! API tokens, kept as SHA-256 hashes; revoked tokens stay as rows for the record.
+
+use async_trait::async_trait;
+
+use super::{rows, SqlStore};
+use crate::{NewToken, StoreError, StoreResult, TokenRecord, TokenStore};
+
+const SELECT_TOKEN: &str = "SELECT t.id, t.org_id, o.slug AS org_slug, t.token_hash, t.role, \
+     t.environments, t.description, t.created_at \
+     FROM api_tokens t JOIN organizations o ON o.id = t.org_id";
+
+pub(super) async fn insert_token(
+    conn: &mut sqlx::AnyConnection,
+    token: &NewToken,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO api_tokens (id, org_id, token_hash, role, environments, description, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&token.id)
+    .bind(&token.org_id)
+    .bind(&token.hash_hex)
+    .bind(token.role.as_str())
+    .bind(rows::encode_slugs(&token.environments))
+    .bind(&token.description)
+    .bind(token.created_at.millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl TokenStore for SqlStore {
+    async fn create_token(&self, token: &NewToken) -> StoreResult<TokenRecord> {
+        let mut conn = self.write.acquire().await?;
+        insert_token(&mut conn, token).await?;
+        let row = sqlx::query(&format!("{SELECT_TOKEN} WHERE t.id = $1"))
+            .bind(&token.id)
+            .fetch_one(&mut *conn)
+            .await?;
+        rows::token(&row)
+    }
+
+    async fn find_token_by_hash(&self, hash_hex: &str) -> StoreResult<Option<TokenRecord>> {
+        sqlx::query(&format!(
+            "{SELECT_TOKEN} WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+        ))
+        .bind(hash_hex)
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(rows::token)
+        .transpose()
+    }
+
+    async fn list_tokens(&self, org_id: &str) -> StoreResult<Vec<TokenRecord>> {
+        sqlx::query(&format!(
+            "{SELECT_TOKEN} WHERE t.org_id = $1 AND t.revoked_at IS NULL ORDER BY t.created_at, t.id"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(rows::token)
+        .collect()
+    }
+
+    async fn revoke_token(&self, org_id: &str, token_id: &str, at: i64) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 \
+             WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(org_id)
+        .bind(token_id)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("token `{token_id}`")));
+        }
+        Ok(())
+    }
+}

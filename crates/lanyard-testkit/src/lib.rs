@@ -1,0 +1,171 @@
+//! Test support: start the real server on port 0, over a temporary SQLite file or a fresh
+//! PostgreSQL database, and talk to it through the real client.
+//!
+//! Every suite runs on both backends: [`backend_tests!`] turns each `async fn case(Backend)` into
+//! a `sqlite` and a `postgres` test. PostgreSQL is found at `LANYARD_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets its own database, dropped after.
+
+mod database;
+
+use std::net::SocketAddr;
+
+use lanyard_client::Client;
+use lanyard_crypto::{ExposeSecret, MasterKey, SecretString};
+use lanyard_server::{PreparedServer, RawServerConfig};
+use tokio::sync::oneshot;
+
+pub use database::{Backend, TestDatabase};
+
+/// Runs each named `async fn(Backend)` as two tests, one per backend.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// A running server with its data. Dropping it stops the server and removes the data.
+pub struct TestServer {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// The first organization, `acme`.
+    pub org: String,
+    admin_token: Option<SecretString>,
+    master_key: SecretString,
+    database: std::sync::Arc<TestDatabase>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on an empty database of the given backend.
+    pub async fn start(backend: Backend) -> Self {
+        let database = std::sync::Arc::new(TestDatabase::create(backend).await);
+        let key = MasterKey::generate().to_base64();
+        Self::start_on(database, key).await
+    }
+
+    /// Starts another server process-alike on the same database and key: a second replica, or
+    /// the same installation after a restart.
+    pub async fn start_another(&self) -> Self {
+        let key = SecretString::from(self.master_key.expose_secret().to_owned());
+        let mut other = Self::start_on(self.database.clone(), key).await;
+        other.admin_token = self
+            .admin_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned().into());
+        other
+    }
+
+    async fn start_on(database: std::sync::Arc<TestDatabase>, key: SecretString) -> Self {
+        let prepared = Self::prepare(&database, &key)
+            .await
+            .expect("test server starts");
+        let url = format!("http://{}", prepared.local_addr);
+        let admin_token = prepared
+            .first_start
+            .as_ref()
+            .map(|f| f.admin_token.expose_secret().to_owned().into());
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            let _ = prepared.serve(async { drop(stopped.await) }).await;
+        });
+        Self {
+            url,
+            org: "acme".to_owned(),
+            admin_token,
+            master_key: key,
+            database,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Prepares (but does not serve) a server on `database` with `key`; for start-up tests.
+    pub async fn prepare(
+        database: &TestDatabase,
+        key: &SecretString,
+    ) -> Result<PreparedServer, lanyard_server::StartError> {
+        let raw = RawServerConfig {
+            listen: Some("127.0.0.1:0".to_owned()),
+            database_url: database.url(),
+            data_dir: Some(database.data_dir().to_path_buf()),
+            org: Some("acme".to_owned()),
+            master_key: Some(key.expose_secret().to_owned().into()),
+            ..RawServerConfig::default()
+        };
+        lanyard_server::prepare(raw.validate().expect("valid test config")).await
+    }
+
+    /// The database this server runs on.
+    pub fn database(&self) -> &std::sync::Arc<TestDatabase> {
+        &self.database
+    }
+
+    /// The base64 master key, for starting more servers on the same data.
+    pub fn master_key(&self) -> &SecretString {
+        &self.master_key
+    }
+
+    /// A client with the first admin token.
+    pub fn admin(&self) -> Client {
+        let token = self
+            .admin_token
+            .as_ref()
+            .expect("this server did the first start");
+        self.client(token.expose_secret())
+    }
+
+    /// The first admin token.
+    pub fn admin_token(&self) -> &str {
+        self.admin_token
+            .as_ref()
+            .expect("this server did the first start")
+            .expose_secret()
+    }
+
+    /// A client with the given token.
+    pub fn client(&self, token: &str) -> Client {
+        Client::new(&self.url, Some(token.to_owned().into())).expect("valid url")
+    }
+
+    /// A client without a token.
+    pub fn anonymous(&self) -> Client {
+        Client::new(&self.url, None).expect("valid url")
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("socket address")
+    }
+
+    /// Stops the server gracefully and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! One module per command group; each turns parsed arguments into client calls and output.
+
+mod env;
+mod org;
+mod profile;
+mod server;
+mod token;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+
+/// Runs the parsed command.
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Server(args) => server::run(&cli.global, args).await,
+        Command::Profile(command) => profile::run(&cli.global, command),
+        Command::Org(command) => org::run(&Context::from_global(&cli.global)?, command).await,
+        Command::Env(command) => env::run(&Context::from_global(&cli.global)?, command).await,
+        Command::Token(command) => token::run(&Context::from_global(&cli.global)?, command).await,
+        Command::Whoami => token::whoami(&Context::from_global(&cli.global)?).await,
+    }
+}

@@ -1,0 +1,77 @@
+//! `lanyard org`: organizations.
+
+use anyhow::bail;
+use secrecy::SecretString;
+
+use crate::cli::OrgCommand;
+use crate::context::Context;
+use crate::output;
+use crate::profile::{self, Profile, Profiles, StoredToken};
+
+pub(crate) async fn run(ctx: &Context, command: OrgCommand) -> anyhow::Result<()> {
+    match command {
+        OrgCommand::Create { name, save_profile } => {
+            let created = ctx.client.create_organization(&name).await?;
+            if let Some(profile_name) = save_profile {
+                let path = profile::path()?;
+                let mut profiles = Profiles::load(&path)?;
+                let token =
+                    SecretString::from(created.admin_token.secret.expose_secret().to_owned());
+                profiles.upsert_current(
+                    &profile_name,
+                    Profile {
+                        server: ctx.client.server().trim_end_matches('/').to_owned(),
+                        org: created.organization.name.clone(),
+                        token: StoredToken(token),
+                    },
+                );
+                profiles.save(&path)?;
+                eprintln!("Saved profile `{profile_name}` and made it current.");
+            }
+            output::print(ctx.output, &created, |c| {
+                output::table(
+                    &["ORGANIZATION", "ADMIN TOKEN (shown once: store it now)"],
+                    [vec![
+                        c.organization.name.clone(),
+                        c.admin_token.secret.expose_secret().to_owned(),
+                    ]],
+                )
+            })
+        }
+        OrgCommand::List => {
+            let orgs = ctx.client.list_organizations().await?;
+            output::print(ctx.output, &orgs, |orgs| {
+                output::table(
+                    &["NAME", "CREATED"],
+                    orgs.iter()
+                        .map(|o| vec![o.name.clone(), o.created_at.clone()]),
+                )
+            })
+        }
+        OrgCommand::Get { name } => {
+            let org = ctx
+                .client
+                .get_organization(name.as_deref().unwrap_or(&ctx.org))
+                .await?;
+            output::print(ctx.output, &org, |o| {
+                output::table(
+                    &["NAME", "CREATED"],
+                    [vec![o.name.clone(), o.created_at.clone()]],
+                )
+            })
+        }
+        OrgCommand::Delete { name, yes } => {
+            if !yes {
+                bail!(
+                    "deleting organization `{name}` deletes everything in it; add --yes to confirm"
+                );
+            }
+            ctx.client.delete_organization(&name).await?;
+            output::confirm(
+                ctx.output,
+                &serde_json::json!({ "deleted": name }),
+                &format!("Deleted organization {name}"),
+            )
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Printing results: a readable table for people, JSON or YAML for programs.
+
+use std::io::Write;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::cli::Output;
+
+/// Prints `value` as JSON or YAML, or as the table `to_table` builds from it.
+pub(crate) fn print<T: Serialize>(
+    output: Output,
+    value: &T,
+    to_table: impl FnOnce(&T) -> Table,
+) -> anyhow::Result<()> {
+    let text = match output {
+        Output::Json => serde_json::to_string_pretty(value)? + "\n",
+        Output::Yaml => serde_yaml::to_string(value)?,
+        Output::Table => to_table(value).to_string() + "\n",
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Prints a confirmation line for people, or `value` for programs.
+pub(crate) fn confirm<T: Serialize>(output: Output, value: &T, line: &str) -> anyhow::Result<()> {
+    if output != Output::Table {
+        return print(output, value, |_| Table::new());
+    }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// A table with the house look.
+pub(crate) fn table<I, R>(headers: &[&str], rows: I) -> Table
+where
+    I: IntoIterator<Item = R>,
+    R: Into<comfy_table::Row>,
+{
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(headers.to_vec());
+    for row in rows {
+        table.add_row(row);
+    }
+    table
+}
