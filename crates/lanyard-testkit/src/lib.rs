@@ -51,14 +51,14 @@ impl TestServer {
     pub async fn start(backend: Backend) -> Self {
         let database = std::sync::Arc::new(TestDatabase::create(backend).await);
         let key = MasterKey::generate().to_base64();
-        Self::start_on(database, key).await
+        Self::start_on_existing(database, key).await
     }
 
     /// Starts another server process-alike on the same database and key: a second replica, or
     /// the same installation after a restart.
     pub async fn start_another(&self) -> Self {
         let key = SecretString::from(self.master_key.expose_secret().to_owned());
-        let mut other = Self::start_on(self.database.clone(), key).await;
+        let mut other = Self::start_on_existing(self.database.clone(), key).await;
         other.admin_token = self
             .admin_token
             .as_ref()
@@ -66,7 +66,11 @@ impl TestServer {
         other
     }
 
-    async fn start_on(database: std::sync::Arc<TestDatabase>, key: SecretString) -> Self {
+    /// Starts a server on a database that may already hold an installation (a restart).
+    pub async fn start_on_existing(
+        database: std::sync::Arc<TestDatabase>,
+        key: SecretString,
+    ) -> Self {
         let prepared = Self::prepare(&database, &key)
             .await
             .expect("test server starts");

@@ -18,7 +18,7 @@ fn environment(record: EnvironmentRecord) -> Environment {
 }
 
 /// Every environment of the organization.
-#[utoipa::path(get, path = "/orgs/{org}/environments", tag = "environments",
+#[utoipa::path(operation_id = "list_environments", get, path = "/orgs/{org}/environments", tag = "environments",
     params(("org" = String, Path)),
     responses((status = 200, body = List<Environment>), (status = 404, body = ErrorBody)))]
 pub(crate) async fn list(
@@ -34,7 +34,7 @@ pub(crate) async fn list(
 }
 
 /// Creates an environment.
-#[utoipa::path(post, path = "/orgs/{org}/environments", tag = "environments",
+#[utoipa::path(operation_id = "create_environment", post, path = "/orgs/{org}/environments", tag = "environments",
     params(("org" = String, Path)), request_body = CreateEnvironment,
     responses((status = 201, body = Environment), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -51,7 +51,7 @@ pub(crate) async fn create(
 }
 
 /// One environment.
-#[utoipa::path(get, path = "/orgs/{org}/environments/{env}", tag = "environments",
+#[utoipa::path(operation_id = "get_environment", get, path = "/orgs/{org}/environments/{env}", tag = "environments",
     params(("org" = String, Path), ("env" = String, Path)),
     responses((status = 200, body = Environment), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get(
@@ -67,7 +67,7 @@ pub(crate) async fn get(
 }
 
 /// Deletes an environment.
-#[utoipa::path(delete, path = "/orgs/{org}/environments/{env}", tag = "environments",
+#[utoipa::path(operation_id = "delete_environment", delete, path = "/orgs/{org}/environments/{env}", tag = "environments",
     params(("org" = String, Path), ("env" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete(

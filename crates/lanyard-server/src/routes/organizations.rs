@@ -18,7 +18,7 @@ pub(crate) fn organization(record: lanyard_store::OrgRecord) -> Organization {
 }
 
 /// The organizations this token can see (its own).
-#[utoipa::path(get, path = "/orgs", tag = "organizations",
+#[utoipa::path(operation_id = "list_organizations", get, path = "/orgs", tag = "organizations",
     responses((status = 200, body = List<Organization>), (status = 401, body = ErrorBody)))]
 pub(crate) async fn list(
     State(app): State<Lanyard>,
@@ -31,7 +31,7 @@ pub(crate) async fn list(
 }
 
 /// Creates an organization and returns its first admin token (shown once).
-#[utoipa::path(post, path = "/orgs", tag = "organizations", request_body = CreateOrganization,
+#[utoipa::path(operation_id = "create_organization", post, path = "/orgs", tag = "organizations", request_body = CreateOrganization,
     responses((status = 201, body = CreatedOrganization), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(crate) async fn create(
@@ -49,7 +49,7 @@ pub(crate) async fn create(
 }
 
 /// One organization (only the caller's own; any other is "not found").
-#[utoipa::path(get, path = "/orgs/{org}", tag = "organizations", params(("org" = String, Path)),
+#[utoipa::path(operation_id = "get_organization", get, path = "/orgs/{org}", tag = "organizations", params(("org" = String, Path)),
     responses((status = 200, body = Organization), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get(
     State(app): State<Lanyard>,
@@ -63,7 +63,7 @@ pub(crate) async fn get(
 }
 
 /// Deletes the caller's organization and everything in it.
-#[utoipa::path(delete, path = "/orgs/{org}", tag = "organizations", params(("org" = String, Path)),
+#[utoipa::path(operation_id = "delete_organization", delete, path = "/orgs/{org}", tag = "organizations", params(("org" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn delete(
     State(app): State<Lanyard>,

@@ -54,7 +54,7 @@ pub(crate) fn created_token(issued: IssuedToken) -> CreatedToken {
 }
 
 /// The organization's live tokens (metadata only; tokens are stored hashed).
-#[utoipa::path(get, path = "/orgs/{org}/tokens", tag = "tokens", params(("org" = String, Path)),
+#[utoipa::path(operation_id = "list_tokens", get, path = "/orgs/{org}/tokens", tag = "tokens", params(("org" = String, Path)),
     responses((status = 200, body = List<Token>), (status = 403, body = ErrorBody)))]
 pub(crate) async fn list(
     State(app): State<Lanyard>,
@@ -69,7 +69,7 @@ pub(crate) async fn list(
 }
 
 /// Issues a token; the response is the only time it is shown.
-#[utoipa::path(post, path = "/orgs/{org}/tokens", tag = "tokens", params(("org" = String, Path)),
+#[utoipa::path(operation_id = "create_token", post, path = "/orgs/{org}/tokens", tag = "tokens", params(("org" = String, Path)),
     request_body = CreateToken,
     responses((status = 201, body = CreatedToken), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
@@ -95,7 +95,7 @@ pub(crate) async fn create(
 }
 
 /// Revokes a token at once.
-#[utoipa::path(delete, path = "/orgs/{org}/tokens/{id}", tag = "tokens",
+#[utoipa::path(operation_id = "revoke_token", delete, path = "/orgs/{org}/tokens/{id}", tag = "tokens",
     params(("org" = String, Path), ("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn revoke(
@@ -109,7 +109,7 @@ pub(crate) async fn revoke(
 }
 
 /// The calling token: its organization, role and limits.
-#[utoipa::path(get, path = "/whoami", tag = "tokens",
+#[utoipa::path(operation_id = "whoami", get, path = "/whoami", tag = "tokens",
     responses((status = 200, body = WhoAmI), (status = 401, body = ErrorBody)))]
 pub(crate) async fn whoami(Caller(caller): Caller) -> Json<WhoAmI> {
     Json(WhoAmI {

@@ -1,0 +1,7 @@
+//! The server's integration tests: the real server on port 0, on SQLite and on PostgreSQL.
+
+mod access;
+mod api;
+mod openapi;
+mod replicas;
+mod startup;
