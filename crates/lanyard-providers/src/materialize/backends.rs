@@ -1,0 +1,146 @@
+//! State backends: `PULUMI_BACKEND_URL` for Pulumi, a `-backend-config` file for Terraform and
+//! OpenTofu (both read `TF_CLI_ARGS_init`).
+//!
+//! The backend's location goes into the URL or file; credentials go into the environment, not
+//! into the backend file, because Terraform copies `-backend-config` values into
+//! `.terraform/` and into saved plan files.
+
+use super::cloud::service_account;
+use super::ctx::Ctx;
+use super::encode::{hcl_string, query_value};
+use super::MaterializeError;
+
+type Result = std::result::Result<(), MaterializeError>;
+
+pub(super) fn pulumi(cx: &mut Ctx<'_>) -> Result {
+    let url = match cx.kind() {
+        Some("http") => {
+            cx.field_env("access_token", &["PULUMI_ACCESS_TOKEN"]);
+            // Pulumi has no variable for the organization; exported for stack names in scripts.
+            cx.field_env("pulumi_organization", &["LANYARD_PULUMI_ORGANIZATION"]);
+            cx.get("api_url")
+                .unwrap_or("https://api.pulumi.com")
+                .to_owned()
+        }
+        Some("s3") => {
+            let bucket = cx.require("s3_bucket")?;
+            let mut params = Vec::new();
+            if let Some(region) = cx.get("region") {
+                params.push(format!("region={}", query_value(region)));
+            }
+            if let Some(endpoint) = cx.get("endpoint") {
+                params.push(format!("endpoint={}", query_value(endpoint)));
+                // S3-compatible stores rarely support virtual-host addressing.
+                params.push("s3ForcePathStyle=true".to_owned());
+            }
+            cx.field_env("aws_access_key_id", &["AWS_ACCESS_KEY_ID"]);
+            cx.field_env("aws_secret_access_key", &["AWS_SECRET_ACCESS_KEY"]);
+            if params.is_empty() {
+                format!("s3://{bucket}")
+            } else {
+                format!("s3://{bucket}?{}", params.join("&"))
+            }
+        }
+        Some("gcs") => {
+            let bucket = cx.require("gcs_bucket")?;
+            if let Some(key) = service_account(cx, "service_account_key")? {
+                const FILE: &str = "pulumi-gcs-credentials";
+                cx.file(FILE, "credentials.json", key.json.to_string());
+                cx.file_path("GOOGLE_APPLICATION_CREDENTIALS", FILE);
+            }
+            format!("gs://{bucket}")
+        }
+        Some("azurerm") => {
+            let container = cx.require("blob_storage_container")?;
+            let account = cx.require("storage_account_name")?;
+            cx.field_env("storage_account_name", &["AZURE_STORAGE_ACCOUNT"]);
+            cx.field_env("storage_account_key", &["AZURE_STORAGE_KEY"]);
+            format!(
+                "azblob://{container}?storage_account={}",
+                query_value(account)
+            )
+        }
+        _ => return Err(MaterializeError::MissingValue { field: "kind" }),
+    };
+    cx.plain("PULUMI_BACKEND_URL", url);
+    cx.field_env("secrets_passphrase", &["PULUMI_CONFIG_PASSPHRASE"]);
+    Ok(())
+}
+
+/// Builds a `.tfbackend` file: one `name = value` line per setting.
+struct BackendFile(String);
+
+impl BackendFile {
+    fn string(&mut self, name: &str, value: &str) {
+        self.0
+            .push_str(&format!("{name} = {}\n", hcl_string(value)));
+    }
+
+    fn field(&mut self, cx: &Ctx<'_>, name: &str, field: &str) {
+        if let Some(value) = cx.get(field) {
+            self.string(name, value);
+        }
+    }
+
+    fn flag(&mut self, cx: &Ctx<'_>, name: &str) {
+        if let Some(value) = cx.get(name) {
+            // Validated as exactly `true` or `false`, so it can be written bare.
+            self.0.push_str(&format!("{name} = {value}\n"));
+        }
+    }
+}
+
+pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
+    const FILE: &str = "terraform-backend";
+    let mut file = BackendFile(String::new());
+    match cx.kind() {
+        Some("s3") => {
+            file.field(cx, "bucket", "bucket");
+            file.field(cx, "key", "key");
+            file.field(cx, "region", "region");
+            file.field(cx, "dynamodb_table", "dynamodb_table");
+            if let Some(endpoint) = cx.get("endpoint") {
+                // Terraform 1.6+ and OpenTofu spell per-service endpoints as a map.
+                file.0.push_str(&format!(
+                    "endpoints = {{ s3 = {} }}\n",
+                    hcl_string(endpoint)
+                ));
+            }
+            for flag in [
+                "skip_credentials_validation",
+                "skip_region_validation",
+                "skip_requesting_account_id",
+                "skip_metadata_api_check",
+                "use_path_style",
+            ] {
+                file.flag(cx, flag);
+            }
+            cx.field_env("aws_access_key_id", &["AWS_ACCESS_KEY_ID"]);
+            cx.field_env("aws_secret_access_key", &["AWS_SECRET_ACCESS_KEY"]);
+        }
+        Some("gcs") => {
+            file.field(cx, "bucket", "gcs_bucket");
+            file.field(cx, "prefix", "prefix");
+            if let Some(key) = service_account(cx, "service_account_key")? {
+                // The gcs backend's own variable, so the google provider's credentials (from a
+                // gcp connection in the same job) stay untouched.
+                cx.secret("GOOGLE_BACKEND_CREDENTIALS", &key.json);
+            }
+        }
+        Some("azurerm") => {
+            file.field(cx, "resource_group_name", "resource_group_name");
+            file.field(cx, "storage_account_name", "storage_account_name");
+            file.field(cx, "container_name", "container_name");
+            file.field(cx, "key", "key");
+            cx.field_env("client_id", &["ARM_CLIENT_ID"]);
+            cx.field_env("client_secret", &["ARM_CLIENT_SECRET"]);
+            cx.field_env("tenant_id", &["ARM_TENANT_ID"]);
+            cx.field_env("subscription_id", &["ARM_SUBSCRIPTION_ID"]);
+        }
+        _ => return Err(MaterializeError::MissingValue { field: "kind" }),
+    }
+    cx.file(FILE, "backend.tfbackend", file.0);
+    cx.file_arg("TF_CLI_ARGS_init", "-backend-config=", FILE);
+    cx.file_path("LANYARD_TF_BACKEND_CONFIG", FILE);
+    Ok(())
+}

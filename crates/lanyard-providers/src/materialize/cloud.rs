@@ -1,0 +1,179 @@
+//! Clouds and clusters: the variables their SDKs, CLIs and Terraform/Pulumi providers read.
+
+use super::ctx::Ctx;
+use super::MaterializeError;
+use crate::format::document::{self, ServiceAccountKey};
+use crate::mode::AuthMode;
+
+type Result = std::result::Result<(), MaterializeError>;
+
+pub(super) fn aws(cx: &mut Ctx<'_>) -> Result {
+    // AWS_REGION is what current SDKs read; the CLI and older SDKs read AWS_DEFAULT_REGION.
+    cx.field_env("region", &["AWS_REGION", "AWS_DEFAULT_REGION"]);
+    match cx.mode() {
+        AuthMode::Inline => {
+            cx.field_env("access_key_id", &["AWS_ACCESS_KEY_ID"]);
+            cx.field_env("secret_access_key", &["AWS_SECRET_ACCESS_KEY"]);
+            cx.field_env("session_token", &["AWS_SESSION_TOKEN"]);
+        }
+        // The runner's SDK credential chain (instance profile, IRSA, ECS task role) applies.
+        AuthMode::Runner => {}
+        // The runner calls sts:AssumeRole with its own identity and exports the result.
+        AuthMode::CrossAccountTrust => {
+            let role_arn = cx.require("iam_role_arn")?;
+            let external_id = cx.get("external_id");
+            cx.assume_role(role_arn, external_id);
+        }
+    }
+    Ok(())
+}
+
+/// Decodes a service account key field and registers the secrets inside it for redaction.
+pub(super) fn service_account(
+    cx: &mut Ctx<'_>,
+    field: &'static str,
+) -> std::result::Result<Option<ServiceAccountKey>, MaterializeError> {
+    let Some(raw) = cx.get(field) else {
+        return Ok(None);
+    };
+    let key = document::service_account_key(raw)
+        .map_err(|reason| MaterializeError::Decode { field, reason })?;
+    cx.embedded_secret(raw);
+    cx.embedded_multiline_secret(&key.private_key);
+    if let Some(id) = &key.private_key_id {
+        cx.embedded_secret(id);
+    }
+    Ok(Some(key))
+}
+
+pub(super) fn gcp(cx: &mut Ctx<'_>) -> Result {
+    const FILE: &str = "gcp-credentials";
+    const PROJECT_VARS: [&str; 3] = [
+        "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_PROJECT",
+        "CLOUDSDK_CORE_PROJECT",
+    ];
+    let key = service_account(cx, "service_account_key")?;
+    if let Some(key) = &key {
+        // Client libraries and Terraform read the file through ADC; gcloud ignores ADC and
+        // needs its own override; the Terraform/Pulumi providers also take the JSON inline.
+        cx.file(FILE, "credentials.json", key.json.to_string());
+        cx.file_path("GOOGLE_APPLICATION_CREDENTIALS", FILE);
+        cx.file_path("CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", FILE);
+        cx.secret("GOOGLE_CREDENTIALS", &key.json);
+    }
+    if cx.get("project_id").is_some() {
+        cx.field_env("project_id", &PROJECT_VARS);
+    } else if let Some(project) = key.as_ref().and_then(|k| k.project_id.as_deref()) {
+        // Read out of the key file, so it counts as derived from a secret.
+        for variable in PROJECT_VARS {
+            cx.secret(variable, project);
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn azure(cx: &mut Ctx<'_>) {
+    // ARM_* for Terraform/Pulumi azurerm and azuread; AZURE_* for the Azure SDKs' environment
+    // credential and the az CLI. In runner mode only tenant and subscription are set and the
+    // runner's managed identity (or az login) supplies the rest.
+    cx.field_env("client_id", &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"]);
+    cx.field_env(
+        "client_secret",
+        &["ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET"],
+    );
+    cx.field_env("tenant_id", &["ARM_TENANT_ID", "AZURE_TENANT_ID"]);
+    cx.field_env(
+        "subscription_id",
+        &["ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"],
+    );
+}
+
+pub(super) fn digitalocean(cx: &mut Ctx<'_>) {
+    // Terraform/Pulumi read DIGITALOCEAN_TOKEN, doctl reads DIGITALOCEAN_ACCESS_TOKEN.
+    cx.field_env(
+        "api_token",
+        &["DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"],
+    );
+    cx.field_env("spaces_access_id", &["SPACES_ACCESS_KEY_ID"]);
+    cx.field_env("spaces_secret_key", &["SPACES_SECRET_ACCESS_KEY"]);
+    // No DigitalOcean tool reads a default region from the environment; exported for scripts.
+    cx.field_env("default_region", &["DIGITALOCEAN_REGION"]);
+}
+
+pub(super) fn civo(cx: &mut Ctx<'_>) {
+    cx.field_env("api_token", &["CIVO_TOKEN"]);
+    cx.field_env("default_region", &["CIVO_REGION"]);
+    // Civo tools have no variables for object store keys; these names are Lanyard's.
+    cx.field_env(
+        "object_store_access_id",
+        &["CIVO_OBJECT_STORE_ACCESS_KEY_ID"],
+    );
+    cx.field_env(
+        "object_store_secret_key",
+        &["CIVO_OBJECT_STORE_SECRET_ACCESS_KEY"],
+    );
+}
+
+pub(super) fn cloudflare(cx: &mut Ctx<'_>) {
+    cx.field_env("api_token", &["CLOUDFLARE_API_TOKEN"]);
+    cx.field_env("api_key", &["CLOUDFLARE_API_KEY"]);
+    cx.field_env("email", &["CLOUDFLARE_EMAIL"]);
+    cx.field_env("account_id", &["CLOUDFLARE_ACCOUNT_ID"]);
+    // Deliberately not AWS_*: that would clobber an AWS connection injected into the same job.
+    cx.field_env("r2_access_key_id", &["CLOUDFLARE_R2_ACCESS_KEY_ID"]);
+    cx.field_env("r2_secret_access_key", &["CLOUDFLARE_R2_SECRET_ACCESS_KEY"]);
+    if cx.get("r2_access_key_id").is_some() {
+        match (cx.get("r2_endpoint"), cx.get("account_id")) {
+            (Some(_), _) => cx.field_env("r2_endpoint", &["CLOUDFLARE_R2_ENDPOINT"]),
+            (None, Some(account)) => {
+                cx.plain("CLOUDFLARE_R2_ENDPOINT", r2_endpoint(account));
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+fn r2_endpoint(account_id: &str) -> String {
+    format!(
+        "https://{}.r2.cloudflarestorage.com",
+        account_id.to_ascii_lowercase()
+    )
+}
+
+pub(super) fn cloudflare_r2(cx: &mut Ctx<'_>) -> Result {
+    let account = cx.require("account_id")?;
+    let endpoint = cx
+        .get("endpoint_url")
+        .map_or_else(|| r2_endpoint(account), str::to_owned);
+    cx.field_env("account_id", &["CLOUDFLARE_ACCOUNT_ID"]);
+    cx.field_env("api_token", &["CLOUDFLARE_API_TOKEN"]);
+    // R2 speaks S3: the AWS CLI and SDKs reach it with these, and the service-specific
+    // endpoint variable keeps other AWS services on their normal endpoints.
+    cx.field_env("access_key_id", &["AWS_ACCESS_KEY_ID"]);
+    cx.field_env("secret_access_key", &["AWS_SECRET_ACCESS_KEY"]);
+    cx.plain("AWS_ENDPOINT_URL_S3", endpoint);
+    cx.plain("AWS_REGION", "auto");
+    cx.plain("AWS_DEFAULT_REGION", "auto");
+    cx.field_env("bucket_name", &["LANYARD_R2_BUCKET"]);
+    Ok(())
+}
+
+pub(super) fn kubernetes(cx: &mut Ctx<'_>) -> Result {
+    const FILE: &str = "kubeconfig";
+    // Runner mode: the in-cluster service account applies, nothing to write.
+    let Some(raw) = cx.get("kubeconfig") else {
+        return Ok(());
+    };
+    let config = document::kubeconfig(raw).map_err(|reason| MaterializeError::Decode {
+        field: "kubeconfig",
+        reason,
+    })?;
+    cx.embedded_secret(raw);
+    for secret in &config.user_secrets {
+        cx.embedded_secret(secret);
+    }
+    cx.file(FILE, "config", config.text.to_string());
+    cx.file_path("KUBECONFIG", FILE);
+    Ok(())
+}

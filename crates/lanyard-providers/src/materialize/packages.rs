@@ -1,0 +1,180 @@
+//! Package feeds: an `.npmrc` behind `NPM_CONFIG_USERCONFIG`, and a Maven `settings.xml` passed
+//! with `--settings` through `MAVEN_ARGS`.
+
+use super::cloud::service_account;
+use super::ctx::Ctx;
+use super::encode::{base64, trim_slashes, xml_text};
+use super::MaterializeError;
+
+type Result = std::result::Result<(), MaterializeError>;
+
+/// How a feed is authenticated, before it is written in npm's or Maven's syntax.
+enum Credentials<'a> {
+    /// A bearer token.
+    Token(&'a str),
+    /// A user name and a password.
+    Basic { user: &'a str, password: String },
+}
+
+/// Which tool the feed is configured for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    Npm,
+    Maven,
+}
+
+/// The feed's URL (with a trailing slash; empty when unknown) and credentials, per kind.
+fn feed<'a>(
+    cx: &mut Ctx<'a>,
+    tool: Tool,
+) -> std::result::Result<(String, Credentials<'a>), MaterializeError> {
+    match cx.kind() {
+        Some("gar") => {
+            let project = cx.require("gcp_project_id")?;
+            let region = cx.require("gcp_region")?;
+            let repo = cx.require("gcp_artifact_registry_repo_name")?;
+            let key = service_account(cx, "service_account_key")?.ok_or(
+                MaterializeError::MissingValue {
+                    field: "service_account_key",
+                },
+            )?;
+            // Artifact Registry's password login: user `_json_key_base64`, password the key
+            // in base64 (what `gcloud artifacts print-settings --json-key` configures).
+            let password = base64(key.json.as_bytes());
+            let format = if tool == Tool::Npm { "npm" } else { "maven" };
+            let url = format!("https://{region}-{format}.pkg.dev/{project}/{repo}/");
+            Ok((
+                url,
+                Credentials::Basic {
+                    user: "_json_key_base64",
+                    password,
+                },
+            ))
+        }
+        Some("jfrog") => {
+            let server = trim_slashes(cx.require("server_url")?);
+            let repo = cx.require("repo_key")?;
+            let user = cx.require("username")?;
+            let token = cx.require("access_token")?;
+            let url = match tool {
+                Tool::Npm => format!("{server}/api/npm/{repo}/"),
+                Tool::Maven => format!("{server}/{repo}/"),
+            };
+            // npm sends Artifactory access tokens as bearer tokens; Maven logs in with them as
+            // the user's password.
+            let credentials = match tool {
+                Tool::Npm => Credentials::Token(token),
+                Tool::Maven => Credentials::Basic {
+                    user,
+                    password: token.to_owned(),
+                },
+            };
+            Ok((url, credentials))
+        }
+        Some("github-packages") => {
+            let user = cx.require("github_username")?;
+            let token = cx.require("personal_access_token")?;
+            let url = match (tool, cx.get("github_repository")) {
+                (Tool::Npm, _) => "https://npm.pkg.github.com/".to_owned(),
+                (Tool::Maven, Some(repo)) => format!("https://maven.pkg.github.com/{repo}/"),
+                (Tool::Maven, None) => String::new(),
+            };
+            let credentials = match tool {
+                Tool::Npm => Credentials::Token(token),
+                Tool::Maven => Credentials::Basic {
+                    user,
+                    password: token.to_owned(),
+                },
+            };
+            Ok((url, credentials))
+        }
+        _ => Err(MaterializeError::MissingValue { field: "kind" }),
+    }
+}
+
+pub(super) fn npm(cx: &mut Ctx<'_>) -> Result {
+    const FILE: &str = "npmrc";
+    let (url, credentials) = feed(cx, Tool::Npm)?;
+    // npm keys credentials by the registry URL without its scheme.
+    let nerf = format!(
+        "//{}",
+        url.split_once("://").map_or(url.as_str(), |(_, rest)| rest)
+    );
+    let mut npmrc = match cx.get("scope") {
+        Some(scope) => format!("{scope}:registry={url}\n"),
+        None => format!("registry={url}\n"),
+    };
+    match credentials {
+        Credentials::Token(token) => {
+            npmrc.push_str(&format!("{nerf}:_authToken={token}\n"));
+        }
+        Credentials::Basic { user, password } => {
+            // `_password` holds the password base64-encoded once more, as npm expects.
+            let encoded = base64(&password);
+            npmrc.push_str(&format!(
+                "{nerf}:username={user}\n{nerf}:_password={encoded}\n"
+            ));
+            cx.embedded_secret(&password);
+            cx.embedded_secret(&encoded);
+        }
+    }
+    cx.file(FILE, ".npmrc", npmrc);
+    // npm and pnpm read this (case-insensitively) instead of ~/.npmrc.
+    cx.file_path("NPM_CONFIG_USERCONFIG", FILE);
+    Ok(())
+}
+
+pub(super) fn maven(cx: &mut Ctx<'_>) -> Result {
+    const FILE: &str = "maven-settings";
+    let (url, credentials) = feed(cx, Tool::Maven)?;
+    let default_id = match cx.kind() {
+        Some("gar") => "artifact-registry",
+        Some("jfrog") => "artifactory",
+        _ => "github",
+    };
+    let id = xml_text(cx.get("server_id").unwrap_or(default_id));
+    let (user, password) = match credentials {
+        Credentials::Basic { user, password } => (user, password),
+        Credentials::Token(token) => ("token", token.to_owned()),
+    };
+    cx.embedded_secret(&password);
+    let password = xml_text(&password);
+    cx.embedded_secret(&password);
+    let user = xml_text(user);
+
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <settings xmlns=\"http://maven.apache.org/SETTINGS/1.0.0\"\n          \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"\n          \
+         xsi:schemaLocation=\"http://maven.apache.org/SETTINGS/1.0.0 \
+         https://maven.apache.org/xsd/settings-1.0.0.xsd\">\n",
+    );
+    xml.push_str(&format!(
+        "  <servers>\n    <server>\n      <id>{id}</id>\n      <username>{user}</username>\n      \
+         <password>{password}</password>\n    </server>\n  </servers>\n"
+    ));
+    // With a known URL, also declare the repository in an always-active profile so builds
+    // resolve from it without editing pom.xml; deploys still name it in
+    // <distributionManagement> with the same id.
+    if !url.is_empty() {
+        let url = xml_text(trim_slashes(&url));
+        let repository = format!(
+            "<id>{id}</id><url>{url}</url>\
+             <releases><enabled>true</enabled></releases>\
+             <snapshots><enabled>true</enabled></snapshots>"
+        );
+        xml.push_str(&format!(
+            "  <profiles>\n    <profile>\n      <id>lanyard</id>\n      \
+             <repositories><repository>{repository}</repository></repositories>\n      \
+             <pluginRepositories><pluginRepository>{repository}</pluginRepository></pluginRepositories>\n    \
+             </profile>\n  </profiles>\n  \
+             <activeProfiles><activeProfile>lanyard</activeProfile></activeProfiles>\n"
+        ));
+    }
+    xml.push_str("</settings>\n");
+    cx.file(FILE, "settings.xml", xml);
+    cx.file_path("LANYARD_MAVEN_SETTINGS", FILE);
+    // Maven 3.9+ prepends MAVEN_ARGS to its command line.
+    cx.file_arg("MAVEN_ARGS", "--settings ", FILE);
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! Registries and package feeds: docker config.json, .npmrc and settings.xml contents.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use lanyard_providers::{AuthMode, EnvValue, Materialization};
+use secrecy::ExposeSecret;
+
+use super::{file_of, plain, run, secret, secret_values};
+use crate::fixtures::{cases, sa_key_json, AWS_SECRET};
+
+fn docker_auth(m: &Materialization) -> serde_json::Value {
+    let (name, contents) = file_of(m, "DOCKER_CONFIG");
+    assert_eq!(name, "config.json");
+    assert!(matches!(
+        m.env_var("DOCKER_CONFIG"),
+        Some(EnvValue::FileDir(_))
+    ));
+    assert!(matches!(
+        m.env_var("REGISTRY_AUTH_FILE"),
+        Some(EnvValue::FilePath(_))
+    ));
+    serde_json::from_str(&contents).unwrap()
+}
+
+fn decoded_auth(config: &serde_json::Value, host: &str) -> String {
+    let auth = config["auths"][host]["auth"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no auth for {host}: {config}"));
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(auth)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn container_registries_get_a_docker_config() {
+    let cases = cases();
+    let case = |kind| {
+        cases
+            .iter()
+            .find(|c| c.provider == "container-registry" && c.kind == Some(kind))
+            .unwrap()
+    };
+
+    let ghcr = run(
+        "container-registry",
+        Some("ghcr"),
+        AuthMode::Inline,
+        &case("ghcr").resolved(),
+    );
+    let config = docker_auth(&ghcr);
+    let token = case("ghcr").value("personal_access_token").unwrap();
+    assert_eq!(
+        decoded_auth(&config, "ghcr.io"),
+        format!("Octo-Cat:{token}")
+    );
+    assert_eq!(plain(&ghcr, "LANYARD_REGISTRY"), "ghcr.io/octo-cat");
+    let auth = config["auths"]["ghcr.io"]["auth"].as_str().unwrap();
+    assert!(secret_values(&ghcr).contains(auth));
+
+    let gar = run(
+        "container-registry",
+        Some("gar"),
+        AuthMode::Inline,
+        &case("gar").resolved(),
+    );
+    let creds = decoded_auth(&docker_auth(&gar), "us-central1-docker.pkg.dev");
+    let (user, password) = creds.split_once(':').unwrap();
+    assert_eq!(user, "_json_key_base64");
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(password)
+        .unwrap();
+    assert_eq!(String::from_utf8(key).unwrap(), sa_key_json().trim());
+    assert_eq!(
+        plain(&gar, "LANYARD_REGISTRY"),
+        "us-central1-docker.pkg.dev/demo-project-1/builds"
+    );
+
+    let ecr = run(
+        "container-registry",
+        Some("ecr"),
+        AuthMode::Inline,
+        &case("ecr").resolved(),
+    );
+    let host = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    assert_eq!(docker_auth(&ecr)["credHelpers"][host], "ecr-login");
+    assert_eq!(secret(&ecr, "AWS_SECRET_ACCESS_KEY"), AWS_SECRET);
+
+    let acr = run(
+        "container-registry",
+        Some("acr"),
+        AuthMode::Inline,
+        &case("acr").resolved(),
+    );
+    assert!(decoded_auth(&docker_auth(&acr), "acme.azurecr.io").ends_with(":planted~acr~secret"));
+
+    let jfrog = run(
+        "container-registry",
+        Some("jfrog"),
+        AuthMode::Inline,
+        &case("jfrog").resolved(),
+    );
+    assert!(decoded_auth(&docker_auth(&jfrog), "acme.jfrog.io").starts_with("ci-bot:"));
+    assert_eq!(
+        plain(&jfrog, "LANYARD_REGISTRY"),
+        "acme.jfrog.io/libs-release"
+    );
+}
+
+#[test]
+fn npm_gets_an_npmrc() {
+    let cases = cases();
+    let case = |kind| {
+        cases
+            .iter()
+            .find(|c| c.provider == "npm" && c.kind == Some(kind))
+            .unwrap()
+    };
+
+    let ghp = run(
+        "npm",
+        Some("github-packages"),
+        AuthMode::Inline,
+        &case("github-packages").resolved().with("scope", "@acme"),
+    );
+    let (name, npmrc) = file_of(&ghp, "NPM_CONFIG_USERCONFIG");
+    assert_eq!(name, ".npmrc");
+    let token = case("github-packages")
+        .value("personal_access_token")
+        .unwrap();
+    assert_eq!(
+        npmrc,
+        format!("@acme:registry=https://npm.pkg.github.com/\n//npm.pkg.github.com/:_authToken={token}\n")
+    );
+
+    let jfrog = run(
+        "npm",
+        Some("jfrog"),
+        AuthMode::Inline,
+        &case("jfrog").resolved(),
+    );
+    let npmrc = file_of(&jfrog, "NPM_CONFIG_USERCONFIG").1;
+    assert!(
+        npmrc.starts_with("registry=https://acme.jfrog.io/artifactory/api/npm/libs-release/\n"),
+        "{npmrc}"
+    );
+    assert!(
+        npmrc.contains("//acme.jfrog.io/artifactory/api/npm/libs-release/:_authToken="),
+        "{npmrc}"
+    );
+
+    let gar = run(
+        "npm",
+        Some("gar"),
+        AuthMode::Inline,
+        &case("gar").resolved(),
+    );
+    let npmrc = file_of(&gar, "NPM_CONFIG_USERCONFIG").1;
+    let path = "//us-central1-npm.pkg.dev/demo-project-1/builds/";
+    assert!(
+        npmrc.contains(&format!("{path}:username=_json_key_base64\n")),
+        "{npmrc}"
+    );
+    let password = npmrc
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{path}:_password=")))
+        .unwrap();
+    // npm base64-decodes `_password`; what it sends must be the key in base64.
+    let sent = base64::engine::general_purpose::STANDARD
+        .decode(password)
+        .unwrap();
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(sent)
+        .unwrap();
+    assert_eq!(String::from_utf8(key).unwrap(), sa_key_json().trim());
+    assert!(secret_values(&gar).contains(password));
+}
+
+#[test]
+fn maven_gets_a_settings_file() {
+    let cases = cases();
+    let case = |kind| {
+        cases
+            .iter()
+            .find(|c| c.provider == "maven" && c.kind == Some(kind))
+            .unwrap()
+    };
+
+    let values = case("github-packages")
+        .resolved()
+        .with("github_repository", "acme/platform");
+    let m = run("maven", Some("github-packages"), AuthMode::Inline, &values);
+    let (name, xml) = file_of(&m, "LANYARD_MAVEN_SETTINGS");
+    assert_eq!(name, "settings.xml");
+    let token = case("github-packages")
+        .value("personal_access_token")
+        .unwrap();
+    assert!(xml.contains("<id>github</id>"), "{xml}");
+    assert!(xml.contains("<username>octo-cat</username>"), "{xml}");
+    assert!(
+        xml.contains(&format!("<password>{token}</password>")),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<url>https://maven.pkg.github.com/acme/platform</url>"),
+        "{xml}"
+    );
+    assert!(matches!(
+        m.env_var("MAVEN_ARGS"),
+        Some(EnvValue::FileArg { prefix, .. }) if prefix == "--settings "
+    ));
+    let rendered = m.render_env(Path::new("/job")).unwrap();
+    let args = rendered
+        .iter()
+        .find(|(n, _)| n == "MAVEN_ARGS")
+        .unwrap()
+        .1
+        .expose_secret()
+        .to_owned();
+    assert_eq!(args, "--settings /job/maven-settings/settings.xml");
+
+    let jfrog = run(
+        "maven",
+        Some("jfrog"),
+        AuthMode::Inline,
+        &case("jfrog").resolved().with("server_id", "central"),
+    );
+    let xml = file_of(&jfrog, "LANYARD_MAVEN_SETTINGS").1;
+    assert!(
+        xml.contains("<id>central</id>") && xml.contains("<username>ci-bot</username>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<url>https://acme.jfrog.io/artifactory/libs-release</url>"),
+        "{xml}"
+    );
+
+    let gar = run(
+        "maven",
+        Some("gar"),
+        AuthMode::Inline,
+        &case("gar").resolved(),
+    );
+    let xml = file_of(&gar, "LANYARD_MAVEN_SETTINGS").1;
+    assert!(
+        xml.contains("<username>_json_key_base64</username>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("https://us-central1-maven.pkg.dev/demo-project-1/builds"),
+        "{xml}"
+    );
+}
