@@ -4,10 +4,10 @@
 //! converts domain records into these; the client and CLI read them. Timestamps travel as RFC 3339
 //! strings in UTC. The OpenAPI document is generated from these types.
 
-mod one_time;
+mod wire_secret;
 mod resources;
 
-pub use one_time::OneTimeSecret;
+pub use wire_secret::WireSecret;
 pub use resources::*;
 
 /// The path prefix of every API route.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::OneTimeSecret;
+use crate::WireSecret;
 
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -107,7 +107,7 @@ pub struct CreatedToken {
     pub token: Token,
     /// The bearer token. Shown once; store it now.
     #[schema(value_type = String)]
-    pub secret: OneTimeSecret,
+    pub secret: WireSecret,
 }
 
 /// `GET /whoami`: the caller's token.
@@ -117,4 +117,49 @@ pub struct WhoAmI {
     pub token_id: String,
     pub role: RoleName,
     pub environments: Vec<String>,
+}
+
+/// A secret's metadata. Its value is write-only: no response ever carries it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Secret {
+    pub name: String,
+    /// The current version; every set makes a new one.
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Connections whose fields reference this secret.
+    #[serde(default)]
+    pub used_by: Vec<String>,
+}
+
+/// `PUT /orgs/{org}/secrets/{name}`: a new value (a new version).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SetSecret {
+    #[schema(value_type = String)]
+    pub value: WireSecret,
+}
+
+/// One version of a secret: when, by which token, under which key. Never the value.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct SecretVersion {
+    pub version: i64,
+    pub created_at: String,
+    /// The id of the token that wrote it.
+    pub created_by: String,
+    /// The id of the master key that wraps it.
+    pub key_id: String,
+}
+
+/// A plain organization-level value.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    pub value: String,
+    pub updated_at: String,
+}
+
+/// `PUT /orgs/{org}/variables/{name}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SetVariable {
+    pub value: String,
 }

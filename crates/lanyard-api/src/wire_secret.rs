@@ -1,40 +1,41 @@
-//! A secret shown exactly once on the wire: a newly issued token, never anything stored.
+//! A secret on the wire: a value written to the server, or a newly issued token shown once.
 
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A secret the server reveals once, in the response that creates it (a new API token or runner
-/// credential). It serializes to its value because that response is its one delivery; `Debug`
-/// redacts it, it has no `Display`, and it is never stored by the server.
-pub struct OneTimeSecret(SecretString);
+/// A secret that must cross the wire: a value a person writes to the server (a secret's new
+/// version), or a token the server reveals once in the response that issues it. It serializes
+/// to its value because that request or response is its one delivery; `Debug` redacts it and it
+/// has no `Display`. No response ever carries a stored secret's value.
+pub struct WireSecret(SecretString);
 
-impl OneTimeSecret {
-    /// Wraps a freshly issued secret for its one delivery.
+impl WireSecret {
+    /// Wraps a secret for its one delivery.
     pub fn new(secret: SecretString) -> Self {
         Self(secret)
     }
 
-    /// The value, for the caller to save or print once.
+    /// The value.
     pub fn expose_secret(&self) -> &str {
         self.0.expose_secret()
     }
 }
 
-impl fmt::Debug for OneTimeSecret {
+impl fmt::Debug for WireSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("OneTimeSecret([REDACTED])")
+        f.write_str("WireSecret([REDACTED])")
     }
 }
 
-impl Serialize for OneTimeSecret {
+impl Serialize for WireSecret {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.0.expose_secret())
     }
 }
 
-impl<'de> Deserialize<'de> for OneTimeSecret {
+impl<'de> Deserialize<'de> for WireSecret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(|s| Self(SecretString::from(s)))
     }
@@ -46,7 +47,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_value() {
-        let s = OneTimeSecret::new(SecretString::from("lyd_planted-secret-value"));
+        let s = WireSecret::new(SecretString::from("lyd_planted-secret-value"));
         assert!(!format!("{s:?}").contains("planted"));
         assert_eq!(
             serde_json::to_string(&s).unwrap(),

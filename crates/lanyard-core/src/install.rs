@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use lanyard_crypto::{ApiToken, KeyCheckValue, MasterKey};
 use lanyard_domain::Slug;
-use lanyard_store::{BootstrapRecord, OrgRecord, StoreError};
+use lanyard_store::{BootstrapRecord, OrgRecord, Store, StoreError};
 
 use crate::organizations::new_org_with_admin;
-use crate::{CoreError, CoreResult, Lanyard};
+use crate::{CoreError, CoreResult};
 
 const KEY_CHECK: &str = "master_key_check";
 const KEY_ID: &str = "master_key_id";
@@ -45,56 +45,54 @@ pub enum Installation {
     },
 }
 
-impl Lanyard {
-    /// Whether this database was set up by an earlier start.
-    pub async fn is_installed(&self) -> CoreResult<bool> {
-        Ok(self.store.get_meta(KEY_CHECK).await?.is_some())
-    }
+/// Whether this database was set up by an earlier start.
+pub async fn is_installed(store: &dyn Store) -> CoreResult<bool> {
+    Ok(store.get_meta(KEY_CHECK).await?.is_some())
+}
 
-    /// Verifies `key` against the database, or on an empty database writes the key's check
-    /// value, the first organization and its admin token, all in one transaction.
-    pub async fn install_or_verify(
-        &self,
-        key: &MasterKey,
-        source: &KeySource,
-        first_org: &Slug,
-    ) -> CoreResult<Installation> {
-        if self.verify_key(key, source).await? {
-            return Ok(Installation::Verified);
-        }
-        let (org, (admin_token, admin)) = new_org_with_admin(first_org.clone(), "bootstrap admin");
-        let record = BootstrapRecord {
-            meta: vec![
-                (KEY_CHECK.to_owned(), key.check_value().to_hex()),
-                (KEY_ID.to_owned(), key.key_id().to_string()),
-            ],
-            org,
-            admin,
-        };
-        match self.store.bootstrap(&record).await {
-            Ok(org) => Ok(Installation::Fresh { org, admin_token }),
-            // Another server bootstrapped the same database a moment ago: verify against it.
-            Err(StoreError::Conflict(_)) if self.verify_key(key, source).await? => {
-                Ok(Installation::Verified)
-            }
-            Err(err) => Err(err.into()),
-        }
+/// Verifies `key` against the database, or on an empty database writes the key's check value,
+/// the first organization and its admin token, all in one transaction.
+pub async fn install_or_verify(
+    store: &dyn Store,
+    key: &MasterKey,
+    source: &KeySource,
+    first_org: &Slug,
+) -> CoreResult<Installation> {
+    if verify_key(store, key, source).await? {
+        return Ok(Installation::Verified);
     }
-
-    /// `Ok(true)` if the database has a check value and the key matches it, `Ok(false)` if the
-    /// database has none yet.
-    async fn verify_key(&self, key: &MasterKey, source: &KeySource) -> CoreResult<bool> {
-        let Some(stored) = self.store.get_meta(KEY_CHECK).await? else {
-            return Ok(false);
-        };
-        let stored = KeyCheckValue::from_hex(&stored)
-            .map_err(|e| CoreError::Internal(format!("corrupt key check value: {e}").into()))?;
-        if key.verify_check_value(&stored) {
-            Ok(true)
-        } else {
-            Err(CoreError::KeyMismatch {
-                key_source: source.to_string(),
-            })
+    let (org, (admin_token, admin)) = new_org_with_admin(first_org.clone(), "bootstrap admin");
+    let record = BootstrapRecord {
+        meta: vec![
+            (KEY_CHECK.to_owned(), key.check_value().to_hex()),
+            (KEY_ID.to_owned(), key.key_id().to_string()),
+        ],
+        org,
+        admin,
+    };
+    match store.bootstrap(&record).await {
+        Ok(org) => Ok(Installation::Fresh { org, admin_token }),
+        // Another server bootstrapped the same database a moment ago: verify against it.
+        Err(StoreError::Conflict(_)) if verify_key(store, key, source).await? => {
+            Ok(Installation::Verified)
         }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `Ok(true)` if the database has a check value and the key matches it, `Ok(false)` if the
+/// database has none yet.
+async fn verify_key(store: &dyn Store, key: &MasterKey, source: &KeySource) -> CoreResult<bool> {
+    let Some(stored) = store.get_meta(KEY_CHECK).await? else {
+        return Ok(false);
+    };
+    let stored = KeyCheckValue::from_hex(&stored)
+        .map_err(|e| CoreError::Internal(format!("corrupt key check value: {e}").into()))?;
+    if key.verify_check_value(&stored) {
+        Ok(true)
+    } else {
+        Err(CoreError::KeyMismatch {
+            key_source: source.to_string(),
+        })
     }
 }

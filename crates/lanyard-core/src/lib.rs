@@ -9,27 +9,32 @@ mod environments;
 mod error;
 mod install;
 mod organizations;
+mod secrets;
 mod tokens;
+mod variables;
 
 use std::sync::Arc;
 
+use lanyard_crypto::Keyring;
 use lanyard_domain::{Principal, Slug, Timestamp};
 use lanyard_store::{OrgRecord, Store};
 
 pub use error::{CoreError, CoreResult};
-pub use install::{Installation, KeySource};
+pub use install::{install_or_verify, is_installed, Installation, KeySource};
+pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};
 
 /// The application: the store plus the rules. Cheap to clone; share one per process.
 #[derive(Clone)]
 pub struct Lanyard {
     store: Arc<dyn Store>,
+    keyring: Arc<Keyring>,
 }
 
 impl Lanyard {
-    /// Wraps a store that was already opened and migrated.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    /// Wraps a store that was already opened and migrated, and the keys that seal its secrets.
+    pub fn new(store: Arc<dyn Store>, keyring: Arc<Keyring>) -> Self {
+        Self { store, keyring }
     }
 
     /// The storage backend's name, for health reports.

@@ -10,9 +10,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use lanyard_core::{CoreError, Installation, Lanyard};
-use lanyard_crypto::ApiToken;
+use lanyard_crypto::{ApiToken, Keyring};
 use lanyard_domain::Slug;
-use lanyard_store::{DatabaseUrl, SqlStore, StoreError};
+use lanyard_store::{DatabaseUrl, SqlStore, Store, StoreError};
 
 use crate::config::ServerConfig;
 use crate::master_key;
@@ -86,14 +86,13 @@ pub async fn prepare(config: ServerConfig) -> Result<PreparedServer, StartError>
         .clone()
         .unwrap_or_else(|| DatabaseUrl::sqlite_in(&config.data_dir));
     let store = SqlStore::open(&url).await?;
-    let app = Lanyard::new(Arc::new(store.clone()));
-    let installed = app.is_installed().await?;
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    let installed = lanyard_core::is_installed(shared.as_ref()).await?;
     let (key, source) = master_key::load(&config.master_key, !installed)
         .map_err(|e| StartError::MasterKey(format!("{e:#}")))?;
-    let first_start = match app
-        .install_or_verify(&key, &source, &config.first_org)
-        .await
-    {
+    let installation =
+        lanyard_core::install_or_verify(shared.as_ref(), &key, &source, &config.first_org).await;
+    let first_start = match installation {
         Ok(Installation::Verified) => None,
         Ok(Installation::Fresh { org, admin_token }) => {
             tracing::info!(org = %org.slug, "first start: created the first organization");
@@ -109,6 +108,7 @@ pub async fn prepare(config: ServerConfig) -> Result<PreparedServer, StartError>
         }
         Err(other) => return Err(other.into()),
     };
+    let app = Lanyard::new(shared, Arc::new(Keyring::new(key)));
     Ok(PreparedServer {
         listener,
         app,

@@ -27,11 +27,15 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
-    /// Maps a driver error, turning a unique-constraint violation into [`StoreError::Conflict`]
-    /// with the given message.
+    /// Maps a driver error, turning a unique or foreign-key violation into
+    /// [`StoreError::Conflict`] with the given message.
     pub(crate) fn from_sqlx(err: sqlx::Error, conflict: impl FnOnce() -> String) -> Self {
         match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(conflict()),
+            sqlx::Error::Database(db)
+                if db.is_unique_violation() || db.is_foreign_key_violation() =>
+            {
+                Self::Conflict(conflict())
+            }
             sqlx::Error::Io(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed

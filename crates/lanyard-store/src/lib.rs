@@ -5,14 +5,21 @@
 //! start-up code picks a [`DatabaseUrl`]. The store never sees plaintext secrets: it stores token
 //! hashes and sealed ciphertext, never the values they protect.
 
+mod content;
 mod error;
 mod records;
 mod sql;
 mod url;
 
 use async_trait::async_trait;
+use lanyard_crypto::SealedBlob;
 use lanyard_domain::Slug;
 
+pub use content::{
+    ConnectionRecord, ConnectionWrite, FieldSource, KeyUsage, NewFieldSource, NewSecret,
+    NewSecretVersion, NewVariable, SealedVersion, SecretRecord, SecretVersionRecord,
+    VariableRecord,
+};
 pub use error::{StoreError, StoreResult};
 pub use records::{
     BootstrapRecord, EnvironmentRecord, NewEnvironment, NewOrg, NewToken, OrgRecord, TokenRecord,
@@ -71,8 +78,91 @@ pub trait MetaStore: Send + Sync {
     async fn bootstrap(&self, record: &BootstrapRecord) -> StoreResult<OrgRecord>;
 }
 
+/// Secrets: metadata in the clear, every version sealed.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// Creates a secret with its first version; [`StoreError::Conflict`] if the name is taken.
+    async fn create_secret(
+        &self,
+        secret: &NewSecret,
+        first: &NewSecretVersion,
+    ) -> StoreResult<SecretRecord>;
+    /// Adds the next version; [`StoreError::Conflict`] if that version number was taken by a
+    /// concurrent writer (the caller re-reads and retries).
+    async fn add_secret_version(&self, version: &NewSecretVersion) -> StoreResult<SecretRecord>;
+    /// One secret by name.
+    async fn find_secret(&self, org_id: &str, name: &Slug) -> StoreResult<Option<SecretRecord>>;
+    /// Every secret of an organization, by name.
+    async fn list_secrets(&self, org_id: &str) -> StoreResult<Vec<SecretRecord>>;
+    /// A secret's versions, newest first.
+    async fn list_secret_versions(&self, secret_id: &str) -> StoreResult<Vec<SecretVersionRecord>>;
+    /// One sealed version, for release to a runner.
+    async fn sealed_version(
+        &self,
+        secret_id: &str,
+        version: i64,
+    ) -> StoreResult<Option<SealedVersion>>;
+    /// Deletes a secret and its versions; [`StoreError::Conflict`] while a connection references it.
+    async fn delete_secret(&self, org_id: &str, name: &Slug) -> StoreResult<()>;
+    /// How many sealed versions each key id wraps, across every organization.
+    async fn key_usage(&self) -> StoreResult<Vec<KeyUsage>>;
+    /// Up to `limit` versions not wrapped by `key_id`, for rotation.
+    async fn versions_not_under(&self, key_id: &str, limit: i64)
+        -> StoreResult<Vec<SealedVersion>>;
+    /// Replaces a version's blob if it is still wrapped by `old_key_id` (compare-and-swap, so
+    /// concurrent rotations never undo each other). Returns whether it replaced.
+    async fn rewrap_version(
+        &self,
+        secret_id: &str,
+        version: i64,
+        old_key_id: &str,
+        sealed: &SealedBlob,
+    ) -> StoreResult<bool>;
+}
+
+/// Variables: plain organization-level values.
+#[async_trait]
+pub trait VariableStore: Send + Sync {
+    /// Creates or overwrites a variable.
+    async fn set_variable(&self, variable: &NewVariable) -> StoreResult<VariableRecord>;
+    /// Every variable of an organization, by name.
+    async fn list_variables(&self, org_id: &str) -> StoreResult<Vec<VariableRecord>>;
+    /// One variable by name.
+    async fn find_variable(&self, org_id: &str, name: &Slug)
+        -> StoreResult<Option<VariableRecord>>;
+    /// Deletes a variable; [`StoreError::Conflict`] while a connection references it.
+    async fn delete_variable(&self, org_id: &str, name: &Slug) -> StoreResult<()>;
+}
+
+/// Connections and their fields.
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
+    /// Creates or replaces a connection, with any secrets it brings, in one transaction.
+    async fn save_connection(&self, write: &ConnectionWrite) -> StoreResult<ConnectionRecord>;
+    /// One connection by name.
+    async fn find_connection(
+        &self,
+        org_id: &str,
+        name: &Slug,
+    ) -> StoreResult<Option<ConnectionRecord>>;
+    /// The organization's connections, optionally of one provider, by name.
+    async fn list_connections(
+        &self,
+        org_id: &str,
+        provider: Option<&str>,
+    ) -> StoreResult<Vec<ConnectionRecord>>;
+    /// Deletes a connection.
+    async fn delete_connection(&self, org_id: &str, name: &Slug) -> StoreResult<()>;
+    /// Names of the connections whose fields reference this secret.
+    async fn connections_using_secret(&self, secret_id: &str) -> StoreResult<Vec<Slug>>;
+    /// Names of the connections whose fields reference this variable.
+    async fn connections_using_variable(&self, variable_id: &str) -> StoreResult<Vec<Slug>>;
+}
+
 /// Everything the server needs from storage.
-pub trait Store: OrgStore + EnvironmentStore + TokenStore + MetaStore {
+pub trait Store:
+    OrgStore + EnvironmentStore + TokenStore + MetaStore + SecretStore + VariableStore + ConnectionStore
+{
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;
 }

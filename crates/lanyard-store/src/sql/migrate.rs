@@ -11,18 +11,28 @@ struct Migration {
     sql: &'static str,
 }
 
-/// Shipped migration files are never edited; a change is a new file with the next number.
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
-}];
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../migrations/postgres/0001_initial.sql"),
-}];
+/// Both backends' migrations, by number. Shipped files are never edited; a change is a new file
+/// with the next number in each backend's directory.
+macro_rules! migrations {
+    ($dir:literal: $($version:literal => $file:literal),+ $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            sql: include_str!(concat!("../../migrations/", $dir, "/", $file, ".sql")),
+        }),+]
+    };
+}
+
+const SQLITE: &[Migration] = migrations!("sqlite":
+    1 => "0001_initial",
+    2 => "0002_secrets_connections",
+);
+const POSTGRES: &[Migration] = migrations!("postgres":
+    1 => "0001_initial",
+    2 => "0002_secrets_connections",
+);
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

@@ -5,12 +5,15 @@
 //! DDL and locking, lives in per-backend migrations and in [`Backend`] branches, so the two
 //! dialects stay visible and honest.
 
+mod connections;
 mod environments;
 mod meta;
 mod migrate;
 mod orgs;
 mod rows;
+mod secrets;
 mod tokens;
+mod variables;
 
 use std::time::Duration;
 
