@@ -4,11 +4,13 @@
 //! converts domain records into these; the client and CLI read them. Timestamps travel as RFC 3339
 //! strings in UTC. The OpenAPI document is generated from these types.
 
-mod wire_secret;
+mod connections;
 mod resources;
+mod wire_secret;
 
-pub use wire_secret::WireSecret;
+pub use connections::*;
 pub use resources::*;
+pub use wire_secret::WireSecret;
 
 /// The path prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";

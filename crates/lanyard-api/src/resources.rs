@@ -106,7 +106,6 @@ pub struct CreatedToken {
     #[serde(flatten)]
     pub token: Token,
     /// The bearer token. Shown once; store it now.
-    #[schema(value_type = String)]
     pub secret: WireSecret,
 }
 
@@ -135,7 +134,6 @@ pub struct Secret {
 /// `PUT /orgs/{org}/secrets/{name}`: a new value (a new version).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SetSecret {
-    #[schema(value_type = String)]
     pub value: WireSecret,
 }
 

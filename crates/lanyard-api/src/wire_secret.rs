@@ -41,6 +41,15 @@ impl<'de> Deserialize<'de> for WireSecret {
     }
 }
 
+/// On the wire it is a plain string.
+impl utoipa::PartialSchema for WireSecret {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <String as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for WireSecret {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

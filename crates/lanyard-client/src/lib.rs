@@ -13,8 +13,9 @@
 mod error;
 
 use lanyard_api::{
-    CreateEnvironment, CreateOrganization, CreateToken, CreatedOrganization, CreatedToken,
-    Environment, Health, List, Organization, Token, WhoAmI,
+    Connection, CreateConnection, CreateEnvironment, CreateOrganization, CreateToken,
+    CreatedOrganization, CreatedToken, Environment, Health, List, Organization, Provider, Secret,
+    SecretVersion, SetSecret, SetVariable, Token, UpdateConnection, Variable, WhoAmI, WireSecret,
 };
 use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
@@ -114,6 +115,15 @@ impl Client {
             .await
     }
 
+    async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::PUT, segments).json(body))
+            .await
+    }
+
     async fn delete(&self, segments: &[&str]) -> Result<(), ClientError> {
         self.execute(self.request(Method::DELETE, segments))
             .await
@@ -206,5 +216,128 @@ impl Client {
     /// Revokes a token.
     pub async fn revoke_token(&self, org: &str, id: &str) -> Result<(), ClientError> {
         self.delete(&["orgs", org, "tokens", id]).await
+    }
+
+    /// Sets a secret (a new version); the value is sent once and never returned.
+    pub async fn set_secret(
+        &self,
+        org: &str,
+        name: &str,
+        value: SecretString,
+    ) -> Result<Secret, ClientError> {
+        self.put(
+            &["orgs", org, "secrets", name],
+            &SetSecret {
+                value: WireSecret::new(value),
+            },
+        )
+        .await
+    }
+
+    /// Every secret's metadata.
+    pub async fn list_secrets(&self, org: &str) -> Result<Vec<Secret>, ClientError> {
+        Ok(self.get::<List<_>>(&["orgs", org, "secrets"]).await?.items)
+    }
+
+    /// A secret's version history.
+    pub async fn secret_versions(
+        &self,
+        org: &str,
+        name: &str,
+    ) -> Result<Vec<SecretVersion>, ClientError> {
+        Ok(self
+            .get::<List<_>>(&["orgs", org, "secrets", name, "versions"])
+            .await?
+            .items)
+    }
+
+    /// Deletes a secret.
+    pub async fn delete_secret(&self, org: &str, name: &str) -> Result<(), ClientError> {
+        self.delete(&["orgs", org, "secrets", name]).await
+    }
+
+    /// Creates or overwrites a variable.
+    pub async fn set_variable(
+        &self,
+        org: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<Variable, ClientError> {
+        self.put(
+            &["orgs", org, "variables", name],
+            &SetVariable {
+                value: value.to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// Every variable.
+    pub async fn list_variables(&self, org: &str) -> Result<Vec<Variable>, ClientError> {
+        Ok(self
+            .get::<List<_>>(&["orgs", org, "variables"])
+            .await?
+            .items)
+    }
+
+    /// Deletes a variable.
+    pub async fn delete_variable(&self, org: &str, name: &str) -> Result<(), ClientError> {
+        self.delete(&["orgs", org, "variables", name]).await
+    }
+
+    /// The provider catalog.
+    pub async fn list_providers(&self) -> Result<Vec<Provider>, ClientError> {
+        Ok(self.get::<List<_>>(&["providers"]).await?.items)
+    }
+
+    /// One provider.
+    pub async fn get_provider(&self, id: &str) -> Result<Provider, ClientError> {
+        self.get(&["providers", id]).await
+    }
+
+    /// Creates a connection.
+    pub async fn create_connection(
+        &self,
+        org: &str,
+        request: &CreateConnection,
+    ) -> Result<Connection, ClientError> {
+        self.post(&["orgs", org, "connections"], request).await
+    }
+
+    /// The organization's connections, optionally of one provider.
+    pub async fn list_connections(
+        &self,
+        org: &str,
+        provider: Option<&str>,
+    ) -> Result<Vec<Connection>, ClientError> {
+        let mut request = self.request(Method::GET, &["orgs", org, "connections"]);
+        if let Some(provider) = provider {
+            request = request.query(&[("provider", provider)]);
+        }
+        Ok(self.send::<List<_>>(request).await?.items)
+    }
+
+    /// One connection.
+    pub async fn get_connection(&self, org: &str, name: &str) -> Result<Connection, ClientError> {
+        self.get(&["orgs", org, "connections", name]).await
+    }
+
+    /// Changes a connection.
+    pub async fn update_connection(
+        &self,
+        org: &str,
+        name: &str,
+        request: &UpdateConnection,
+    ) -> Result<Connection, ClientError> {
+        self.send(
+            self.request(Method::PATCH, &["orgs", org, "connections", name])
+                .json(request),
+        )
+        .await
+    }
+
+    /// Deletes a connection.
+    pub async fn delete_connection(&self, org: &str, name: &str) -> Result<(), ClientError> {
+        self.delete(&["orgs", org, "connections", name]).await
     }
 }

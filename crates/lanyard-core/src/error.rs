@@ -30,6 +30,9 @@ pub enum CoreError {
         /// Where the key came from, e.g. "environment variable LANYARD_MASTER_KEY".
         key_source: String,
     },
+    /// A stored secret failed to decrypt (altered, moved, or under an unknown key). Fails closed.
+    #[error("{0}")]
+    Unreadable(String),
     /// The database cannot be reached.
     #[error("{0}")]
     Unavailable(String),

@@ -5,10 +5,12 @@
 //! [`Principal`] checks it first, so forgetting an access check means writing a new function here,
 //! where review looks. The core never names a database and never does HTTP.
 
+mod connections;
 mod environments;
 mod error;
 mod install;
 mod organizations;
+mod release;
 mod secrets;
 mod tokens;
 mod variables;
@@ -19,6 +21,7 @@ use lanyard_crypto::Keyring;
 use lanyard_domain::{Principal, Slug, Timestamp};
 use lanyard_store::{OrgRecord, Store};
 
+pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use error::{CoreError, CoreResult};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
 pub use secrets::SecretSummary;

@@ -30,6 +30,7 @@
 //! ```
 
 mod catalog;
+pub mod examples;
 mod format;
 mod input;
 mod materialize;

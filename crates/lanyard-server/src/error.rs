@@ -51,12 +51,13 @@ impl From<CoreError> for ApiError {
             CoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             CoreError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
             CoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-            CoreError::KeyMismatch { .. } | CoreError::Internal(_) => {
+            CoreError::KeyMismatch { .. } | CoreError::Internal(_) | CoreError::Unreadable(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
         let public = match &err {
             CoreError::Internal(_) => "internal error; the server log has the details".to_owned(),
+            CoreError::Unreadable(message) => message.clone(),
             CoreError::Unavailable(_) => {
                 "the database is unavailable; try again shortly".to_owned()
             }

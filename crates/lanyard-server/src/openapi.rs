@@ -13,6 +13,9 @@ use utoipa::{Modify, OpenApi};
         (name = "organizations", description = "Tenants; nothing crosses between them"),
         (name = "environments", description = "Where deployments run"),
         (name = "tokens", description = "API tokens, shown once and stored hashed"),
+        (name = "secrets", description = "Write-only, versioned, encrypted values"),
+        (name = "variables", description = "Plain organization-level values"),
+        (name = "connections", description = "Provider connections and the provider catalog"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -110,6 +110,21 @@ impl TestServer {
         lanyard_server::prepare(raw.validate().expect("valid test config")).await
     }
 
+    /// The application core over this server's database and key, for tests that check what the
+    /// HTTP API deliberately does not expose (e.g. what a connection would inject).
+    pub async fn core(&self) -> lanyard_core::Lanyard {
+        let url = match self.database.url() {
+            Some(url) => lanyard_store::DatabaseUrl::parse(&url).expect("database url"),
+            None => lanyard_store::DatabaseUrl::sqlite_in(self.database.data_dir()),
+        };
+        let store = lanyard_store::SqlStore::open(&url)
+            .await
+            .expect("open store");
+        let key = MasterKey::from_base64(&self.master_key).expect("test key");
+        let keyring = lanyard_crypto::Keyring::new(key);
+        lanyard_core::Lanyard::new(std::sync::Arc::new(store), std::sync::Arc::new(keyring))
+    }
+
     /// The database this server runs on.
     pub fn database(&self) -> &std::sync::Arc<TestDatabase> {
         &self.database

@@ -56,6 +56,20 @@ pub(crate) enum Command {
     Token(TokenCommand),
     /// Show the token in use: organization, role and limits
     Whoami,
+    /// Organization secrets: write-only, versioned, encrypted values
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Organization variables: plain values connections can reference
+    #[command(subcommand, visible_alias = "var")]
+    Variable(VariableCommand),
+    /// The provider catalog: what each provider's connections need
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+    /// Connect a provider: create a connection (asks for missing fields on a terminal)
+    Connect(ConnectArgs),
+    /// Connections: list, show, change, delete
+    #[command(subcommand)]
+    Connection(ConnectionCommand),
     /// Saved CLI profiles (server, organization, token)
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -143,6 +157,95 @@ pub(crate) enum RoleArg {
     Admin,
     Deployer,
     Viewer,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SecretCommand {
+    /// Set a secret (a new version); the value comes from VALUE, --from-file, --stdin, or a prompt
+    Set {
+        name: String,
+        /// The value (prefer --stdin or the prompt: arguments end up in shell history)
+        value: Option<String>,
+        /// Read the value from a file
+        #[arg(long, conflicts_with_all = ["value", "stdin"])]
+        from_file: Option<PathBuf>,
+        /// Read the value from standard input
+        #[arg(long, conflicts_with = "value")]
+        stdin: bool,
+    },
+    /// List secrets (names, versions and users; never values)
+    List,
+    /// Show a secret's version history
+    Versions { name: String },
+    /// Delete a secret (refused while a connection uses it)
+    Delete { name: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum VariableCommand {
+    /// Create or overwrite a variable
+    Set { name: String, value: String },
+    /// List variables
+    List,
+    /// Delete a variable (refused while a connection uses it)
+    Delete { name: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ProviderCommand {
+    /// List providers by category
+    List,
+    /// Show a provider's kinds, auth modes and fields
+    Show { id: String },
+}
+
+#[derive(Args)]
+pub(crate) struct ConnectArgs {
+    /// Provider id, e.g. aws, gcp, container-registry (see `lanyard provider list`)
+    pub provider: String,
+    /// Connection name [default: the provider id]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Auth mode: inline, runner or cross-account-trust [default: inline]
+    #[arg(long)]
+    pub auth_mode: Option<String>,
+    /// Provider kind, e.g. ecr for container-registry
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// A field: NAME=VALUE, NAME=@FILE, NAME=secret:SLUG or NAME=var:SLUG (repeatable)
+    #[arg(long = "field", short = 'f', value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+    /// Do not verify the credentials against the provider after saving
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ConnectionCommand {
+    /// List connections
+    List {
+        /// Only this provider's connections
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// Show a connection (secrets only as references)
+    Get { name: String },
+    /// Change a connection's fields, kind or auth mode
+    Update {
+        name: String,
+        /// A field: NAME=VALUE, NAME=@FILE, NAME=secret:SLUG or NAME=var:SLUG (repeatable)
+        #[arg(long = "field", short = 'f', value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        /// Remove a field (repeatable)
+        #[arg(long = "remove-field", value_name = "NAME")]
+        remove: Vec<String>,
+        #[arg(long)]
+        auth_mode: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Delete a connection
+    Delete { name: String },
 }
 
 #[derive(Subcommand)]

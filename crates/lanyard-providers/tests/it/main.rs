@@ -2,7 +2,7 @@
 //! public API only.
 
 mod catalog;
-mod fixtures;
+use lanyard_providers::examples as fixtures;
 mod formats;
 mod materialize;
 mod redaction;

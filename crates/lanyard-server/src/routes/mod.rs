@@ -1,8 +1,10 @@
 //! The router: every API route, each a thin handler over one core function.
 
+mod connections;
 mod environments;
 mod health;
 mod organizations;
+mod secrets;
 mod tokens;
 
 use axum::routing::get;
@@ -26,6 +28,19 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(tokens::whoami))
+        .routes(routes!(secrets::list))
+        .routes(routes!(secrets::set, secrets::delete))
+        .routes(routes!(secrets::versions))
+        .routes(routes!(secrets::list_variables))
+        .routes(routes!(secrets::set_variable, secrets::delete_variable))
+        .routes(routes!(connections::list, connections::create))
+        .routes(routes!(
+            connections::get,
+            connections::update,
+            connections::delete
+        ))
+        .routes(routes!(connections::providers))
+        .routes(routes!(connections::provider_by_id))
 }
 
 /// The whole HTTP application.

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use lanyard_api::{
-    CreateToken, CreatedToken, ErrorBody, List, OneTimeSecret, RoleName, Token, WhoAmI,
+    CreateToken, CreatedToken, ErrorBody, List, RoleName, Token, WhoAmI, WireSecret,
 };
 use lanyard_core::{IssuedToken, Lanyard, TokenRequest};
 use lanyard_domain::{Role, Slug};
@@ -49,7 +49,7 @@ pub(crate) fn created_token(issued: IssuedToken) -> CreatedToken {
     let secret = SecretString::from(issued.token.expose_secret().to_owned());
     CreatedToken {
         token: token(issued.record),
-        secret: OneTimeSecret::new(secret),
+        secret: WireSecret::new(secret),
     }
 }
 

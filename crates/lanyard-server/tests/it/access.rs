@@ -27,6 +27,8 @@ const EVERYONE: [Who; 5] = [
 /// One route and the status each caller must get.
 struct Case {
     method: Method,
+    /// The route as the OpenAPI document names it.
+    doc: &'static str,
     /// `{victim}` is replaced by a fresh environment name per call, `{token}` by a fresh token id.
     path: &'static str,
     body: Option<Value>,
@@ -50,94 +52,200 @@ fn manage(ok: StatusCode) -> impl Fn(Who) -> StatusCode {
     }
 }
 
+fn everyone_but_anonymous(ok: StatusCode) -> impl Fn(Who) -> StatusCode {
+    move |who| {
+        if who == Who::Anonymous {
+            StatusCode::UNAUTHORIZED
+        } else {
+            ok
+        }
+    }
+}
+
+fn case(
+    method: Method,
+    doc: &'static str,
+    path: &'static str,
+    body: Option<Value>,
+    expect: fn(Who) -> StatusCode,
+) -> Case {
+    Case {
+        method,
+        doc,
+        path,
+        body,
+        expect,
+    }
+}
+
 fn cases() -> Vec<Case> {
+    use Method as M;
+    let aws = json!({"name": "{victim}", "provider": "aws", "fields": {
+        "account_id": {"value": "123456789012"},
+        "access_key_id": {"value": "AKIAIOSFODNN7EXAMPLE"},
+        "secret_access_key": {"secret": "db-password"}}});
     vec![
-        Case {
-            method: Method::GET,
-            path: "/orgs",
-            body: None,
-            expect: |w| match w {
-                Who::Anonymous => StatusCode::UNAUTHORIZED,
-                _ => StatusCode::OK,
-            },
-        },
-        Case {
-            method: Method::POST,
-            path: "/orgs",
-            body: Some(json!({"name": "{victim}"})),
-            expect: |w| match w {
+        case(M::GET, "/orgs", "/orgs", None, |w| {
+            everyone_but_anonymous(StatusCode::OK)(w)
+        }),
+        case(
+            M::POST,
+            "/orgs",
+            "/orgs",
+            Some(json!({"name": "{victim}"})),
+            |w| match w {
                 Who::Admin | Who::Stranger => StatusCode::CREATED,
                 Who::Anonymous => StatusCode::UNAUTHORIZED,
                 _ => StatusCode::FORBIDDEN,
             },
-        },
-        Case {
-            method: Method::GET,
-            path: "/orgs/acme",
-            body: None,
-            expect: read,
-        },
-        Case {
-            method: Method::DELETE,
-            path: "/orgs/acme",
-            body: None,
-            expect: |w| match w {
-                // The admin case runs last on its own server; see `walk`.
-                Who::Admin => StatusCode::NO_CONTENT,
-                other => manage(StatusCode::NO_CONTENT)(other),
-            },
-        },
-        Case {
-            method: Method::GET,
-            path: "/orgs/acme/environments",
-            body: None,
-            expect: read,
-        },
-        Case {
-            method: Method::POST,
-            path: "/orgs/acme/environments",
-            body: Some(json!({"name": "{victim}"})),
-            expect: |w| manage(StatusCode::CREATED)(w),
-        },
-        Case {
-            method: Method::GET,
-            path: "/orgs/acme/environments/dev",
-            body: None,
-            expect: read,
-        },
-        Case {
-            method: Method::DELETE,
-            path: "/orgs/acme/environments/{victim}",
-            body: None,
-            expect: |w| manage(StatusCode::NO_CONTENT)(w),
-        },
-        Case {
-            method: Method::GET,
-            path: "/orgs/acme/tokens",
-            body: None,
-            expect: |w| manage(StatusCode::OK)(w),
-        },
-        Case {
-            method: Method::POST,
-            path: "/orgs/acme/tokens",
-            body: Some(json!({"role": "viewer"})),
-            expect: |w| manage(StatusCode::CREATED)(w),
-        },
-        Case {
-            method: Method::DELETE,
-            path: "/orgs/acme/tokens/{token}",
-            body: None,
-            expect: |w| manage(StatusCode::NO_CONTENT)(w),
-        },
-        Case {
-            method: Method::GET,
-            path: "/whoami",
-            body: None,
-            expect: |w| match w {
-                Who::Anonymous => StatusCode::UNAUTHORIZED,
-                _ => StatusCode::OK,
-            },
-        },
+        ),
+        case(M::GET, "/orgs/{org}", "/orgs/acme", None, read),
+        // The admin case runs last on its own; see `every_endpoint_with_every_role`.
+        case(M::DELETE, "/orgs/{org}", "/orgs/acme", None, |w| {
+            manage(StatusCode::NO_CONTENT)(w)
+        }),
+        case(
+            M::GET,
+            "/orgs/{org}/environments",
+            "/orgs/acme/environments",
+            None,
+            read,
+        ),
+        case(
+            M::POST,
+            "/orgs/{org}/environments",
+            "/orgs/acme/environments",
+            Some(json!({"name": "{victim}"})),
+            |w| manage(StatusCode::CREATED)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/environments/{env}",
+            "/orgs/acme/environments/dev",
+            None,
+            read,
+        ),
+        case(
+            M::DELETE,
+            "/orgs/{org}/environments/{env}",
+            "/orgs/acme/environments/{victim}",
+            None,
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/tokens",
+            "/orgs/acme/tokens",
+            None,
+            |w| manage(StatusCode::OK)(w),
+        ),
+        case(
+            M::POST,
+            "/orgs/{org}/tokens",
+            "/orgs/acme/tokens",
+            Some(json!({"role": "viewer"})),
+            |w| manage(StatusCode::CREATED)(w),
+        ),
+        case(
+            M::DELETE,
+            "/orgs/{org}/tokens/{id}",
+            "/orgs/acme/tokens/{token}",
+            None,
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(M::GET, "/whoami", "/whoami", None, |w| {
+            everyone_but_anonymous(StatusCode::OK)(w)
+        }),
+        case(
+            M::GET,
+            "/orgs/{org}/secrets",
+            "/orgs/acme/secrets",
+            None,
+            read,
+        ),
+        case(
+            M::PUT,
+            "/orgs/{org}/secrets/{name}",
+            "/orgs/acme/secrets/{victim}",
+            Some(json!({"value": "s3cr3t-value"})),
+            |w| manage(StatusCode::OK)(w),
+        ),
+        case(
+            M::DELETE,
+            "/orgs/{org}/secrets/{name}",
+            "/orgs/acme/secrets/{victim}",
+            None,
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/secrets/{name}/versions",
+            "/orgs/acme/secrets/db-password/versions",
+            None,
+            read,
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/variables",
+            "/orgs/acme/variables",
+            None,
+            read,
+        ),
+        case(
+            M::PUT,
+            "/orgs/{org}/variables/{name}",
+            "/orgs/acme/variables/{victim}",
+            Some(json!({"value": "eu-west-1"})),
+            |w| manage(StatusCode::OK)(w),
+        ),
+        case(
+            M::DELETE,
+            "/orgs/{org}/variables/{name}",
+            "/orgs/acme/variables/{victim}",
+            None,
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/connections",
+            "/orgs/acme/connections",
+            None,
+            read,
+        ),
+        case(
+            M::POST,
+            "/orgs/{org}/connections",
+            "/orgs/acme/connections",
+            Some(aws.clone()),
+            |w| manage(StatusCode::CREATED)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/connections/{name}",
+            "/orgs/acme/connections/aws-main",
+            None,
+            read,
+        ),
+        case(
+            M::PATCH,
+            "/orgs/{org}/connections/{name}",
+            "/orgs/acme/connections/aws-main",
+            Some(json!({"fields": {"region": {"value": "eu-west-1"}}})),
+            |w| manage(StatusCode::OK)(w),
+        ),
+        case(
+            M::DELETE,
+            "/orgs/{org}/connections/{name}",
+            "/orgs/acme/connections/{victim}",
+            None,
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(M::GET, "/providers", "/providers", None, |w| {
+            everyone_but_anonymous(StatusCode::OK)(w)
+        }),
+        case(M::GET, "/providers/{id}", "/providers/aws", None, |w| {
+            everyone_but_anonymous(StatusCode::OK)(w)
+        }),
     ]
 }
 
@@ -186,7 +294,26 @@ async fn call(
     let admin = server.admin();
     let victim = format!("victim-{n}");
     if case.path.contains("{victim}") && case.method == Method::DELETE {
-        admin.create_environment("acme", &victim).await.unwrap();
+        if case.doc.contains("/environments/") {
+            admin.create_environment("acme", &victim).await.unwrap();
+        } else if case.doc.contains("/secrets/") {
+            admin
+                .set_secret("acme", &victim, "doomed-value".to_owned().into())
+                .await
+                .unwrap();
+        } else if case.doc.contains("/variables/") {
+            admin.set_variable("acme", &victim, "doomed").await.unwrap();
+        } else if case.doc.contains("/connections/") {
+            let body = cases()
+                .into_iter()
+                .find(|c| c.method == Method::POST && c.doc.ends_with("/connections"))
+                .unwrap()
+                .body
+                .unwrap();
+            let body = body.to_string().replace("{victim}", &victim);
+            let request: lanyard_api::CreateConnection = serde_json::from_str(&body).unwrap();
+            admin.create_connection("acme", &request).await.unwrap();
+        }
     }
     let mut path = case.path.replace("{victim}", &victim);
     if path.contains("{token}") {
@@ -223,16 +350,31 @@ async fn call(
 
 async fn every_endpoint_with_every_role(backend: Backend) {
     let server = TestServer::start(backend).await;
-    server
-        .admin()
-        .create_environment("acme", "dev")
+    let admin = server.admin();
+    admin.create_environment("acme", "dev").await.unwrap();
+    let planted = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_owned();
+    admin
+        .set_secret("acme", "db-password", planted.into())
+        .await
+        .unwrap();
+    let main = cases()
+        .into_iter()
+        .find(|c| c.method == Method::POST && c.doc == "/orgs/{org}/connections")
+        .unwrap();
+    let request = main
+        .body
+        .unwrap()
+        .to_string()
+        .replace("{victim}", "aws-main");
+    admin
+        .create_connection("acme", &serde_json::from_str(&request).unwrap())
         .await
         .unwrap();
     let tokens = tokens(&server).await;
     let mut n = 0;
     for case in cases() {
         for who in EVERYONE {
-            if who == Who::Admin && case.method == Method::DELETE && case.path == "/orgs/acme" {
+            if who == Who::Admin && case.method == Method::DELETE && case.doc == "/orgs/{org}" {
                 continue; // would delete the organization the rest of the walk needs; run below
             }
             n += 1;
@@ -254,7 +396,7 @@ async fn every_endpoint_with_every_role(backend: Backend) {
     }
     let delete_org = cases()
         .into_iter()
-        .find(|c| c.method == Method::DELETE && c.path == "/orgs/acme")
+        .find(|c| c.method == Method::DELETE && c.doc == "/orgs/{org}")
         .unwrap();
     let (status, _) = call(&server, &tokens, Who::Admin, &delete_org, 0).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -270,16 +412,7 @@ fn matrix_covers_every_documented_route() {
     let doc: Value = serde_json::from_str(&lanyard_server::openapi_json()).unwrap();
     let covered: Vec<(String, String)> = cases()
         .iter()
-        .map(|c| {
-            (
-                c.method.as_str().to_lowercase(),
-                c.path
-                    .replace("acme", "{org}")
-                    .replace("/dev", "/{env}")
-                    .replace("{victim}", "{env}")
-                    .replace("{token}", "{id}"),
-            )
-        })
+        .map(|c| (c.method.as_str().to_lowercase(), c.doc.to_owned()))
         .collect();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {

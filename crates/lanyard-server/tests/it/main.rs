@@ -2,6 +2,7 @@
 
 mod access;
 mod api;
+mod connections;
 mod openapi;
 mod replicas;
 mod startup;

@@ -47,13 +47,24 @@ impl OrgStore for SqlStore {
     }
 
     async fn delete_org(&self, org_id: &str) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        // Fields reference secrets and variables without cascading (so a referenced secret
+        // cannot be deleted alone); drop them first so the organization's cascade can proceed.
+        sqlx::query(
+            "DELETE FROM connection_fields WHERE connection_id IN \
+             (SELECT id FROM connections WHERE org_id = $1)",
+        )
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query("DELETE FROM organizations WHERE id = $1")
             .bind(org_id)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("organization".to_owned()));
         }
+        tx.commit().await?;
         Ok(())
     }
 }

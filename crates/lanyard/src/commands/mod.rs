@@ -1,8 +1,10 @@
 //! One module per command group; each turns parsed arguments into client calls and output.
 
+mod connection;
 mod env;
 mod org;
 mod profile;
+mod secret;
 mod server;
 mod token;
 
@@ -18,5 +20,18 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Env(command) => env::run(&Context::from_global(&cli.global)?, command).await,
         Command::Token(command) => token::run(&Context::from_global(&cli.global)?, command).await,
         Command::Whoami => token::whoami(&Context::from_global(&cli.global)?).await,
+        Command::Secret(command) => secret::run(&Context::from_global(&cli.global)?, command).await,
+        Command::Variable(command) => {
+            secret::run_variable(&Context::from_global(&cli.global)?, command).await
+        }
+        Command::Provider(command) => {
+            connection::run_provider(&Context::from_global(&cli.global)?, command).await
+        }
+        Command::Connect(args) => {
+            connection::connect(&Context::from_global(&cli.global)?, args).await
+        }
+        Command::Connection(command) => {
+            connection::run(&Context::from_global(&cli.global)?, command).await
+        }
     }
 }

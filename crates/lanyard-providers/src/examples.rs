@@ -1,7 +1,8 @@
-//! A valid inline field set for every provider and kind, plus one required field and one
-//! malformed value per case, shared by the validation and materialization tests.
+//! Example connections: a valid inline field set for every provider and kind, with one required
+//! field and one malformed value each. Tests across the workspace use them to connect every
+//! provider, and they document what a real field set looks like. All values are fakes.
 
-use lanyard_providers::{FieldInputs, ResolvedFields};
+use crate::{FieldInputs, ResolvedFields};
 
 pub const AWS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";

@@ -1,0 +1,94 @@
+//! Opening a connection's values for use: the only path that decrypts secrets.
+
+use lanyard_crypto::{open, SecretContext, SecretString};
+use lanyard_domain::{Action, Principal, Slug};
+use lanyard_providers::{AuthMode, Materialization, ResolvedFields};
+use lanyard_store::FieldSource;
+
+use crate::connections::find_provider;
+use crate::{CoreError, CoreResult, Lanyard};
+
+impl Lanyard {
+    /// Resolves every field of a connection to its current value (opening secrets) and
+    /// materializes it as the provider's tools expect. Deployers and admins only; the result goes
+    /// to a runner, never to a person.
+    pub async fn materialize_connection(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        name: &Slug,
+        environment: &Slug,
+    ) -> CoreResult<Materialization> {
+        principal.authorize_in(Action::Deploy, "use connections", Some(environment))?;
+        let org = self.own_org(principal, org).await?;
+        let connection = self
+            .store
+            .find_connection(&org.id, name)
+            .await?
+            .ok_or_else(|| {
+                CoreError::NotFound(format!(
+                    "connection `{name}` not found in organization `{}`",
+                    org.slug
+                ))
+            })?;
+        let provider = find_provider(&connection.provider)?;
+        let mode: AuthMode = connection.auth_mode.parse().map_err(|_| {
+            CoreError::Internal(format!("stored auth mode `{}`", connection.auth_mode).into())
+        })?;
+        let mut values = ResolvedFields::new();
+        for (field, source) in &connection.fields {
+            let value = match source {
+                FieldSource::Literal(v) => SecretString::from(v.clone()),
+                FieldSource::Variable { value, .. } => SecretString::from(value.clone()),
+                FieldSource::Secret {
+                    id,
+                    name: secret,
+                    current_version,
+                } => {
+                    self.open_secret(&org.id, id, secret, *current_version)
+                        .await?
+                }
+            };
+            values.insert(field.clone(), value);
+        }
+        lanyard_providers::materialize(provider, connection.kind.as_deref(), mode, &values)
+            .map_err(|e| CoreError::Invalid(format!("connection `{name}` cannot be used: {e}")))
+    }
+
+    /// Opens one secret version. Any failure is "cannot be decrypted", without detail: the
+    /// details (wrong key, altered or moved ciphertext) go to the log only.
+    async fn open_secret(
+        &self,
+        org_id: &str,
+        secret_id: &str,
+        secret: &Slug,
+        version: i64,
+    ) -> CoreResult<SecretString> {
+        let sealed = self
+            .store
+            .sealed_version(secret_id, version)
+            .await?
+            .ok_or_else(|| {
+                CoreError::Internal(
+                    format!("secret {secret_id} version {version} is missing").into(),
+                )
+            })?;
+        let context = SecretContext::new(
+            org_id,
+            secret_id,
+            u32::try_from(version).unwrap_or(u32::MAX),
+        );
+        let plaintext = open(&self.keyring, &context, &sealed.sealed).map_err(|e| {
+            tracing::error!(secret.id = %secret_id, version, error = %e, "secret failed to open");
+            CoreError::Unreadable(format!(
+                "secret `{secret}` (version {version}) cannot be decrypted: it was altered, moved, \
+                 or sealed under a master key this server does not have"
+            ))
+        })?;
+        plaintext.into_secret_string().ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "secret `{secret}` (version {version}) is not UTF-8 text"
+            ))
+        })
+    }
+}
