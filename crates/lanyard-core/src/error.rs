@@ -56,9 +56,9 @@ impl From<StoreError> for CoreError {
             StoreError::NotFound(what) => Self::NotFound(format!("{what} not found")),
             StoreError::Conflict(msg) => Self::Conflict(msg),
             StoreError::Unavailable(msg) => Self::Unavailable(msg),
-            other @ (StoreError::SchemaTooNew { .. } | StoreError::Other(_)) => {
-                Self::Internal(Box::new(other))
-            }
+            other @ (StoreError::SchemaTooNew { .. }
+            | StoreError::Corrupt(_)
+            | StoreError::Other(_)) => Self::Internal(Box::new(other)),
         }
     }
 }

@@ -64,15 +64,21 @@ impl Lanyard {
         secret: &Slug,
         version: i64,
     ) -> CoreResult<SecretString> {
-        let sealed = self
-            .store
-            .sealed_version(secret_id, version)
-            .await?
-            .ok_or_else(|| {
-                CoreError::Internal(
-                    format!("secret {secret_id} version {version} is missing").into(),
-                )
-            })?;
+        let unreadable = || {
+            CoreError::Unreadable(format!(
+                "secret `{secret}` (version {version}) cannot be decrypted: it was altered, moved, \
+                 or sealed under a master key this server does not have"
+            ))
+        };
+        let sealed = match self.store.sealed_version(secret_id, version).await {
+            Ok(Some(sealed)) => sealed,
+            Ok(None) => return Err(unreadable()),
+            Err(lanyard_store::StoreError::Corrupt(detail)) => {
+                tracing::error!(secret.id = %secret_id, version, %detail, "secret is damaged");
+                return Err(unreadable());
+            }
+            Err(other) => return Err(other.into()),
+        };
         let context = SecretContext::new(
             org_id,
             secret_id,
@@ -80,10 +86,7 @@ impl Lanyard {
         );
         let plaintext = open(&self.keyring, &context, &sealed.sealed).map_err(|e| {
             tracing::error!(secret.id = %secret_id, version, error = %e, "secret failed to open");
-            CoreError::Unreadable(format!(
-                "secret `{secret}` (version {version}) cannot be decrypted: it was altered, moved, \
-                 or sealed under a master key this server does not have"
-            ))
+            unreadable()
         })?;
         plaintext.into_secret_string().ok_or_else(|| {
             CoreError::Invalid(format!(

@@ -18,6 +18,9 @@ pub enum StoreError {
          ({supported}); upgrade lanyard before starting it on this database"
     )]
     SchemaTooNew { found: i64, supported: i64 },
+    /// A stored value our own code would never have written (e.g. a damaged sealed blob).
+    #[error("corrupt data in the database: {0}")]
+    Corrupt(String),
     /// Anything else; the source is for the log.
     #[error("database error")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),

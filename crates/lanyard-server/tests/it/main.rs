@@ -3,6 +3,7 @@
 mod access;
 mod api;
 mod connections;
+mod hygiene;
 mod openapi;
 mod replicas;
 mod startup;

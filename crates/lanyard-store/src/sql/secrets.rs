@@ -33,7 +33,7 @@ fn sealed(row: &AnyRow) -> StoreResult<SealedVersion> {
         secret_id: row.try_get("secret_id")?,
         version: row.try_get("version")?,
         sealed: SealedBlob::from_vec(bytes)
-            .map_err(|e| StoreError::Other(format!("corrupt sealed secret: {e}").into()))?,
+            .map_err(|e| StoreError::Corrupt(format!("sealed secret: {e}")))?,
     })
 }
 
