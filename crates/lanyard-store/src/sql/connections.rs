@@ -218,15 +218,8 @@ impl ConnectionStore for SqlStore {
     }
 
     async fn delete_connection(&self, org_id: &str, name: &Slug) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM connections WHERE org_id = $1 AND slug = $2")
-            .bind(org_id)
-            .bind(name.as_str())
-            .execute(&self.write)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("connection `{name}`")));
-        }
-        Ok(())
+        self.delete_named("connections", "connection", org_id, name)
+            .await
     }
 
     async fn connections_using_secret(&self, secret_id: &str) -> StoreResult<Vec<Slug>> {

@@ -59,14 +59,7 @@ impl EnvironmentStore for SqlStore {
     }
 
     async fn delete_environment(&self, org_id: &str, name: &Slug) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM environments WHERE org_id = $1 AND slug = $2")
-            .bind(org_id)
-            .bind(name.as_str())
-            .execute(&self.write)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("environment `{name}`")));
-        }
-        Ok(())
+        self.delete_named("environments", "environment", org_id, name)
+            .await
     }
 }

@@ -142,6 +142,35 @@ fn unavailable(target: String, err: sqlx::Error) -> StoreError {
     ))
 }
 
+impl SqlStore {
+    /// Deletes the row of `table` named `name` in an organization: [`StoreError::NotFound`] if
+    /// there is none, [`StoreError::Conflict`] while a foreign key still points at it.
+    async fn delete_named(
+        &self,
+        table: &str,
+        what: &str,
+        org_id: &str,
+        name: &lanyard_domain::Slug,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(&format!(
+            "DELETE FROM {table} WHERE org_id = $1 AND slug = $2"
+        ))
+        .bind(org_id)
+        .bind(name.as_str())
+        .execute(&self.write)
+        .await
+        .map_err(|e| {
+            StoreError::from_sqlx(e, || {
+                format!("{what} `{name}` is referenced by a connection")
+            })
+        })?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("{what} `{name}`")));
+        }
+        Ok(())
+    }
+}
+
 impl Store for SqlStore {
     fn backend(&self) -> &'static str {
         match self.backend {

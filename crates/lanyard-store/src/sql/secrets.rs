@@ -178,20 +178,7 @@ impl SecretStore for SqlStore {
     }
 
     async fn delete_secret(&self, org_id: &str, name: &Slug) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM secrets WHERE org_id = $1 AND slug = $2")
-            .bind(org_id)
-            .bind(name.as_str())
-            .execute(&self.write)
-            .await
-            .map_err(|e| {
-                StoreError::from_sqlx(e, || {
-                    format!("secret `{name}` is referenced by a connection")
-                })
-            })?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("secret `{name}`")));
-        }
-        Ok(())
+        self.delete_named("secrets", "secret", org_id, name).await
     }
 
     async fn key_usage(&self) -> StoreResult<Vec<KeyUsage>> {

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{rows, SqlStore};
-use crate::{NewVariable, StoreError, StoreResult, VariableRecord, VariableStore};
+use crate::{NewVariable, StoreResult, VariableRecord, VariableStore};
 
 const SELECT_VARIABLE: &str =
     "SELECT id, org_id, slug, value, created_at, updated_at FROM variables";
@@ -72,19 +72,7 @@ impl VariableStore for SqlStore {
     }
 
     async fn delete_variable(&self, org_id: &str, name: &Slug) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM variables WHERE org_id = $1 AND slug = $2")
-            .bind(org_id)
-            .bind(name.as_str())
-            .execute(&self.write)
+        self.delete_named("variables", "variable", org_id, name)
             .await
-            .map_err(|e| {
-                StoreError::from_sqlx(e, || {
-                    format!("variable `{name}` is referenced by a connection")
-                })
-            })?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("variable `{name}`")));
-        }
-        Ok(())
     }
 }
