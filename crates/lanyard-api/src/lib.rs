@@ -5,10 +5,15 @@
 //! strings in UTC. The OpenAPI document is generated from these types.
 
 mod connections;
+mod manifest;
 mod resources;
 mod wire_secret;
 
 pub use connections::*;
+pub use manifest::{
+    ConnectionManifest, ConnectionManifestSpec, ManifestField, ManifestMetadata,
+    MANIFEST_API_VERSION,
+};
 pub use resources::*;
 pub use wire_secret::WireSecret;
 

@@ -70,6 +70,18 @@ pub(crate) enum Command {
     /// Connections: list, show, change, delete
     #[command(subcommand)]
     Connection(ConnectionCommand),
+    /// Print a resource as a manifest (YAML; -o json for JSON)
+    Get {
+        #[arg(value_enum)]
+        resource: Resource,
+        name: String,
+    },
+    /// Create or update connections from a manifest file (- for stdin); prints what changed
+    Apply {
+        /// The manifest file; several documents separated by `---` are applied in order
+        #[arg(short, long)]
+        file: String,
+    },
     /// Saved CLI profiles (server, organization, token)
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -150,6 +162,11 @@ pub(crate) enum TokenCommand {
     List,
     /// Revoke a token by id
     Revoke { id: String },
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+pub(crate) enum Resource {
+    Connection,
 }
 
 #[derive(Copy, Clone, ValueEnum)]

@@ -298,3 +298,88 @@ fn refusals_are_one_line_and_exit_non_zero() {
         assert!(run(home.path(), &command).status.success(), "{command:?}");
     }
 }
+
+#[test]
+fn manifests_apply_idempotently_and_never_carry_secret_values() {
+    let home = tempfile::tempdir().unwrap();
+    let _server = Server::start(home.path(), &[], &[]).unwrap();
+    let planted = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYplantedKEY";
+    let set = lanyard(home.path())
+        .args(["secret", "set", "aws-key", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{planted}\n").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let set = run(
+        home.path(),
+        &["secret", "set", "aws-key-id", "AKIAIOSFODNN7EXAMPLE"],
+    );
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    let manifest = |region: &str| {
+        format!(
+            "apiVersion: lanyard.dev/v1\nkind: Connection\nmetadata:\n  name: aws-prod\nspec:\n  \
+             provider: aws\n  fields:\n    account_id: '123456789012'\n    access_key_id:\n      \
+             secret: aws-key-id\n    secret_access_key:\n      secret: aws-key\n    region: {region}\n"
+        )
+    };
+    let file = home.path().join("aws.yaml");
+    std::fs::write(&file, manifest("eu-west-1")).unwrap();
+    let apply = |expect: &str| {
+        let out = run(home.path(), &["apply", "-f", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(expect), "{}", text(&out.stdout));
+    };
+    apply("connection/aws-prod created");
+    apply("connection/aws-prod unchanged");
+    std::fs::write(&file, manifest("us-east-1")).unwrap();
+    apply("~ region: \"us-east-1\"");
+    let got = run(
+        home.path(),
+        &["get", "connection", "aws-prod", "-o", "yaml"],
+    );
+    let got: serde_yaml::Value = serde_yaml::from_slice(&got.stdout).unwrap();
+    assert_eq!(
+        got["spec"]["fields"]["secret_access_key"]["secret"],
+        "aws-key"
+    );
+    assert_eq!(got["spec"]["fields"]["region"], "us-east-1");
+    // A literal for a secret field is refused, and nothing is created.
+    let leaky = manifest("us-east-1").replace("aws-prod", "leaky").replace(
+        "    secret_access_key:\n      secret: aws-key\n",
+        &format!("    secret_access_key: {planted}\n"),
+    );
+    std::fs::write(&file, leaky).unwrap();
+    let out = run(home.path(), &["apply", "-f", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("secret_access_key` is secret"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stderr).contains(planted));
+    // No command shows the planted value.
+    for args in [
+        vec!["connection", "get", "aws-prod"],
+        vec!["connection", "list", "-o", "json"],
+        vec!["secret", "list", "-o", "yaml"],
+        vec!["secret", "versions", "aws-key", "-o", "json"],
+        vec!["get", "connection", "aws-prod", "-o", "json"],
+        vec!["connection", "get", "leaky"],
+    ] {
+        let out = run(home.path(), &args);
+        assert!(
+            !text(&out.stdout).contains(planted) && !text(&out.stderr).contains(planted),
+            "{args:?}"
+        );
+    }
+}

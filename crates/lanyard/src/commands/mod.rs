@@ -2,6 +2,7 @@
 
 mod connection;
 mod env;
+mod manifest;
 mod org;
 mod profile;
 mod secret;
@@ -29,6 +30,13 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Connect(args) => {
             connection::connect(&Context::from_global(&cli.global)?, args).await
+        }
+        Command::Get {
+            resource: crate::cli::Resource::Connection,
+            name,
+        } => manifest::get_connection(&Context::from_global(&cli.global)?, &name).await,
+        Command::Apply { file } => {
+            manifest::apply(&Context::from_global(&cli.global)?, &file).await
         }
         Command::Connection(command) => {
             connection::run(&Context::from_global(&cli.global)?, command).await
