@@ -10,6 +10,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_lanyard");
 
 /// A `lanyard` command with a clean environment: no inherited `LANYARD_*`, its own home.
 fn lanyard(home: &Path) -> Command {
+    let mut command = lanyard_with_stdin(home);
+    command.stdin(Stdio::null());
+    command
+}
+
+/// Like [`lanyard`], leaving stdin for the caller (a pipe, or a terminal).
+fn lanyard_with_stdin(home: &Path) -> Command {
     let mut command = Command::new(BIN);
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("LANYARD_") {
@@ -18,8 +25,7 @@ fn lanyard(home: &Path) -> Command {
     }
     command
         .env("HOME", home)
-        .env("LANYARD_CONFIG_DIR", home.join("cfg"))
-        .stdin(Stdio::null());
+        .env("LANYARD_CONFIG_DIR", home.join("cfg"));
     command
 }
 
@@ -382,4 +388,55 @@ fn manifests_apply_idempotently_and_never_carry_secret_values() {
             "{args:?}"
         );
     }
+}
+
+/// On a terminal, `connect` asks for every missing required field, secret ones without echo.
+#[test]
+fn connect_wizard_asks_for_missing_fields_on_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let _server = Server::start(home.path(), &[], &[]).unwrap();
+    let mut command = lanyard_with_stdin(home.path());
+    command.args([
+        "connect",
+        "aws",
+        "--name",
+        "wizard",
+        "--field",
+        "account_id=123456789012",
+    ]);
+    command.env("TERM", "dumb");
+    let mut session = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
+    let planted = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYwizardKEY1";
+    session.exp_string("access_key_id (hidden)").unwrap();
+    session.send_line("AKIAIOSFODNN7EXAMPLE").unwrap();
+    session.exp_string("secret_access_key (hidden)").unwrap();
+    session.send_line(planted).unwrap();
+    let rest = session.exp_eof().unwrap();
+    assert!(rest.contains("Connected aws as `wizard`"), "{rest}");
+    assert!(!rest.contains(planted), "the hidden value was echoed");
+    let got = run(home.path(), &["connection", "get", "wizard", "-o", "json"]);
+    let got: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(
+        got["fields"]["secret_access_key"]["secret"]["name"],
+        "wizard-secret-access-key"
+    );
+    // Without a terminal, missing fields are one error listing every one with its help text.
+    let out = run(
+        home.path(),
+        &[
+            "connect",
+            "aws",
+            "--name",
+            "batch",
+            "--field",
+            "account_id=123456789012",
+        ],
+    );
+    assert!(!out.status.success());
+    let message = text(&out.stderr);
+    assert!(
+        message.contains("missing required field access_key_id")
+            && message.contains("missing required field secret_access_key"),
+        "{message}"
+    );
 }
