@@ -4,11 +4,13 @@
 //! converts domain records into these; the client and CLI read them. Timestamps travel as RFC 3339
 //! strings in UTC. The OpenAPI document is generated from these types.
 
+mod access;
 mod connections;
 mod manifest;
 mod resources;
 mod wire_secret;
 
+pub use access::*;
 pub use connections::*;
 pub use manifest::{
     ConnectionManifest, ConnectionManifestSpec, ManifestField, ManifestMetadata,

@@ -13,6 +13,10 @@
 mod error;
 
 use lanyard_api::{
+    Authorization, AuthorizationRequest, DefaultConnection, ProviderMatrix, Resolution,
+    SavedDefault, SetDefault,
+};
+use lanyard_api::{
     Connection, CreateConnection, CreateEnvironment, CreateOrganization, CreateToken,
     CreatedOrganization, CreatedToken, Environment, Health, List, Organization, Provider, Secret,
     SecretVersion, SetSecret, SetVariable, Token, UpdateConnection, Variable, WhoAmI, WireSecret,
@@ -339,5 +343,134 @@ impl Client {
     /// Deletes a connection.
     pub async fn delete_connection(&self, org: &str, name: &str) -> Result<(), ClientError> {
         self.delete(&["orgs", org, "connections", name]).await
+    }
+
+    /// The organization's authorizations.
+    pub async fn list_authorizations(
+        &self,
+        org: &str,
+        provider: Option<&str>,
+    ) -> Result<Vec<Authorization>, ClientError> {
+        let mut request = self.request(Method::GET, &["orgs", org, "authorizations"]);
+        if let Some(provider) = provider {
+            request = request.query(&[("provider", provider)]);
+        }
+        Ok(self.send::<List<_>>(request).await?.items)
+    }
+
+    /// Authorizes a connection.
+    pub async fn create_authorization(
+        &self,
+        org: &str,
+        request: &AuthorizationRequest,
+    ) -> Result<Authorization, ClientError> {
+        self.post(&["orgs", org, "authorizations"], request).await
+    }
+
+    /// A connection's authorization.
+    pub async fn get_authorization(
+        &self,
+        org: &str,
+        provider: &str,
+        connection: &str,
+    ) -> Result<Authorization, ClientError> {
+        let request = self.request(Method::GET, &["orgs", org, "authorizations", connection]);
+        self.send(request.query(&[("provider", provider)])).await
+    }
+
+    /// Replaces a connection's authorization.
+    pub async fn update_authorization(
+        &self,
+        org: &str,
+        request: &AuthorizationRequest,
+    ) -> Result<Authorization, ClientError> {
+        self.put(
+            &["orgs", org, "authorizations", &request.connection],
+            request,
+        )
+        .await
+    }
+
+    /// Removes a connection's authorization.
+    pub async fn delete_authorization(
+        &self,
+        org: &str,
+        provider: &str,
+        connection: &str,
+    ) -> Result<(), ClientError> {
+        let request = self.request(Method::DELETE, &["orgs", org, "authorizations", connection]);
+        self.execute(request.query(&[("provider", provider)]))
+            .await
+            .map(drop)
+    }
+
+    /// The organization's defaults.
+    pub async fn list_defaults(
+        &self,
+        org: &str,
+        provider: Option<&str>,
+    ) -> Result<Vec<DefaultConnection>, ClientError> {
+        let mut request = self.request(Method::GET, &["orgs", org, "defaults"]);
+        if let Some(provider) = provider {
+            request = request.query(&[("provider", provider)]);
+        }
+        Ok(self.send::<List<_>>(request).await?.items)
+    }
+
+    /// Sets a provider's default connection.
+    pub async fn set_default(
+        &self,
+        org: &str,
+        provider: &str,
+        request: &SetDefault,
+    ) -> Result<SavedDefault, ClientError> {
+        self.put(&["orgs", org, "defaults", provider], request)
+            .await
+    }
+
+    /// Removes a provider's default.
+    pub async fn unset_default(
+        &self,
+        org: &str,
+        provider: &str,
+        env: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let mut request = self.request(Method::DELETE, &["orgs", org, "defaults", provider]);
+        if let Some(env) = env {
+            request = request.query(&[("env", env)]);
+        }
+        self.execute(request).await.map(drop)
+    }
+
+    /// Resolves a provider in an environment.
+    pub async fn resolve(
+        &self,
+        org: &str,
+        provider: &str,
+        env: &str,
+        connection: Option<&str>,
+    ) -> Result<Resolution, ClientError> {
+        let mut query = vec![("provider", provider), ("env", env)];
+        if let Some(connection) = connection {
+            query.push(("connection", connection));
+        }
+        self.send(
+            self.request(Method::GET, &["orgs", org, "resolve"])
+                .query(&query),
+        )
+        .await
+    }
+
+    /// The provider matrix.
+    pub async fn matrix(
+        &self,
+        org: &str,
+        provider: Option<&str>,
+    ) -> Result<ProviderMatrix, ClientError> {
+        let mut request = self.request(Method::GET, &["orgs", org, "matrix"]);
+        if let Some(provider) = provider {
+            request = request.query(&[("provider", provider)]);
+        }
+        self.send(request).await
     }
 }

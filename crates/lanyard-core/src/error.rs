@@ -12,6 +12,9 @@ pub enum CoreError {
     /// Authenticated, but the role does not allow it.
     #[error(transparent)]
     Forbidden(#[from] Denied),
+    /// A connection resolved but may not be used where it was asked for.
+    #[error("{0}")]
+    Unauthorized(String),
     /// The named object does not exist (or belongs to another organization).
     #[error("{0}")]
     NotFound(String),

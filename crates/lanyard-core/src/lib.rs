@@ -5,12 +5,14 @@
 //! [`Principal`] checks it first, so forgetting an access check means writing a new function here,
 //! where review looks. The core never names a database and never does HTTP.
 
+mod authorizations;
 mod connections;
 mod environments;
 mod error;
 mod install;
 mod organizations;
 mod release;
+mod resolve;
 mod secrets;
 mod tokens;
 mod variables;
@@ -21,9 +23,11 @@ use lanyard_crypto::Keyring;
 use lanyard_domain::{Principal, Slug, Timestamp};
 use lanyard_store::{OrgRecord, Store};
 
+pub use authorizations::{SavedDefault, Scope};
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use error::{CoreError, CoreResult};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
+pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
 pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};
 

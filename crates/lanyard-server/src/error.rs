@@ -47,6 +47,7 @@ impl From<CoreError> for ApiError {
         let (status, code) = match &err {
             CoreError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             CoreError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            CoreError::Unauthorized(_) => (StatusCode::FORBIDDEN, "not_authorized"),
             CoreError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             CoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             CoreError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),

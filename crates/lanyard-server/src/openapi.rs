@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         (name = "secrets", description = "Write-only, versioned, encrypted values"),
         (name = "variables", description = "Plain organization-level values"),
         (name = "connections", description = "Provider connections and the provider catalog"),
+        (name = "access", description = "Authorizations, defaults, resolution and the provider matrix"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -5,6 +5,7 @@
 //! start-up code picks a [`DatabaseUrl`]. The store never sees plaintext secrets: it stores token
 //! hashes and sealed ciphertext, never the values they protect.
 
+mod access;
 mod content;
 mod error;
 mod records;
@@ -15,6 +16,7 @@ use async_trait::async_trait;
 use lanyard_crypto::SealedBlob;
 use lanyard_domain::Slug;
 
+pub use access::{AuthorizationRecord, AuthorizationScope, DefaultRecord, ResolutionFacts};
 pub use content::{
     ConnectionRecord, ConnectionWrite, FieldSource, KeyUsage, NewFieldSource, NewSecret,
     NewSecretVersion, NewVariable, SealedVersion, SecretRecord, SecretVersionRecord,
@@ -159,9 +161,74 @@ pub trait ConnectionStore: Send + Sync {
     async fn connections_using_variable(&self, variable_id: &str) -> StoreResult<Vec<Slug>>;
 }
 
+/// Authorizations (where a connection may be used) and defaults (which one is used).
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    /// Creates or replaces a connection's authorization.
+    async fn put_authorization(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        scope: &AuthorizationScope,
+        at: i64,
+    ) -> StoreResult<()>;
+    /// A connection's authorization, if it has one.
+    async fn find_authorization(
+        &self,
+        connection_id: &str,
+    ) -> StoreResult<Option<AuthorizationRecord>>;
+    /// The organization's authorizations, optionally for one provider.
+    async fn list_authorizations(
+        &self,
+        org_id: &str,
+        provider: Option<&str>,
+    ) -> StoreResult<Vec<AuthorizationRecord>>;
+    /// Removes a connection's authorization; [`StoreError::NotFound`] if it had none.
+    async fn delete_authorization(&self, connection_id: &str) -> StoreResult<()>;
+    /// Whether the connection may be used in the environment.
+    async fn is_authorized(&self, connection_id: &str, environment_id: &str) -> StoreResult<bool>;
+    /// Sets the default for a provider, organization-wide or for one environment (by id).
+    async fn set_default(
+        &self,
+        org_id: &str,
+        provider: &str,
+        environment_id: Option<&str>,
+        connection_id: &str,
+        at: i64,
+    ) -> StoreResult<()>;
+    /// Removes a default; [`StoreError::NotFound`] if there was none.
+    async fn unset_default(
+        &self,
+        org_id: &str,
+        provider: &str,
+        environment_id: Option<&str>,
+    ) -> StoreResult<()>;
+    /// The organization's defaults, optionally for one provider.
+    async fn list_defaults(
+        &self,
+        org_id: &str,
+        provider: Option<&str>,
+    ) -> StoreResult<Vec<DefaultRecord>>;
+    /// The facts resolution weighs for (provider, environment), in one round trip.
+    async fn resolution_facts(
+        &self,
+        org_id: &str,
+        provider: &str,
+        environment_id: &str,
+        explicit: Option<&Slug>,
+    ) -> StoreResult<ResolutionFacts>;
+}
+
 /// Everything the server needs from storage.
 pub trait Store:
-    OrgStore + EnvironmentStore + TokenStore + MetaStore + SecretStore + VariableStore + ConnectionStore
+    OrgStore
+    + EnvironmentStore
+    + TokenStore
+    + MetaStore
+    + SecretStore
+    + VariableStore
+    + ConnectionStore
+    + AccessStore
 {
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;

@@ -263,6 +263,112 @@ pub(crate) enum ConnectionCommand {
     },
     /// Delete a connection
     Delete { name: String },
+    /// Where a connection may be used: organization-wide or listed environments
+    #[command(subcommand, visible_alias = "auth")]
+    Authorization(AuthorizationCommand),
+    /// Default connections per provider, and resolution
+    #[command(subcommand)]
+    Default(DefaultCommand),
+    /// Connections x environments: not authorized / authorized / default / misconfigured
+    Matrix {
+        #[arg(long)]
+        provider: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct ProviderConnection {
+    /// Provider id, e.g. aws
+    #[arg(long)]
+    pub provider: String,
+    /// Connection name
+    #[arg(long)]
+    pub connection: String,
+}
+
+#[derive(Args)]
+pub(crate) struct ScopeArgs {
+    /// organization (every environment, including future ones) or environment
+    #[arg(long, value_parser = ["organization", "environment"])]
+    pub scope: String,
+    /// With --scope environment: the environments, comma-separated (none when empty)
+    #[arg(long, value_delimiter = ',', num_args = 0..)]
+    pub environments: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuthorizationCommand {
+    /// Authorize a connection
+    Create {
+        #[command(flatten)]
+        target: ProviderConnection,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// List authorizations
+    List {
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// Show a connection's authorization
+    Get {
+        #[command(flatten)]
+        target: ProviderConnection,
+    },
+    /// Replace a connection's authorization
+    Update {
+        #[command(flatten)]
+        target: ProviderConnection,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// Remove a connection's authorization
+    Delete {
+        #[command(flatten)]
+        target: ProviderConnection,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum DefaultCommand {
+    /// Set the default connection for a provider (organization-wide, or for --env)
+    Set {
+        #[command(flatten)]
+        target: ProviderConnection,
+        /// Only for this environment
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// List defaults
+    List {
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// Show the default for a provider (organization-wide, or for --env)
+    Get {
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Remove a default
+    Unset {
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Show which connection a deployment of PROVIDER in ENV gets, and why; exits non-zero when
+    /// none resolves or it is not authorized
+    Resolve {
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        env: String,
+        /// An explicit connection, which wins over the defaults
+        #[arg(long)]
+        connection: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

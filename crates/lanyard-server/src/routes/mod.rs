@@ -1,5 +1,6 @@
 //! The router: every API route, each a thin handler over one core function.
 
+mod access;
 mod connections;
 mod environments;
 mod health;
@@ -41,6 +42,19 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         ))
         .routes(routes!(connections::providers))
         .routes(routes!(connections::provider_by_id))
+        .routes(routes!(
+            access::list_authorizations,
+            access::create_authorization
+        ))
+        .routes(routes!(
+            access::get_authorization,
+            access::update_authorization,
+            access::delete_authorization
+        ))
+        .routes(routes!(access::list_defaults))
+        .routes(routes!(access::set_default, access::unset_default))
+        .routes(routes!(access::resolve))
+        .routes(routes!(access::matrix))
 }
 
 /// The whole HTTP application.

@@ -240,6 +240,76 @@ fn cases() -> Vec<Case> {
             None,
             |w| manage(StatusCode::NO_CONTENT)(w),
         ),
+        case(
+            M::GET,
+            "/orgs/{org}/authorizations",
+            "/orgs/acme/authorizations",
+            None,
+            read,
+        ),
+        case(
+            M::POST,
+            "/orgs/{org}/authorizations",
+            "/orgs/acme/authorizations",
+            Some(json!({"provider": "aws", "connection": "{victim}", "scope": "organization"})),
+            |w| manage(StatusCode::CREATED)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/authorizations/{connection}",
+            "/orgs/acme/authorizations/aws-main?provider=aws",
+            None,
+            read,
+        ),
+        case(
+            M::PUT,
+            "/orgs/{org}/authorizations/{connection}",
+            "/orgs/acme/authorizations/aws-main",
+            Some(json!({"provider": "aws", "scope": "environment", "environments": ["dev"]})),
+            |w| manage(StatusCode::OK)(w),
+        ),
+        case(
+            M::DELETE,
+            "/orgs/{org}/authorizations/{connection}",
+            "/orgs/acme/authorizations/{victim}?provider=aws",
+            None,
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/defaults",
+            "/orgs/acme/defaults",
+            None,
+            read,
+        ),
+        case(
+            M::PUT,
+            "/orgs/{org}/defaults/{provider}",
+            "/orgs/acme/defaults/aws",
+            Some(json!({"connection": "aws-main"})),
+            |w| manage(StatusCode::OK)(w),
+        ),
+        case(
+            M::DELETE,
+            "/orgs/{org}/defaults/{provider}",
+            "/orgs/acme/defaults/aws?env={victim}",
+            None,
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/resolve",
+            "/orgs/acme/resolve?provider=aws&env=dev",
+            None,
+            read,
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/matrix",
+            "/orgs/acme/matrix",
+            None,
+            read,
+        ),
         case(M::GET, "/providers", "/providers", None, |w| {
             everyone_but_anonymous(StatusCode::OK)(w)
         }),
@@ -293,6 +363,17 @@ async fn call(
 ) -> (StatusCode, String) {
     let admin = server.admin();
     let victim = format!("victim-{n}");
+    if case.method == Method::POST && case.doc == "/orgs/{org}/authorizations" {
+        let body = cases()
+            .into_iter()
+            .find(|c| c.method == Method::POST && c.doc.ends_with("/connections"))
+            .unwrap()
+            .body
+            .unwrap();
+        let body = body.to_string().replace("{victim}", &victim);
+        let request: lanyard_api::CreateConnection = serde_json::from_str(&body).unwrap();
+        admin.create_connection("acme", &request).await.unwrap();
+    }
     if case.path.contains("{victim}") && case.method == Method::DELETE {
         if case.doc.contains("/environments/") {
             admin.create_environment("acme", &victim).await.unwrap();
@@ -303,6 +384,29 @@ async fn call(
                 .unwrap();
         } else if case.doc.contains("/variables/") {
             admin.set_variable("acme", &victim, "doomed").await.unwrap();
+        } else if case.doc.contains("/authorizations/") || case.doc.contains("/defaults/") {
+            let body = cases()
+                .into_iter()
+                .find(|c| c.method == Method::POST && c.doc.ends_with("/connections"))
+                .unwrap()
+                .body
+                .unwrap();
+            let body = body.to_string().replace("{victim}", &victim);
+            let request: lanyard_api::CreateConnection = serde_json::from_str(&body).unwrap();
+            admin.create_connection("acme", &request).await.unwrap();
+            let auth = lanyard_api::AuthorizationRequest {
+                provider: "aws".into(),
+                connection: victim.clone(),
+                scope: "organization".into(),
+                environments: vec![],
+            };
+            admin.create_authorization("acme", &auth).await.unwrap();
+            admin.create_environment("acme", &victim).await.unwrap();
+            let set = lanyard_api::SetDefault {
+                connection: victim.clone(),
+                environment: Some(victim.clone()),
+            };
+            admin.set_default("acme", "aws", &set).await.unwrap();
         } else if case.doc.contains("/connections/") {
             let body = cases()
                 .into_iter()
@@ -368,6 +472,16 @@ async fn every_endpoint_with_every_role(backend: Backend) {
         .replace("{victim}", "aws-main");
     admin
         .create_connection("acme", &serde_json::from_str(&request).unwrap())
+        .await
+        .unwrap();
+    let main_auth = lanyard_api::AuthorizationRequest {
+        provider: "aws".into(),
+        connection: "aws-main".into(),
+        scope: "organization".into(),
+        environments: vec![],
+    };
+    admin
+        .create_authorization("acme", &main_auth)
         .await
         .unwrap();
     let tokens = tokens(&server).await;

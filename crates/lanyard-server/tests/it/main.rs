@@ -6,4 +6,5 @@ mod connections;
 mod hygiene;
 mod openapi;
 mod replicas;
+mod resolution;
 mod startup;

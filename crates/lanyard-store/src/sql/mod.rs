@@ -5,6 +5,7 @@
 //! DDL and locking, lives in per-backend migrations and in [`Backend`] branches, so the two
 //! dialects stay visible and honest.
 
+mod access;
 mod connections;
 mod environments;
 mod meta;

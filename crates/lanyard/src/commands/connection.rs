@@ -195,6 +195,11 @@ pub(crate) async fn run(ctx: &Context, command: ConnectionCommand) -> anyhow::Re
                     .await?,
             )
         }
+        ConnectionCommand::Authorization(command) => {
+            super::access::authorization(ctx, command).await
+        }
+        ConnectionCommand::Default(command) => super::access::default(ctx, command).await,
+        ConnectionCommand::Matrix { provider } => super::access::matrix(ctx, provider).await,
         ConnectionCommand::Delete { name } => {
             ctx.client.delete_connection(&ctx.org, &name).await?;
             output::confirm(

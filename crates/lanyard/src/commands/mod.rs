@@ -1,5 +1,6 @@
 //! One module per command group; each turns parsed arguments into client calls and output.
 
+mod access;
 mod connection;
 mod env;
 mod manifest;

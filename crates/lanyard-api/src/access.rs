@@ -1,0 +1,94 @@
+//! Wire types for authorizations, defaults, resolution and the provider matrix.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Where a connection may be used.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Authorization {
+    pub provider: String,
+    pub connection: String,
+    /// `organization` (every environment, including future ones) or `environment`.
+    pub scope: String,
+    /// For `environment` scope: the environments (empty means none).
+    #[serde(default)]
+    pub environments: Vec<String>,
+}
+
+/// `POST /orgs/{org}/authorizations` and `PUT /orgs/{org}/authorizations/{connection}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuthorizationRequest {
+    pub provider: String,
+    /// Ignored in a `PUT`, where the path names the connection.
+    #[serde(default)]
+    pub connection: String,
+    pub scope: String,
+    #[serde(default)]
+    pub environments: Vec<String>,
+}
+
+/// A default connection for a provider, organization-wide or for one environment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct DefaultConnection {
+    pub provider: String,
+    /// Absent for the organization default.
+    pub environment: Option<String>,
+    pub connection: String,
+}
+
+/// `PUT /orgs/{org}/defaults/{provider}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SetDefault {
+    pub connection: String,
+    /// Absent for the organization default.
+    #[serde(default)]
+    pub environment: Option<String>,
+}
+
+/// A default that was saved, with a warning (and its fix) when it cannot be used yet.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SavedDefault {
+    #[serde(flatten)]
+    pub default: DefaultConnection,
+    pub warning: Option<String>,
+}
+
+/// One layer resolution checked.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct CheckedLayer {
+    /// `explicit`, `environment_default` or `organization_default`.
+    pub layer: String,
+    /// The connection found there, if any.
+    pub connection: Option<String>,
+}
+
+/// The outcome of resolving a provider in an environment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Resolution {
+    pub provider: String,
+    pub environment: String,
+    pub connection: Option<String>,
+    /// `explicit`, `environment_default` or `organization_default`.
+    pub source: Option<String>,
+    pub authorized: bool,
+    pub checked: Vec<CheckedLayer>,
+    /// Why it cannot be used, with the command that fixes it; absent when usable.
+    pub error: Option<String>,
+}
+
+/// The provider matrix: connections × environments.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ProviderMatrix {
+    pub environments: Vec<String>,
+    pub rows: Vec<MatrixRow>,
+}
+
+/// One connection's row: a cell per environment, in the order of `environments`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct MatrixRow {
+    pub connection: String,
+    pub provider: String,
+    /// `not_authorized`, `authorized`, `default` or `misconfigured` (a default that is not
+    /// authorized).
+    pub cells: Vec<String>,
+}

@@ -1,0 +1,333 @@
+//! Authorizations and defaults: where each connection may be used, and which one a deployment
+//! gets when it names none.
+
+use lanyard_domain::{Action, Principal, Slug};
+use lanyard_store::{
+    AuthorizationRecord, AuthorizationScope, ConnectionRecord, DefaultRecord, OrgRecord, StoreError,
+};
+
+use crate::connections::find_provider;
+use crate::{now, CoreError, CoreResult, Lanyard};
+
+/// How far an authorization reaches, by environment name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every environment, including ones created later.
+    Organization,
+    /// Only these environments (none when empty).
+    Environments(Vec<Slug>),
+}
+
+/// A default that was saved, and a warning when it cannot be used yet.
+pub struct SavedDefault {
+    pub record: DefaultRecord,
+    /// Set when the connection is not authorized where the default applies; says how to fix it.
+    pub warning: Option<String>,
+}
+
+impl Lanyard {
+    /// A connection of the organization that must be of `provider`.
+    pub(crate) async fn connection_of(
+        &self,
+        org: &OrgRecord,
+        provider: &str,
+        name: &Slug,
+    ) -> CoreResult<ConnectionRecord> {
+        find_provider(provider)?;
+        let connection = self
+            .store
+            .find_connection(&org.id, name)
+            .await?
+            .ok_or_else(|| {
+                CoreError::NotFound(format!(
+                "connection `{name}` not found in organization `{}`; see `lanyard connection list`",
+                org.slug
+            ))
+            })?;
+        if connection.provider != provider {
+            return Err(CoreError::Invalid(format!(
+                "connection `{name}` is a {} connection, not {provider}",
+                connection.provider
+            )));
+        }
+        Ok(connection)
+    }
+
+    async fn scope_ids(&self, org: &OrgRecord, scope: &Scope) -> CoreResult<AuthorizationScope> {
+        match scope {
+            Scope::Organization => Ok(AuthorizationScope::Organization),
+            Scope::Environments(names) => {
+                self.require_environments(&org.id, &org.slug, names).await?;
+                let known = self.store.list_environments(&org.id).await?;
+                let ids = known
+                    .into_iter()
+                    .filter(|e| names.contains(&e.name))
+                    .map(|e| e.id)
+                    .collect();
+                Ok(AuthorizationScope::Environments(ids))
+            }
+        }
+    }
+
+    /// Authorizes a connection; refused if it already has an authorization (update that).
+    pub async fn create_authorization(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: &str,
+        connection: &Slug,
+        scope: Scope,
+    ) -> CoreResult<AuthorizationRecord> {
+        principal.authorize(Action::Manage, "authorize connections")?;
+        let org = self.own_org(principal, org).await?;
+        let record = self.connection_of(&org, provider, connection).await?;
+        if self.store.find_authorization(&record.id).await?.is_some() {
+            return Err(CoreError::Conflict(format!(
+                "connection `{connection}` already has an authorization; change it with \
+                 `lanyard connection authorization update --provider {provider} --connection {connection} ...`"
+            )));
+        }
+        let ids = self.scope_ids(&org, &scope).await?;
+        self.store
+            .put_authorization(&org.id, &record.id, &ids, now().millis())
+            .await?;
+        self.require_authorization(provider, connection, &record)
+            .await
+    }
+
+    /// Replaces a connection's authorization.
+    pub async fn update_authorization(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: &str,
+        connection: &Slug,
+        scope: Scope,
+    ) -> CoreResult<AuthorizationRecord> {
+        principal.authorize(Action::Manage, "authorize connections")?;
+        let org = self.own_org(principal, org).await?;
+        let record = self.connection_of(&org, provider, connection).await?;
+        self.require_authorization(provider, connection, &record)
+            .await?;
+        let ids = self.scope_ids(&org, &scope).await?;
+        self.store
+            .put_authorization(&org.id, &record.id, &ids, now().millis())
+            .await?;
+        self.require_authorization(provider, connection, &record)
+            .await
+    }
+
+    /// One connection's authorization.
+    pub async fn get_authorization(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: &str,
+        connection: &Slug,
+    ) -> CoreResult<AuthorizationRecord> {
+        principal.authorize(Action::Read, "read authorizations")?;
+        let org = self.own_org(principal, org).await?;
+        let record = self.connection_of(&org, provider, connection).await?;
+        self.require_authorization(provider, connection, &record)
+            .await
+    }
+
+    /// The organization's authorizations.
+    pub async fn list_authorizations(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: Option<&str>,
+    ) -> CoreResult<Vec<AuthorizationRecord>> {
+        principal.authorize(Action::Read, "list authorizations")?;
+        let org = self.own_org(principal, org).await?;
+        if let Some(provider) = provider {
+            find_provider(provider)?;
+        }
+        Ok(self.store.list_authorizations(&org.id, provider).await?)
+    }
+
+    /// Removes a connection's authorization: it can no longer be used anywhere.
+    pub async fn delete_authorization(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: &str,
+        connection: &Slug,
+    ) -> CoreResult<()> {
+        principal.authorize(Action::Manage, "remove authorizations")?;
+        let org = self.own_org(principal, org).await?;
+        let record = self.connection_of(&org, provider, connection).await?;
+        self.store
+            .delete_authorization(&record.id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) => no_authorization(provider, connection),
+                other => other.into(),
+            })
+    }
+
+    async fn require_authorization(
+        &self,
+        provider: &str,
+        connection: &Slug,
+        record: &ConnectionRecord,
+    ) -> CoreResult<AuthorizationRecord> {
+        self.store
+            .find_authorization(&record.id)
+            .await?
+            .ok_or_else(|| no_authorization(provider, connection))
+    }
+
+    /// Sets the default connection for a provider, organization-wide or for one environment.
+    /// It is saved even when the connection is not authorized there, with a warning that says
+    /// how to authorize it.
+    pub async fn set_default(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: &str,
+        connection: &Slug,
+        environment: Option<&Slug>,
+    ) -> CoreResult<SavedDefault> {
+        principal.authorize(Action::Manage, "set defaults")?;
+        let org = self.own_org(principal, org).await?;
+        let record = self.connection_of(&org, provider, connection).await?;
+        let env = match environment {
+            Some(name) => Some(self.environment_of(&org, name).await?),
+            None => None,
+        };
+        self.store
+            .set_default(
+                &org.id,
+                provider,
+                env.as_ref().map(|e| e.id.as_str()),
+                &record.id,
+                now().millis(),
+            )
+            .await?;
+        let warning = self
+            .unauthorized_warning(&org, provider, connection, &record, env.as_ref())
+            .await?;
+        let saved = DefaultRecord {
+            provider: provider.to_owned(),
+            environment: environment.cloned(),
+            connection_id: record.id,
+            connection: connection.clone(),
+        };
+        Ok(SavedDefault {
+            record: saved,
+            warning,
+        })
+    }
+
+    /// Explains where a default cannot be used, with the command that fixes it.
+    async fn unauthorized_warning(
+        &self,
+        org: &OrgRecord,
+        provider: &str,
+        connection: &Slug,
+        record: &ConnectionRecord,
+        environment: Option<&lanyard_store::EnvironmentRecord>,
+    ) -> CoreResult<Option<String>> {
+        let fix = match environment {
+            Some(env) if self.store.is_authorized(&record.id, &env.id).await? => return Ok(None),
+            Some(env) => authorize_command(provider, connection, Some(&env.name)),
+            None => match self.store.find_authorization(&record.id).await? {
+                Some(auth) if auth.environments.is_none() => return Ok(None),
+                _ => authorize_command(provider, connection, None),
+            },
+        };
+        let place = environment.map_or_else(
+            || format!("every environment of `{}`", org.slug),
+            |e| format!("environment `{}`", e.name),
+        );
+        Ok(Some(format!(
+            "connection `{connection}` is not authorized for {place}, so deployments there will \
+             fail until it is: {fix}"
+        )))
+    }
+
+    /// The organization's defaults.
+    pub async fn list_defaults(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: Option<&str>,
+    ) -> CoreResult<Vec<DefaultRecord>> {
+        principal.authorize(Action::Read, "list defaults")?;
+        let org = self.own_org(principal, org).await?;
+        Ok(self.store.list_defaults(&org.id, provider).await?)
+    }
+
+    /// Removes a default.
+    pub async fn unset_default(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: &str,
+        environment: Option<&Slug>,
+    ) -> CoreResult<()> {
+        principal.authorize(Action::Manage, "unset defaults")?;
+        let org = self.own_org(principal, org).await?;
+        find_provider(provider)?;
+        let env = match environment {
+            Some(name) => Some(self.environment_of(&org, name).await?),
+            None => None,
+        };
+        self.store
+            .unset_default(&org.id, provider, env.as_ref().map(|e| e.id.as_str()))
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) => CoreError::NotFound(match environment {
+                    Some(env) => {
+                        format!("no default {provider} connection for environment `{env}`")
+                    }
+                    None => format!("no organization default {provider} connection"),
+                }),
+                other => other.into(),
+            })
+    }
+
+    pub(crate) async fn environment_of(
+        &self,
+        org: &OrgRecord,
+        name: &Slug,
+    ) -> CoreResult<lanyard_store::EnvironmentRecord> {
+        self.store
+            .find_environment(&org.id, name)
+            .await?
+            .ok_or_else(|| {
+                CoreError::NotFound(format!(
+                    "environment `{name}` not found in organization `{}`; create it with \
+                 `lanyard env create {name}`",
+                    org.slug
+                ))
+            })
+    }
+}
+
+fn no_authorization(provider: &str, connection: &Slug) -> CoreError {
+    CoreError::NotFound(format!(
+        "connection `{connection}` has no authorization; create one with {}",
+        authorize_command(provider, connection, None)
+    ))
+}
+
+/// The exact command that authorizes a connection (for one environment, or organization-wide).
+pub(crate) fn authorize_command(
+    provider: &str,
+    connection: &Slug,
+    environment: Option<&Slug>,
+) -> String {
+    match environment {
+        Some(env) => format!(
+            "`lanyard connection authorization create --provider {provider} --connection {connection} \
+             --scope environment --environments {env}` (or `update`, adding {env}, if it has one)"
+        ),
+        None => format!(
+            "`lanyard connection authorization create --provider {provider} --connection {connection} \
+             --scope organization`"
+        ),
+    }
+}

@@ -1,0 +1,267 @@
+//! Authorizations, defaults, resolution and the matrix: the product page's Getting Started flow,
+//! its refusals, and the race between replicas.
+
+use lanyard_api::{AuthorizationRequest, CreateConnection, FieldInput, SetDefault, WireSecret};
+use lanyard_client::Client;
+use lanyard_testkit::{backend_tests, Backend, TestServer};
+
+async fn aws(client: &Client, name: &str) {
+    let fields = [
+        ("account_id", "123456789012"),
+        ("access_key_id", "AKIAIOSFODNN7EXAMPLE"),
+        (
+            "secret_access_key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| {
+        (
+            k.to_owned(),
+            FieldInput::Value(WireSecret::new(v.to_owned().into())),
+        )
+    })
+    .collect();
+    let request = CreateConnection {
+        name: name.into(),
+        provider: "aws".into(),
+        kind: None,
+        auth_mode: None,
+        fields,
+    };
+    client.create_connection("acme", &request).await.unwrap();
+}
+
+fn authorize(connection: &str, scope: &str, environments: &[&str]) -> AuthorizationRequest {
+    AuthorizationRequest {
+        provider: "aws".into(),
+        connection: connection.into(),
+        scope: scope.into(),
+        environments: environments.iter().map(|e| (*e).to_owned()).collect(),
+    }
+}
+
+fn default(connection: &str, env: Option<&str>) -> SetDefault {
+    SetDefault {
+        connection: connection.into(),
+        environment: env.map(str::to_owned),
+    }
+}
+
+async fn getting_started_flow_with_its_refusals(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    for env in ["dev", "staging", "prod"] {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    aws(&admin, "aws-shared").await;
+    aws(&admin, "aws-prod").await;
+
+    // Nothing resolves yet: the error names both layers and the command that fixes it.
+    let r = admin.resolve("acme", "aws", "dev", None).await.unwrap();
+    assert_eq!(r.connection, None);
+    let layers: Vec<&str> = r.checked.iter().map(|c| c.layer.as_str()).collect();
+    assert_eq!(layers, ["environment_default", "organization_default"]);
+    let error = r.error.unwrap();
+    assert!(
+        error.contains("lanyard connection default set --provider aws --connection NAME --env dev"),
+        "{error}"
+    );
+
+    // An organization default that is not authorized is saved, with a warning and the fix.
+    let saved = admin
+        .set_default("acme", "aws", &default("aws-shared", None))
+        .await
+        .unwrap();
+    let warning = saved.warning.unwrap();
+    assert!(warning.contains("lanyard connection authorization create --provider aws --connection aws-shared --scope organization"), "{warning}");
+    let r = admin.resolve("acme", "aws", "dev", None).await.unwrap();
+    assert_eq!(
+        (r.connection.as_deref(), r.source.as_deref(), r.authorized),
+        (Some("aws-shared"), Some("organization_default"), false)
+    );
+    assert!(r
+        .error
+        .unwrap()
+        .contains("--scope environment --environments dev"));
+
+    // Authorized for dev and staging only; unknown environments are rejected.
+    let err = admin
+        .create_authorization(
+            "acme",
+            &authorize("aws-shared", "environment", &["dev", "qa"]),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown environment `qa`"),
+        "{err}"
+    );
+    admin
+        .create_authorization(
+            "acme",
+            &authorize("aws-shared", "environment", &["dev", "staging"]),
+        )
+        .await
+        .unwrap();
+    let dup = admin
+        .create_authorization("acme", &authorize("aws-shared", "organization", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(dup.status(), Some(409));
+    let r = admin.resolve("acme", "aws", "dev", None).await.unwrap();
+    assert!(r.authorized && r.error.is_none());
+    let r = admin.resolve("acme", "aws", "prod", None).await.unwrap();
+    assert!(!r.authorized, "never falls back to another connection");
+
+    // The environment default wins over the organization default; an explicit connection wins
+    // over both, and is checked for authorization too.
+    admin
+        .create_authorization("acme", &authorize("aws-prod", "environment", &["prod"]))
+        .await
+        .unwrap();
+    let saved = admin
+        .set_default("acme", "aws", &default("aws-prod", Some("prod")))
+        .await
+        .unwrap();
+    assert!(saved.warning.is_none());
+    let r = admin.resolve("acme", "aws", "prod", None).await.unwrap();
+    assert_eq!(
+        (r.connection.as_deref(), r.source.as_deref(), r.authorized),
+        (Some("aws-prod"), Some("environment_default"), true)
+    );
+    let r = admin
+        .resolve("acme", "aws", "prod", Some("aws-shared"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.source.as_deref(), r.authorized),
+        (Some("explicit"), false)
+    );
+    let r = admin
+        .resolve("acme", "aws", "dev", Some("nope"))
+        .await
+        .unwrap();
+    assert!(r.error.unwrap().contains("connection `nope` not found"));
+
+    // A connection of another provider cannot be an aws default.
+    let gh = CreateConnection {
+        name: "gh".into(),
+        provider: "github".into(),
+        kind: None,
+        auth_mode: None,
+        fields: [(
+            "token".to_owned(),
+            FieldInput::Value(WireSecret::new(
+                "ghp_0123456789abcdefghijABCDEFGHIJ012345".to_owned().into(),
+            )),
+        )]
+        .into(),
+    };
+    admin.create_connection("acme", &gh).await.unwrap();
+    let err = admin
+        .set_default("acme", "aws", &default("gh", None))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("is a github connection, not aws"),
+        "{err}"
+    );
+
+    // The matrix shows all four states.
+    let m = admin.matrix("acme", Some("aws")).await.unwrap();
+    assert_eq!(m.environments, ["dev", "prod", "staging"]);
+    let row = |name: &str| {
+        m.rows
+            .iter()
+            .find(|r| r.connection == name)
+            .unwrap()
+            .cells
+            .clone()
+    };
+    assert_eq!(row("aws-shared"), ["default", "not_authorized", "default"]);
+    assert_eq!(
+        row("aws-prod"),
+        ["not_authorized", "default", "not_authorized"]
+    );
+    admin
+        .set_default("acme", "aws", &default("aws-prod", Some("dev")))
+        .await
+        .unwrap();
+    let m = admin.matrix("acme", Some("aws")).await.unwrap();
+    let cells = &m
+        .rows
+        .iter()
+        .find(|r| r.connection == "aws-prod")
+        .unwrap()
+        .cells;
+    assert_eq!(cells[0], "misconfigured");
+
+    // Deleting an environment removes it from every authorization list.
+    admin.delete_environment("acme", "staging").await.unwrap();
+    let auth = admin
+        .get_authorization("acme", "aws", "aws-shared")
+        .await
+        .unwrap();
+    assert_eq!(auth.environments, ["dev"]);
+    // Unset, and resolution reports the gap again.
+    admin
+        .unset_default("acme", "aws", Some("prod"))
+        .await
+        .unwrap();
+    admin.unset_default("acme", "aws", None).await.unwrap();
+    let r = admin.resolve("acme", "aws", "prod", None).await.unwrap();
+    assert!(r.connection.is_none());
+    assert_eq!(
+        admin
+            .unset_default("acme", "aws", None)
+            .await
+            .unwrap_err()
+            .status(),
+        Some(404)
+    );
+    // A future environment is covered by organization scope.
+    admin
+        .update_authorization("acme", &authorize("aws-shared", "organization", &[]))
+        .await
+        .unwrap();
+    admin
+        .set_default("acme", "aws", &default("aws-shared", None))
+        .await
+        .unwrap();
+    admin.create_environment("acme", "later").await.unwrap();
+    let r = admin.resolve("acme", "aws", "later", None).await.unwrap();
+    assert!(r.authorized && r.error.is_none(), "{r:?}");
+}
+
+async fn replicas_racing_to_set_a_default_leave_one(backend: Backend) {
+    let one = TestServer::start(backend).await;
+    let two = one.start_another().await;
+    let (a, b) = (one.admin(), two.client(one.admin_token()));
+    a.create_environment("acme", "dev").await.unwrap();
+    aws(&a, "first").await;
+    aws(&a, "second").await;
+    for _ in 0..5 {
+        let (first, second) = (
+            default("first", Some("dev")),
+            default("second", Some("dev")),
+        );
+        let (x, y) = tokio::join!(
+            a.set_default("acme", "aws", &first),
+            b.set_default("acme", "aws", &second),
+        );
+        x.unwrap();
+        y.unwrap();
+        let defaults = a.list_defaults("acme", Some("aws")).await.unwrap();
+        assert_eq!(defaults.len(), 1, "{defaults:?}");
+        assert_eq!(
+            b.list_defaults("acme", Some("aws")).await.unwrap(),
+            defaults
+        );
+    }
+}
+
+backend_tests!(
+    getting_started_flow_with_its_refusals,
+    replicas_racing_to_set_a_default_leave_one
+);
