@@ -92,3 +92,30 @@ pub struct MatrixRow {
     /// authorized).
     pub cells: Vec<String>,
 }
+
+/// One audit event: who did what, when, from where. Never a secret value.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: String,
+    /// The token id that acted (or `bootstrap`).
+    pub actor: String,
+    /// The client address.
+    pub source: String,
+    pub action: String,
+    pub target: String,
+    /// The particulars, as a JSON object.
+    pub details: serde_json::Value,
+    pub hash: String,
+}
+
+/// `GET /orgs/{org}/audit/verify`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AuditVerification {
+    pub intact: bool,
+    /// Events checked (when intact).
+    pub events: i64,
+    /// Where the chain breaks, and why (when not intact).
+    pub broken_at: Option<i64>,
+    pub reason: Option<String>,
+}

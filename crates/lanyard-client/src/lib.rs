@@ -13,8 +13,8 @@
 mod error;
 
 use lanyard_api::{
-    Authorization, AuthorizationRequest, DefaultConnection, ProviderMatrix, Resolution,
-    SavedDefault, SetDefault,
+    AuditEvent, AuditVerification, Authorization, AuthorizationRequest, DefaultConnection,
+    ProviderMatrix, Resolution, SavedDefault, SetDefault,
 };
 use lanyard_api::{
     Connection, CreateConnection, CreateEnvironment, CreateOrganization, CreateToken,
@@ -472,5 +472,34 @@ impl Client {
             request = request.query(&[("provider", provider)]);
         }
         self.send(request).await
+    }
+
+    /// Audit events, newest first.
+    pub async fn audit_events(
+        &self,
+        org: &str,
+        since: Option<&str>,
+        connection: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Vec<AuditEvent>, ClientError> {
+        let mut query: Vec<(&str, String)> = Vec::new();
+        if let Some(since) = since {
+            query.push(("since", since.to_owned()));
+        }
+        if let Some(connection) = connection {
+            query.push(("connection", connection.to_owned()));
+        }
+        if let Some(limit) = limit {
+            query.push(("limit", limit.to_string()));
+        }
+        let request = self
+            .request(Method::GET, &["orgs", org, "audit"])
+            .query(&query);
+        Ok(self.send::<List<_>>(request).await?.items)
+    }
+
+    /// Verifies the organization's audit chain.
+    pub async fn verify_audit(&self, org: &str) -> Result<AuditVerification, ClientError> {
+        self.get(&["orgs", org, "audit", "verify"]).await
     }
 }

@@ -88,8 +88,16 @@ impl Lanyard {
             )));
         }
         let ids = self.scope_ids(&org, &scope).await?;
+        let audit = scope_audit(
+            principal,
+            &org.id,
+            "authorization.create",
+            provider,
+            connection,
+            &scope,
+        );
         self.store
-            .put_authorization(&org.id, &record.id, &ids, now().millis())
+            .put_authorization(&org.id, &record.id, &ids, now().millis(), &audit)
             .await?;
         self.require_authorization(provider, connection, &record)
             .await
@@ -110,8 +118,16 @@ impl Lanyard {
         self.require_authorization(provider, connection, &record)
             .await?;
         let ids = self.scope_ids(&org, &scope).await?;
+        let audit = scope_audit(
+            principal,
+            &org.id,
+            "authorization.update",
+            provider,
+            connection,
+            &scope,
+        );
         self.store
-            .put_authorization(&org.id, &record.id, &ids, now().millis())
+            .put_authorization(&org.id, &record.id, &ids, now().millis(), &audit)
             .await?;
         self.require_authorization(provider, connection, &record)
             .await
@@ -158,8 +174,15 @@ impl Lanyard {
         principal.authorize(Action::Manage, "remove authorizations")?;
         let org = self.own_org(principal, org).await?;
         let record = self.connection_of(&org, provider, connection).await?;
+        let audit = crate::audit::entry(
+            principal,
+            &org.id,
+            "authorization.delete",
+            format!("connection/{connection}"),
+            serde_json::json!({ "provider": provider }),
+        );
         self.store
-            .delete_authorization(&record.id)
+            .delete_authorization(&record.id, &audit)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound(_) => no_authorization(provider, connection),
@@ -204,6 +227,13 @@ impl Lanyard {
                 env.as_ref().map(|e| e.id.as_str()),
                 &record.id,
                 now().millis(),
+                &crate::audit::entry(
+                    principal,
+                    &org.id,
+                    "default.set",
+                    format!("connection/{connection}"),
+                    serde_json::json!({ "provider": provider, "environment": environment.map(Slug::as_str) }),
+                ),
             )
             .await?;
         let warning = self
@@ -276,7 +306,18 @@ impl Lanyard {
             None => None,
         };
         self.store
-            .unset_default(&org.id, provider, env.as_ref().map(|e| e.id.as_str()))
+            .unset_default(
+                &org.id,
+                provider,
+                env.as_ref().map(|e| e.id.as_str()),
+                &crate::audit::entry(
+                    principal,
+                    &org.id,
+                    "default.unset",
+                    format!("default/{provider}"),
+                    serde_json::json!({ "provider": provider, "environment": environment.map(Slug::as_str) }),
+                ),
+            )
             .await
             .map_err(|e| match e {
                 StoreError::NotFound(_) => CoreError::NotFound(match environment {
@@ -330,4 +371,25 @@ pub(crate) fn authorize_command(
              --scope organization`"
         ),
     }
+}
+
+fn scope_audit(
+    principal: &Principal,
+    org_id: &str,
+    action: &str,
+    provider: &str,
+    connection: &Slug,
+    scope: &Scope,
+) -> lanyard_store::AuditEntry {
+    let environments = match scope {
+        Scope::Organization => serde_json::Value::Null,
+        Scope::Environments(envs) => envs.iter().map(Slug::as_str).collect(),
+    };
+    crate::audit::entry(
+        principal,
+        org_id,
+        action,
+        format!("connection/{connection}"),
+        serde_json::json!({ "provider": provider, "environments": environments }),
+    )
 }

@@ -141,7 +141,14 @@ impl Lanyard {
         principal.authorize(Action::Manage, "delete connections")?;
         let org = self.own_org(principal, org).await?;
         let existing = self.require_connection(&org, name).await?;
-        self.store.delete_connection(&org.id, name).await?;
+        let audit = crate::audit::entry(
+            principal,
+            &org.id,
+            "connection.delete",
+            format!("connection/{name}"),
+            serde_json::json!({ "provider": existing.provider }),
+        );
+        self.store.delete_connection(&org.id, name, &audit).await?;
         tracing::info!(connection.id = %existing.id, "connection deleted");
         Ok(())
     }
@@ -254,7 +261,35 @@ impl Lanyard {
             };
             write.fields.insert(field, source);
         }
-        let record = self.store.save_connection(&write).await?;
+        let versions: Vec<serde_json::Value> = write
+            .new_secrets
+            .iter()
+            .map(|(s, v)| serde_json::json!({ "secret": s.name.as_str(), "version": v.version }))
+            .chain(
+                write
+                    .new_versions
+                    .iter()
+                    .map(|v| serde_json::json!({ "secret_id": v.secret_id, "version": v.version })),
+            )
+            .collect();
+        let audit = crate::audit::entry(
+            principal,
+            &org.id,
+            if write.create {
+                "connection.create"
+            } else {
+                "connection.update"
+            },
+            format!("connection/{name}"),
+            serde_json::json!({
+                "provider": write.provider,
+                "kind": write.kind,
+                "auth_mode": write.auth_mode,
+                "fields": write.fields.keys().collect::<Vec<_>>(),
+                "secrets_written": versions,
+            }),
+        );
+        let record = self.store.save_connection(&write, &audit).await?;
         tracing::info!(connection.id = %record.id, provider = %record.provider, "connection saved");
         Ok(record)
     }

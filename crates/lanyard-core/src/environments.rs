@@ -21,7 +21,14 @@ impl Lanyard {
             name,
             created_at: now(),
         };
-        let record = self.store.create_environment(&new).await?;
+        let audit = crate::audit::entry(
+            principal,
+            &new.org_id,
+            "environment.create",
+            format!("environment/{}", new.name),
+            serde_json::json!({}),
+        );
+        let record = self.store.create_environment(&new, &audit).await?;
         tracing::info!(environment.id = %record.id, "environment created");
         Ok(record)
     }
@@ -62,7 +69,17 @@ impl Lanyard {
         principal.authorize(Action::Manage, "delete environments")?;
         let org = self.own_org(principal, org).await?;
         self.store
-            .delete_environment(&org.id, name)
+            .delete_environment(
+                &org.id,
+                name,
+                &crate::audit::entry(
+                    principal,
+                    &org.id,
+                    "environment.delete",
+                    format!("environment/{name}"),
+                    serde_json::json!({}),
+                ),
+            )
             .await
             .map_err(|e| match e {
                 lanyard_store::StoreError::NotFound(_) => env_not_found(name, &org.slug),

@@ -70,7 +70,16 @@ pub async fn install_or_verify(
         org,
         admin,
     };
-    match store.bootstrap(&record).await {
+    let audit = lanyard_store::AuditEntry {
+        org_id: record.org.id.clone(),
+        at: record.org.created_at.millis(),
+        actor: "bootstrap".to_owned(),
+        source: "local".to_owned(),
+        action: "organization.create".to_owned(),
+        target: format!("organization/{}", record.org.slug),
+        details: serde_json::json!({ "admin_token": record.admin.id, "key_id": key.key_id().to_string() }).to_string(),
+    };
+    match store.bootstrap(&record, &audit).await {
         Ok(org) => Ok(Installation::Fresh { org, admin_token }),
         // Another server bootstrapped the same database a moment ago: verify against it.
         Err(StoreError::Conflict(_)) if verify_key(store, key, source).await? => {

@@ -5,6 +5,7 @@
 //! [`Principal`] checks it first, so forgetting an access check means writing a new function here,
 //! where review looks. The core never names a database and never does HTTP.
 
+mod audit;
 mod authorizations;
 mod connections;
 mod environments;

@@ -32,7 +32,14 @@ impl Lanyard {
         principal.authorize(Action::Manage, "create organizations")?;
         let (org, admin) = new_org_with_admin(name, "first admin token");
         let token_id = admin.1.id.clone();
-        let record = self.store.create_org(&org, &admin.1).await?;
+        let audit = crate::audit::entry(
+            principal,
+            &org.id,
+            "organization.create",
+            format!("organization/{}", org.slug),
+            serde_json::json!({ "admin_token": admin.1.id }),
+        );
+        let record = self.store.create_org(&org, &admin.1, &audit).await?;
         tracing::info!(org.id = %record.id, "organization created");
         let token_record = self
             .store

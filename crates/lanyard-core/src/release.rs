@@ -51,8 +51,34 @@ impl Lanyard {
             };
             values.insert(field.clone(), value);
         }
-        lanyard_providers::materialize(provider, connection.kind.as_deref(), mode, &values)
-            .map_err(|e| CoreError::Invalid(format!("connection `{name}` cannot be used: {e}")))
+        let materialized =
+            lanyard_providers::materialize(provider, connection.kind.as_deref(), mode, &values)
+                .map_err(|e| {
+                    CoreError::Invalid(format!("connection `{name}` cannot be used: {e}"))
+                })?;
+        let versions: Vec<serde_json::Value> = connection
+            .fields
+            .values()
+            .filter_map(|f| match f {
+                FieldSource::Secret {
+                    name,
+                    current_version,
+                    ..
+                } => {
+                    Some(serde_json::json!({ "secret": name.as_str(), "version": current_version }))
+                }
+                _ => None,
+            })
+            .collect();
+        let audit = crate::audit::entry(
+            principal,
+            &org.id,
+            "credential.release",
+            format!("connection/{name}"),
+            serde_json::json!({ "environment": environment.as_str(), "secrets": versions }),
+        );
+        self.store.append_audit(&audit).await?;
+        Ok(materialized)
     }
 
     /// Opens one secret version. Any failure is "cannot be decrypted", without detail: the

@@ -108,8 +108,35 @@ impl Lanyard {
     ) -> CoreResult<Resolution> {
         principal.authorize(Action::Read, "resolve connections")?;
         let org = self.own_org(principal, org).await?;
+        let resolution = self
+            .resolve_in(&org, provider, environment, explicit)
+            .await?;
+        let target = resolution.connection.as_ref().map_or_else(
+            || format!("provider/{provider}"),
+            |c| format!("connection/{c}"),
+        );
+        let details = serde_json::json!({
+            "provider": provider,
+            "environment": environment.as_str(),
+            "source": resolution.source.map(Source::as_str),
+            "authorized": resolution.authorized,
+            "explicit": explicit.map(Slug::as_str),
+        });
+        let audit = crate::audit::entry(principal, &org.id, "connection.resolve", target, details);
+        self.store.append_audit(&audit).await?;
+        Ok(resolution)
+    }
+
+    /// Resolution without the access check and the audit event, for callers that did both.
+    pub(crate) async fn resolve_in(
+        &self,
+        org: &lanyard_store::OrgRecord,
+        provider: &str,
+        environment: &Slug,
+        explicit: Option<&Slug>,
+    ) -> CoreResult<Resolution> {
         find_provider(provider)?;
-        let env = self.environment_of(&org, environment).await?;
+        let env = self.environment_of(org, environment).await?;
         let facts = self
             .store
             .resolution_facts(&org.id, provider, &env.id, explicit)

@@ -42,7 +42,14 @@ impl Lanyard {
                         secret.current_version + 1,
                         value,
                     )?;
-                    self.store.add_secret_version(&version).await
+                    let audit = crate::audit::entry(
+                        principal,
+                        &org.id,
+                        "secret.set",
+                        format!("secret/{name}"),
+                        serde_json::json!({ "version": version.version }),
+                    );
+                    self.store.add_secret_version(&version, &audit).await
                 }
                 None => {
                     let secret = NewSecret {
@@ -52,7 +59,14 @@ impl Lanyard {
                         created_at: now(),
                     };
                     let first = self.seal_version(principal, &org.id, &secret.id, 1, value)?;
-                    self.store.create_secret(&secret, &first).await
+                    let audit = crate::audit::entry(
+                        principal,
+                        &org.id,
+                        "secret.set",
+                        format!("secret/{name}"),
+                        serde_json::json!({ "version": 1 }),
+                    );
+                    self.store.create_secret(&secret, &first, &audit).await
                 }
             };
             match result {
@@ -136,7 +150,14 @@ impl Lanyard {
             return Err(in_use("secret", name, &users));
         }
         // The foreign key still guards the race where a connection starts using it right now.
-        self.store.delete_secret(&org.id, name).await?;
+        let audit = crate::audit::entry(
+            principal,
+            &org.id,
+            "secret.delete",
+            format!("secret/{name}"),
+            serde_json::json!({}),
+        );
+        self.store.delete_secret(&org.id, name, &audit).await?;
         tracing::info!(secret.id = %secret.id, "secret deleted");
         Ok(())
     }

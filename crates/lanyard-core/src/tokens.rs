@@ -47,6 +47,7 @@ impl Lanyard {
             org: record.org,
             role: record.role,
             environments: record.environments,
+            source: String::new(),
         })
     }
 
@@ -80,7 +81,14 @@ impl Lanyard {
             description: request.description,
             created_at: now(),
         };
-        let record = self.store.create_token(&new).await?;
+        let audit = crate::audit::entry(
+            principal,
+            &new.org_id,
+            "token.create",
+            format!("token/{}", new.id),
+            serde_json::json!({ "role": new.role.as_str(), "environments": new.environments.iter().map(Slug::as_str).collect::<Vec<_>>(), "description": new.description }),
+        );
+        let record = self.store.create_token(&new, &audit).await?;
         tracing::info!(token.id = %record.id, role = %record.role, "token created");
         Ok(IssuedToken { record, token })
     }
@@ -106,7 +114,18 @@ impl Lanyard {
         principal.authorize(Action::Manage, "revoke tokens")?;
         let org = self.own_org(principal, org).await?;
         self.store
-            .revoke_token(&org.id, id, now().millis())
+            .revoke_token(
+                &org.id,
+                id,
+                now().millis(),
+                &crate::audit::entry(
+                    principal,
+                    &org.id,
+                    "token.revoke",
+                    format!("token/{id}"),
+                    serde_json::json!({}),
+                ),
+            )
             .await
             .map_err(|e| match e {
                 lanyard_store::StoreError::NotFound(_) => CoreError::NotFound(format!(

@@ -20,13 +20,22 @@ impl Lanyard {
         let org = self.own_org(principal, org).await?;
         let record = self
             .store
-            .set_variable(&NewVariable {
-                id: new_id(),
-                org_id: org.id,
-                name,
-                value,
-                at: now(),
-            })
+            .set_variable(
+                &NewVariable {
+                    id: new_id(),
+                    org_id: org.id.clone(),
+                    name: name.clone(),
+                    value,
+                    at: now(),
+                },
+                &crate::audit::entry(
+                    principal,
+                    &org.id,
+                    "variable.set",
+                    format!("variable/{name}"),
+                    serde_json::json!({}),
+                ),
+            )
             .await?;
         tracing::info!(variable.id = %record.id, "variable set");
         Ok(record)
@@ -66,7 +75,14 @@ impl Lanyard {
         if !users.is_empty() {
             return Err(in_use("variable", name, &users));
         }
-        self.store.delete_variable(&org.id, name).await?;
+        let audit = crate::audit::entry(
+            principal,
+            &org.id,
+            "variable.delete",
+            format!("variable/{name}"),
+            serde_json::json!({}),
+        );
+        self.store.delete_variable(&org.id, name, &audit).await?;
         Ok(())
     }
 }

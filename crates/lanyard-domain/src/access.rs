@@ -15,6 +15,8 @@ pub struct Principal {
     pub role: Role,
     /// For a deployer: the environments it may deploy to. Empty means every environment.
     pub environments: Vec<Slug>,
+    /// Where the request came from (a client address), for the audit trail; empty if unknown.
+    pub source: String,
 }
 
 /// Something a caller wants to do. Every API operation maps to exactly one action.
@@ -87,6 +89,7 @@ mod tests {
             org: Slug::parse("acme").unwrap(),
             role,
             environments: envs.iter().map(|e| Slug::parse(e).unwrap()).collect(),
+            source: String::new(),
         }
     }
 

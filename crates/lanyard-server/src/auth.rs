@@ -1,7 +1,9 @@
 //! Request extractors: the authenticated caller, and JSON/path extractors whose rejections are
 //! ordinary [`ApiError`]s.
 
-use axum::extract::{FromRequest, FromRequestParts, Path};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -36,7 +38,11 @@ impl FromRequestParts<Lanyard> for Caller {
                     "malformed Authorization header: expected `Bearer <token>`",
                 )
             })?;
-        Ok(Caller(app.authenticate(token).await?))
+        let mut principal = app.authenticate(token).await?;
+        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            principal.source = peer.ip().to_string();
+        }
+        Ok(Caller(principal))
     }
 }
 

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "variables", description = "Plain organization-level values"),
         (name = "connections", description = "Provider connections and the provider catalog"),
         (name = "access", description = "Authorizations, defaults, resolution and the provider matrix"),
+        (name = "audit", description = "The hash-chained audit trail"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -128,7 +128,8 @@ impl PreparedServer {
     ) -> Result<(), StartError> {
         tracing::info!(address = %self.local_addr, database = %self.database, "serving");
         let router = crate::router(self.app);
-        let result = axum::serve(self.listener, router)
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(StartError::Serve);

@@ -6,6 +6,7 @@
 //! hashes and sealed ciphertext, never the values they protect.
 
 mod access;
+mod audit;
 mod content;
 mod error;
 mod records;
@@ -17,6 +18,7 @@ use lanyard_crypto::SealedBlob;
 use lanyard_domain::Slug;
 
 pub use access::{AuthorizationRecord, AuthorizationScope, DefaultRecord, ResolutionFacts};
+pub use audit::{audit_hash, verify_chain, AuditEntry, AuditEvent, ChainVerdict, GENESIS_HASH};
 pub use content::{
     ConnectionRecord, ConnectionWrite, FieldSource, KeyUsage, NewFieldSource, NewSecret,
     NewSecretVersion, NewVariable, SealedVersion, SecretRecord, SecretVersionRecord,
@@ -33,7 +35,12 @@ pub use url::{DatabaseUrl, DatabaseUrlError};
 #[async_trait]
 pub trait OrgStore: Send + Sync {
     /// Creates an organization and its first admin token atomically.
-    async fn create_org(&self, org: &NewOrg, admin: &NewToken) -> StoreResult<OrgRecord>;
+    async fn create_org(
+        &self,
+        org: &NewOrg,
+        admin: &NewToken,
+        audit: &AuditEntry,
+    ) -> StoreResult<OrgRecord>;
     /// Finds an organization by slug.
     async fn find_org(&self, slug: &Slug) -> StoreResult<Option<OrgRecord>>;
     /// Deletes an organization and everything in it.
@@ -44,7 +51,11 @@ pub trait OrgStore: Send + Sync {
 #[async_trait]
 pub trait EnvironmentStore: Send + Sync {
     /// Creates an environment; [`StoreError::Conflict`] if the name is taken.
-    async fn create_environment(&self, env: &NewEnvironment) -> StoreResult<EnvironmentRecord>;
+    async fn create_environment(
+        &self,
+        env: &NewEnvironment,
+        audit: &AuditEntry,
+    ) -> StoreResult<EnvironmentRecord>;
     /// Every environment of an organization, by name.
     async fn list_environments(&self, org_id: &str) -> StoreResult<Vec<EnvironmentRecord>>;
     /// One environment by name.
@@ -54,20 +65,31 @@ pub trait EnvironmentStore: Send + Sync {
         name: &Slug,
     ) -> StoreResult<Option<EnvironmentRecord>>;
     /// Deletes an environment; [`StoreError::NotFound`] if there is none by that name.
-    async fn delete_environment(&self, org_id: &str, name: &Slug) -> StoreResult<()>;
+    async fn delete_environment(
+        &self,
+        org_id: &str,
+        name: &Slug,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
 }
 
 /// API tokens, stored by hash only.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     /// Stores a new token.
-    async fn create_token(&self, token: &NewToken) -> StoreResult<TokenRecord>;
+    async fn create_token(&self, token: &NewToken, audit: &AuditEntry) -> StoreResult<TokenRecord>;
     /// The live (not revoked) token with this SHA-256 hash (lowercase hex), if any.
     async fn find_token_by_hash(&self, hash_hex: &str) -> StoreResult<Option<TokenRecord>>;
     /// The live tokens of an organization, oldest first.
     async fn list_tokens(&self, org_id: &str) -> StoreResult<Vec<TokenRecord>>;
     /// Revokes a token; [`StoreError::NotFound`] if the organization has no live token by that id.
-    async fn revoke_token(&self, org_id: &str, token_id: &str, at: i64) -> StoreResult<()>;
+    async fn revoke_token(
+        &self,
+        org_id: &str,
+        token_id: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
 }
 
 /// Installation-wide facts, such as the master key's check value.
@@ -77,7 +99,11 @@ pub trait MetaStore: Send + Sync {
     async fn get_meta(&self, key: &str) -> StoreResult<Option<String>>;
     /// First start: writes the facts, the first organization and its admin token in one
     /// transaction. [`StoreError::Conflict`] if the database was bootstrapped already.
-    async fn bootstrap(&self, record: &BootstrapRecord) -> StoreResult<OrgRecord>;
+    async fn bootstrap(
+        &self,
+        record: &BootstrapRecord,
+        audit: &AuditEntry,
+    ) -> StoreResult<OrgRecord>;
 }
 
 /// Secrets: metadata in the clear, every version sealed.
@@ -88,10 +114,15 @@ pub trait SecretStore: Send + Sync {
         &self,
         secret: &NewSecret,
         first: &NewSecretVersion,
+        audit: &AuditEntry,
     ) -> StoreResult<SecretRecord>;
     /// Adds the next version; [`StoreError::Conflict`] if that version number was taken by a
     /// concurrent writer (the caller re-reads and retries).
-    async fn add_secret_version(&self, version: &NewSecretVersion) -> StoreResult<SecretRecord>;
+    async fn add_secret_version(
+        &self,
+        version: &NewSecretVersion,
+        audit: &AuditEntry,
+    ) -> StoreResult<SecretRecord>;
     /// One secret by name.
     async fn find_secret(&self, org_id: &str, name: &Slug) -> StoreResult<Option<SecretRecord>>;
     /// Every secret of an organization, by name.
@@ -105,7 +136,8 @@ pub trait SecretStore: Send + Sync {
         version: i64,
     ) -> StoreResult<Option<SealedVersion>>;
     /// Deletes a secret and its versions; [`StoreError::Conflict`] while a connection references it.
-    async fn delete_secret(&self, org_id: &str, name: &Slug) -> StoreResult<()>;
+    async fn delete_secret(&self, org_id: &str, name: &Slug, audit: &AuditEntry)
+        -> StoreResult<()>;
     /// How many sealed versions each key id wraps, across every organization.
     async fn key_usage(&self) -> StoreResult<Vec<KeyUsage>>;
     /// Up to `limit` versions not wrapped by `key_id`, for rotation.
@@ -126,21 +158,34 @@ pub trait SecretStore: Send + Sync {
 #[async_trait]
 pub trait VariableStore: Send + Sync {
     /// Creates or overwrites a variable.
-    async fn set_variable(&self, variable: &NewVariable) -> StoreResult<VariableRecord>;
+    async fn set_variable(
+        &self,
+        variable: &NewVariable,
+        audit: &AuditEntry,
+    ) -> StoreResult<VariableRecord>;
     /// Every variable of an organization, by name.
     async fn list_variables(&self, org_id: &str) -> StoreResult<Vec<VariableRecord>>;
     /// One variable by name.
     async fn find_variable(&self, org_id: &str, name: &Slug)
         -> StoreResult<Option<VariableRecord>>;
     /// Deletes a variable; [`StoreError::Conflict`] while a connection references it.
-    async fn delete_variable(&self, org_id: &str, name: &Slug) -> StoreResult<()>;
+    async fn delete_variable(
+        &self,
+        org_id: &str,
+        name: &Slug,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
 }
 
 /// Connections and their fields.
 #[async_trait]
 pub trait ConnectionStore: Send + Sync {
     /// Creates or replaces a connection, with any secrets it brings, in one transaction.
-    async fn save_connection(&self, write: &ConnectionWrite) -> StoreResult<ConnectionRecord>;
+    async fn save_connection(
+        &self,
+        write: &ConnectionWrite,
+        audit: &AuditEntry,
+    ) -> StoreResult<ConnectionRecord>;
     /// One connection by name.
     async fn find_connection(
         &self,
@@ -154,7 +199,12 @@ pub trait ConnectionStore: Send + Sync {
         provider: Option<&str>,
     ) -> StoreResult<Vec<ConnectionRecord>>;
     /// Deletes a connection.
-    async fn delete_connection(&self, org_id: &str, name: &Slug) -> StoreResult<()>;
+    async fn delete_connection(
+        &self,
+        org_id: &str,
+        name: &Slug,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     /// Names of the connections whose fields reference this secret.
     async fn connections_using_secret(&self, secret_id: &str) -> StoreResult<Vec<Slug>>;
     /// Names of the connections whose fields reference this variable.
@@ -171,6 +221,7 @@ pub trait AccessStore: Send + Sync {
         connection_id: &str,
         scope: &AuthorizationScope,
         at: i64,
+        audit: &AuditEntry,
     ) -> StoreResult<()>;
     /// A connection's authorization, if it has one.
     async fn find_authorization(
@@ -184,7 +235,11 @@ pub trait AccessStore: Send + Sync {
         provider: Option<&str>,
     ) -> StoreResult<Vec<AuthorizationRecord>>;
     /// Removes a connection's authorization; [`StoreError::NotFound`] if it had none.
-    async fn delete_authorization(&self, connection_id: &str) -> StoreResult<()>;
+    async fn delete_authorization(
+        &self,
+        connection_id: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     /// Whether the connection may be used in the environment.
     async fn is_authorized(&self, connection_id: &str, environment_id: &str) -> StoreResult<bool>;
     /// Sets the default for a provider, organization-wide or for one environment (by id).
@@ -195,6 +250,7 @@ pub trait AccessStore: Send + Sync {
         environment_id: Option<&str>,
         connection_id: &str,
         at: i64,
+        audit: &AuditEntry,
     ) -> StoreResult<()>;
     /// Removes a default; [`StoreError::NotFound`] if there was none.
     async fn unset_default(
@@ -202,6 +258,7 @@ pub trait AccessStore: Send + Sync {
         org_id: &str,
         provider: &str,
         environment_id: Option<&str>,
+        audit: &AuditEntry,
     ) -> StoreResult<()>;
     /// The organization's defaults, optionally for one provider.
     async fn list_defaults(
@@ -219,6 +276,26 @@ pub trait AccessStore: Send + Sync {
     ) -> StoreResult<ResolutionFacts>;
 }
 
+/// The audit trail: one hash chain per organization.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an event that records no stored change (a resolve, a credential release).
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Events since `since` (ms), newest first, optionally for one target.
+    async fn list_audit(
+        &self,
+        org_id: &str,
+        since: i64,
+        target: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEvent>>;
+    /// The whole chain in order, and the recorded head, read consistently.
+    async fn audit_chain(
+        &self,
+        org_id: &str,
+    ) -> StoreResult<(Vec<AuditEvent>, Option<(i64, String)>)>;
+}
+
 /// Everything the server needs from storage.
 pub trait Store:
     OrgStore
@@ -229,6 +306,7 @@ pub trait Store:
     + VariableStore
     + ConnectionStore
     + AccessStore
+    + AuditStore
 {
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;

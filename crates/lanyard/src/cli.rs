@@ -70,6 +70,9 @@ pub(crate) enum Command {
     /// Connections: list, show, change, delete
     #[command(subcommand)]
     Connection(ConnectionCommand),
+    /// The audit trail: every change, resolve and credential release
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print a resource as a manifest (YAML; -o json for JSON)
     Get {
         #[arg(value_enum)]
@@ -162,6 +165,24 @@ pub(crate) enum TokenCommand {
     List,
     /// Revoke a token by id
     Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// List events, newest first
+    List {
+        /// Only events since this time: RFC 3339, or an age such as 30m, 12h, 7d
+        #[arg(long)]
+        since: Option<String>,
+        /// Only events about this connection
+        #[arg(long)]
+        connection: Option<String>,
+        /// At most this many events
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Recompute the hash chain; exits non-zero if an event was edited or deleted
+    Verify,
 }
 
 #[derive(Copy, Clone, ValueEnum)]

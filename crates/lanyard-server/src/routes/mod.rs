@@ -1,6 +1,7 @@
 //! The router: every API route, each a thin handler over one core function.
 
 mod access;
+mod audit;
 mod connections;
 mod environments;
 mod health;
@@ -55,6 +56,8 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(access::set_default, access::unset_default))
         .routes(routes!(access::resolve))
         .routes(routes!(access::matrix))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
 }
 
 /// The whole HTTP application.

@@ -310,6 +310,14 @@ fn cases() -> Vec<Case> {
             None,
             read,
         ),
+        case(M::GET, "/orgs/{org}/audit", "/orgs/acme/audit", None, read),
+        case(
+            M::GET,
+            "/orgs/{org}/audit/verify",
+            "/orgs/acme/audit/verify",
+            None,
+            read,
+        ),
         case(M::GET, "/providers", "/providers", None, |w| {
             everyone_but_anonymous(StatusCode::OK)(w)
         }),

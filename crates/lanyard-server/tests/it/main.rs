@@ -2,6 +2,7 @@
 
 mod access;
 mod api;
+mod audit;
 mod connections;
 mod hygiene;
 mod openapi;

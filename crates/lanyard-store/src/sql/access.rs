@@ -8,8 +8,8 @@ use sqlx::Row;
 
 use super::{rows, SqlStore};
 use crate::{
-    AccessStore, AuthorizationRecord, AuthorizationScope, DefaultRecord, ResolutionFacts,
-    StoreError, StoreResult,
+    AccessStore, AuditEntry, AuthorizationRecord, AuthorizationScope, DefaultRecord,
+    ResolutionFacts, StoreError, StoreResult,
 };
 
 const ORGANIZATION: &str = "organization";
@@ -73,6 +73,7 @@ impl AccessStore for SqlStore {
         connection_id: &str,
         scope: &AuthorizationScope,
         at: i64,
+        audit: &AuditEntry,
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         let scope_name = match scope {
@@ -109,6 +110,7 @@ impl AccessStore for SqlStore {
                 })?;
             }
         }
+        super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -135,12 +137,14 @@ impl AccessStore for SqlStore {
         .await
     }
 
-    async fn delete_authorization(&self, connection_id: &str) -> StoreResult<()> {
-        let done = sqlx::query("DELETE FROM authorizations WHERE connection_id = $1")
-            .bind(connection_id)
-            .execute(&self.write)
-            .await?;
-        if done.rows_affected() == 0 {
+    async fn delete_authorization(
+        &self,
+        connection_id: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let query =
+            sqlx::query("DELETE FROM authorizations WHERE connection_id = $1").bind(connection_id);
+        if self.audited(query, audit).await?? == 0 {
             return Err(StoreError::NotFound("authorization".to_owned()));
         }
         Ok(())
@@ -169,6 +173,7 @@ impl AccessStore for SqlStore {
         environment_id: Option<&str>,
         connection_id: &str,
         at: i64,
+        audit: &AuditEntry,
     ) -> StoreResult<()> {
         // An upsert on the (scope, provider) key: servers racing to set the same default leave
         // exactly one row, the last writer's.
@@ -193,7 +198,7 @@ impl AccessStore for SqlStore {
             .bind(connection_id)
             .bind(at),
         };
-        query.execute(&self.write).await?;
+        self.audited(query, audit).await??;
         Ok(())
     }
 
@@ -202,8 +207,9 @@ impl AccessStore for SqlStore {
         org_id: &str,
         provider: &str,
         environment_id: Option<&str>,
+        audit: &AuditEntry,
     ) -> StoreResult<()> {
-        let done = match environment_id {
+        let query = match environment_id {
             None => sqlx::query("DELETE FROM org_defaults WHERE org_id = $1 AND provider = $2")
                 .bind(org_id)
                 .bind(provider),
@@ -214,9 +220,8 @@ impl AccessStore for SqlStore {
             .bind(provider)
             .bind(org_id),
         }
-        .execute(&self.write)
-        .await?;
-        if done.rows_affected() == 0 {
+        ;
+        if self.audited(query, audit).await?? == 0 {
             return Err(StoreError::NotFound("default".to_owned()));
         }
         Ok(())

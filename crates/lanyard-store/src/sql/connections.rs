@@ -9,8 +9,8 @@ use sqlx::Row;
 
 use super::{rows, secrets, SqlStore};
 use crate::{
-    ConnectionRecord, ConnectionStore, ConnectionWrite, FieldSource, NewFieldSource, StoreError,
-    StoreResult,
+    AuditEntry, ConnectionRecord, ConnectionStore, ConnectionWrite, FieldSource, NewFieldSource,
+    StoreError, StoreResult,
 };
 
 const SELECT_CONNECTION: &str =
@@ -99,7 +99,11 @@ impl SqlStore {
 
 #[async_trait]
 impl ConnectionStore for SqlStore {
-    async fn save_connection(&self, write: &ConnectionWrite) -> StoreResult<ConnectionRecord> {
+    async fn save_connection(
+        &self,
+        write: &ConnectionWrite,
+        audit: &AuditEntry,
+    ) -> StoreResult<ConnectionRecord> {
         let mut tx = self.write.begin().await?;
         for (secret, first) in &write.new_secrets {
             secrets::insert_secret(&mut tx, secret, first).await?;
@@ -165,6 +169,7 @@ impl ConnectionStore for SqlStore {
                 })
             })?;
         }
+        super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
         self.find_connection(&write.org_id, &write.name)
             .await?
@@ -217,8 +222,13 @@ impl ConnectionStore for SqlStore {
             .collect()
     }
 
-    async fn delete_connection(&self, org_id: &str, name: &Slug) -> StoreResult<()> {
-        self.delete_named("connections", "connection", org_id, name)
+    async fn delete_connection(
+        &self,
+        org_id: &str,
+        name: &Slug,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        self.delete_named("connections", "connection", org_id, name, audit)
             .await
     }
 

@@ -4,21 +4,25 @@ use async_trait::async_trait;
 use lanyard_domain::Slug;
 
 use super::{rows, SqlStore};
-use crate::{EnvironmentRecord, EnvironmentStore, NewEnvironment, StoreError, StoreResult};
+use crate::{
+    AuditEntry, EnvironmentRecord, EnvironmentStore, NewEnvironment, StoreError, StoreResult,
+};
 
 #[async_trait]
 impl EnvironmentStore for SqlStore {
-    async fn create_environment(&self, env: &NewEnvironment) -> StoreResult<EnvironmentRecord> {
-        sqlx::query(
+    async fn create_environment(
+        &self,
+        env: &NewEnvironment,
+        audit: &AuditEntry,
+    ) -> StoreResult<EnvironmentRecord> {
+        let query = sqlx::query(
             "INSERT INTO environments (id, org_id, slug, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(&env.id)
         .bind(&env.org_id)
         .bind(env.name.as_str())
-        .bind(env.created_at.millis())
-        .execute(&self.write)
-        .await
-        .map_err(|e| {
+        .bind(env.created_at.millis());
+        self.audited(query, audit).await?.map_err(|e| {
             StoreError::from_sqlx(e, || format!("environment `{}` already exists", env.name))
         })?;
         Ok(EnvironmentRecord {
@@ -58,8 +62,13 @@ impl EnvironmentStore for SqlStore {
         .transpose()
     }
 
-    async fn delete_environment(&self, org_id: &str, name: &Slug) -> StoreResult<()> {
-        self.delete_named("environments", "environment", org_id, name)
+    async fn delete_environment(
+        &self,
+        org_id: &str,
+        name: &Slug,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        self.delete_named("environments", "environment", org_id, name, audit)
             .await
     }
 }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{orgs, tokens, SqlStore};
-use crate::{BootstrapRecord, MetaStore, OrgRecord, StoreError, StoreResult};
+use crate::{AuditEntry, BootstrapRecord, MetaStore, OrgRecord, StoreError, StoreResult};
 
 #[async_trait]
 impl MetaStore for SqlStore {
@@ -16,7 +16,11 @@ impl MetaStore for SqlStore {
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
 
-    async fn bootstrap(&self, record: &BootstrapRecord) -> StoreResult<OrgRecord> {
+    async fn bootstrap(
+        &self,
+        record: &BootstrapRecord,
+        audit: &AuditEntry,
+    ) -> StoreResult<OrgRecord> {
         // One transaction: a first start either leaves a complete installation or nothing.
         let mut tx = self.write.begin().await?;
         for (key, value) in &record.meta {
@@ -31,6 +35,7 @@ impl MetaStore for SqlStore {
         }
         let org = orgs::insert_org(&mut tx, &record.org).await?;
         tokens::insert_token(&mut tx, &record.admin).await?;
+        super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
         Ok(org)
     }

@@ -6,6 +6,7 @@
 //! dialects stay visible and honest.
 
 mod access;
+pub(crate) mod audit;
 mod connections;
 mod environments;
 mod meta;
@@ -152,23 +153,39 @@ impl SqlStore {
         what: &str,
         org_id: &str,
         name: &lanyard_domain::Slug,
+        audit: &crate::AuditEntry,
     ) -> StoreResult<()> {
-        let done = sqlx::query(&format!(
-            "DELETE FROM {table} WHERE org_id = $1 AND slug = $2"
-        ))
-        .bind(org_id)
-        .bind(name.as_str())
-        .execute(&self.write)
-        .await
-        .map_err(|e| {
+        let sql = format!("DELETE FROM {table} WHERE org_id = $1 AND slug = $2");
+        let query = sqlx::query(&sql).bind(org_id).bind(name.as_str());
+        let rows = self.audited(query, audit).await?.map_err(|e| {
             StoreError::from_sqlx(e, || {
                 format!("{what} `{name}` is referenced by a connection")
             })
         })?;
-        if done.rows_affected() == 0 {
+        if rows == 0 {
             return Err(StoreError::NotFound(format!("{what} `{name}`")));
         }
         Ok(())
+    }
+
+    /// Runs one write and, if it changed a row, appends its audit event, in one transaction.
+    /// The outer error is the transaction's; the inner one is the statement's, for the caller to
+    /// map (a conflict, say). Returns the number of rows changed.
+    async fn audited<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        audit: &crate::AuditEntry,
+    ) -> StoreResult<Result<u64, sqlx::Error>> {
+        let mut tx = self.write.begin().await?;
+        let rows = match query.execute(&mut *tx).await {
+            Ok(done) => done.rows_affected(),
+            Err(e) => return Ok(Err(e)),
+        };
+        if rows > 0 {
+            audit::append(&mut tx, self.backend, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(Ok(rows))
     }
 }
 

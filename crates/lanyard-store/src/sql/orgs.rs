@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use lanyard_domain::Slug;
 
 use super::{rows, tokens, SqlStore};
-use crate::{NewOrg, NewToken, OrgRecord, OrgStore, StoreError, StoreResult};
+use crate::{AuditEntry, NewOrg, NewToken, OrgRecord, OrgStore, StoreError, StoreResult};
 
 pub(super) async fn insert_org(
     conn: &mut sqlx::AnyConnection,
@@ -28,10 +28,16 @@ pub(super) async fn insert_org(
 
 #[async_trait]
 impl OrgStore for SqlStore {
-    async fn create_org(&self, org: &NewOrg, admin: &NewToken) -> StoreResult<OrgRecord> {
+    async fn create_org(
+        &self,
+        org: &NewOrg,
+        admin: &NewToken,
+        audit: &AuditEntry,
+    ) -> StoreResult<OrgRecord> {
         let mut tx = self.write.begin().await?;
         let record = insert_org(&mut tx, org).await?;
         tokens::insert_token(&mut tx, admin).await?;
+        super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
         Ok(record)
     }

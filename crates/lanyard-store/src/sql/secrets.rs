@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::{rows, SqlStore};
 use crate::{
-    KeyUsage, NewSecret, NewSecretVersion, SealedVersion, SecretRecord, SecretStore,
+    AuditEntry, KeyUsage, NewSecret, NewSecretVersion, SealedVersion, SecretRecord, SecretStore,
     SecretVersionRecord, StoreError, StoreResult,
 };
 
@@ -98,22 +98,29 @@ impl SecretStore for SqlStore {
         &self,
         secret: &NewSecret,
         first: &NewSecretVersion,
+        audit: &AuditEntry,
     ) -> StoreResult<SecretRecord> {
         let mut tx = self.write.begin().await?;
         insert_secret(&mut tx, secret, first).await?;
+        super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
         self.find_secret(&secret.org_id, &secret.name)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("secret `{}`", secret.name)))
     }
 
-    async fn add_secret_version(&self, version: &NewSecretVersion) -> StoreResult<SecretRecord> {
+    async fn add_secret_version(
+        &self,
+        version: &NewSecretVersion,
+        audit: &AuditEntry,
+    ) -> StoreResult<SecretRecord> {
         let mut tx = self.write.begin().await?;
         append_version(&mut tx, version).await?;
         let row = sqlx::query(&format!("{SELECT_SECRET} WHERE id = $1"))
             .bind(&version.secret_id)
             .fetch_one(&mut *tx)
             .await?;
+        super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
         secret(&row)
     }
@@ -177,8 +184,14 @@ impl SecretStore for SqlStore {
         .transpose()
     }
 
-    async fn delete_secret(&self, org_id: &str, name: &Slug) -> StoreResult<()> {
-        self.delete_named("secrets", "secret", org_id, name).await
+    async fn delete_secret(
+        &self,
+        org_id: &str,
+        name: &Slug,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        self.delete_named("secrets", "secret", org_id, name, audit)
+            .await
     }
 
     async fn key_usage(&self) -> StoreResult<Vec<KeyUsage>> {

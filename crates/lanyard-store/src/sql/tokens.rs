@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{rows, SqlStore};
-use crate::{NewToken, StoreError, StoreResult, TokenRecord, TokenStore};
+use crate::{AuditEntry, NewToken, StoreError, StoreResult, TokenRecord, TokenStore};
 
 const SELECT_TOKEN: &str = "SELECT t.id, t.org_id, o.slug AS org_slug, t.token_hash, t.role, \
      t.environments, t.description, t.created_at \
@@ -31,13 +31,15 @@ pub(super) async fn insert_token(
 
 #[async_trait]
 impl TokenStore for SqlStore {
-    async fn create_token(&self, token: &NewToken) -> StoreResult<TokenRecord> {
-        let mut conn = self.write.acquire().await?;
-        insert_token(&mut conn, token).await?;
+    async fn create_token(&self, token: &NewToken, audit: &AuditEntry) -> StoreResult<TokenRecord> {
+        let mut tx = self.write.begin().await?;
+        insert_token(&mut tx, token).await?;
         let row = sqlx::query(&format!("{SELECT_TOKEN} WHERE t.id = $1"))
             .bind(&token.id)
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut *tx)
             .await?;
+        super::audit::append(&mut tx, self.backend, audit).await?;
+        tx.commit().await?;
         rows::token(&row)
     }
 
@@ -65,17 +67,21 @@ impl TokenStore for SqlStore {
         .collect()
     }
 
-    async fn revoke_token(&self, org_id: &str, token_id: &str, at: i64) -> StoreResult<()> {
-        let done = sqlx::query(
+    async fn revoke_token(
+        &self,
+        org_id: &str,
+        token_id: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let query = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 \
              WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
         )
         .bind(at)
         .bind(org_id)
-        .bind(token_id)
-        .execute(&self.write)
-        .await?;
-        if done.rows_affected() == 0 {
+        .bind(token_id);
+        if self.audited(query, audit).await?? == 0 {
             return Err(StoreError::NotFound(format!("token `{token_id}`")));
         }
         Ok(())

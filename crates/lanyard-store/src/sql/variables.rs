@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{rows, SqlStore};
-use crate::{NewVariable, StoreResult, VariableRecord, VariableStore};
+use crate::{AuditEntry, NewVariable, StoreResult, VariableRecord, VariableStore};
 
 const SELECT_VARIABLE: &str =
     "SELECT id, org_id, slug, value, created_at, updated_at FROM variables";
@@ -24,7 +24,12 @@ fn variable(row: &AnyRow) -> StoreResult<VariableRecord> {
 
 #[async_trait]
 impl VariableStore for SqlStore {
-    async fn set_variable(&self, v: &NewVariable) -> StoreResult<VariableRecord> {
+    async fn set_variable(
+        &self,
+        v: &NewVariable,
+        audit: &AuditEntry,
+    ) -> StoreResult<VariableRecord> {
+        let mut tx = self.write.begin().await?;
         let row = sqlx::query(
             "INSERT INTO variables (id, org_id, slug, value, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) \
@@ -37,8 +42,10 @@ impl VariableStore for SqlStore {
         .bind(v.name.as_str())
         .bind(&v.value)
         .bind(v.at.millis())
-        .fetch_one(&self.write)
+        .fetch_one(&mut *tx)
         .await?;
+        super::audit::append(&mut tx, self.backend, audit).await?;
+        tx.commit().await?;
         variable(&row)
     }
 
@@ -71,8 +78,13 @@ impl VariableStore for SqlStore {
         .transpose()
     }
 
-    async fn delete_variable(&self, org_id: &str, name: &Slug) -> StoreResult<()> {
-        self.delete_named("variables", "variable", org_id, name)
+    async fn delete_variable(
+        &self,
+        org_id: &str,
+        name: &Slug,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        self.delete_named("variables", "variable", org_id, name, audit)
             .await
     }
 }

@@ -1,6 +1,7 @@
 //! One module per command group; each turns parsed arguments into client calls and output.
 
 mod access;
+mod audit;
 mod connection;
 mod env;
 mod manifest;
@@ -36,6 +37,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             resource: crate::cli::Resource::Connection,
             name,
         } => manifest::get_connection(&Context::from_global(&cli.global)?, &name).await,
+        Command::Audit(command) => audit::run(&Context::from_global(&cli.global)?, command).await,
         Command::Apply { file } => {
             manifest::apply(&Context::from_global(&cli.global)?, &file).await
         }

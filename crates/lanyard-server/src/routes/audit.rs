@@ -1,0 +1,102 @@
+//! `/orgs/{org}/audit`: the hash-chained audit trail, and its verification.
+
+use axum::extract::{Query, State};
+use axum::Json;
+use lanyard_api::{AuditEvent, AuditVerification, ErrorBody, List};
+use lanyard_core::Lanyard;
+use lanyard_store::ChainVerdict;
+use serde::Deserialize;
+
+use crate::auth::{slug, ApiPath, Caller};
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct AuditQuery {
+    /// Only events at or after this time (RFC 3339).
+    since: Option<String>,
+    /// Only events about this connection.
+    connection: Option<String>,
+    /// At most this many events (default 100, newest first).
+    limit: Option<i64>,
+}
+
+/// Audit events, newest first.
+#[utoipa::path(operation_id = "list_audit", get, path = "/orgs/{org}/audit", tag = "audit",
+    params(("org" = String, Path), AuditQuery),
+    responses((status = 200, body = List<AuditEvent>), (status = 400, body = ErrorBody)))]
+pub(crate) async fn list(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Json<List<AuditEvent>>> {
+    let org = slug("organization", &org)?;
+    let since = match &query.since {
+        None => 0,
+        Some(text) => {
+            let at =
+                time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| {
+                    ApiError::invalid(format!(
+                        "invalid `since` time `{text}`: use RFC 3339, e.g. 2026-01-31T12:00:00Z"
+                    ))
+                })?;
+            i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+        }
+    };
+    let connection = query
+        .connection
+        .as_deref()
+        .map(|c| slug("connection", c))
+        .transpose()?;
+    let events = app
+        .audit_events(
+            &caller,
+            &org,
+            since,
+            connection.as_ref(),
+            query.limit.unwrap_or(100),
+        )
+        .await?;
+    let items = events
+        .into_iter()
+        .map(|e| AuditEvent {
+            seq: e.seq,
+            at: lanyard_api::rfc3339(e.entry.at),
+            actor: e.entry.actor,
+            source: e.entry.source,
+            action: e.entry.action,
+            target: e.entry.target,
+            details: serde_json::from_str(&e.entry.details).unwrap_or(serde_json::Value::Null),
+            hash: e.hash,
+        })
+        .collect();
+    Ok(Json(List { items }))
+}
+
+/// Recomputes the hash chain: detects an edited, reordered or deleted event.
+#[utoipa::path(operation_id = "verify_audit", get, path = "/orgs/{org}/audit/verify", tag = "audit",
+    params(("org" = String, Path)),
+    responses((status = 200, body = AuditVerification), (status = 404, body = ErrorBody)))]
+pub(crate) async fn verify(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+) -> ApiResult<Json<AuditVerification>> {
+    let org = slug("organization", &org)?;
+    let verdict = app.verify_audit(&caller, &org).await?;
+    Ok(Json(match verdict {
+        ChainVerdict::Intact { events } => AuditVerification {
+            intact: true,
+            events,
+            broken_at: None,
+            reason: None,
+        },
+        ChainVerdict::Broken { at_seq, reason } => AuditVerification {
+            intact: false,
+            events: 0,
+            broken_at: Some(at_seq),
+            reason: Some(reason),
+        },
+    }))
+}

@@ -1,0 +1,184 @@
+//! The audit trail: every change, resolve and release is an event written with the change; the
+//! chain verifies untouched and breaks when a row is edited or deleted.
+
+use lanyard_api::{AuthorizationRequest, CreateConnection, FieldInput, SetDefault, WireSecret};
+use lanyard_domain::Slug;
+use lanyard_testkit::{backend_tests, Backend, TestServer};
+use sqlx::Connection;
+
+const PLANTED: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYauditKEY00";
+
+async fn db(server: &TestServer) -> sqlx::AnyConnection {
+    let url = server.database().url().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}",
+            server.database().data_dir().join("lanyard.db").display()
+        )
+    });
+    sqlx::AnyConnection::connect(&url).await.unwrap()
+}
+
+async fn every_change_resolve_and_release_is_recorded(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    admin.create_environment("acme", "dev").await.unwrap();
+    admin
+        .set_secret("acme", "aws-key", PLANTED.to_owned().into())
+        .await
+        .unwrap();
+    let fields = [
+        (
+            "account_id".to_owned(),
+            FieldInput::Value(WireSecret::new("123456789012".to_owned().into())),
+        ),
+        (
+            "access_key_id".to_owned(),
+            FieldInput::Value(WireSecret::new("AKIAIOSFODNN7EXAMPLE".to_owned().into())),
+        ),
+        (
+            "secret_access_key".to_owned(),
+            FieldInput::Secret("aws-key".into()),
+        ),
+    ]
+    .into();
+    let request = CreateConnection {
+        name: "aws-dev".into(),
+        provider: "aws".into(),
+        kind: None,
+        auth_mode: None,
+        fields,
+    };
+    admin.create_connection("acme", &request).await.unwrap();
+    let auth = AuthorizationRequest {
+        provider: "aws".into(),
+        connection: "aws-dev".into(),
+        scope: "organization".into(),
+        environments: vec![],
+    };
+    admin.create_authorization("acme", &auth).await.unwrap();
+    admin
+        .set_default(
+            "acme",
+            "aws",
+            &SetDefault {
+                connection: "aws-dev".into(),
+                environment: None,
+            },
+        )
+        .await
+        .unwrap();
+    admin.resolve("acme", "aws", "dev", None).await.unwrap();
+    let core = server.core().await;
+    let me = core.authenticate(server.admin_token()).await.unwrap();
+    let (org, conn, dev) = (
+        Slug::parse("acme").unwrap(),
+        Slug::parse("aws-dev").unwrap(),
+        Slug::parse("dev").unwrap(),
+    );
+    core.materialize_connection(&me, &org, &conn, &dev)
+        .await
+        .unwrap();
+    // A failed change writes no event.
+    let before = admin
+        .audit_events("acme", None, None, None)
+        .await
+        .unwrap()
+        .len();
+    admin.create_environment("acme", "dev").await.unwrap_err();
+    assert_eq!(
+        admin
+            .audit_events("acme", None, None, None)
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+
+    let events = admin.audit_events("acme", None, None, None).await.unwrap();
+    let actions: Vec<&str> = events.iter().rev().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "organization.create",
+            "environment.create",
+            "secret.set",
+            "connection.create",
+            "authorization.create",
+            "default.set",
+            "connection.resolve",
+            "credential.release",
+        ]
+    );
+    let over_http = events
+        .iter()
+        .find(|e| e.action == "environment.create")
+        .unwrap();
+    assert_eq!(over_http.source, "127.0.0.1");
+    assert_eq!(over_http.actor, admin.whoami().await.unwrap().token_id);
+    let release = &events[0];
+    assert_eq!(release.details["secrets"][0]["version"], 1);
+    // Filtered by connection.
+    let about = admin
+        .audit_events("acme", None, Some("aws-dev"), None)
+        .await
+        .unwrap();
+    assert!(about.iter().all(|e| e.target == "connection/aws-dev") && about.len() >= 4);
+    // No secret value anywhere in the trail, in the API or in the rows.
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(!text.contains(PLANTED));
+    let mut conn = db(&server).await;
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM audit_events")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|(d,)| !d.contains(PLANTED)));
+    assert!(admin.verify_audit("acme").await.unwrap().intact);
+}
+
+async fn verify_detects_edited_and_deleted_events(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    for env in ["a", "b", "c", "d"] {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    let ok = admin.verify_audit("acme").await.unwrap();
+    assert!(ok.intact);
+    assert_eq!(ok.events, 5);
+    let mut conn = db(&server).await;
+    // Edit one event's target in place.
+    sqlx::query("UPDATE audit_events SET target = 'environment/z' WHERE seq = 3")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let broken = admin.verify_audit("acme").await.unwrap();
+    assert!(!broken.intact);
+    assert_eq!(broken.broken_at, Some(3));
+    assert!(broken.reason.unwrap().contains("altered"));
+    sqlx::query("UPDATE audit_events SET target = 'environment/b' WHERE seq = 3")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        admin.verify_audit("acme").await.unwrap().intact,
+        "restoring the row restores the chain"
+    );
+    // Delete the newest event: the head record gives it away.
+    sqlx::query("DELETE FROM audit_events WHERE seq = 5")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let broken = admin.verify_audit("acme").await.unwrap();
+    assert!(!broken.intact && broken.reason.unwrap().contains("deleted"));
+    // Delete one in the middle.
+    sqlx::query("DELETE FROM audit_events WHERE seq = 2")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let broken = admin.verify_audit("acme").await.unwrap();
+    assert_eq!(broken.broken_at, Some(2));
+}
+
+backend_tests!(
+    every_change_resolve_and_release_is_recorded,
+    verify_detects_edited_and_deleted_events
+);

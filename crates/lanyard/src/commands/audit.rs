@@ -1,0 +1,85 @@
+//! `lanyard audit list|verify`.
+
+use anyhow::{anyhow, bail};
+
+use crate::cli::AuditCommand;
+use crate::context::Context;
+use crate::output;
+
+/// Turns `30m`, `12h`, `7d` into an RFC 3339 time that long ago; passes RFC 3339 through.
+fn since(text: &str) -> anyhow::Result<String> {
+    let units = [
+        ('s', 1),
+        ('m', 60),
+        ('h', 3600),
+        ('d', 86_400),
+        ('w', 604_800),
+    ];
+    if let Some((unit, seconds)) = units.iter().find(|(u, _)| text.ends_with(*u)) {
+        if let Ok(count) = text.trim_end_matches(*unit).parse::<i64>() {
+            let at = time::OffsetDateTime::now_utc() - time::Duration::seconds(count * seconds);
+            return Ok(at.format(&time::format_description::well_known::Rfc3339)?);
+        }
+    }
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|_| text.to_owned())
+        .map_err(|_| {
+            anyhow!(
+                "invalid --since `{text}`: use an age such as 30m, 12h, 7d, or an RFC 3339 time"
+            )
+        })
+}
+
+pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::List {
+            since: since_text,
+            connection,
+            limit,
+        } => {
+            let since = since_text.as_deref().map(since).transpose()?;
+            let events = ctx
+                .client
+                .audit_events(
+                    &ctx.org,
+                    since.as_deref(),
+                    connection.as_deref(),
+                    Some(limit),
+                )
+                .await?;
+            output::print(ctx.output, &events, |events| {
+                output::table(
+                    &["#", "TIME", "ACTION", "TARGET", "ACTOR", "FROM"],
+                    events.iter().map(|e| {
+                        vec![
+                            e.seq.to_string(),
+                            e.at.clone(),
+                            e.action.clone(),
+                            e.target.clone(),
+                            e.actor.clone(),
+                            e.source.clone(),
+                        ]
+                    }),
+                )
+            })
+        }
+        AuditCommand::Verify => {
+            let verdict = ctx.client.verify_audit(&ctx.org).await?;
+            if verdict.intact {
+                let line = format!(
+                    "Audit trail intact: {} events, every hash checks out",
+                    verdict.events
+                );
+                return output::confirm(ctx.output, &verdict, &line);
+            }
+            if ctx.output != crate::cli::Output::Table {
+                output::print(ctx.output, &verdict, |_| comfy_table::Table::new())?;
+            }
+            bail!(
+                "the audit trail is broken at event {}: {}",
+                verdict.broken_at.unwrap_or_default(),
+                verdict.reason.unwrap_or_default()
+            )
+        }
+    }
+}
