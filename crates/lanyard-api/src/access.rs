@@ -119,3 +119,37 @@ pub struct AuditVerification {
     pub broken_at: Option<i64>,
     pub reason: Option<String>,
 }
+
+/// `GET /keys`: which master keys wrap how many sealed secret versions.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct KeyStatus {
+    pub active_key_id: String,
+    pub keys: Vec<KeyUse>,
+    /// Whether the database's key check value is the active key's (no rotation pending).
+    pub check_value_is_active: bool,
+}
+
+/// One key id's use.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct KeyUse {
+    pub key_id: String,
+    pub versions: i64,
+    /// `active`, `retired` (loaded) or `unknown` (not loaded: its versions cannot be opened).
+    pub state: String,
+}
+
+/// `POST /keys/rotate`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RotateKeys {
+    /// Versions to re-wrap in this call (default 1000, at most 10000).
+    #[serde(default)]
+    pub batch: Option<i64>,
+}
+
+/// One rotation step.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct RotationStep {
+    pub rewrapped: i64,
+    pub remaining: i64,
+    pub done: bool,
+}

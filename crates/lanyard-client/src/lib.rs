@@ -21,6 +21,7 @@ use lanyard_api::{
     CreatedOrganization, CreatedToken, Environment, Health, List, Organization, Provider, Secret,
     SecretVersion, SetSecret, SetVariable, Token, UpdateConnection, Variable, WhoAmI, WireSecret,
 };
+use lanyard_api::{KeyStatus, RotateKeys, RotationStep};
 use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -501,5 +502,16 @@ impl Client {
     /// Verifies the organization's audit chain.
     pub async fn verify_audit(&self, org: &str) -> Result<AuditVerification, ClientError> {
         self.get(&["orgs", org, "audit", "verify"]).await
+    }
+
+    /// Which master keys wrap how many sealed versions.
+    pub async fn key_status(&self) -> Result<KeyStatus, ClientError> {
+        self.get(&["keys"]).await
+    }
+
+    /// Re-wraps one batch of sealed versions under the active key.
+    pub async fn rotate_keys(&self, batch: i64) -> Result<RotationStep, ClientError> {
+        self.post(&["keys", "rotate"], &RotateKeys { batch: Some(batch) })
+            .await
     }
 }

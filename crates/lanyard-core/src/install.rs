@@ -3,15 +3,15 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use lanyard_crypto::{ApiToken, KeyCheckValue, MasterKey};
+use lanyard_crypto::{ApiToken, KeyCheckValue, Keyring};
 use lanyard_domain::Slug;
 use lanyard_store::{BootstrapRecord, OrgRecord, Store, StoreError};
 
 use crate::organizations::new_org_with_admin;
 use crate::{CoreError, CoreResult};
 
-const KEY_CHECK: &str = "master_key_check";
-const KEY_ID: &str = "master_key_id";
+pub(crate) const KEY_CHECK: &str = "master_key_check";
+pub(crate) const KEY_ID: &str = "master_key_id";
 
 /// Where the master key came from; named in errors so an operator knows what to fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,11 +54,12 @@ pub async fn is_installed(store: &dyn Store) -> CoreResult<bool> {
 /// the first organization and its admin token, all in one transaction.
 pub async fn install_or_verify(
     store: &dyn Store,
-    key: &MasterKey,
+    keyring: &Keyring,
     source: &KeySource,
     first_org: &Slug,
 ) -> CoreResult<Installation> {
-    if verify_key(store, key, source).await? {
+    let key = keyring.active();
+    if verify_key(store, keyring, source).await? {
         return Ok(Installation::Verified);
     }
     let (org, (admin_token, admin)) = new_org_with_admin(first_org.clone(), "bootstrap admin");
@@ -82,7 +83,7 @@ pub async fn install_or_verify(
     match store.bootstrap(&record, &audit).await {
         Ok(org) => Ok(Installation::Fresh { org, admin_token }),
         // Another server bootstrapped the same database a moment ago: verify against it.
-        Err(StoreError::Conflict(_)) if verify_key(store, key, source).await? => {
+        Err(StoreError::Conflict(_)) if verify_key(store, keyring, source).await? => {
             Ok(Installation::Verified)
         }
         Err(err) => Err(err.into()),
@@ -91,13 +92,18 @@ pub async fn install_or_verify(
 
 /// `Ok(true)` if the database has a check value and the key matches it, `Ok(false)` if the
 /// database has none yet.
-async fn verify_key(store: &dyn Store, key: &MasterKey, source: &KeySource) -> CoreResult<bool> {
+/// During a rotation the database's check value may still be a retired key's; that key is in
+/// the keyring, so the start is accepted and `keys rotate` finishes the move.
+async fn verify_key(store: &dyn Store, keyring: &Keyring, source: &KeySource) -> CoreResult<bool> {
     let Some(stored) = store.get_meta(KEY_CHECK).await? else {
         return Ok(false);
     };
     let stored = KeyCheckValue::from_hex(&stored)
         .map_err(|e| CoreError::Internal(format!("corrupt key check value: {e}").into()))?;
-    if key.verify_check_value(&stored) {
+    let active = keyring.active();
+    if active.verify_check_value(&stored)
+        || keyring.retired().any(|k| k.verify_check_value(&stored))
+    {
         Ok(true)
     } else {
         Err(CoreError::KeyMismatch {

@@ -28,6 +28,7 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "LANYARD_ORG",
     "LANYARD_MASTER_KEY",
     "LANYARD_MASTER_KEY_FILE",
+    "LANYARD_RETIRED_MASTER_KEY_FILES",
     "LANYARD_SERVER",
     "LANYARD_TOKEN",
     "LANYARD_TOKEN_FILE",
@@ -51,6 +52,9 @@ pub struct RawServerConfig {
     pub org: Option<String>,
     /// A file holding the base64 master key.
     pub master_key_file: Option<PathBuf>,
+    /// Files holding earlier master keys, kept while `lanyard keys rotate` re-wraps what they
+    /// sealed.
+    pub retired_master_key_files: Option<Vec<PathBuf>>,
     /// The base64 master key itself; only from the environment, never from a file layer.
     #[serde(skip)]
     pub master_key: Option<SecretString>,
@@ -74,6 +78,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub first_org: Slug,
     pub master_key: MasterKeySetting,
+    /// Earlier keys, during a rotation.
+    pub retired_keys: Vec<PathBuf>,
 }
 
 impl RawServerConfig {
@@ -108,6 +114,12 @@ impl RawServerConfig {
             data_dir: lookup("LANYARD_DATA_DIR").map(PathBuf::from),
             org: lookup("LANYARD_ORG"),
             master_key_file: lookup("LANYARD_MASTER_KEY_FILE").map(PathBuf::from),
+            retired_master_key_files: lookup("LANYARD_RETIRED_MASTER_KEY_FILES").map(|list| {
+                list.split(',')
+                    .filter(|p| !p.trim().is_empty())
+                    .map(|p| PathBuf::from(p.trim()))
+                    .collect()
+            }),
             master_key: lookup("LANYARD_MASTER_KEY").map(SecretString::from),
         })
     }
@@ -121,6 +133,9 @@ impl RawServerConfig {
             data_dir: over.data_dir.or(self.data_dir),
             org: over.org.or(self.org),
             master_key_file: over.master_key_file.or(self.master_key_file),
+            retired_master_key_files: over
+                .retired_master_key_files
+                .or(self.retired_master_key_files),
             master_key: over.master_key.or(self.master_key),
         }
     }
@@ -152,12 +167,14 @@ impl RawServerConfig {
             (None, Some(file)) => MasterKeySetting::File(file),
             (None, None) => MasterKeySetting::DataDir(data_dir.join("master.key")),
         };
+        let retired_keys = self.retired_master_key_files.unwrap_or_default();
         Ok(ServerConfig {
             listen,
             database,
             data_dir,
             first_org,
             master_key,
+            retired_keys,
         })
     }
 }

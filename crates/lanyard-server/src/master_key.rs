@@ -42,6 +42,14 @@ pub(crate) fn load(
     }
 }
 
+/// Loads the retired keys named in the configuration.
+pub(crate) fn load_retired(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<MasterKey>> {
+    paths
+        .iter()
+        .map(|path| read_key_file(path).context("in LANYARD_RETIRED_MASTER_KEY_FILES"))
+        .collect()
+}
+
 fn read_key_file(path: &Path) -> anyhow::Result<MasterKey> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read master key file {}", path.display()))?;

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         (name = "connections", description = "Provider connections and the provider catalog"),
         (name = "access", description = "Authorizations, defaults, resolution and the provider matrix"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "keys", description = "Master-key status and online rotation"),
     )
 )]
 pub(crate) struct ApiDoc;

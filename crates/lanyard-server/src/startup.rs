@@ -90,8 +90,16 @@ pub async fn prepare(config: ServerConfig) -> Result<PreparedServer, StartError>
     let installed = lanyard_core::is_installed(shared.as_ref()).await?;
     let (key, source) = master_key::load(&config.master_key, !installed)
         .map_err(|e| StartError::MasterKey(format!("{e:#}")))?;
+    let retired = master_key::load_retired(&config.retired_keys)
+        .map_err(|e| StartError::MasterKey(format!("{e:#}")))?;
+    let keyring = Arc::new(
+        retired
+            .into_iter()
+            .fold(Keyring::new(key), Keyring::with_retired),
+    );
     let installation =
-        lanyard_core::install_or_verify(shared.as_ref(), &key, &source, &config.first_org).await;
+        lanyard_core::install_or_verify(shared.as_ref(), &keyring, &source, &config.first_org)
+            .await;
     let first_start = match installation {
         Ok(Installation::Verified) => None,
         Ok(Installation::Fresh { org, admin_token }) => {
@@ -108,7 +116,7 @@ pub async fn prepare(config: ServerConfig) -> Result<PreparedServer, StartError>
         }
         Err(other) => return Err(other.into()),
     };
-    let app = Lanyard::new(shared, Arc::new(Keyring::new(key)));
+    let app = Lanyard::new(shared, keyring);
     Ok(PreparedServer {
         listener,
         app,

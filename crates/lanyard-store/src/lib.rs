@@ -97,6 +97,8 @@ pub trait TokenStore: Send + Sync {
 pub trait MetaStore: Send + Sync {
     /// Reads one installation fact.
     async fn get_meta(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Writes installation facts (e.g. the new key check value after a rotation), atomically.
+    async fn set_meta(&self, facts: &[(&str, String)]) -> StoreResult<()>;
     /// First start: writes the facts, the first organization and its admin token in one
     /// transaction. [`StoreError::Conflict`] if the database was bootstrapped already.
     async fn bootstrap(

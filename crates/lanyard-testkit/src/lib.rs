@@ -74,6 +74,14 @@ impl TestServer {
         let prepared = Self::prepare(&database, &key)
             .await
             .expect("test server starts");
+        Self::serve_prepared(prepared, database, key)
+    }
+
+    fn serve_prepared(
+        prepared: PreparedServer,
+        database: std::sync::Arc<TestDatabase>,
+        key: SecretString,
+    ) -> Self {
         let url = format!("http://{}", prepared.local_addr);
         let admin_token = prepared
             .first_start
@@ -99,12 +107,38 @@ impl TestServer {
         database: &TestDatabase,
         key: &SecretString,
     ) -> Result<PreparedServer, lanyard_server::StartError> {
+        Self::prepare_with_retired(database, key, &[]).await
+    }
+
+    /// Starts a server whose active key is `key`, with `retired` keys loaded for a rotation.
+    pub async fn start_rotating(
+        database: std::sync::Arc<TestDatabase>,
+        key: SecretString,
+        retired: &[SecretString],
+    ) -> Result<Self, lanyard_server::StartError> {
+        let prepared = Self::prepare_with_retired(&database, &key, retired).await?;
+        Ok(Self::serve_prepared(prepared, database, key))
+    }
+
+    /// Like [`TestServer::prepare`], with retired keys written to files as an operator would.
+    pub async fn prepare_with_retired(
+        database: &TestDatabase,
+        key: &SecretString,
+        retired: &[SecretString],
+    ) -> Result<PreparedServer, lanyard_server::StartError> {
+        let mut files = Vec::new();
+        for (n, old) in retired.iter().enumerate() {
+            let path = database.data_dir().join(format!("retired-{n}.key"));
+            std::fs::write(&path, old.expose_secret()).expect("write retired key");
+            files.push(path);
+        }
         let raw = RawServerConfig {
             listen: Some("127.0.0.1:0".to_owned()),
             database_url: database.url(),
             data_dir: Some(database.data_dir().to_path_buf()),
             org: Some("acme".to_owned()),
             master_key: Some(key.expose_secret().to_owned().into()),
+            retired_master_key_files: Some(files),
             ..RawServerConfig::default()
         };
         lanyard_server::prepare(raw.validate().expect("valid test config")).await

@@ -70,6 +70,9 @@ pub(crate) enum Command {
     /// Connections: list, show, change, delete
     #[command(subcommand)]
     Connection(ConnectionCommand),
+    /// Master keys: status, online rotation, generating a new key
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// The audit trail: every change, resolve and credential release
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -165,6 +168,20 @@ pub(crate) enum TokenCommand {
     List,
     /// Revoke a token by id
     Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Which keys wrap how many sealed secret versions
+    Status,
+    /// Re-wrap every data key under the active master key (online; run again to resume)
+    Rotate {
+        /// Versions per request
+        #[arg(long, default_value_t = 1000)]
+        batch: i64,
+    },
+    /// Print a new random master key (base64) for LANYARD_MASTER_KEY_FILE; needs no server
+    Generate,
 }
 
 #[derive(Subcommand)]

@@ -5,6 +5,7 @@ mod audit;
 mod connections;
 mod environments;
 mod health;
+mod keys;
 mod organizations;
 mod secrets;
 mod tokens;
@@ -58,6 +59,8 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(access::matrix))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
+        .routes(routes!(keys::status))
+        .routes(routes!(keys::rotate))
 }
 
 /// The whole HTTP application.

@@ -52,6 +52,15 @@ fn manage(ok: StatusCode) -> impl Fn(Who) -> StatusCode {
     }
 }
 
+/// Installation-wide admin actions: any organization's admin, no one else.
+fn installation_admin(who: Who) -> StatusCode {
+    match who {
+        Who::Admin | Who::Stranger => StatusCode::OK,
+        Who::Anonymous => StatusCode::UNAUTHORIZED,
+        Who::Deployer | Who::Viewer => StatusCode::FORBIDDEN,
+    }
+}
+
 fn everyone_but_anonymous(ok: StatusCode) -> impl Fn(Who) -> StatusCode {
     move |who| {
         if who == Who::Anonymous {
@@ -317,6 +326,14 @@ fn cases() -> Vec<Case> {
             "/orgs/acme/audit/verify",
             None,
             read,
+        ),
+        case(M::GET, "/keys", "/keys", None, installation_admin),
+        case(
+            M::POST,
+            "/keys/rotate",
+            "/keys/rotate",
+            Some(json!({"batch": 10})),
+            installation_admin,
         ),
         case(M::GET, "/providers", "/providers", None, |w| {
             everyone_but_anonymous(StatusCode::OK)(w)

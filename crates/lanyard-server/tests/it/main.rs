@@ -5,6 +5,7 @@ mod api;
 mod audit;
 mod connections;
 mod hygiene;
+mod keys;
 mod openapi;
 mod replicas;
 mod resolution;

@@ -16,6 +16,22 @@ impl MetaStore for SqlStore {
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }
 
+    async fn set_meta(&self, facts: &[(&str, String)]) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        for (key, value) in facts {
+            sqlx::query(
+                "INSERT INTO lanyard_meta (key, value) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(*key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn bootstrap(
         &self,
         record: &BootstrapRecord,

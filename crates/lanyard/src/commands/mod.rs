@@ -4,6 +4,7 @@ mod access;
 mod audit;
 mod connection;
 mod env;
+mod keys;
 mod manifest;
 mod org;
 mod profile;
@@ -37,6 +38,8 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             resource: crate::cli::Resource::Connection,
             name,
         } => manifest::get_connection(&Context::from_global(&cli.global)?, &name).await,
+        Command::Keys(crate::cli::KeysCommand::Generate) => keys::generate(),
+        Command::Keys(command) => keys::run(&Context::from_global(&cli.global)?, command).await,
         Command::Audit(command) => audit::run(&Context::from_global(&cli.global)?, command).await,
         Command::Apply { file } => {
             manifest::apply(&Context::from_global(&cli.global)?, &file).await

@@ -1,0 +1,138 @@
+//! Master-key rotation, online and resumable: re-wrap every data key under the active key.
+//!
+//! The operator starts the servers with the new key active and the old one retired
+//! (`LANYARD_RETIRED_MASTER_KEY_FILES`); `lanyard keys rotate` then re-wraps sealed versions in
+//! batches. Only the 48-byte wrapped data key of each version changes, never its ciphertext. Each
+//! re-wrap is a compare-and-swap on the key id, so concurrent or interrupted rotations are safe
+//! and running it again resumes. When nothing is left under an old key, the stored key check
+//! value moves to the active key and the retired key can be dropped from the configuration.
+
+use lanyard_crypto::{rewrap, SecretContext};
+use lanyard_domain::{Action, Principal};
+
+use crate::install::{KEY_CHECK, KEY_ID};
+use crate::{CoreError, CoreResult, Lanyard};
+
+/// How one key id is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUse {
+    pub key_id: String,
+    pub versions: i64,
+    /// `active`, `retired` (loaded, can be opened) or `unknown` (not loaded: cannot be opened).
+    pub state: &'static str,
+}
+
+/// What `keys status` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyStatus {
+    pub active_key_id: String,
+    pub keys: Vec<KeyUse>,
+    /// Whether the database's key check value is the active key's (rotation complete).
+    pub check_value_is_active: bool,
+}
+
+/// One batch's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotationStep {
+    pub rewrapped: i64,
+    pub remaining: i64,
+}
+
+impl Lanyard {
+    /// Which keys wrap how many sealed versions. Installation-wide: any organization's admin may
+    /// ask, and learns only key ids and counts.
+    pub async fn key_status(&self, principal: &Principal) -> CoreResult<KeyStatus> {
+        principal.authorize(Action::Manage, "read the master key status")?;
+        let active = self.keyring.active().key_id();
+        let keys = self
+            .store
+            .key_usage()
+            .await?
+            .into_iter()
+            .map(|usage| {
+                let state = match usage.key_id.parse() {
+                    Ok(id) if id == active => "active",
+                    Ok(id) if self.keyring.get(id).is_some() => "retired",
+                    _ => "unknown",
+                };
+                KeyUse {
+                    key_id: usage.key_id,
+                    versions: usage.versions,
+                    state,
+                }
+            })
+            .collect();
+        let stored = self.store.get_meta(KEY_ID).await?;
+        Ok(KeyStatus {
+            active_key_id: active.to_string(),
+            keys,
+            check_value_is_active: stored.as_deref() == Some(active.to_string().as_str()),
+        })
+    }
+
+    /// Re-wraps up to `batch` versions under the active key. Installation-wide and value-neutral
+    /// (it never reveals or changes a secret), so any organization's admin may run it.
+    pub async fn rotate_keys(&self, principal: &Principal, batch: i64) -> CoreResult<RotationStep> {
+        principal.authorize(Action::Manage, "rotate the master key")?;
+        let active = self.keyring.active().key_id().to_string();
+        let pending = self
+            .store
+            .versions_not_under(&active, batch.clamp(1, 10_000))
+            .await?;
+        let mut rewrapped = 0;
+        for version in &pending {
+            let old = version.sealed.key_id();
+            if self.keyring.get(old).is_none() {
+                return Err(CoreError::Invalid(format!(
+                    "secret versions are sealed under key {old}, which this server does not have; \
+                     add that key's file to LANYARD_RETIRED_MASTER_KEY_FILES and restart"
+                )));
+            }
+            let context = SecretContext::new(
+                &version.org_id,
+                &version.secret_id,
+                u32::try_from(version.version).unwrap_or(u32::MAX),
+            );
+            let fresh = rewrap(&self.keyring, &context, &version.sealed).map_err(|e| {
+                CoreError::Unreadable(format!(
+                    "a sealed version of secret id {} (version {}) cannot be re-wrapped: {e}",
+                    version.secret_id, version.version
+                ))
+            })?;
+            if self
+                .store
+                .rewrap_version(
+                    &version.secret_id,
+                    version.version,
+                    &old.to_string(),
+                    &fresh,
+                )
+                .await?
+            {
+                rewrapped += 1;
+            }
+        }
+        let remaining: i64 = self
+            .store
+            .key_usage()
+            .await?
+            .iter()
+            .filter(|u| u.key_id != active)
+            .map(|u| u.versions)
+            .sum();
+        if remaining == 0 {
+            let key = self.keyring.active();
+            self.store
+                .set_meta(&[
+                    (KEY_CHECK, key.check_value().to_hex()),
+                    (KEY_ID, key.key_id().to_string()),
+                ])
+                .await?;
+        }
+        tracing::info!(rewrapped, remaining, "master key rotation step");
+        Ok(RotationStep {
+            rewrapped,
+            remaining,
+        })
+    }
+}
