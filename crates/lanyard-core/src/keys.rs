@@ -9,6 +9,7 @@
 
 use lanyard_crypto::{rewrap, SecretContext};
 use lanyard_domain::{Action, Principal};
+use lanyard_store::RewrappedVersion;
 
 use crate::install::{KEY_CHECK, KEY_ID};
 use crate::{CoreError, CoreResult, Lanyard};
@@ -79,7 +80,7 @@ impl Lanyard {
             .store
             .versions_not_under(&active, batch.clamp(1, 10_000))
             .await?;
-        let mut rewrapped = 0;
+        let mut batch_out = Vec::with_capacity(pending.len());
         for version in &pending {
             let old = version.sealed.key_id();
             if self.keyring.get(old).is_none() {
@@ -93,25 +94,20 @@ impl Lanyard {
                 &version.secret_id,
                 u32::try_from(version.version).unwrap_or(u32::MAX),
             );
-            let fresh = rewrap(&self.keyring, &context, &version.sealed).map_err(|e| {
+            let sealed = rewrap(&self.keyring, &context, &version.sealed).map_err(|e| {
                 CoreError::Unreadable(format!(
                     "a sealed version of secret id {} (version {}) cannot be re-wrapped: {e}",
                     version.secret_id, version.version
                 ))
             })?;
-            if self
-                .store
-                .rewrap_version(
-                    &version.secret_id,
-                    version.version,
-                    &old.to_string(),
-                    &fresh,
-                )
-                .await?
-            {
-                rewrapped += 1;
-            }
+            batch_out.push(RewrappedVersion {
+                secret_id: version.secret_id.clone(),
+                version: version.version,
+                old_key_id: old.to_string(),
+                sealed,
+            });
         }
+        let rewrapped = self.store.rewrap_versions(&batch_out).await?;
         let remaining: i64 = self
             .store
             .key_usage()

@@ -142,3 +142,12 @@ pub struct ConnectionWrite {
     /// New versions of existing secrets to add first.
     pub new_versions: Vec<NewSecretVersion>,
 }
+
+/// A version re-wrapped under a new key, to store if it is still under `old_key_id`.
+#[derive(Debug, Clone)]
+pub struct RewrappedVersion {
+    pub secret_id: String,
+    pub version: i64,
+    pub old_key_id: String,
+    pub sealed: SealedBlob,
+}

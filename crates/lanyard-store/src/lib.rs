@@ -14,15 +14,14 @@ mod sql;
 mod url;
 
 use async_trait::async_trait;
-use lanyard_crypto::SealedBlob;
 use lanyard_domain::Slug;
 
 pub use access::{AuthorizationRecord, AuthorizationScope, DefaultRecord, ResolutionFacts};
 pub use audit::{audit_hash, verify_chain, AuditEntry, AuditEvent, ChainVerdict, GENESIS_HASH};
 pub use content::{
     ConnectionRecord, ConnectionWrite, FieldSource, KeyUsage, NewFieldSource, NewSecret,
-    NewSecretVersion, NewVariable, SealedVersion, SecretRecord, SecretVersionRecord,
-    VariableRecord,
+    NewSecretVersion, NewVariable, RewrappedVersion, SealedVersion, SecretRecord,
+    SecretVersionRecord, VariableRecord,
 };
 pub use error::{StoreError, StoreResult};
 pub use records::{
@@ -145,15 +144,10 @@ pub trait SecretStore: Send + Sync {
     /// Up to `limit` versions not wrapped by `key_id`, for rotation.
     async fn versions_not_under(&self, key_id: &str, limit: i64)
         -> StoreResult<Vec<SealedVersion>>;
-    /// Replaces a version's blob if it is still wrapped by `old_key_id` (compare-and-swap, so
-    /// concurrent rotations never undo each other). Returns whether it replaced.
-    async fn rewrap_version(
-        &self,
-        secret_id: &str,
-        version: i64,
-        old_key_id: &str,
-        sealed: &SealedBlob,
-    ) -> StoreResult<bool>;
+    /// Replaces each version's blob if it is still wrapped by the key id given with it
+    /// (compare-and-swap, so concurrent rotations never undo each other), in one transaction.
+    /// Returns how many were replaced.
+    async fn rewrap_versions(&self, rewrapped: &[RewrappedVersion]) -> StoreResult<i64>;
 }
 
 /// Variables: plain organization-level values.

@@ -8,8 +8,8 @@ use sqlx::Row;
 
 use super::{rows, SqlStore};
 use crate::{
-    AuditEntry, KeyUsage, NewSecret, NewSecretVersion, SealedVersion, SecretRecord, SecretStore,
-    SecretVersionRecord, StoreError, StoreResult,
+    AuditEntry, KeyUsage, NewSecret, NewSecretVersion, RewrappedVersion, SealedVersion,
+    SecretRecord, SecretStore, SecretVersionRecord, StoreError, StoreResult,
 };
 
 const SELECT_SECRET: &str =
@@ -229,24 +229,24 @@ impl SecretStore for SqlStore {
         .collect()
     }
 
-    async fn rewrap_version(
-        &self,
-        secret_id: &str,
-        version: i64,
-        old_key_id: &str,
-        sealed: &SealedBlob,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE secret_versions SET key_id = $1, sealed = $2 \
-             WHERE secret_id = $3 AND version = $4 AND key_id = $5",
-        )
-        .bind(sealed.key_id().to_hex())
-        .bind(sealed.to_vec())
-        .bind(secret_id)
-        .bind(version)
-        .bind(old_key_id)
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    async fn rewrap_versions(&self, rewrapped: &[RewrappedVersion]) -> StoreResult<i64> {
+        let mut tx = self.write.begin().await?;
+        let mut replaced = 0;
+        for r in rewrapped {
+            let done = sqlx::query(
+                "UPDATE secret_versions SET key_id = $1, sealed = $2 \
+                 WHERE secret_id = $3 AND version = $4 AND key_id = $5",
+            )
+            .bind(r.sealed.key_id().to_hex())
+            .bind(r.sealed.to_vec())
+            .bind(&r.secret_id)
+            .bind(r.version)
+            .bind(&r.old_key_id)
+            .execute(&mut *tx)
+            .await?;
+            replaced += i64::try_from(done.rows_affected()).unwrap_or(0);
+        }
+        tx.commit().await?;
+        Ok(replaced)
     }
 }
