@@ -43,6 +43,8 @@ pub struct SqlStore {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// Standalone audit events (resolves, releases) go through a group-commit writer.
+    audit_queue: audit::Queue,
 }
 
 impl SqlStore {
@@ -71,11 +73,7 @@ impl SqlStore {
                     .connect(&url)
                     .await
                     .map_err(|e| unavailable(url_of(path), e))?;
-                Self {
-                    read,
-                    write,
-                    backend: Backend::Sqlite,
-                }
+                (read, write, Backend::Sqlite)
             }
             DatabaseUrl::Postgres(pg) => {
                 // A pool retries until its timeout and then reports only "timed out"; one direct
@@ -93,15 +91,18 @@ impl SqlStore {
                     .connect(pg.expose())
                     .await
                     .map_err(|e| unavailable(pg.to_string(), e))?;
-                Self {
-                    read: pool.clone(),
-                    write: pool,
-                    backend: Backend::Postgres,
-                }
+                (pool.clone(), pool, Backend::Postgres)
             }
         };
-        migrate::run(&store.write, store.backend).await?;
-        Ok(store)
+        let (read, write, backend) = store;
+        migrate::run(&write, backend).await?;
+        let audit_queue = audit::spawn_writer(write.clone(), backend);
+        Ok(Self {
+            read,
+            write,
+            backend,
+            audit_queue,
+        })
     }
 
     /// Closes every pooled connection; used at shutdown.
