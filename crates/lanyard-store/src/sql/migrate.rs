@@ -54,6 +54,11 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
             .bind(PG_MIGRATION_LOCK)
             .execute(&mut *tx)
             .await?;
+        // `CREATE TABLE IF NOT EXISTS` on an existing table raises a NOTICE that the driver
+        // logs at INFO on every start; it is not news.
+        sqlx::raw_sql("SET LOCAL client_min_messages = warning")
+            .execute(&mut *tx)
+            .await?;
     }
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS lanyard_schema (

@@ -25,6 +25,9 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
         ..RawServerConfig::default()
     };
     let config = file.merge(env).merge(flags).validate()?;
+    // Handlers first: a supervisor may send SIGTERM as soon as it sees the listening line, and a
+    // signal that arrives before a handler exists would kill the process without a clean stop.
+    let shutdown = shutdown_signal()?;
     let prepared = lanyard_server::prepare(config).await?;
     if let Some(first) = &prepared.first_start {
         announce_first_start(first, prepared.local_addr, args.no_profile)?;
@@ -33,7 +36,7 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
         "Lanyard is listening on http://{} ({})",
         prepared.local_addr, prepared.database
     );
-    prepared.serve(shutdown_signal()).await?;
+    prepared.serve(shutdown).await?;
     eprintln!("Lanyard stopped.");
     Ok(())
 }
@@ -110,21 +113,17 @@ fn warn_unknown_env_vars() {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Registers the SIGTERM and SIGINT handlers now and returns the future that completes on
+/// either.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
 }
