@@ -440,3 +440,152 @@ fn connect_wizard_asks_for_missing_fields_on_a_terminal() {
         "{message}"
     );
 }
+
+/// The product page's Getting Started flow, as a user types it, with its refusals.
+#[test]
+fn getting_started_resolves_only_what_is_authorized() {
+    let home = tempfile::tempdir().unwrap();
+    let _server = Server::start(home.path(), &[], &[]).unwrap();
+    let ok = |args: &[&str]| {
+        let out = run(home.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        out
+    };
+    ok(&["env", "create", "dev"]);
+    ok(&["env", "create", "prod"]);
+    ok(&[
+        "connect",
+        "aws",
+        "--name",
+        "aws-dev",
+        "--no-verify",
+        "-f",
+        "account_id=123456789012",
+        "-f",
+        "access_key_id=AKIAIOSFODNN7EXAMPLE",
+        "-f",
+        "secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ]);
+    let missing = run(
+        home.path(),
+        &[
+            "connection",
+            "default",
+            "resolve",
+            "--provider",
+            "aws",
+            "--env",
+            "dev",
+        ],
+    );
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("lanyard connection default set --provider aws"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let set = ok(&[
+        "connection",
+        "default",
+        "set",
+        "--provider",
+        "aws",
+        "--connection",
+        "aws-dev",
+        "--env",
+        "dev",
+    ]);
+    assert!(
+        text(&set.stderr).contains("warning: connection `aws-dev` is not authorized"),
+        "{}",
+        text(&set.stderr)
+    );
+    let unauthorized = run(
+        home.path(),
+        &[
+            "connection",
+            "default",
+            "resolve",
+            "--provider",
+            "aws",
+            "--env",
+            "dev",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(!unauthorized.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&unauthorized.stdout).unwrap();
+    assert_eq!(
+        (json["connection"].as_str(), json["authorized"].as_bool()),
+        (Some("aws-dev"), Some(false))
+    );
+    assert!(text(&unauthorized.stderr)
+        .contains("lanyard connection authorization create --provider aws --connection aws-dev"));
+    ok(&[
+        "connection",
+        "auth",
+        "create",
+        "--provider",
+        "aws",
+        "--connection",
+        "aws-dev",
+        "--scope",
+        "environment",
+        "--environments",
+        "dev",
+    ]);
+    let resolved = ok(&[
+        "connection",
+        "default",
+        "resolve",
+        "--provider",
+        "aws",
+        "--env",
+        "dev",
+        "-o",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&resolved.stdout).unwrap();
+    assert_eq!(json["source"], "environment_default");
+    assert_eq!(json["authorized"], true);
+    assert_eq!(json["checked"][0]["layer"], "environment_default");
+    // prod has no default: never a fallback to the authorized dev connection.
+    let prod = run(
+        home.path(),
+        &[
+            "connection",
+            "default",
+            "resolve",
+            "--provider",
+            "aws",
+            "--env",
+            "prod",
+        ],
+    );
+    assert!(!prod.status.success());
+    let matrix = ok(&["connection", "matrix", "-o", "json"]);
+    let matrix: serde_json::Value = serde_json::from_slice(&matrix.stdout).unwrap();
+    assert_eq!(
+        matrix["rows"][0]["cells"],
+        serde_json::json!(["default", "not_authorized"])
+    );
+    let verify = ok(&["audit", "verify"]);
+    assert!(text(&verify.stdout).contains("intact"));
+    let events = ok(&[
+        "audit",
+        "list",
+        "--connection",
+        "aws-dev",
+        "--since",
+        "1h",
+        "-o",
+        "json",
+    ]);
+    let events: serde_json::Value = serde_json::from_slice(&events.stdout).unwrap();
+    assert!(events
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "connection.resolve"));
+}

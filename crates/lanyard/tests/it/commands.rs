@@ -1,0 +1,207 @@
+//! Client commands against a running server: roles, a second organization, help texts, and
+//! secret hygiene in the server log and the profile listing.
+
+use crate::support::{tokens_in, Backend, Sandbox};
+
+lanyard_testkit::backend_tests!(
+    a_viewer_token_reads_but_cannot_write,
+    a_second_organization_is_invisible_to_the_first,
+    help_works_for_every_subcommand,
+    tokens_stay_out_of_the_log_and_the_profile_listing,
+);
+
+async fn a_viewer_token_reads_but_cannot_write(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let created = sandbox
+        .run(&["token", "create", "--role", "viewer", "-o", "json"])
+        .json();
+    assert_eq!(created["role"], "viewer", "{created}");
+    let viewer = created["secret"].as_str().expect("a secret").to_owned();
+    assert!(viewer.starts_with("lyd_"), "{created}");
+
+    let me = sandbox
+        .run(&["--token", &viewer, "whoami", "-o", "json"])
+        .json();
+    assert_eq!(me["role"], "viewer", "{me}");
+    let envs = sandbox
+        .run(&["--token", &viewer, "env", "list", "-o", "json"])
+        .json();
+    assert_eq!(envs[0]["name"], "dev", "{envs}");
+
+    // Both ways of passing the token are refused the same way, naming the role needed.
+    for denied in [
+        sandbox.run(&["--token", &viewer, "env", "create", "x"]),
+        sandbox.run_env(&["env", "create", "x"], &[("LANYARD_TOKEN", &viewer)]),
+    ] {
+        let line = denied.error_line();
+        assert!(line.contains("role admin"), "{denied:?}");
+        assert!(!line.contains(&viewer), "the token was echoed: {denied:?}");
+    }
+    let envs = sandbox.run(&["env", "list", "-o", "json"]).json();
+    assert_eq!(envs.as_array().map(Vec::len), Some(1), "{envs}");
+}
+
+async fn a_second_organization_is_invisible_to_the_first(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let created = sandbox.run(&["org", "create", "beta", "-o", "json"]).json();
+    assert_eq!(created["organization"]["name"], "beta", "{created}");
+    assert_eq!(created["admin_token"]["role"], "admin", "{created}");
+    let beta = created["admin_token"]["secret"]
+        .as_str()
+        .expect("an admin token")
+        .to_owned();
+    assert!(beta.starts_with("lyd_"), "{created}");
+
+    let me = sandbox
+        .run(&["--token", &beta, "whoami", "-o", "json"])
+        .json();
+    assert_eq!(me["organization"], "beta", "{me}");
+    assert_eq!(me["role"], "admin", "{me}");
+    let empty = sandbox
+        .run(&[
+            "--token", &beta, "--org", "beta", "env", "list", "-o", "json",
+        ])
+        .json();
+    assert_eq!(
+        empty,
+        serde_json::json!([]),
+        "beta sees default's environments"
+    );
+
+    // Each token sees only its own organization; the other one does not exist for it.
+    let across = sandbox.run(&["--token", &beta, "--org", "default", "env", "list"]);
+    assert!(across.error_line().contains("not found"), "{across:?}");
+    let across = sandbox.run(&["env", "list", "--org", "beta"]);
+    assert!(across.error_line().contains("not found"), "{across:?}");
+    let across = sandbox.run(&["--token", &beta, "--org", "default", "env", "create", "x"]);
+    assert!(across.error_line().contains("not found"), "{across:?}");
+    let envs = sandbox.run(&["env", "list", "-o", "json"]).json();
+    assert_eq!(envs.as_array().map(Vec::len), Some(1), "{envs}");
+}
+
+/// The subcommands a help page lists under `Commands:` (without `help`).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| l.trim() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("    "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn help_works_for_every_subcommand(backend: Backend) {
+    // Help needs no server, no profile and no token.
+    let sandbox = Sandbox::new(backend).await;
+    let mut visited = Vec::new();
+    let mut pending = vec![Vec::<String>::new()];
+    while let Some(path) = pending.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = sandbox.run(&args).ok();
+        assert!(out.stdout.contains("Usage: lanyard"), "{args:?}: {out:?}");
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+        for sub in subcommands(&out.stdout) {
+            let mut next = path.clone();
+            next.push(sub);
+            pending.push(next);
+        }
+        visited.push(path.join(" "));
+    }
+    for required in [
+        "",
+        "server",
+        "org",
+        "org create",
+        "env",
+        "env create",
+        "token create",
+        "profile",
+        "whoami",
+    ] {
+        assert!(
+            visited.iter().any(|v| v == required),
+            "`lanyard {required} --help` was not reached; visited {visited:?}"
+        );
+    }
+    assert!(!sandbox.profile_path().exists(), "--help wrote a profile");
+}
+
+async fn tokens_stay_out_of_the_log_and_the_profile_listing(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    // Debug logging, as an operator chasing a problem would turn on.
+    let server = sandbox
+        .try_start("127.0.0.1:0", &[], &[("LANYARD_LOG", "debug")])
+        .unwrap_or_else(|out| panic!("the server did not start: {out:?}"));
+    let admin = server.first_token();
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let viewer = sandbox
+        .run(&["token", "create", "--role", "viewer", "-o", "json"])
+        .json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sandbox.run(&["--token", &viewer, "env", "list"]).ok();
+    let created = sandbox
+        .run(&[
+            "org",
+            "create",
+            "beta",
+            "--save-profile",
+            "beta",
+            "-o",
+            "json",
+        ])
+        .json();
+    let beta = created["admin_token"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = sandbox.run(&["whoami", "-o", "json"]).json();
+    assert_eq!(
+        me["organization"], "beta",
+        "the saved profile is not current: {me}"
+    );
+    let bogus = format!("{}x", &admin[..admin.len() - 1]);
+    let refused = sandbox.run(&["--token", &bogus, "env", "list"]);
+    assert!(!refused.error_line().contains(&bogus), "{refused:?}");
+
+    // The listing shows where each profile points, never a token.
+    let tokens = [admin.as_str(), viewer.as_str(), beta.as_str()];
+    let listed = sandbox.run(&["profile", "list", "-o", "json"]).json();
+    let mut names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["beta", "default"], "{listed}");
+    for format in ["json", "yaml", "table"] {
+        let out = sandbox.run(&["profile", "list", "-o", format]).ok();
+        assert!(
+            !out.stdout.contains("lyd_"),
+            "a token in -o {format}: {out:?}"
+        );
+        assert!(tokens.iter().all(|t| !out.stdout.contains(t)), "{out:?}");
+    }
+    sandbox.run(&["profile", "use", "default"]).ok();
+    let envs = sandbox.run(&["env", "list", "-o", "json"]).json();
+    assert_eq!(envs[0]["name"], "dev", "{envs}");
+
+    let out = server.stop().ok();
+    assert!(
+        out.stderr.contains("DEBUG"),
+        "debug logging is off: {out:?}"
+    );
+    for token in tokens.iter().chain([&bogus.as_str()]) {
+        assert!(!out.stderr.contains(token), "a token in the log: {out:?}");
+    }
+    assert_eq!(tokens_in(&out.stdout), [admin], "{out:?}");
+}
