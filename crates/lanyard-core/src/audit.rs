@@ -26,6 +26,20 @@ pub(crate) fn entry(
 }
 
 impl Lanyard {
+    /// The audit event for a change made through this server; building it also clears the
+    /// read caches, since every change is audited.
+    pub(crate) fn change_entry(
+        &self,
+        principal: &Principal,
+        org_id: &str,
+        action: &str,
+        target: impl std::fmt::Display,
+        details: serde_json::Value,
+    ) -> AuditEntry {
+        self.caches.clear();
+        entry(principal, org_id, action, target, details)
+    }
+
     /// Events since `since` (ms since the epoch), newest first, optionally about one connection.
     pub async fn audit_events(
         &self,

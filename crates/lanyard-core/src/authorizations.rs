@@ -88,6 +88,7 @@ impl Lanyard {
             )));
         }
         let ids = self.scope_ids(&org, &scope).await?;
+        self.caches.clear();
         let audit = scope_audit(
             principal,
             &org.id,
@@ -118,6 +119,7 @@ impl Lanyard {
         self.require_authorization(provider, connection, &record)
             .await?;
         let ids = self.scope_ids(&org, &scope).await?;
+        self.caches.clear();
         let audit = scope_audit(
             principal,
             &org.id,
@@ -174,7 +176,7 @@ impl Lanyard {
         principal.authorize(Action::Manage, "remove authorizations")?;
         let org = self.own_org(principal, org).await?;
         let record = self.connection_of(&org, provider, connection).await?;
-        let audit = crate::audit::entry(
+        let audit = self.change_entry(
             principal,
             &org.id,
             "authorization.delete",
@@ -227,7 +229,7 @@ impl Lanyard {
                 env.as_ref().map(|e| e.id.as_str()),
                 &record.id,
                 now().millis(),
-                &crate::audit::entry(
+                &self.change_entry(
                     principal,
                     &org.id,
                     "default.set",
@@ -310,7 +312,7 @@ impl Lanyard {
                 &org.id,
                 provider,
                 env.as_ref().map(|e| e.id.as_str()),
-                &crate::audit::entry(
+                &self.change_entry(
                     principal,
                     &org.id,
                     "default.unset",

@@ -141,7 +141,7 @@ impl Lanyard {
         principal.authorize(Action::Manage, "delete connections")?;
         let org = self.own_org(principal, org).await?;
         let existing = self.require_connection(&org, name).await?;
-        let audit = crate::audit::entry(
+        let audit = self.change_entry(
             principal,
             &org.id,
             "connection.delete",
@@ -272,7 +272,7 @@ impl Lanyard {
                     .map(|v| serde_json::json!({ "secret_id": v.secret_id, "version": v.version })),
             )
             .collect();
-        let audit = crate::audit::entry(
+        let audit = self.change_entry(
             principal,
             &org.id,
             if write.create {

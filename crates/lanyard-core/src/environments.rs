@@ -21,7 +21,7 @@ impl Lanyard {
             name,
             created_at: now(),
         };
-        let audit = crate::audit::entry(
+        let audit = self.change_entry(
             principal,
             &new.org_id,
             "environment.create",
@@ -72,7 +72,7 @@ impl Lanyard {
             .delete_environment(
                 &org.id,
                 name,
-                &crate::audit::entry(
+                &self.change_entry(
                     principal,
                     &org.id,
                     "environment.delete",

@@ -7,6 +7,7 @@
 
 mod audit;
 mod authorizations;
+mod cache;
 mod connections;
 mod environments;
 mod error;
@@ -26,6 +27,7 @@ use lanyard_domain::{Principal, Slug, Timestamp};
 use lanyard_store::{OrgRecord, Store};
 
 pub use authorizations::{SavedDefault, Scope};
+pub use cache::TTL as CACHE_TTL;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use error::{CoreError, CoreResult};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
@@ -39,12 +41,17 @@ pub use tokens::{IssuedToken, TokenRequest};
 pub struct Lanyard {
     store: Arc<dyn Store>,
     keyring: Arc<Keyring>,
+    caches: Arc<cache::Caches>,
 }
 
 impl Lanyard {
     /// Wraps a store that was already opened and migrated, and the keys that seal its secrets.
     pub fn new(store: Arc<dyn Store>, keyring: Arc<Keyring>) -> Self {
-        Self { store, keyring }
+        Self {
+            store,
+            keyring,
+            caches: Arc::new(cache::Caches::new()),
+        }
     }
 
     /// The storage backend's name, for health reports.
@@ -58,10 +65,16 @@ impl Lanyard {
         if &principal.org != org {
             return Err(CoreError::org_not_found(org));
         }
-        self.store
+        if let Some(record) = self.caches.orgs.get(org) {
+            return Ok(record);
+        }
+        let record = self
+            .store
             .find_org(org)
             .await?
-            .ok_or_else(|| CoreError::org_not_found(org))
+            .ok_or_else(|| CoreError::org_not_found(org))?;
+        self.caches.orgs.insert(org.clone(), record.clone());
+        Ok(record)
     }
 }
 

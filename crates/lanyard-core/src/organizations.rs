@@ -32,7 +32,7 @@ impl Lanyard {
         principal.authorize(Action::Manage, "create organizations")?;
         let (org, admin) = new_org_with_admin(name, "first admin token");
         let token_id = admin.1.id.clone();
-        let audit = crate::audit::entry(
+        let audit = self.change_entry(
             principal,
             &org.id,
             "organization.create",
@@ -62,6 +62,9 @@ impl Lanyard {
         principal.authorize(Action::Manage, "delete organizations")?;
         let record = self.own_org(principal, org).await?;
         self.store.delete_org(&record.id).await?;
+        // Its tokens are gone: forget them now, not a cache lifetime from now. (The deletion
+        // is not audited: the organization's trail goes with it.)
+        self.caches.clear();
         tracing::info!(org.id = %record.id, "organization deleted");
         Ok(())
     }

@@ -108,9 +108,23 @@ impl Lanyard {
     ) -> CoreResult<Resolution> {
         principal.authorize(Action::Read, "resolve connections")?;
         let org = self.own_org(principal, org).await?;
-        let resolution = self
-            .resolve_in(&org, provider, environment, explicit)
-            .await?;
+        // The endpoint may answer from the short-lived cache; credential release never does.
+        let key = (
+            org.id.clone(),
+            provider.to_owned(),
+            environment.clone(),
+            explicit.cloned(),
+        );
+        let resolution = match self.caches.resolutions.get(&key) {
+            Some(cached) => cached,
+            None => {
+                let fresh = self
+                    .resolve_in(&org, provider, environment, explicit)
+                    .await?;
+                self.caches.resolutions.insert(key, fresh.clone());
+                fresh
+            }
+        };
         let target = resolution.connection.as_ref().map_or_else(
             || format!("provider/{provider}"),
             |c| format!("connection/{c}"),

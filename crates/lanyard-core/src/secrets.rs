@@ -42,7 +42,7 @@ impl Lanyard {
                         secret.current_version + 1,
                         value,
                     )?;
-                    let audit = crate::audit::entry(
+                    let audit = self.change_entry(
                         principal,
                         &org.id,
                         "secret.set",
@@ -59,7 +59,7 @@ impl Lanyard {
                         created_at: now(),
                     };
                     let first = self.seal_version(principal, &org.id, &secret.id, 1, value)?;
-                    let audit = crate::audit::entry(
+                    let audit = self.change_entry(
                         principal,
                         &org.id,
                         "secret.set",
@@ -150,7 +150,7 @@ impl Lanyard {
             return Err(in_use("secret", name, &users));
         }
         // The foreign key still guards the race where a connection starts using it right now.
-        let audit = crate::audit::entry(
+        let audit = self.change_entry(
             principal,
             &org.id,
             "secret.delete",

@@ -27,7 +27,11 @@ impl Lanyard {
         let token = ApiToken::parse(presented.trim())
             .map_err(|e| CoreError::Unauthenticated(format!("invalid API token: {e}")))?;
         let hash = token.hash();
-        let record = self.store.find_token_by_hash(&hash.to_hex()).await?;
+        let hash_hex = hash.to_hex();
+        if let Some(principal) = self.caches.tokens.get(&hash_hex) {
+            return Ok(principal);
+        }
+        let record = self.store.find_token_by_hash(&hash_hex).await?;
         // The lookup is by hash, so a match is already exact; the constant-time comparison keeps
         // that true even if the index lookup were ever replaced by a scan.
         let record = record
@@ -41,14 +45,16 @@ impl Lanyard {
                         .to_owned(),
                 )
             })?;
-        Ok(Principal {
+        let principal = Principal {
             token_id: record.id,
             org_id: record.org_id,
             org: record.org,
             role: record.role,
             environments: record.environments,
             source: String::new(),
-        })
+        };
+        self.caches.tokens.insert(hash_hex, principal.clone());
+        Ok(principal)
     }
 
     /// Issues a new token in the caller's organization.
@@ -81,7 +87,7 @@ impl Lanyard {
             description: request.description,
             created_at: now(),
         };
-        let audit = crate::audit::entry(
+        let audit = self.change_entry(
             principal,
             &new.org_id,
             "token.create",
@@ -118,7 +124,7 @@ impl Lanyard {
                 &org.id,
                 id,
                 now().millis(),
-                &crate::audit::entry(
+                &self.change_entry(
                     principal,
                     &org.id,
                     "token.revoke",

@@ -28,7 +28,7 @@ impl Lanyard {
                     value,
                     at: now(),
                 },
-                &crate::audit::entry(
+                &self.change_entry(
                     principal,
                     &org.id,
                     "variable.set",
@@ -75,7 +75,7 @@ impl Lanyard {
         if !users.is_empty() {
             return Err(in_use("variable", name, &users));
         }
-        let audit = crate::audit::entry(
+        let audit = self.change_entry(
             principal,
             &org.id,
             "variable.delete",
