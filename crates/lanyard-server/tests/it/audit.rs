@@ -178,7 +178,40 @@ async fn verify_detects_edited_and_deleted_events(backend: Backend) {
     assert_eq!(broken.broken_at, Some(2));
 }
 
+async fn concurrent_resolves_keep_one_intact_chain(backend: Backend) {
+    let one = TestServer::start(backend).await;
+    let two = one.start_another().await;
+    let admin = one.admin();
+    admin.create_environment("acme", "dev").await.unwrap();
+    let mut calls = Vec::new();
+    for n in 0..120 {
+        let client = if n % 2 == 0 {
+            one.admin()
+        } else {
+            two.client(one.admin_token())
+        };
+        calls.push(tokio::spawn(async move {
+            client.resolve("acme", "aws", "dev", None).await
+        }));
+    }
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let events = admin
+        .audit_events("acme", None, None, Some(1000))
+        .await
+        .unwrap();
+    let resolves = events
+        .iter()
+        .filter(|e| e.action == "connection.resolve")
+        .count();
+    assert_eq!(resolves, 120, "every resolve is recorded once");
+    let verdict = admin.verify_audit("acme").await.unwrap();
+    assert!(verdict.intact, "{verdict:?}");
+}
+
 backend_tests!(
     every_change_resolve_and_release_is_recorded,
-    verify_detects_edited_and_deleted_events
+    verify_detects_edited_and_deleted_events,
+    concurrent_resolves_keep_one_intact_chain,
 );

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use lanyard_domain::Slug;
 use sqlx::Row;
 
+use super::begin_write;
 use super::{rows, SqlStore};
 use crate::{
     AccessStore, AuditEntry, AuthorizationRecord, AuthorizationScope, DefaultRecord,
@@ -75,7 +76,7 @@ impl AccessStore for SqlStore {
         at: i64,
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         let scope_name = match scope {
             AuthorizationScope::Organization => ORGANIZATION,
             AuthorizationScope::Environments(_) => ENVIRONMENT,

@@ -6,6 +6,7 @@ use sqlx::AnyPool;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
+use super::begin_write;
 use super::{Backend, SqlStore};
 use crate::{
     audit_hash, AuditEntry, AuditEvent, AuditStore, StoreError, StoreResult, GENESIS_HASH,
@@ -17,25 +18,8 @@ pub(crate) async fn append(
     backend: Backend,
     entry: &AuditEntry,
 ) -> StoreResult<()> {
-    if backend == Backend::Postgres {
-        // Appends to one organization's chain are serialized across every server; SQLite's
-        // single writer connection serializes them already.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(&entry.org_id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE org_id = $1")
-        .bind(&entry.org_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let (seq, prev_hash) = match head {
-        Some(row) => (
-            row.try_get::<i64, _>("seq")? + 1,
-            row.try_get::<String, _>("hash")?,
-        ),
-        None => (1, GENESIS_HASH.to_owned()),
-    };
+    let (last, prev_hash) = lock_head(conn, backend, &entry.org_id).await?;
+    let seq = last + 1;
     let hash = audit_hash(&prev_hash, seq, entry);
     sqlx::query(
         "INSERT INTO audit_events (org_id, seq, at, actor, source, action, target, details, \
@@ -53,16 +37,7 @@ pub(crate) async fn append(
     .bind(&hash)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, $2, $3) \
-         ON CONFLICT (org_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    )
-    .bind(&entry.org_id)
-    .bind(seq)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    set_head(conn, &entry.org_id, seq, &hash).await
 }
 
 fn event(row: &AnyRow) -> StoreResult<AuditEvent> {
@@ -121,11 +96,109 @@ async fn write_group<'a>(
     backend: Backend,
     entries: impl Iterator<Item = &'a AuditEntry>,
 ) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
+    // Per organization, in arrival order: one head read, multi-row inserts, one head update.
+    let mut by_org: Vec<(&str, Vec<&AuditEntry>)> = Vec::new();
     for entry in entries {
-        append(&mut tx, backend, entry).await?;
+        match by_org.iter_mut().find(|(org, _)| *org == entry.org_id) {
+            Some((_, list)) => list.push(entry),
+            None => by_org.push((&entry.org_id, vec![entry])),
+        }
+    }
+    let mut tx = begin_write(pool, backend).await?;
+    for (org_id, list) in by_org {
+        let (mut seq, mut prev_hash) = lock_head(&mut tx, backend, org_id).await?;
+        for chunk in list.chunks(50) {
+            let mut sql = String::from(
+                "INSERT INTO audit_events (org_id, seq, at, actor, source, action, target, \
+                 details, prev_hash, hash) VALUES ",
+            );
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (i, entry) in chunk.iter().enumerate() {
+                seq += 1;
+                let hash = audit_hash(&prev_hash, seq, entry);
+                let base = i * 10;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                sql.push_str(
+                    &(1..=10)
+                        .map(|n| format!("${}", base + n))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+                sql.push(')');
+                rows.push((
+                    seq,
+                    *entry,
+                    std::mem::replace(&mut prev_hash, hash.clone()),
+                    hash,
+                ));
+            }
+            let mut query = sqlx::query(&sql);
+            for (seq, entry, prev, hash) in &rows {
+                query = query
+                    .bind(&entry.org_id)
+                    .bind(*seq)
+                    .bind(entry.at)
+                    .bind(&entry.actor)
+                    .bind(&entry.source)
+                    .bind(&entry.action)
+                    .bind(&entry.target)
+                    .bind(&entry.details)
+                    .bind(prev)
+                    .bind(hash);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        set_head(&mut tx, org_id, seq, &prev_hash).await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Takes the organization's chain lock (PostgreSQL) and reads its head: (last seq, last hash).
+async fn lock_head(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    org_id: &str,
+) -> StoreResult<(i64, String)> {
+    if backend == Backend::Postgres {
+        // Appends to one organization's chain are serialized across every server; SQLite's
+        // single writer connection serializes them already.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(org_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match head {
+        Some(row) => (
+            row.try_get::<i64, _>("seq")?,
+            row.try_get::<String, _>("hash")?,
+        ),
+        None => (0, GENESIS_HASH.to_owned()),
+    })
+}
+
+async fn set_head(
+    conn: &mut sqlx::AnyConnection,
+    org_id: &str,
+    seq: i64,
+    hash: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, $2, $3) \
+         ON CONFLICT (org_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )
+    .bind(org_id)
+    .bind(seq)
+    .bind(hash)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use lanyard_domain::{Slug, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::begin_write;
 use super::{rows, secrets, SqlStore};
 use crate::{
     AuditEntry, ConnectionRecord, ConnectionStore, ConnectionWrite, FieldSource, NewFieldSource,
@@ -104,7 +105,7 @@ impl ConnectionStore for SqlStore {
         write: &ConnectionWrite,
         audit: &AuditEntry,
     ) -> StoreResult<ConnectionRecord> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         for (secret, first) in &write.new_secrets {
             secrets::insert_secret(&mut tx, secret, first).await?;
         }

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
+use super::begin_write;
 use super::{orgs, tokens, SqlStore};
 use crate::{AuditEntry, BootstrapRecord, MetaStore, OrgRecord, StoreError, StoreResult};
 
@@ -17,7 +18,7 @@ impl MetaStore for SqlStore {
     }
 
     async fn set_meta(&self, facts: &[(&str, String)]) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         for (key, value) in facts {
             sqlx::query(
                 "INSERT INTO lanyard_meta (key, value) VALUES ($1, $2) \
@@ -38,7 +39,7 @@ impl MetaStore for SqlStore {
         audit: &AuditEntry,
     ) -> StoreResult<OrgRecord> {
         // One transaction: a first start either leaves a complete installation or nothing.
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         for (key, value) in &record.meta {
             sqlx::query("INSERT INTO lanyard_meta (key, value) VALUES ($1, $2)")
                 .bind(key)

@@ -3,6 +3,7 @@
 use sqlx::AnyPool;
 use sqlx::Row;
 
+use super::begin_write;
 use super::Backend;
 use crate::{StoreError, StoreResult};
 
@@ -47,7 +48,7 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
         Backend::Postgres => POSTGRES,
     };
     debug_assert_eq!(migrations.last().map(|m| m.version), Some(SCHEMA_VERSION));
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool, backend).await?;
     if backend == Backend::Postgres {
         // Two servers starting together on one database must not both migrate it.
         sqlx::query("SELECT pg_advisory_xact_lock($1)")

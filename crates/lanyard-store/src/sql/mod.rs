@@ -133,6 +133,19 @@ fn sqlite_pool(size: u32) -> AnyPoolOptions {
         })
 }
 
+/// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`):
+/// a deferred transaction that reads first and writes later can meet another process's writer
+/// and fail with "database is locked" instead of waiting for the busy timeout.
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
+}
+
 /// Connection failures get a message that says where we tried and what to check.
 fn unavailable(target: String, err: sqlx::Error) -> StoreError {
     let detail = match &err {
@@ -177,7 +190,7 @@ impl SqlStore {
         query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
         audit: &crate::AuditEntry,
     ) -> StoreResult<Result<u64, sqlx::Error>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         let rows = match query.execute(&mut *tx).await {
             Ok(done) => done.rows_affected(),
             Err(e) => return Ok(Err(e)),

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use lanyard_domain::Slug;
 
+use super::begin_write;
 use super::{rows, tokens, SqlStore};
 use crate::{AuditEntry, NewOrg, NewToken, OrgRecord, OrgStore, StoreError, StoreResult};
 
@@ -34,7 +35,7 @@ impl OrgStore for SqlStore {
         admin: &NewToken,
         audit: &AuditEntry,
     ) -> StoreResult<OrgRecord> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         let record = insert_org(&mut tx, org).await?;
         tokens::insert_token(&mut tx, admin).await?;
         super::audit::append(&mut tx, self.backend, audit).await?;
@@ -53,7 +54,7 @@ impl OrgStore for SqlStore {
     }
 
     async fn delete_org(&self, org_id: &str) -> StoreResult<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         // Fields reference secrets and variables without cascading (so a referenced secret
         // cannot be deleted alone); drop them first so the organization's cascade can proceed.
         sqlx::query(

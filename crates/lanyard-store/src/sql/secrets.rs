@@ -6,6 +6,7 @@ use lanyard_domain::{Slug, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::begin_write;
 use super::{rows, SqlStore};
 use crate::{
     AuditEntry, KeyUsage, NewSecret, NewSecretVersion, RewrappedVersion, SealedVersion,
@@ -100,7 +101,7 @@ impl SecretStore for SqlStore {
         first: &NewSecretVersion,
         audit: &AuditEntry,
     ) -> StoreResult<SecretRecord> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         insert_secret(&mut tx, secret, first).await?;
         super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
@@ -114,7 +115,7 @@ impl SecretStore for SqlStore {
         version: &NewSecretVersion,
         audit: &AuditEntry,
     ) -> StoreResult<SecretRecord> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         append_version(&mut tx, version).await?;
         let row = sqlx::query(&format!("{SELECT_SECRET} WHERE id = $1"))
             .bind(&version.secret_id)
@@ -230,7 +231,7 @@ impl SecretStore for SqlStore {
     }
 
     async fn rewrap_versions(&self, rewrapped: &[RewrappedVersion]) -> StoreResult<i64> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         let mut replaced = 0;
         for r in rewrapped {
             let done = sqlx::query(

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use super::begin_write;
 use super::{rows, SqlStore};
 use crate::{AuditEntry, NewToken, StoreError, StoreResult, TokenRecord, TokenStore};
 
@@ -32,7 +33,7 @@ pub(super) async fn insert_token(
 #[async_trait]
 impl TokenStore for SqlStore {
     async fn create_token(&self, token: &NewToken, audit: &AuditEntry) -> StoreResult<TokenRecord> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         insert_token(&mut tx, token).await?;
         let row = sqlx::query(&format!("{SELECT_TOKEN} WHERE t.id = $1"))
             .bind(&token.id)

@@ -5,6 +5,7 @@ use lanyard_domain::{Slug, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::begin_write;
 use super::{rows, SqlStore};
 use crate::{AuditEntry, NewVariable, StoreResult, VariableRecord, VariableStore};
 
@@ -29,7 +30,7 @@ impl VariableStore for SqlStore {
         v: &NewVariable,
         audit: &AuditEntry,
     ) -> StoreResult<VariableRecord> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = begin_write(&self.write, self.backend).await?;
         let row = sqlx::query(
             "INSERT INTO variables (id, org_id, slug, value, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) \
