@@ -27,7 +27,8 @@ pub enum CoreError {
     /// The master key does not open this database.
     #[error(
         "the master key from {key_source} does not match this database (key check failed); start \
-         the server with the key this database was created with"
+         the server with the key this database was created with, or after `lanyard keys rotate` \
+         the key it was rotated to"
     )]
     KeyMismatch {
         /// Where the key came from, e.g. "environment variable LANYARD_MASTER_KEY".

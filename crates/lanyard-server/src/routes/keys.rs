@@ -35,7 +35,9 @@ pub(crate) async fn status(
 #[utoipa::path(operation_id = "rotate_keys", post, path = "/keys/rotate", tag = "keys",
     request_body = RotateKeys,
     responses((status = 200, body = RotationStep), (status = 400, body = ErrorBody),
-        (status = 403, body = ErrorBody)))]
+        (status = 403, body = ErrorBody),
+        (status = 500, body = ErrorBody,
+            description = "Versions are sealed under a master key this server does not have")))]
 pub(crate) async fn rotate(
     State(app): State<Lanyard>,
     Caller(caller): Caller,

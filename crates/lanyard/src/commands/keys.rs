@@ -2,9 +2,10 @@
 
 use std::io::IsTerminal;
 
+use lanyard_api::KeyStatus;
 use lanyard_crypto::{ExposeSecret, MasterKey};
 
-use crate::cli::KeysCommand;
+use crate::cli::{KeysCommand, Output};
 use crate::context::Context;
 use crate::output;
 
@@ -19,14 +20,13 @@ pub(crate) async fn run(ctx: &Context, command: KeysCommand) -> anyhow::Result<(
         KeysCommand::Generate => generate(),
         KeysCommand::Status => {
             let status = ctx.client.key_status().await?;
-            output::print(ctx.output, &status, |s| {
-                output::table(
-                    &["KEY ID", "STATE", "SEALED VERSIONS"],
-                    s.keys
-                        .iter()
-                        .map(|k| vec![k.key_id.clone(), k.state.clone(), k.versions.to_string()]),
-                )
-            })
+            output::print(ctx.output, &status, status_table)?;
+            if ctx.output == Output::Table {
+                if let Some(hint) = next_step(&status) {
+                    eprintln!("{hint}");
+                }
+            }
+            Ok(())
         }
         KeysCommand::Rotate { batch } => {
             let first = ctx.client.rotate_keys(batch).await?;
@@ -58,5 +58,40 @@ pub(crate) async fn run(ctx: &Context, command: KeysCommand) -> anyhow::Result<(
             );
             output::confirm(ctx.output, &summary, &line)
         }
+    }
+}
+
+/// One row per key id; the active key always has one, so the table names it even before it
+/// seals anything.
+fn status_table(status: &KeyStatus) -> comfy_table::Table {
+    let mut rows: Vec<Vec<String>> = status
+        .keys
+        .iter()
+        .map(|k| vec![k.key_id.clone(), k.state.clone(), k.versions.to_string()])
+        .collect();
+    if !status.keys.iter().any(|k| k.key_id == status.active_key_id) {
+        rows.insert(
+            0,
+            vec![
+                status.active_key_id.clone(),
+                "active".to_owned(),
+                "0".to_owned(),
+            ],
+        );
+    }
+    output::table(&["KEY ID", "STATE", "SEALED VERSIONS"], rows)
+}
+
+/// What the operator should do next, if anything (on stderr, so the table stays parseable).
+fn next_step(status: &KeyStatus) -> Option<&'static str> {
+    if status.keys.iter().any(|k| k.state == "unknown") {
+        Some(
+            "Some versions are sealed under keys this server does not have: add their files to \
+             LANYARD_RETIRED_MASTER_KEY_FILES and restart the server before rotating.",
+        )
+    } else if !status.check_value_is_active || status.keys.iter().any(|k| k.state != "active") {
+        Some("A rotation is pending: run `lanyard keys rotate` (it resumes if interrupted).")
+    } else {
+        None
     }
 }

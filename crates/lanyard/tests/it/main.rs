@@ -4,4 +4,5 @@
 mod commands;
 mod failures;
 mod first_start;
+mod keys;
 mod support;
