@@ -137,7 +137,9 @@ impl Lanyard {
             "explicit": explicit.map(Slug::as_str),
         });
         let audit = crate::audit::entry(principal, &org.id, "connection.resolve", target, details);
-        self.store.append_audit(&audit).await?;
+        // A resolve changes nothing: its event is queued for the next group commit rather than
+        // waited for; reads of the trail wait for it.
+        self.store.queue_audit(&audit).await?;
         Ok(resolution)
     }
 

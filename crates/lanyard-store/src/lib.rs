@@ -275,8 +275,12 @@ pub trait AccessStore: Send + Sync {
 /// The audit trail: one hash chain per organization.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
-    /// Appends an event that records no stored change (a resolve, a credential release).
+    /// Appends an event that records no stored change (a credential release), returning once it
+    /// is committed.
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Queues an event that records no change and needs no wait (a resolve): it is committed
+    /// with the next group, and any read of the trail through this store waits for it.
+    async fn queue_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
     /// Events since `since` (ms), newest first, optionally for one target.
     async fn list_audit(
         &self,

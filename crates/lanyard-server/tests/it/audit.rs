@@ -197,6 +197,12 @@ async fn concurrent_resolves_keep_one_intact_chain(backend: Backend) {
     for call in calls {
         call.await.unwrap().unwrap();
     }
+    // Resolve events are group-committed without a wait; reading through a server waits for
+    // its own queue, so read through both.
+    two.client(one.admin_token())
+        .audit_events("acme", None, None, Some(1))
+        .await
+        .unwrap();
     let events = admin
         .audit_events("acme", None, None, Some(1000))
         .await

@@ -60,18 +60,28 @@ fn event(row: &AnyRow) -> StoreResult<AuditEvent> {
 const SELECT_EVENT: &str = "SELECT org_id, seq, at, actor, source, action, target, details, \
      prev_hash, hash FROM audit_events";
 
-/// Events waiting for the group-commit writer, each with the channel that acknowledges it.
-pub(crate) type Queue = mpsc::Sender<(AuditEntry, oneshot::Sender<Result<(), String>>)>;
+/// Acknowledges a job once its group committed (or failed).
+type Ack = oneshot::Sender<Result<(), String>>;
 
-/// Most events one group commit writes.
+/// Work for the group-commit writer.
+pub(crate) enum Job {
+    /// An event; acknowledged after its commit when the caller waits for durability.
+    Event(AuditEntry, Option<Ack>),
+    /// Acknowledged once every job queued before it has been written.
+    Flush(Ack),
+}
+
+/// The writer's queue.
+pub(crate) type Queue = mpsc::Sender<Job>;
+
+/// Most jobs one group commit takes.
 const GROUP: usize = 512;
 
 /// Starts the writer that appends standalone events in groups: every event waiting when a
-/// commit starts goes into that one transaction, and each caller is answered only after it
-/// committed. Durable like one transaction per event, without one disk sync per event.
+/// commit starts goes into that one transaction. Callers that need durability are answered after
+/// the commit; a flush is answered once everything queued before it is written.
 pub(crate) fn spawn_writer(pool: AnyPool, backend: Backend) -> Queue {
-    let (sender, mut receiver) =
-        mpsc::channel::<(AuditEntry, oneshot::Sender<Result<(), String>>)>(4 * GROUP);
+    let (sender, mut receiver) = mpsc::channel::<Job>(4 * GROUP);
     tokio::spawn(async move {
         while let Some(first) = receiver.recv().await {
             let mut group = vec![first];
@@ -81,14 +91,49 @@ pub(crate) fn spawn_writer(pool: AnyPool, backend: Backend) -> Queue {
                     Err(_) => break,
                 }
             }
-            let result = write_group(&pool, backend, group.iter().map(|(entry, _)| entry)).await;
-            let answer = result.map_err(|e| e.to_string());
-            for (_, ack) in group {
-                let _ = ack.send(answer.clone());
+            let events = group.iter().filter_map(|job| match job {
+                Job::Event(entry, _) => Some(entry),
+                Job::Flush(_) => None,
+            });
+            let answer = write_group(&pool, backend, events)
+                .await
+                .map_err(|e| e.to_string());
+            if let Err(error) = &answer {
+                tracing::error!(%error, "audit events could not be written");
+            }
+            for job in group {
+                if let Job::Event(_, Some(ack)) | Job::Flush(ack) = job {
+                    let _ = ack.send(answer.clone());
+                }
             }
         }
     });
     sender
+}
+
+impl SqlStore {
+    /// Queues a job and, if it carries an acknowledgement, waits for it.
+    async fn submit(
+        &self,
+        job: Job,
+        done: Option<oneshot::Receiver<Result<(), String>>>,
+    ) -> StoreResult<()> {
+        let stopped = || StoreError::Unavailable("the audit writer has stopped".to_owned());
+        self.audit_queue.send(job).await.map_err(|_| stopped())?;
+        match done {
+            None => Ok(()),
+            Some(done) => done
+                .await
+                .map_err(|_| stopped())?
+                .map_err(|e| StoreError::Unavailable(format!("cannot write the audit trail: {e}"))),
+        }
+    }
+
+    /// Waits until every event queued so far is written, so a read sees this server's own.
+    async fn flush_audit(&self) -> StoreResult<()> {
+        let (ack, done) = oneshot::channel();
+        self.submit(Job::Flush(ack), Some(done)).await
+    }
 }
 
 async fn write_group<'a>(
@@ -206,13 +251,12 @@ async fn set_head(
 impl AuditStore for SqlStore {
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
         let (ack, done) = oneshot::channel();
-        self.audit_queue
-            .send((entry.clone(), ack))
+        self.submit(Job::Event(entry.clone(), Some(ack)), Some(done))
             .await
-            .map_err(|_| StoreError::Unavailable("the audit writer has stopped".to_owned()))?;
-        done.await
-            .map_err(|_| StoreError::Unavailable("the audit writer has stopped".to_owned()))?
-            .map_err(|e| StoreError::Unavailable(format!("cannot write the audit trail: {e}")))
+    }
+
+    async fn queue_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.submit(Job::Event(entry.clone(), None), None).await
     }
 
     async fn list_audit(
@@ -222,6 +266,7 @@ impl AuditStore for SqlStore {
         target: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<AuditEvent>> {
+        self.flush_audit().await?;
         sqlx::query(&format!(
             "{SELECT_EVENT} WHERE org_id = $1 AND at >= $2 AND ($3 = '' OR target = $3) \
              ORDER BY seq DESC LIMIT $4"
@@ -241,6 +286,7 @@ impl AuditStore for SqlStore {
         &self,
         org_id: &str,
     ) -> StoreResult<(Vec<AuditEvent>, Option<(i64, String)>)> {
+        self.flush_audit().await?;
         let mut tx = self.read.begin().await?;
         let events = sqlx::query(&format!("{SELECT_EVENT} WHERE org_id = $1 ORDER BY seq"))
             .bind(org_id)
