@@ -78,29 +78,7 @@ impl Lanyard {
         connection: &Slug,
         scope: Scope,
     ) -> CoreResult<AuthorizationRecord> {
-        principal.authorize(Action::Manage, "authorize connections")?;
-        let org = self.own_org(principal, org).await?;
-        let record = self.connection_of(&org, provider, connection).await?;
-        if self.store.find_authorization(&record.id).await?.is_some() {
-            return Err(CoreError::Conflict(format!(
-                "connection `{connection}` already has an authorization; change it with \
-                 `lanyard connection authorization update --provider {provider} --connection {connection} ...`"
-            )));
-        }
-        let ids = self.scope_ids(&org, &scope).await?;
-        self.caches.clear();
-        let audit = scope_audit(
-            principal,
-            &org.id,
-            "authorization.create",
-            provider,
-            connection,
-            &scope,
-        );
-        self.store
-            .put_authorization(&org.id, &record.id, &ids, now().millis(), &audit)
-            .await?;
-        self.require_authorization(provider, connection, &record)
+        self.write_authorization(principal, org, provider, connection, scope, true)
             .await
     }
 
@@ -113,20 +91,48 @@ impl Lanyard {
         connection: &Slug,
         scope: Scope,
     ) -> CoreResult<AuthorizationRecord> {
+        self.write_authorization(principal, org, provider, connection, scope, false)
+            .await
+    }
+
+    /// Creates (`create`, refused if one exists) or replaces (refused if none) an authorization.
+    async fn write_authorization(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: &str,
+        connection: &Slug,
+        scope: Scope,
+        create: bool,
+    ) -> CoreResult<AuthorizationRecord> {
         principal.authorize(Action::Manage, "authorize connections")?;
         let org = self.own_org(principal, org).await?;
         let record = self.connection_of(&org, provider, connection).await?;
-        self.require_authorization(provider, connection, &record)
-            .await?;
+        let exists = self.store.find_authorization(&record.id).await?.is_some();
+        if create && exists {
+            return Err(CoreError::Conflict(format!(
+                "connection `{connection}` already has an authorization; change it with \
+                 `lanyard connection authorization update --provider {provider} --connection {connection} ...`"
+            )));
+        }
+        if !create && !exists {
+            return Err(no_authorization(provider, connection));
+        }
         let ids = self.scope_ids(&org, &scope).await?;
-        self.caches.clear();
-        let audit = scope_audit(
+        let environments = match &scope {
+            Scope::Organization => serde_json::Value::Null,
+            Scope::Environments(envs) => envs.iter().map(Slug::as_str).collect(),
+        };
+        let audit = self.change_entry(
             principal,
             &org.id,
-            "authorization.update",
-            provider,
-            connection,
-            &scope,
+            if create {
+                "authorization.create"
+            } else {
+                "authorization.update"
+            },
+            format!("connection/{connection}"),
+            serde_json::json!({ "provider": provider, "environments": environments }),
         );
         self.store
             .put_authorization(&org.id, &record.id, &ids, now().millis(), &audit)
@@ -373,25 +379,4 @@ pub(crate) fn authorize_command(
              --scope organization`"
         ),
     }
-}
-
-fn scope_audit(
-    principal: &Principal,
-    org_id: &str,
-    action: &str,
-    provider: &str,
-    connection: &Slug,
-    scope: &Scope,
-) -> lanyard_store::AuditEntry {
-    let environments = match scope {
-        Scope::Organization => serde_json::Value::Null,
-        Scope::Environments(envs) => envs.iter().map(Slug::as_str).collect(),
-    };
-    crate::audit::entry(
-        principal,
-        org_id,
-        action,
-        format!("connection/{connection}"),
-        serde_json::json!({ "provider": provider, "environments": environments }),
-    )
 }
