@@ -28,16 +28,18 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     2 => "0002_secrets_connections",
     3 => "0003_authorizations_defaults",
     4 => "0004_audit",
+    5 => "0005_audit_drop_time_index",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
     2 => "0002_secrets_connections",
     3 => "0003_authorizations_defaults",
     4 => "0004_audit",
+    5 => "0005_audit_drop_time_index",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;
