@@ -266,19 +266,6 @@ async fn set_head(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn chunks_use_only_the_fixed_shapes_and_keep_order() {
-        let items: Vec<usize> = (0..77).collect();
-        let chunks = super::fixed_chunks(&items);
-        assert!(chunks
-            .iter()
-            .all(|c| super::INSERT_SHAPES.contains(&c.len())));
-        assert_eq!(chunks.concat(), items);
-    }
-}
-
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
@@ -337,5 +324,18 @@ impl AuditStore for SqlStore {
             .transpose()?;
         tx.commit().await?;
         Ok((events, head))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chunks_use_only_the_fixed_shapes_and_keep_order() {
+        let items: Vec<usize> = (0..77).collect();
+        let chunks = super::fixed_chunks(&items);
+        assert!(chunks
+            .iter()
+            .all(|c| super::INSERT_SHAPES.contains(&c.len())));
+        assert_eq!(chunks.concat(), items);
     }
 }
