@@ -163,11 +163,9 @@ impl Lanyard {
         org: &Slug,
         provider: Option<&str>,
     ) -> CoreResult<Vec<AuthorizationRecord>> {
-        principal.authorize(Action::Read, "list authorizations")?;
-        let org = self.own_org(principal, org).await?;
-        if let Some(provider) = provider {
-            find_provider(provider)?;
-        }
+        let org = self
+            .readable_org(principal, org, provider, "list authorizations")
+            .await?;
         Ok(self.store.list_authorizations(&org.id, provider).await?)
     }
 

@@ -110,11 +110,9 @@ impl Lanyard {
         org: &Slug,
         provider: Option<&str>,
     ) -> CoreResult<Vec<ConnectionRecord>> {
-        principal.authorize(Action::Read, "list connections")?;
-        let org = self.own_org(principal, org).await?;
-        if let Some(provider) = provider {
-            find_provider(provider)?;
-        }
+        let org = self
+            .readable_org(principal, org, provider, "list connections")
+            .await?;
         Ok(self.store.list_connections(&org.id, provider).await?)
     }
 

@@ -59,6 +59,22 @@ impl Lanyard {
         self.store.backend()
     }
 
+    /// The caller's organization for a read filtered by an optional provider, which must exist.
+    async fn readable_org(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        provider: Option<&str>,
+        what: &str,
+    ) -> CoreResult<OrgRecord> {
+        principal.authorize(lanyard_domain::Action::Read, what)?;
+        let org = self.own_org(principal, org).await?;
+        if let Some(provider) = provider {
+            connections::find_provider(provider)?;
+        }
+        Ok(org)
+    }
+
     /// The caller's own organization, if `org` names it. Any other name is "not found", whether or
     /// not it exists: one organization learns nothing about another.
     async fn own_org(&self, principal: &Principal, org: &Slug) -> CoreResult<OrgRecord> {

@@ -235,11 +235,9 @@ impl Lanyard {
         org: &Slug,
         provider: Option<&str>,
     ) -> CoreResult<Matrix> {
-        principal.authorize(Action::Read, "read the provider matrix")?;
-        let org = self.own_org(principal, org).await?;
-        if let Some(provider) = provider {
-            find_provider(provider)?;
-        }
+        let org = self
+            .readable_org(principal, org, provider, "read the provider matrix")
+            .await?;
         let environments: Vec<Slug> = self
             .store
             .list_environments(&org.id)
