@@ -34,16 +34,7 @@ impl Lanyard {
         name: &Slug,
     ) -> CoreResult<ConnectionRecord> {
         find_provider(provider)?;
-        let connection = self
-            .store
-            .find_connection(&org.id, name)
-            .await?
-            .ok_or_else(|| {
-                CoreError::NotFound(format!(
-                "connection `{name}` not found in organization `{}`; see `lanyard connection list`",
-                org.slug
-            ))
-            })?;
+        let connection = self.require_connection(org, name).await?;
         if connection.provider != provider {
             return Err(CoreError::Invalid(format!(
                 "connection `{name}` is a {} connection, not {provider}",

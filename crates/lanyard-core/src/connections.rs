@@ -151,7 +151,7 @@ impl Lanyard {
         Ok(())
     }
 
-    async fn require_connection(
+    pub(crate) async fn require_connection(
         &self,
         org: &OrgRecord,
         name: &Slug,

@@ -21,16 +21,7 @@ impl Lanyard {
     ) -> CoreResult<Materialization> {
         principal.authorize_in(Action::Deploy, "use connections", Some(environment))?;
         let org = self.own_org(principal, org).await?;
-        let connection = self
-            .store
-            .find_connection(&org.id, name)
-            .await?
-            .ok_or_else(|| {
-                CoreError::NotFound(format!(
-                    "connection `{name}` not found in organization `{}`",
-                    org.slug
-                ))
-            })?;
+        let connection = self.require_connection(&org, name).await?;
         let provider = find_provider(&connection.provider)?;
         let mode: AuthMode = connection.auth_mode.parse().map_err(|_| {
             CoreError::Internal(format!("stored auth mode `{}`", connection.auth_mode).into())
