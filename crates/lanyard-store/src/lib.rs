@@ -9,6 +9,7 @@ mod access;
 mod audit;
 mod content;
 mod error;
+mod jobs;
 mod records;
 mod sql;
 mod url;
@@ -24,6 +25,7 @@ pub use content::{
     SecretVersionRecord, VariableRecord,
 };
 pub use error::{StoreError, StoreResult};
+pub use jobs::{JobOutcome, JobRecord, NewJob, NewRunner, OutputChunk, ReleaseRecord, RunnerRecord};
 pub use records::{
     BootstrapRecord, EnvironmentRecord, NewEnvironment, NewOrg, NewToken, OrgRecord, TokenRecord,
 };
@@ -296,6 +298,68 @@ pub trait AuditStore: Send + Sync {
     ) -> StoreResult<(Vec<AuditEvent>, Option<(i64, String)>)>;
 }
 
+/// Runners: agents that take jobs, authenticated by a runner token.
+#[async_trait]
+pub trait RunnerStore: Send + Sync {
+    /// Registers a runner; [`StoreError::Conflict`] if the name is taken.
+    async fn create_runner(&self, runner: &NewRunner, audit: &AuditEntry)
+        -> StoreResult<RunnerRecord>;
+    /// The organization's runners, by name.
+    async fn list_runners(&self, org_id: &str) -> StoreResult<Vec<RunnerRecord>>;
+    /// One runner by name.
+    async fn find_runner(&self, org_id: &str, name: &Slug) -> StoreResult<Option<RunnerRecord>>;
+    /// The runner whose token has this SHA-256 hash (lowercase hex), if any.
+    async fn find_runner_by_token(&self, hash_hex: &str) -> StoreResult<Option<RunnerRecord>>;
+    /// Deletes a runner (its token stops working); [`StoreError::NotFound`] if absent.
+    async fn delete_runner(&self, org_id: &str, name: &Slug, audit: &AuditEntry)
+        -> StoreResult<()>;
+    /// Makes this runner (or, with `None`, the built-in runner) the organization's default.
+    async fn set_default_runner(
+        &self,
+        org_id: &str,
+        runner_id: Option<&str>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    /// Records that the runner was heard from.
+    async fn touch_runner(&self, runner_id: &str, at: i64) -> StoreResult<()>;
+}
+
+/// Jobs, their output, and the credential releases made for them.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Creates a queued job.
+    async fn create_job(&self, job: &NewJob, audit: &AuditEntry) -> StoreResult<JobRecord>;
+    /// One job of an organization.
+    async fn find_job(&self, org_id: &str, id: &str) -> StoreResult<Option<JobRecord>>;
+    /// The organization's most recent jobs, newest first.
+    async fn list_jobs(&self, org_id: &str, limit: i64) -> StoreResult<Vec<JobRecord>>;
+    /// Atomically takes the oldest queued job for this runner (`None`: the built-in runner)
+    /// and marks it running. Two claimers never get the same job.
+    async fn claim_job(&self, runner_id: Option<&str>, at: i64) -> StoreResult<Option<JobRecord>>;
+    /// Records that the runner of these running jobs is alive; returns the ids among them
+    /// whose cancellation was requested.
+    async fn heartbeat_jobs(&self, ids: &[String], at: i64) -> StoreResult<Vec<String>>;
+    /// Asks for a job to stop: a queued job is canceled at once, a running one flagged for
+    /// its runner. Returns the job as it is now; [`StoreError::NotFound`] if absent.
+    async fn request_cancel(&self, org_id: &str, id: &str, at: i64, audit: &AuditEntry)
+        -> StoreResult<JobRecord>;
+    /// Ends a running job. Returns false if it was not running (already ended or reaped).
+    async fn finish_job(&self, id: &str, outcome: &JobOutcome, at: i64) -> StoreResult<bool>;
+    /// Fails every running job not heard from since `stale_before` and every queued job of
+    /// the built-in runner created before it (its server went away); returns their ids.
+    async fn reap_jobs(&self, stale_before: i64, at: i64) -> StoreResult<Vec<String>>;
+    /// Stores output chunks; a chunk whose sequence number is stored already is skipped.
+    async fn append_output(&self, job_id: &str, chunks: &[OutputChunk]) -> StoreResult<()>;
+    /// Output after sequence number `after` (-1 for all), in order, at most `limit` chunks.
+    async fn read_output(&self, job_id: &str, after: i64, limit: i64)
+        -> StoreResult<Vec<OutputChunk>>;
+    /// Records a credential release and its audit event in one transaction.
+    async fn record_release(&self, release: &ReleaseRecord, audit: &AuditEntry) -> StoreResult<()>;
+    /// The releases of one connection, newest first.
+    async fn list_releases(&self, org_id: &str, connection_id: &str, limit: i64)
+        -> StoreResult<Vec<ReleaseRecord>>;
+}
+
 /// Everything the server needs from storage.
 pub trait Store:
     OrgStore
@@ -307,6 +371,8 @@ pub trait Store:
     + ConnectionStore
     + AccessStore
     + AuditStore
+    + RunnerStore
+    + JobStore
 {
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;

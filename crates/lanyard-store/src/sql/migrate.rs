@@ -29,6 +29,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     3 => "0003_authorizations_defaults",
     4 => "0004_audit",
     5 => "0005_audit_drop_time_index",
+    6 => "0006_runners_jobs",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -36,10 +37,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     3 => "0003_authorizations_defaults",
     4 => "0004_audit",
     5 => "0005_audit_drop_time_index",
+    6 => "0006_runners_jobs",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

@@ -11,9 +11,11 @@ mod connections;
 mod environments;
 mod meta;
 mod migrate;
+mod jobs;
 mod orgs;
 mod rows;
 mod secrets;
+mod runners;
 mod tokens;
 mod variables;
 
