@@ -21,8 +21,23 @@ fn corpus(secrets: &[Vec<u8>]) -> Vec<u8> {
         state
     };
     let words = [
-        "deploy", "terraform", "apply", "module.vpc", "aws_subnet", "created", "in", "2.31s",
-        "INFO", "WARN", "Refreshing", "state...", "id=", "sha256:", "pulling", "layer", "done",
+        "deploy",
+        "terraform",
+        "apply",
+        "module.vpc",
+        "aws_subnet",
+        "created",
+        "in",
+        "2.31s",
+        "INFO",
+        "WARN",
+        "Refreshing",
+        "state...",
+        "id=",
+        "sha256:",
+        "pulling",
+        "layer",
+        "done",
     ];
     let mut out = Vec::with_capacity(8 * 1024 * 1024);
     while out.len() < 8 * 1024 * 1024 {
@@ -58,13 +73,39 @@ fn measure(label: &str, data: &[u8], mut f: impl FnMut(&[u8], &mut Vec<u8>)) -> 
 }
 
 fn main() {
-    let secrets: Vec<Vec<u8>> = (0..100)
-        .map(|i| format!("sk_live_{i:03}_Zq8vR2mW7xK4pL9tB3nH6cJ1").into_bytes())
+    // Realistic lengths: passwords of 8-16 characters up to 64-character API keys; the
+    // shortest value decides how sparsely the q-gram filter can sample.
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let secrets: Vec<Vec<u8>> = (0..100u64)
+        .map(|i| {
+            let len = 8 + (i as usize * 7) % 57;
+            (0..len)
+                .map(|j| alphabet[((i * 131 + j as u64 * 17) ^ (i >> 1)) as usize % 64])
+                .collect()
+        })
         .collect();
     let data = corpus(&secrets);
     let redactor = Arc::new(Redactor::new(secrets.iter().map(Vec::as_slice)));
-    println!("{:?}, corpus {} MiB, chunks of {} KiB", redactor, data.len() >> 20, CHUNK >> 10);
-    let copy = measure("plain copy", &data, |chunk, out| out.extend_from_slice(chunk));
+    println!(
+        "{:?}, corpus {} MiB, chunks of {} KiB",
+        redactor,
+        data.len() >> 20,
+        CHUNK >> 10
+    );
+    let copy = measure("plain copy", &data, |chunk, out| {
+        out.extend_from_slice(chunk)
+    });
+    // Sanity: the corpus does contain secrets, and they come out masked.
+    let mut check = Vec::new();
+    let mut probe = StreamRedactor::new(redactor.clone());
+    probe.push(&data, &mut check);
+    probe.finish(&mut check);
+    let masked = check
+        .windows(10)
+        .filter(|w| *w == lanyard_redact::MASK)
+        .count();
+    assert!(masked > 0, "the corpus should contain secrets");
+    println!("secrets masked in the corpus: {masked}");
     let mut stream = StreamRedactor::new(redactor);
     let redacted = measure("redact (100 secrets)", &data, |chunk, out| {
         stream.push(chunk, out)

@@ -38,12 +38,12 @@ pub fn forms(secret: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     }
     if let Ok(text) = std::str::from_utf8(secret) {
         out.push(Zeroizing::new(
-            utf8_percent_encode(text, URL_RESERVED).to_string().into_bytes(),
+            utf8_percent_encode(text, URL_RESERVED)
+                .to_string()
+                .into_bytes(),
         ));
         let json = Zeroizing::new(serde_json::Value::from(text).to_string());
-        out.push(Zeroizing::new(
-            json.as_bytes()[1..json.len() - 1].to_vec(),
-        ));
+        out.push(Zeroizing::new(json.as_bytes()[1..json.len() - 1].to_vec()));
         // Inside single quotes, as `sh`, `set -x` and `printf %q` print it.
         out.push(Zeroizing::new(text.replace('\'', r"'\''").into_bytes()));
         out.push(Zeroizing::new(backslash_quoted(text).into_bytes()));

@@ -14,6 +14,8 @@
 //! output is the input with secrets replaced by [`MASK`].
 
 mod forms;
+mod prefilter;
+mod registry;
 mod stream;
 
 use std::borrow::Cow;
@@ -22,6 +24,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use zeroize::Zeroizing;
 
 pub use forms::forms;
+pub use registry::SecretRegistry;
 pub use stream::StreamRedactor;
 
 /// What replaces every masked span.
@@ -33,12 +36,13 @@ pub const MIN_SECRET_LEN: usize = 6;
 
 /// Derived forms shorter than this are not searched for (a 2-character base64 tail matches
 /// everywhere).
-const MIN_FORM_LEN: usize = 4;
+const MIN_FORM_LEN: usize = 6;
 
 /// A compiled set of secret values to mask.
 #[derive(Clone)]
 pub struct Redactor {
     automaton: Option<AhoCorasick>,
+    filter: Option<std::sync::Arc<prefilter::QgramFilter>>,
     longest: usize,
     too_short: usize,
 }
@@ -47,7 +51,10 @@ impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the patterns: they are the secrets.
         f.debug_struct("Redactor")
-            .field("patterns", &self.automaton.as_ref().map_or(0, |a| a.patterns_len()))
+            .field(
+                "patterns",
+                &self.automaton.as_ref().map_or(0, |a| a.patterns_len()),
+            )
             .field("too_short", &self.too_short)
             .finish()
     }
@@ -58,6 +65,7 @@ impl Redactor {
     pub fn empty() -> Self {
         Self {
             automaton: None,
+            filter: None,
             longest: 0,
             too_short: 0,
         }
@@ -76,7 +84,11 @@ impl Redactor {
                 too_short += 1;
                 continue;
             }
-            patterns.extend(forms(secret).into_iter().filter(|f| f.len() >= MIN_FORM_LEN));
+            patterns.extend(
+                forms(secret)
+                    .into_iter()
+                    .filter(|f| f.len() >= MIN_FORM_LEN),
+            );
         }
         patterns.sort_unstable_by(|a, b| a.as_slice().cmp(b.as_slice()));
         patterns.dedup_by(|a, b| a.as_slice() == b.as_slice());
@@ -89,16 +101,26 @@ impl Redactor {
             let built = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
                 .kind(Some(AhoCorasickKind::DFA))
+                // Its own prefilter misfires on ordinary text with many patterns; ours is
+                // the q-gram filter.
+                .prefilter(false)
                 .build(patterns.iter().map(|p| p.as_slice()))
                 .or_else(|_| {
                     AhoCorasick::builder()
                         .match_kind(MatchKind::Standard)
+                        .prefilter(false)
                         .build(patterns.iter().map(|p| p.as_slice()))
                 });
             Some(built.expect("a non-empty set of literal patterns always compiles"))
         };
+        let filter = automaton.as_ref().map(|_| {
+            std::sync::Arc::new(prefilter::QgramFilter::new(
+                patterns.iter().map(|p| p.as_slice()),
+            ))
+        });
         Self {
             automaton,
+            filter,
             longest,
             too_short,
         }
@@ -135,14 +157,45 @@ impl Redactor {
 
     /// Every match in `text`, merged into disjoint spans sorted by start.
     fn spans(&self, text: &[u8]) -> Vec<(usize, usize)> {
-        let Some(automaton) = &self.automaton else {
+        let mut found = self.matches(text);
+        merge(&mut found);
+        found
+    }
+
+    /// Every match in `text`, overlapping ones included, unsorted (possibly repeated).
+    ///
+    /// The q-gram filter names positions a match may cover; any match covering position `p`
+    /// lies within `longest` bytes of it, so only those windows get the automaton's
+    /// (overlapping, hence slower) search.
+    pub(crate) fn matches(&self, text: &[u8]) -> Vec<(usize, usize)> {
+        let (Some(automaton), Some(filter)) = (&self.automaton, &self.filter) else {
             return Vec::new();
         };
-        let mut found: Vec<(usize, usize)> = automaton
-            .find_overlapping_iter(text)
-            .map(|m| (m.start(), m.end()))
-            .collect();
-        merge(&mut found);
+        let mut found = Vec::new();
+        let mut search = |range: std::ops::Range<usize>| {
+            let input = aho_corasick::Input::new(text).range(range);
+            found.extend(
+                automaton
+                    .find_overlapping_iter(input)
+                    .map(|m| (m.start(), m.end())),
+            );
+        };
+        // Windows around consecutive hits overlap; each merged range is searched once.
+        let mut pending: Option<std::ops::Range<usize>> = None;
+        filter.candidates(text, |at| {
+            let window = (at + 4).saturating_sub(self.longest)..(at + self.longest).min(text.len());
+            pending = match pending.take() {
+                Some(range) if window.start <= range.end => Some(range.start..window.end),
+                Some(range) => {
+                    search(range);
+                    Some(window)
+                }
+                None => Some(window),
+            };
+        });
+        if let Some(range) = pending {
+            search(range);
+        }
         found
     }
 }

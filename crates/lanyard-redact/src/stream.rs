@@ -56,15 +56,7 @@ impl StreamRedactor {
         if boundary == 0 {
             return 0;
         }
-        let automaton = self
-            .redactor
-            .automaton
-            .as_ref()
-            .expect("checked non-empty");
-        let mut spans: Vec<(usize, usize)> = automaton
-            .find_overlapping_iter(buf.as_slice())
-            .map(|m| (m.start(), m.end()))
-            .collect();
+        let mut spans = self.redactor.matches(buf);
         merge(&mut spans);
         let mut end = boundary;
         let mut masked = 0;

@@ -58,3 +58,71 @@ proptest! {
         prop_assert_eq!(out, text);
     }
 }
+
+/// The obvious (slow) redaction: every occurrence of every form, merged, masked.
+fn reference(secrets: &[String], text: &[u8]) -> Vec<u8> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for secret in secrets
+        .iter()
+        .filter(|s| s.len() >= lanyard_redact::MIN_SECRET_LEN)
+    {
+        for form in lanyard_redact::forms(secret.as_bytes()) {
+            if form.len() < 6 {
+                continue;
+            }
+            for i in 0..text.len().saturating_sub(form.len() - 1) {
+                if &text[i..i + form.len()] == form.as_slice() {
+                    spans.push((i, i + form.len()));
+                }
+            }
+        }
+    }
+    spans.sort_unstable();
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut current: Option<(usize, usize)> = None;
+    for (s, e) in spans {
+        match current {
+            Some((cs, ce)) if s <= ce => current = Some((cs, ce.max(e))),
+            Some((cs, ce)) => {
+                out.extend_from_slice(&text[at..cs]);
+                out.extend_from_slice(lanyard_redact::MASK);
+                at = ce;
+                current = Some((s, e));
+            }
+            None => current = Some((s, e)),
+        }
+    }
+    if let Some((cs, ce)) = current {
+        out.extend_from_slice(&text[at..cs]);
+        out.extend_from_slice(lanyard_redact::MASK);
+        at = ce;
+    }
+    out.extend_from_slice(&text[at..]);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    #[test]
+    fn streaming_equals_the_obvious_redaction(
+        secrets in prop::collection::vec("[a-f0-9'\" /+]{3,30}", 1..5),
+        pieces in prop::collection::vec((0usize..5, "[a-f0-9 \n]{0,12}"), 1..12),
+        cuts in prop::collection::vec(0usize..400, 0..10),
+    ) {
+        // Text built from secrets (raw and encoded) and noise from the same alphabet, so that
+        // matches overlap and straddle cuts.
+        let mut text = Vec::new();
+        for (pick, noise) in &pieces {
+            text.extend_from_slice(noise.as_bytes());
+            if let Some(secret) = secrets.get(*pick) {
+                let forms = lanyard_redact::forms(secret.as_bytes());
+                text.extend_from_slice(&forms[pick % forms.len()]);
+            }
+        }
+        let redactor = Arc::new(Redactor::new(secrets.iter().map(|s| s.as_bytes())));
+        let out = redact_in_pieces(&redactor, &text, &cuts);
+        let expected = reference(&secrets, &text);
+        prop_assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&expected));
+    }
+}
