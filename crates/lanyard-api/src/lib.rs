@@ -6,12 +6,14 @@
 
 mod access;
 mod connections;
+mod jobs;
 mod manifest;
 mod resources;
 mod wire_secret;
 
 pub use access::*;
 pub use connections::*;
+pub use jobs::*;
 pub use manifest::{
     ConnectionManifest, ConnectionManifestSpec, ManifestField, ManifestMetadata,
     MANIFEST_API_VERSION,

@@ -11,6 +11,7 @@
 //! ```
 
 mod error;
+mod jobs;
 
 use lanyard_api::{
     AuditEvent, AuditVerification, Authorization, AuthorizationRequest, DefaultConnection,
@@ -28,6 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use error::ClientError;
+pub use jobs::OutputStream;
 
 /// A connection to one Lanyard server, optionally with an API token.
 #[derive(Clone)]

@@ -12,10 +12,12 @@ mod connections;
 mod environments;
 mod error;
 mod install;
+mod jobs;
 mod keys;
 mod organizations;
 mod release;
 mod resolve;
+mod runners;
 mod secrets;
 mod tokens;
 mod variables;
@@ -32,7 +34,12 @@ pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldVal
 pub use error::{CoreError, CoreResult};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
 pub use keys::{KeyStatus, KeyUse, RotationStep};
+pub use jobs::{
+    Claimant, GitSource, JobConnection, JobControl, JobRequest, JobSpec, JobStatus, ReleasedConnection,
+    UsageReport,
+};
 pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
+pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};
 
@@ -42,6 +49,14 @@ pub struct Lanyard {
     store: Arc<dyn Store>,
     keyring: Arc<Keyring>,
     caches: Arc<cache::Caches>,
+    /// Secret values this process has handled, so its logs and errors can mask them.
+    secrets_seen: lanyard_redact::SecretRegistry,
+    /// Whether jobs without a runner run inside the server.
+    builtin_runner: bool,
+    /// Wakes the built-in runner and output followers.
+    signals: Arc<jobs::Signals>,
+    /// A running job whose runner is silent this long is failed.
+    runner_timeout: std::time::Duration,
 }
 
 impl Lanyard {
@@ -51,7 +66,44 @@ impl Lanyard {
             store,
             keyring,
             caches: Arc::new(cache::Caches::new()),
+            secrets_seen: lanyard_redact::SecretRegistry::new(),
+            builtin_runner: true,
+            signals: Arc::new(jobs::Signals::default()),
+            runner_timeout: std::time::Duration::from_secs(30),
         }
+    }
+
+    /// Shares a secret registry with the process's log writer.
+    pub fn with_secret_registry(mut self, registry: lanyard_redact::SecretRegistry) -> Self {
+        self.secrets_seen = registry;
+        self
+    }
+
+    /// Turns the built-in runner on or off (off: every job needs a registered runner).
+    pub fn with_builtin_runner(mut self, enabled: bool) -> Self {
+        self.builtin_runner = enabled;
+        self
+    }
+
+    /// Sets how long a runner may be silent before its running jobs are failed.
+    pub fn with_runner_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.runner_timeout = timeout;
+        self
+    }
+
+    /// How long a runner may be silent before its running jobs are failed.
+    pub fn runner_timeout(&self) -> std::time::Duration {
+        self.runner_timeout
+    }
+
+    /// Whether the built-in runner is on.
+    pub fn builtin_runner_enabled(&self) -> bool {
+        self.builtin_runner
+    }
+
+    /// The secret values this process has handled.
+    pub fn secret_registry(&self) -> &lanyard_redact::SecretRegistry {
+        &self.secrets_seen
     }
 
     /// The storage backend's name, for health reports.

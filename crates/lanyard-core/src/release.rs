@@ -1,6 +1,6 @@
 //! Opening a connection's values for use: the only path that decrypts secrets.
 
-use lanyard_crypto::{open, SecretContext, SecretString};
+use lanyard_crypto::{open, ExposeSecret, SecretContext, SecretString};
 use lanyard_domain::{Action, Principal, Slug};
 use lanyard_providers::{AuthMode, Materialization, ResolvedFields};
 use lanyard_store::FieldSource;
@@ -22,6 +22,27 @@ impl Lanyard {
         principal.authorize_in(Action::Deploy, "use connections", Some(environment))?;
         let org = self.own_org(principal, org).await?;
         let connection = self.require_connection(&org, name).await?;
+        let (materialized, versions) = self.open_connection(&org.id, &connection).await?;
+        let audit = crate::audit::entry(
+            principal,
+            &org.id,
+            "credential.release",
+            format!("connection/{name}"),
+            serde_json::json!({ "environment": environment.as_str(), "secrets": versions }),
+        );
+        self.store.append_audit(&audit).await?;
+        Ok(materialized)
+    }
+
+    /// Opens every field of a connection (decrypting its secrets) and materializes it. Returns
+    /// the secret versions used, for the audit trail. Every value opened is added to the
+    /// process's secret registry so that its logs mask it.
+    pub(crate) async fn open_connection(
+        &self,
+        org_id: &str,
+        connection: &lanyard_store::ConnectionRecord,
+    ) -> CoreResult<(Materialization, Vec<serde_json::Value>)> {
+        let name = &connection.name;
         let provider = find_provider(&connection.provider)?;
         let mode: AuthMode = connection.auth_mode.parse().map_err(|_| {
             CoreError::Internal(format!("stored auth mode `{}`", connection.auth_mode).into())
@@ -36,8 +57,11 @@ impl Lanyard {
                     name: secret,
                     current_version,
                 } => {
-                    self.open_secret(&org.id, id, secret, *current_version)
-                        .await?
+                    let value = self
+                        .open_secret(org_id, id, secret, *current_version)
+                        .await?;
+                    self.secrets_seen.add(value.expose_secret().as_bytes());
+                    value
                 }
             };
             values.insert(field.clone(), value);
@@ -47,7 +71,10 @@ impl Lanyard {
                 .map_err(|e| {
                     CoreError::Invalid(format!("connection `{name}` cannot be used: {e}"))
                 })?;
-        let versions: Vec<serde_json::Value> = connection
+        for secret in materialized.secret_values() {
+            self.secrets_seen.add(secret.expose_secret().as_bytes());
+        }
+        let versions = connection
             .fields
             .values()
             .filter_map(|f| match f {
@@ -61,15 +88,7 @@ impl Lanyard {
                 _ => None,
             })
             .collect();
-        let audit = crate::audit::entry(
-            principal,
-            &org.id,
-            "credential.release",
-            format!("connection/{name}"),
-            serde_json::json!({ "environment": environment.as_str(), "secrets": versions }),
-        );
-        self.store.append_audit(&audit).await?;
-        Ok(materialized)
+        Ok((materialized, versions))
     }
 
     /// Opens one secret version. Any failure is "cannot be decrypted", without detail: the

@@ -94,6 +94,7 @@ impl Lanyard {
         value: &SecretBytes,
     ) -> CoreResult<NewSecretVersion> {
         let context = SecretContext::new(org_id, secret_id, version_u32(version)?);
+        self.secrets_seen.add(value.expose_secret());
         let sealed =
             seal(&self.keyring, &context, value).map_err(|e| CoreError::Internal(Box::new(e)))?;
         Ok(NewSecretVersion {

@@ -6,7 +6,8 @@ use std::fmt;
 pub const MAX_SLUG_LEN: usize = 63;
 
 /// A validated name: lowercase ASCII letters, digits and single hyphens, starting with a letter.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Slug(String);
 
 /// Why a string is not a valid slug. Messages say what the rule is, so the user can fix the input.
@@ -157,5 +158,19 @@ mod tests {
         let err = Slug::parse("prod_EU 1").unwrap_err().to_string();
         assert!(err.contains("`_`"), "{err}");
         assert!(err.contains("prod-eu-1"), "{err}");
+    }
+}
+
+impl TryFrom<String> for Slug {
+    type Error = SlugError;
+
+    fn try_from(raw: String) -> Result<Self, SlugError> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Slug> for String {
+    fn from(slug: Slug) -> String {
+        slug.0
     }
 }

@@ -29,6 +29,9 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "LANYARD_MASTER_KEY",
     "LANYARD_MASTER_KEY_FILE",
     "LANYARD_RETIRED_MASTER_KEY_FILES",
+    "LANYARD_BUILTIN_RUNNER",
+    "LANYARD_RUNNER_TIMEOUT",
+    "LANYARD_JOB_DIR",
     "LANYARD_SERVER",
     "LANYARD_TOKEN",
     "LANYARD_TOKEN_FILE",
@@ -55,6 +58,12 @@ pub struct RawServerConfig {
     /// Files holding earlier master keys, kept while `lanyard keys rotate` re-wraps what they
     /// sealed.
     pub retired_master_key_files: Option<Vec<PathBuf>>,
+    /// Whether jobs without a runner run inside the server (default true).
+    pub builtin_runner: Option<bool>,
+    /// Seconds a runner may be silent before its running jobs are failed (default 30).
+    pub runner_timeout: Option<u64>,
+    /// Where the built-in runner creates per-job directories (default: the temp directory).
+    pub job_dir: Option<PathBuf>,
     /// The base64 master key itself; only from the environment, never from a file layer.
     #[serde(skip)]
     pub master_key: Option<SecretString>,
@@ -80,6 +89,9 @@ pub struct ServerConfig {
     pub master_key: MasterKeySetting,
     /// Earlier keys, during a rotation.
     pub retired_keys: Vec<PathBuf>,
+    pub builtin_runner: bool,
+    pub runner_timeout: std::time::Duration,
+    pub job_dir: PathBuf,
 }
 
 impl RawServerConfig {
@@ -120,6 +132,23 @@ impl RawServerConfig {
                     .map(|p| PathBuf::from(p.trim()))
                     .collect()
             }),
+            builtin_runner: lookup("LANYARD_BUILTIN_RUNNER")
+                .map(|v| match v.as_str() {
+                    "true" | "1" | "on" => Ok(true),
+                    "false" | "0" | "off" => Ok(false),
+                    other => Err(anyhow!(
+                        "LANYARD_BUILTIN_RUNNER must be true or false, not `{other}`"
+                    )),
+                })
+                .transpose()?,
+            runner_timeout: lookup("LANYARD_RUNNER_TIMEOUT")
+                .map(|v| {
+                    v.parse().map_err(|_| {
+                        anyhow!("LANYARD_RUNNER_TIMEOUT must be a number of seconds, not `{v}`")
+                    })
+                })
+                .transpose()?,
+            job_dir: lookup("LANYARD_JOB_DIR").map(PathBuf::from),
             master_key: lookup("LANYARD_MASTER_KEY").map(SecretString::from),
         })
     }
@@ -136,6 +165,9 @@ impl RawServerConfig {
             retired_master_key_files: over
                 .retired_master_key_files
                 .or(self.retired_master_key_files),
+            builtin_runner: over.builtin_runner.or(self.builtin_runner),
+            runner_timeout: over.runner_timeout.or(self.runner_timeout),
+            job_dir: over.job_dir.or(self.job_dir),
             master_key: over.master_key.or(self.master_key),
         }
     }
@@ -168,7 +200,17 @@ impl RawServerConfig {
             (None, None) => MasterKeySetting::DataDir(data_dir.join("master.key")),
         };
         let retired_keys = self.retired_master_key_files.unwrap_or_default();
+        let runner_timeout = self.runner_timeout.unwrap_or(30);
+        if runner_timeout < 3 {
+            bail!(
+                "runner timeout {runner_timeout}s is too short: runners report every 2 seconds; \
+                 use 3 or more"
+            );
+        }
         Ok(ServerConfig {
+            builtin_runner: self.builtin_runner.unwrap_or(true),
+            runner_timeout: std::time::Duration::from_secs(runner_timeout),
+            job_dir: self.job_dir.unwrap_or_else(std::env::temp_dir),
             listen,
             database,
             data_dir,

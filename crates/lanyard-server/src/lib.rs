@@ -7,6 +7,7 @@
 //! serves until the shutdown future completes.
 
 mod auth;
+mod builtin;
 mod config;
 mod error;
 mod master_key;
@@ -18,4 +19,4 @@ pub use config::{RawServerConfig, ServerConfig, KNOWN_ENV_VARS};
 pub use error::ApiError;
 pub use openapi::openapi_json;
 pub use routes::router;
-pub use startup::{prepare, FirstStart, PreparedServer, StartError};
+pub use startup::{prepare, prepare_with, FirstStart, PreparedServer, StartError};

@@ -56,6 +56,7 @@ pub struct PreparedServer {
     listener: tokio::net::TcpListener,
     app: Lanyard,
     store: SqlStore,
+    job_dir: std::path::PathBuf,
     /// The address actually bound (useful with port 0).
     pub local_addr: SocketAddr,
     /// Present only when this start set up an empty database.
@@ -66,6 +67,15 @@ pub struct PreparedServer {
 
 /// Prepares a server from a validated configuration.
 pub async fn prepare(config: ServerConfig) -> Result<PreparedServer, StartError> {
+    prepare_with(config, lanyard_redact::SecretRegistry::new()).await
+}
+
+/// Like [`prepare`], sharing `registry` (the secret values the process handles) with the
+/// process's log writer so that logs mask them.
+pub async fn prepare_with(
+    config: ServerConfig,
+    registry: lanyard_redact::SecretRegistry,
+) -> Result<PreparedServer, StartError> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| {
@@ -116,10 +126,14 @@ pub async fn prepare(config: ServerConfig) -> Result<PreparedServer, StartError>
         }
         Err(other) => return Err(other.into()),
     };
-    let app = Lanyard::new(shared, keyring);
+    let app = Lanyard::new(shared, keyring)
+        .with_secret_registry(registry)
+        .with_builtin_runner(config.builtin_runner)
+        .with_runner_timeout(config.runner_timeout);
     Ok(PreparedServer {
         listener,
         app,
+        job_dir: config.job_dir.clone(),
         store,
         local_addr,
         first_start,
@@ -135,12 +149,14 @@ impl PreparedServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         tracing::info!(address = %self.local_addr, database = %self.database, "serving");
+        let background = tokio::spawn(crate::builtin::background(self.app.clone(), self.job_dir));
         let router = crate::router(self.app);
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(StartError::Serve);
+        background.abort();
         self.store.close().await;
         result
     }

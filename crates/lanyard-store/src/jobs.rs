@@ -45,6 +45,7 @@ pub struct NewJob {
 pub struct JobRecord {
     pub id: String,
     pub org_id: String,
+    pub org: Slug,
     pub environment: Slug,
     pub runner_id: Option<String>,
     pub runner: Option<Slug>,

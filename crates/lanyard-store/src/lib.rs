@@ -25,7 +25,9 @@ pub use content::{
     SecretVersionRecord, VariableRecord,
 };
 pub use error::{StoreError, StoreResult};
-pub use jobs::{JobOutcome, JobRecord, NewJob, NewRunner, OutputChunk, ReleaseRecord, RunnerRecord};
+pub use jobs::{
+    JobOutcome, JobRecord, NewJob, NewRunner, OutputChunk, ReleaseRecord, RunnerRecord,
+};
 pub use records::{
     BootstrapRecord, EnvironmentRecord, NewEnvironment, NewOrg, NewToken, OrgRecord, TokenRecord,
 };
@@ -302,8 +304,11 @@ pub trait AuditStore: Send + Sync {
 #[async_trait]
 pub trait RunnerStore: Send + Sync {
     /// Registers a runner; [`StoreError::Conflict`] if the name is taken.
-    async fn create_runner(&self, runner: &NewRunner, audit: &AuditEntry)
-        -> StoreResult<RunnerRecord>;
+    async fn create_runner(
+        &self,
+        runner: &NewRunner,
+        audit: &AuditEntry,
+    ) -> StoreResult<RunnerRecord>;
     /// The organization's runners, by name.
     async fn list_runners(&self, org_id: &str) -> StoreResult<Vec<RunnerRecord>>;
     /// One runner by name.
@@ -341,8 +346,13 @@ pub trait JobStore: Send + Sync {
     async fn heartbeat_jobs(&self, ids: &[String], at: i64) -> StoreResult<Vec<String>>;
     /// Asks for a job to stop: a queued job is canceled at once, a running one flagged for
     /// its runner. Returns the job as it is now; [`StoreError::NotFound`] if absent.
-    async fn request_cancel(&self, org_id: &str, id: &str, at: i64, audit: &AuditEntry)
-        -> StoreResult<JobRecord>;
+    async fn request_cancel(
+        &self,
+        org_id: &str,
+        id: &str,
+        at: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<JobRecord>;
     /// Ends a running job. Returns false if it was not running (already ended or reaped).
     async fn finish_job(&self, id: &str, outcome: &JobOutcome, at: i64) -> StoreResult<bool>;
     /// Fails every running job not heard from since `stale_before` and every queued job of
@@ -351,13 +361,21 @@ pub trait JobStore: Send + Sync {
     /// Stores output chunks; a chunk whose sequence number is stored already is skipped.
     async fn append_output(&self, job_id: &str, chunks: &[OutputChunk]) -> StoreResult<()>;
     /// Output after sequence number `after` (-1 for all), in order, at most `limit` chunks.
-    async fn read_output(&self, job_id: &str, after: i64, limit: i64)
-        -> StoreResult<Vec<OutputChunk>>;
+    async fn read_output(
+        &self,
+        job_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutputChunk>>;
     /// Records a credential release and its audit event in one transaction.
     async fn record_release(&self, release: &ReleaseRecord, audit: &AuditEntry) -> StoreResult<()>;
     /// The releases of one connection, newest first.
-    async fn list_releases(&self, org_id: &str, connection_id: &str, limit: i64)
-        -> StoreResult<Vec<ReleaseRecord>>;
+    async fn list_releases(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<ReleaseRecord>>;
 }
 
 /// Everything the server needs from storage.

@@ -91,6 +91,97 @@ pub(crate) enum Command {
     /// Saved CLI profiles (server, organization, token)
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Run a command with connections injected, on a runner; exits with the command's code
+    Run(RunArgs),
+    /// Jobs: list, show, logs, cancel
+    #[command(subcommand)]
+    Job(JobCommand),
+    /// Runners: register, start (the agent), list, delete, set the default
+    #[command(subcommand)]
+    Runner(RunnerCommand),
+}
+
+#[derive(Args)]
+#[command(after_help = "Exit status: the command's own; 125 if it could not be run (resolution \
+    refused, runner failure), 127 if the command was not found, 130 if canceled.")]
+pub(crate) struct RunArgs {
+    /// The environment to deploy to
+    #[arg(long = "env", short = 'e')]
+    pub environment: String,
+    /// Inject this provider's connection (explicit, else environment default, else organization default); repeatable
+    #[arg(long = "provider", short = 'p', value_name = "PROVIDER")]
+    pub providers: Vec<String>,
+    /// Inject this connection (it settles its provider); repeatable
+    #[arg(long = "connection", short = 'c', value_name = "NAME")]
+    pub connections: Vec<String>,
+    /// Run on this runner [default: the organization's default runner, else the built-in one]
+    #[arg(long)]
+    pub runner: Option<String>,
+    /// Clone this repository (HTTPS URL) with the job's GitHub or GitLab connection, and run in it
+    #[arg(long)]
+    pub git: Option<String>,
+    /// Branch or tag to clone
+    #[arg(long = "ref", requires = "git")]
+    pub reference: Option<String>,
+    /// Print the job id and return at once instead of streaming its output
+    #[arg(long, short = 'd')]
+    pub detach: bool,
+    /// The command and its arguments
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum JobCommand {
+    /// Recent jobs, newest first
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Show a job
+    Get { id: String },
+    /// Print a job's output (redacted); --follow streams it until the job ends
+    Logs {
+        id: String,
+        #[arg(long, short = 'f')]
+        follow: bool,
+    },
+    /// Cancel a job
+    Cancel { id: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RunnerCommand {
+    /// Register a runner; prints its credentials document (shown once) or writes it to a file
+    Register {
+        name: String,
+        /// Write the credentials document here (mode 0600) instead of printing it
+        #[arg(long)]
+        credentials_file: Option<PathBuf>,
+    },
+    /// Start a runner: connects out to the server, takes jobs, reconnects with backoff
+    Start {
+        /// The credentials document from `lanyard runner register`
+        #[arg(long, env = "LANYARD_RUNNER_CREDENTIALS_FILE")]
+        credentials_file: PathBuf,
+        /// Where per-job directories are created [default: the temp directory]
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// How many jobs run at once
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+    /// List runners
+    List,
+    /// Delete a runner; its token stops working
+    Delete { name: String },
+    /// Send jobs without --runner to this runner (--builtin: back to the server's built-in runner)
+    SetDefault {
+        #[arg(required_unless_present = "builtin")]
+        name: Option<String>,
+        #[arg(long, conflicts_with = "name")]
+        builtin: bool,
+    },
 }
 
 #[derive(Args)]
@@ -311,6 +402,12 @@ pub(crate) enum ConnectionCommand {
     Matrix {
         #[arg(long)]
         provider: Option<String>,
+    },
+    /// Where this connection's credentials were used: jobs, environments, secret versions
+    Usage {
+        name: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
     },
 }
 

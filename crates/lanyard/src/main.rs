@@ -1,6 +1,7 @@
 //! The `lanyard` binary: parses the command line, runs one command, and turns any failure into a
 //! one-line message on stderr and a non-zero exit status.
 
+mod agent;
 mod cli;
 mod commands;
 mod context;
@@ -25,12 +26,27 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.downcast_ref::<Exit>().is_some() => {
+            ExitCode::from(err.downcast_ref::<Exit>().map_or(1, |e| e.0))
+        }
         Err(err) => {
             eprintln!("error: {}", one_line(&err));
             ExitCode::FAILURE
         }
     }
 }
+
+/// Ends the process with this status, the command having said what it had to say.
+#[derive(Debug)]
+pub(crate) struct Exit(pub u8);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit status {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
 
 /// The error and its causes on one line, each cause once (messages often repeat their source).
 fn one_line(err: &anyhow::Error) -> String {

@@ -96,6 +96,22 @@ impl FileSpec {
 }
 
 impl Materialization {
+    /// Rebuilds a materialization received from the server (a runner's side of the wire);
+    /// `masks` are all its secret strings, as [`Materialization::secret_values`] gave them.
+    pub fn from_parts(
+        env: Vec<EnvVar>,
+        files: Vec<FileSpec>,
+        assume_role: Option<AwsAssumeRole>,
+        masks: Vec<SecretString>,
+    ) -> Self {
+        Self {
+            env,
+            files,
+            assume_role,
+            embedded_secrets: masks,
+        }
+    }
+
     /// The variable called `name`.
     pub fn env_var(&self, name: &str) -> Option<&EnvValue> {
         self.env.iter().find(|v| v.name == name).map(|v| &v.value)

@@ -5,8 +5,11 @@ mod audit;
 mod connections;
 mod environments;
 mod health;
+mod jobs;
 mod keys;
 mod organizations;
+pub(crate) mod runner_api;
+mod runners;
 mod secrets;
 mod tokens;
 
@@ -61,7 +64,21 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(audit::verify))
         .routes(routes!(keys::status))
         .routes(routes!(keys::rotate))
+        .routes(routes!(jobs::list, jobs::create))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::output))
+        .routes(routes!(jobs::usage))
+        .routes(routes!(runners::list, runners::register))
+        .routes(routes!(runners::delete))
+        .routes(routes!(runners::set_default))
+        .routes(routes!(runner_api::claim))
+        .routes(routes!(runner_api::credentials))
+        .routes(routes!(runner_api::report))
+        .routes(routes!(runner_api::finish))
 }
+
+pub(crate) use runner_api::now_millis;
 
 /// The whole HTTP application.
 pub fn router(app: Lanyard) -> Router {
@@ -72,6 +89,36 @@ pub fn router(app: Lanyard) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .nest(lanyard_api::API_PREFIX, api)
+        .layer(axum::middleware::map_response_with_state(
+            app.clone(),
+            redact_errors,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
+}
+
+/// Error responses pass through the process's redactor: a message built from input (a
+/// validation error quoting a value, a tool's complaint) must not carry a secret this server
+/// has handled.
+async fn redact_errors(
+    axum::extract::State(app): axum::extract::State<Lanyard>,
+    response: axum::response::Response,
+) -> axum::response::Response {
+    if !response.status().is_client_error() && !response.status().is_server_error() {
+        return response;
+    }
+    let redactor = app.secret_registry().redactor();
+    if redactor.is_empty() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, 1 << 20).await {
+        Ok(bytes) => {
+            let clean = redactor.redact(&bytes).into_owned();
+            let mut parts = parts;
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            axum::response::Response::from_parts(parts, axum::body::Body::from(clean))
+        }
+        Err(_) => axum::response::Response::from_parts(parts, axum::body::Body::empty()),
+    }
 }

@@ -11,8 +11,9 @@ use crate::{
     StoreResult,
 };
 
-const JOB_COLUMNS: &str = "id, org_id, environment, runner_id, runner, spec, status, exit_code, \
-     error, created_by, created_at, started_at, finished_at, cancel_requested";
+const SELECT_JOB: &str = "SELECT j.id, j.org_id, o.slug AS org_slug, j.environment, j.runner_id, \
+     j.runner, j.spec, j.status, j.exit_code, j.error, j.created_by, j.created_at, j.started_at, \
+     j.finished_at, j.cancel_requested FROM jobs j JOIN organizations o ON o.id = j.org_id";
 
 fn job(row: &AnyRow) -> StoreResult<JobRecord> {
     let runner: Option<String> = row.try_get("runner")?;
@@ -22,6 +23,7 @@ fn job(row: &AnyRow) -> StoreResult<JobRecord> {
     Ok(JobRecord {
         id: row.try_get("id")?,
         org_id: row.try_get("org_id")?,
+        org: rows::slug(row, "org_slug")?,
         environment: rows::slug(row, "environment")?,
         runner_id: row.try_get("runner_id")?,
         runner: runner
@@ -77,7 +79,7 @@ impl JobStore for SqlStore {
         .bind(new.created_at.millis())
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+        let row = sqlx::query(&format!("{SELECT_JOB} WHERE j.id = $1"))
             .bind(&new.id)
             .fetch_one(&mut *tx)
             .await?;
@@ -87,9 +89,7 @@ impl JobStore for SqlStore {
     }
 
     async fn find_job(&self, org_id: &str, id: &str) -> StoreResult<Option<JobRecord>> {
-        sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2"
-        ))
+        sqlx::query(&format!("{SELECT_JOB} WHERE j.org_id = $1 AND j.id = $2"))
         .bind(org_id)
         .bind(id)
         .fetch_optional(&self.read)
@@ -101,8 +101,7 @@ impl JobStore for SqlStore {
 
     async fn list_jobs(&self, org_id: &str, limit: i64) -> StoreResult<Vec<JobRecord>> {
         sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 \
-             ORDER BY created_at DESC, id DESC LIMIT $2"
+            "{SELECT_JOB} WHERE j.org_id = $1 ORDER BY j.created_at DESC, j.id DESC LIMIT $2"
         ))
         .bind(org_id)
         .bind(limit)
@@ -124,7 +123,7 @@ impl JobStore for SqlStore {
         let sql = format!(
             "UPDATE jobs SET status = 'running', started_at = $1, heartbeat_at = $1 \
              WHERE status = 'queued' AND id = (SELECT id FROM jobs WHERE status = 'queued' \
-             AND {which} ORDER BY created_at, id LIMIT 1) RETURNING {JOB_COLUMNS}"
+             AND {which} ORDER BY created_at, id LIMIT 1) RETURNING id"
         );
         let mut tx = begin_write(&self.write, self.backend).await?;
         let row = sqlx::query(&sql)
@@ -132,8 +131,19 @@ impl JobStore for SqlStore {
             .bind(runner_id.unwrap_or(""))
             .fetch_optional(&mut *tx)
             .await?;
+        let claimed = match row {
+            Some(row) => {
+                let id: String = row.try_get("id")?;
+                let row = sqlx::query(&format!("{SELECT_JOB} WHERE j.id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Some(job(&row)?)
+            }
+            None => None,
+        };
         tx.commit().await?;
-        row.as_ref().map(job).transpose()
+        Ok(claimed)
     }
 
     async fn heartbeat_jobs(&self, ids: &[String], at: i64) -> StoreResult<Vec<String>> {
@@ -192,9 +202,7 @@ impl JobStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        let row = sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE org_id = $1 AND id = $2"
-        ))
+        let row = sqlx::query(&format!("{SELECT_JOB} WHERE j.org_id = $1 AND j.id = $2"))
         .bind(org_id)
         .bind(id)
         .fetch_optional(&mut *tx)

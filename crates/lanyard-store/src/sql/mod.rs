@@ -9,13 +9,13 @@ mod access;
 pub(crate) mod audit;
 mod connections;
 mod environments;
+mod jobs;
 mod meta;
 mod migrate;
-mod jobs;
 mod orgs;
 mod rows;
-mod secrets;
 mod runners;
+mod secrets;
 mod tokens;
 mod variables;
 

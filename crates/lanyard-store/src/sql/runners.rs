@@ -55,13 +55,15 @@ impl RunnerStore for SqlStore {
     }
 
     async fn list_runners(&self, org_id: &str) -> StoreResult<Vec<RunnerRecord>> {
-        sqlx::query(&format!("{SELECT_RUNNER} WHERE r.org_id = $1 ORDER BY r.slug"))
-            .bind(org_id)
-            .fetch_all(&self.read)
-            .await?
-            .iter()
-            .map(runner)
-            .collect()
+        sqlx::query(&format!(
+            "{SELECT_RUNNER} WHERE r.org_id = $1 ORDER BY r.slug"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(runner)
+        .collect()
     }
 
     async fn find_runner(&self, org_id: &str, name: &Slug) -> StoreResult<Option<RunnerRecord>> {
@@ -109,11 +111,12 @@ impl RunnerStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         if let Some(id) = runner_id {
-            let done = sqlx::query("UPDATE runners SET is_default = 1 WHERE org_id = $1 AND id = $2")
-                .bind(org_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            let done =
+                sqlx::query("UPDATE runners SET is_default = 1 WHERE org_id = $1 AND id = $2")
+                    .bind(org_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound(format!("runner {id}")));
             }

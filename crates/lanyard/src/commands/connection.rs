@@ -200,6 +200,7 @@ pub(crate) async fn run(ctx: &Context, command: ConnectionCommand) -> anyhow::Re
         }
         ConnectionCommand::Default(command) => super::access::default(ctx, command).await,
         ConnectionCommand::Matrix { provider } => super::access::matrix(ctx, provider).await,
+        ConnectionCommand::Usage { name, limit } => super::job::usage(ctx, &name, limit).await,
         ConnectionCommand::Delete { name } => {
             ctx.client.delete_connection(&ctx.org, &name).await?;
             output::confirm(

@@ -6,8 +6,11 @@ mod connection;
 mod env;
 mod keys;
 mod manifest;
+mod job;
 mod org;
 mod profile;
+mod run;
+mod runner;
 mod secret;
 mod server;
 mod token;
@@ -43,6 +46,16 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(command) => audit::run(&Context::from_global(&cli.global)?, command).await,
         Command::Apply { file } => {
             manifest::apply(&Context::from_global(&cli.global)?, &file).await
+        }
+        Command::Run(args) => run::run(&Context::from_global(&cli.global)?, args).await,
+        Command::Job(command) => job::run(&Context::from_global(&cli.global)?, command).await,
+        Command::Runner(crate::cli::RunnerCommand::Start {
+            credentials_file,
+            work_dir,
+            concurrency,
+        }) => runner::start(&credentials_file, work_dir, concurrency).await,
+        Command::Runner(command) => {
+            runner::run(&Context::from_global(&cli.global)?, command).await
         }
         Command::Connection(command) => {
             connection::run(&Context::from_global(&cli.global)?, command).await

@@ -10,7 +10,8 @@ use crate::cli::{Global, ServerArgs};
 use crate::profile::{self, Profile, Profiles, StoredToken};
 
 pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()> {
-    init_logging();
+    let registry = lanyard_redact::SecretRegistry::new();
+    init_logging(registry.clone());
     warn_unknown_env_vars();
     let file = match &args.config {
         Some(path) => RawServerConfig::from_file(path)?,
@@ -28,7 +29,7 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
     // Handlers first: a supervisor may send SIGTERM as soon as it sees the listening line, and a
     // signal that arrives before a handler exists would kill the process without a clean stop.
     let shutdown = shutdown_signal()?;
-    let prepared = lanyard_server::prepare(config).await?;
+    let prepared = lanyard_server::prepare_with(config, registry).await?;
     if let Some(first) = &prepared.first_start {
         announce_first_start(first, prepared.local_addr, args.no_profile)?;
     }
@@ -89,15 +90,55 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-fn init_logging() {
+/// Logs go to stderr through the redactor of every secret value the server has handled.
+fn init_logging(registry: lanyard_redact::SecretRegistry) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LANYARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(std::io::stderr)
+        .with_writer(RedactedStderr(registry))
         .try_init();
+}
+
+/// A log writer that masks secret values before they reach stderr.
+struct RedactedStderr(lanyard_redact::SecretRegistry);
+
+/// One log event: buffered, redacted and written whole when dropped.
+struct RedactedLine {
+    registry: lanyard_redact::SecretRegistry,
+    buffer: Vec<u8>,
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for RedactedStderr {
+    type Writer = RedactedLine;
+
+    fn make_writer(&'a self) -> RedactedLine {
+        RedactedLine {
+            registry: self.0.clone(),
+            buffer: Vec::with_capacity(256),
+        }
+    }
+}
+
+impl std::io::Write for RedactedLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactedLine {
+    fn drop(&mut self) {
+        let redactor = self.registry.redactor();
+        let clean = redactor.redact(&self.buffer);
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), &clean);
+    }
 }
 
 /// A typo in a variable name should not silently mean "use the default".

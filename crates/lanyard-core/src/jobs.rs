@@ -1,0 +1,424 @@
+//! Jobs: a command run with connections injected, on a runner. Creating one resolves and
+//! authorizes every connection first (nothing is queued otherwise); releasing its credentials
+//! re-checks them, records where they went, and hands them only to the runner that claimed it.
+
+mod control;
+mod usage;
+
+use lanyard_domain::{Action, Principal, Slug};
+use lanyard_providers::Materialization;
+use lanyard_store::{JobRecord, NewJob, OrgRecord, ReleaseRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::runners::RunnerIdentity;
+use crate::{new_id, now, CoreError, CoreResult, Lanyard};
+
+pub use control::{JobControl, Signals};
+pub use usage::UsageReport;
+
+/// What a job runs and with which connections; stored as JSON with the job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSpec {
+    pub command: Vec<String>,
+    pub connections: Vec<JobConnection>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitSource>,
+}
+
+/// A connection a job uses, as resolved when the job was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobConnection {
+    pub provider: String,
+    pub connection: Slug,
+    pub connection_id: String,
+    /// How it was chosen: `explicit`, `environment_default` or `organization_default`.
+    pub source: String,
+    /// Used only to clone the job's repository; not injected into the command.
+    #[serde(default)]
+    pub git_only: bool,
+}
+
+/// The repository a job clones before its command runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitSource {
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The GitHub or GitLab connection whose token is the clone's password.
+    pub connection: Slug,
+}
+
+/// What `lanyard run` asks for.
+#[derive(Debug, Clone)]
+pub struct JobRequest {
+    pub environment: Slug,
+    pub providers: Vec<String>,
+    pub connections: Vec<Slug>,
+    pub runner: Option<Slug>,
+    /// Repository URL and optional ref (branch or tag).
+    pub git: Option<(String, Option<String>)>,
+    pub command: Vec<String>,
+}
+
+/// A job's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl JobStatus {
+    /// Parses a stored status.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "canceled" => Self::Canceled,
+            _ => return None,
+        })
+    }
+
+    /// Whether the job has ended.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Canceled)
+    }
+}
+
+/// Who is taking or running a job.
+#[derive(Debug, Clone)]
+pub enum Claimant {
+    /// The server's own runner.
+    BuiltIn,
+    /// A registered runner, authenticated by its token.
+    Runner(RunnerIdentity),
+}
+
+impl Claimant {
+    fn runner_id(&self) -> Option<&str> {
+        match self {
+            Self::BuiltIn => None,
+            Self::Runner(r) => Some(&r.id),
+        }
+    }
+
+    fn name(&self) -> Option<&Slug> {
+        match self {
+            Self::BuiltIn => None,
+            Self::Runner(r) => Some(&r.name),
+        }
+    }
+
+    /// The actor recorded in the audit trail.
+    fn actor(&self) -> String {
+        match self {
+            Self::BuiltIn => "runner:built-in".to_owned(),
+            Self::Runner(r) => format!("runner:{}", r.name),
+        }
+    }
+}
+
+/// One connection's credentials, released to the runner of a job.
+pub struct ReleasedConnection {
+    pub connection: JobConnection,
+    pub materialization: Materialization,
+}
+
+impl JobSpec {
+    /// Parses a stored spec.
+    pub fn from_record(job: &JobRecord) -> CoreResult<Self> {
+        serde_json::from_str(&job.spec)
+            .map_err(|e| CoreError::Internal(format!("job {} has a corrupt spec: {e}", job.id).into()))
+    }
+}
+
+impl Lanyard {
+    /// Creates a job: resolves and authorizes every connection it needs, picks its runner, and
+    /// queues it. If any connection cannot be used, no job is created and the error is the
+    /// resolver's, naming the fix.
+    pub async fn create_job(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        request: JobRequest,
+    ) -> CoreResult<JobRecord> {
+        principal.authorize_in(Action::Deploy, "run jobs", Some(&request.environment))?;
+        let org = self.own_org(principal, org).await?;
+        if request.command.is_empty() {
+            return Err(CoreError::Invalid(
+                "no command to run: put it after `--`, e.g. `lanyard run --env dev -- terraform plan`"
+                    .to_owned(),
+            ));
+        }
+        let mut connections = self.resolve_job_connections(&org, &request).await?;
+        let git = match &request.git {
+            Some((url, reference)) => {
+                Some(self.git_source(&org, &request.environment, url, reference, &mut connections).await?)
+            }
+            None => None,
+        };
+        let (runner_id, runner) = self.choose_runner(&org, request.runner.as_ref()).await?;
+        let spec = JobSpec {
+            command: request.command,
+            connections,
+            git,
+        };
+        let new = NewJob {
+            id: new_id(),
+            org_id: org.id.clone(),
+            environment: request.environment.clone(),
+            runner_id,
+            runner: runner.clone(),
+            spec: serde_json::to_string(&spec).map_err(|e| CoreError::Internal(Box::new(e)))?,
+            created_by: principal.token_id.clone(),
+            created_at: now(),
+        };
+        let details = serde_json::json!({
+            "environment": request.environment.as_str(),
+            "runner": runner.as_ref().map_or("built-in", Slug::as_str),
+            "connections": spec.connections.iter().map(|c| c.connection.as_str()).collect::<Vec<_>>(),
+            "command": spec.command.first(),
+        });
+        let audit = self.change_entry(principal, &org.id, "job.create", format!("job/{}", new.id), details);
+        let job = self.store.create_job(&new, &audit).await?;
+        self.signals.job_queued();
+        tracing::info!(job.id = %job.id, environment = %job.environment, "job queued");
+        Ok(job)
+    }
+
+    /// Explicit connections first (each settles its provider), then the defaults of the
+    /// remaining providers. Every one must resolve and be authorized in the environment.
+    async fn resolve_job_connections(
+        &self,
+        org: &OrgRecord,
+        request: &JobRequest,
+    ) -> CoreResult<Vec<JobConnection>> {
+        let mut chosen: Vec<JobConnection> = Vec::new();
+        for name in &request.connections {
+            let connection = self.require_connection(org, name).await?;
+            let resolution = self
+                .resolve_in(org, &connection.provider, &request.environment, Some(name))
+                .await?
+                .usable()?;
+            push_resolution(&mut chosen, resolution, false)?;
+        }
+        for provider in &request.providers {
+            if chosen.iter().any(|c| &c.provider == provider) {
+                continue;
+            }
+            let resolution = self
+                .resolve_in(org, provider, &request.environment, None)
+                .await?
+                .usable()?;
+            push_resolution(&mut chosen, resolution, false)?;
+        }
+        Ok(chosen)
+    }
+
+    /// The job's GitHub or GitLab connection clones the repository; without one, the
+    /// provider's default in the environment is resolved (and used for the clone only).
+    async fn git_source(
+        &self,
+        org: &OrgRecord,
+        environment: &Slug,
+        url: &str,
+        reference: &Option<String>,
+        connections: &mut Vec<JobConnection>,
+    ) -> CoreResult<GitSource> {
+        check_git_url(url)?;
+        let provider = if url.contains("gitlab") { "gitlab" } else { "github" };
+        let existing = connections
+            .iter()
+            .find(|c| c.provider == provider)
+            .or_else(|| connections.iter().find(|c| c.provider == "github" || c.provider == "gitlab"));
+        let connection = match existing {
+            Some(c) => c.connection.clone(),
+            None => {
+                let resolution = self
+                    .resolve_in(org, provider, environment, None)
+                    .await?
+                    .usable()
+                    .map_err(|e| with_prefix(e, "--git needs a GitHub or GitLab connection for its token: "))?;
+                push_resolution(connections, resolution, true)?;
+                connections.last().map(|c| c.connection.clone()).unwrap_or_else(|| unreachable!())
+            }
+        };
+        Ok(GitSource {
+            url: url.to_owned(),
+            reference: reference.clone(),
+            connection,
+        })
+    }
+
+    /// The named runner, else the organization's default runner, else the built-in one.
+    async fn choose_runner(
+        &self,
+        org: &OrgRecord,
+        named: Option<&Slug>,
+    ) -> CoreResult<(Option<String>, Option<Slug>)> {
+        if let Some(name) = named {
+            let runner = self.require_runner(org, name).await?;
+            return Ok((Some(runner.id), Some(runner.name)));
+        }
+        let runners = self.store.list_runners(&org.id).await?;
+        if let Some(default) = runners.into_iter().find(|r| r.is_default) {
+            return Ok((Some(default.id), Some(default.name)));
+        }
+        if !self.builtin_runner {
+            return Err(CoreError::Invalid(
+                "this server's built-in runner is off and the organization has no default runner; \
+                 pass --runner NAME, or set one with `lanyard runner set-default NAME`"
+                    .to_owned(),
+            ));
+        }
+        Ok((None, None))
+    }
+
+    /// Releases a running job's credentials to the runner that claimed it. Each connection is
+    /// resolved and authorized again (an authorization may have been removed since the job
+    /// was queued), opened, and recorded as a release.
+    pub async fn release_job_credentials(
+        &self,
+        claimant: &Claimant,
+        org_id: &str,
+        job_id: &str,
+    ) -> CoreResult<Vec<ReleasedConnection>> {
+        let job = self.claimed_job(claimant, org_id, job_id).await?;
+        let spec = JobSpec::from_record(&job)?;
+        let org = OrgRecord {
+            id: job.org_id.clone(),
+            slug: job.org.clone(),
+            created_at: job.created_at,
+        };
+        let mut released = Vec::with_capacity(spec.connections.len());
+        for connection in spec.connections {
+            let resolution = self
+                .resolve_in(&org, &connection.provider, &job.environment, Some(&connection.connection))
+                .await?
+                .usable()?;
+            let record = self.require_connection(&org, &connection.connection).await?;
+            if resolution.connection_id.as_deref() != Some(record.id.as_str())
+                || record.id != connection.connection_id
+            {
+                return Err(CoreError::Conflict(format!(
+                    "connection `{}` was replaced after the job was created; run the job again",
+                    connection.connection
+                )));
+            }
+            let (materialization, versions) = self.open_connection(&org.id, &record).await?;
+            let release = ReleaseRecord {
+                id: new_id(),
+                org_id: org.id.clone(),
+                job_id: job.id.clone(),
+                environment: job.environment.clone(),
+                connection_id: record.id.clone(),
+                connection: record.name.clone(),
+                provider: record.provider.clone(),
+                runner: claimant.name().cloned(),
+                secrets: serde_json::Value::from(versions.clone()).to_string(),
+                released_at: now(),
+            };
+            let audit = lanyard_store::AuditEntry {
+                org_id: org.id.clone(),
+                at: release.released_at.millis(),
+                actor: claimant.actor(),
+                source: String::new(),
+                action: "credential.release".to_owned(),
+                target: format!("connection/{}", record.name),
+                details: serde_json::json!({
+                    "job": job.id,
+                    "environment": job.environment.as_str(),
+                    "secrets": versions,
+                })
+                .to_string(),
+            };
+            self.store.record_release(&release, &audit).await?;
+            released.push(ReleasedConnection {
+                connection,
+                materialization,
+            });
+        }
+        Ok(released)
+    }
+
+    /// The job, if it is running and was claimed by `claimant`; anything else is refused the
+    /// same way, so a runner learns nothing about other runners' jobs.
+    pub(crate) async fn claimed_job(
+        &self,
+        claimant: &Claimant,
+        org_id: &str,
+        job_id: &str,
+    ) -> CoreResult<JobRecord> {
+        let job = self.store.find_job(org_id, job_id).await?;
+        match job {
+            Some(job)
+                if job.runner_id.as_deref() == claimant.runner_id() && job.status == "running" =>
+            {
+                Ok(job)
+            }
+            _ => Err(CoreError::Unauthorized(format!(
+                "job `{job_id}` is not running on this runner: credentials are released only to \
+                 the runner a job was given to, while it runs"
+            ))),
+        }
+    }
+}
+
+fn push_resolution(
+    chosen: &mut Vec<JobConnection>,
+    resolution: crate::Resolution,
+    git_only: bool,
+) -> CoreResult<()> {
+    let (Some(connection), Some(connection_id), Some(source)) =
+        (resolution.connection, resolution.connection_id, resolution.source)
+    else {
+        return Err(CoreError::Internal("a usable resolution names its connection".into()));
+    };
+    if chosen.iter().any(|c| c.connection_id == connection_id) {
+        return Ok(());
+    }
+    chosen.push(JobConnection {
+        provider: resolution.provider,
+        connection,
+        connection_id,
+        source: source.as_str().to_owned(),
+        git_only,
+    });
+    Ok(())
+}
+
+fn check_git_url(url: &str) -> CoreResult<()> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "--git `{url}` is not an http(s) URL; give the repository's HTTPS clone URL, e.g. \
+                 https://github.com/acme/infra.git"
+            ))
+        })?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(CoreError::Invalid(
+            "--git URL must not carry credentials; the clone uses the token of the job's GitHub or \
+             GitLab connection"
+                .to_owned(),
+        ));
+    }
+    if authority.is_empty() {
+        return Err(CoreError::Invalid(format!("--git `{url}` has no host")));
+    }
+    Ok(())
+}
+
+fn with_prefix(error: CoreError, prefix: &str) -> CoreError {
+    match error {
+        CoreError::NotFound(m) => CoreError::NotFound(format!("{prefix}{m}")),
+        CoreError::Unauthorized(m) => CoreError::Unauthorized(format!("{prefix}{m}")),
+        other => other,
+    }
+}

@@ -1,0 +1,248 @@
+//! Driving a job from start to end: prepare, run, stream output to the server in batches with
+//! heartbeats, stop on cancel, report the outcome.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lanyard_redact::Redactor;
+use secrecy::ExposeSecret;
+use tokio::sync::{mpsc, watch};
+
+use crate::exec::{self, Emitted, Exit};
+use crate::workspace::Workspace;
+use crate::{env, git, JobToRun, RunnerOptions};
+
+/// Output batches are sent at least this often while there is output.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// ... or as soon as this much is waiting.
+const FLUSH_BYTES: usize = 64 * 1024;
+
+/// How long the server may be unreachable before the runner stops the job (by then the
+/// server's reaper has failed it).
+const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
+
+/// A numbered piece of redacted output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub seq: i64,
+    pub stream: &'static str,
+    pub data: Vec<u8>,
+}
+
+/// How the job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// `succeeded`, `failed` or `canceled`.
+    pub status: &'static str,
+    pub exit_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// The server could not be told.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TransportError(pub String);
+
+/// Where a job's output and outcome go: the store directly (built-in runner) or the API.
+#[async_trait::async_trait]
+pub trait JobTransport: Send + Sync {
+    /// Stores output (possibly none: a heartbeat). Returns true if the job must stop.
+    async fn report(&self, chunks: Vec<Chunk>) -> Result<bool, TransportError>;
+    /// Records the outcome.
+    async fn finish(&self, outcome: Outcome) -> Result<(), TransportError>;
+}
+
+/// Runs the job to its end and reports everything through `transport`.
+pub async fn run_job(job: JobToRun, transport: &dyn JobTransport, options: &RunnerOptions) -> Outcome {
+    let masks: Vec<Vec<u8>> = job
+        .credentials
+        .iter()
+        .flat_map(|c| c.materialization.secret_values())
+        .map(|s| s.expose_secret().as_bytes().to_vec())
+        .collect();
+    let redactor = Arc::new(Redactor::new(masks.iter().map(Vec::as_slice)));
+    drop(masks);
+    let (events_tx, events) = mpsc::channel::<Emitted>(256);
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let execution = {
+        let redactor = redactor.clone();
+        async move {
+            let outcome = execute(job, &redactor, &events_tx, cancel_rx, options).await;
+            drop(events_tx);
+            outcome
+        }
+    };
+    let forwarding = forward(events, transport, &cancel_tx, options.heartbeat);
+    let (outcome, ()) = tokio::join!(execution, forwarding);
+    if let Err(e) = transport.finish(outcome.clone()).await {
+        tracing::warn!(error = %e, "could not report the job's outcome");
+    }
+    outcome
+}
+
+/// Runs the job and tells its output about any failure of the runner's own.
+async fn execute(
+    job: JobToRun,
+    redactor: &Arc<Redactor>,
+    events: &mpsc::Sender<Emitted>,
+    cancel: watch::Receiver<bool>,
+    options: &RunnerOptions,
+) -> Outcome {
+    let outcome = prepare_and_run(job, redactor, events, cancel, options).await;
+    if let (Some(error), "failed") = (&outcome.error, outcome.status) {
+        exec::say(events, redactor, error).await;
+    }
+    outcome
+}
+
+async fn prepare_and_run(
+    job: JobToRun,
+    redactor: &Arc<Redactor>,
+    events: &mpsc::Sender<Emitted>,
+    mut cancel: watch::Receiver<bool>,
+    options: &RunnerOptions,
+) -> Outcome {
+    let failed = |error: String| Outcome {
+        status: "failed",
+        exit_code: None,
+        error: Some(error),
+    };
+    if redactor.too_short() > 0 {
+        exec::say(
+            events,
+            redactor,
+            &format!(
+                "warning: {} secret value(s) are shorter than {} bytes and cannot be masked in \
+                 this output",
+                redactor.too_short(),
+                lanyard_redact::MIN_SECRET_LEN
+            ),
+        )
+        .await;
+    }
+    let workspace = match Workspace::create(&options.work_root, &job.id) {
+        Ok(ws) => ws,
+        Err(e) => return failed(format!("cannot create the job directory: {e}")),
+    };
+    let mut env = env::base_env(&workspace.home(), &workspace.tmp());
+    let base = env.clone();
+    for (index, credential) in job.credentials.iter().enumerate() {
+        let dir = workspace.credential_dir(index);
+        if let Err(e) = workspace.write_files(&dir, &credential.materialization) {
+            return failed(format!("cannot write the files of `{}`: {e}", credential.connection));
+        }
+        if credential.git_only {
+            continue;
+        }
+        match credential.materialization.render_env(&dir) {
+            Ok(vars) => env.extend(vars.into_iter().map(|(k, v)| (k, v.expose_secret().to_owned()))),
+            Err(e) => return failed(format!("connection `{}`: {e}", credential.connection)),
+        }
+    }
+    let mut cwd = workspace.work();
+    if let Some(source) = &job.git {
+        let login = match git::login(source, &job.credentials) {
+            Ok(login) => login,
+            Err(e) => return failed(e),
+        };
+        let askpass = match workspace.write_script("askpass.sh", git::ASKPASS) {
+            Ok(path) => path,
+            Err(e) => return failed(format!("cannot write the git helper: {e}")),
+        };
+        let into = git::checkout_dir(&workspace.work());
+        let (argv, git_env) = git::clone_command(source, &login, &askpass, &base, &into);
+        exec::say(events, redactor, &format!("cloning {} with connection `{}`", source.url, source.connection)).await;
+        match exec::run(&argv, &git_env, &workspace.work(), redactor, events, &mut cancel).await {
+            Exit::Code(0) => cwd = into,
+            Exit::Code(code) => {
+                return failed(format!(
+                    "git clone of {} failed (exit {code}); check the URL and the token of connection `{}`",
+                    source.url, source.connection
+                ))
+            }
+            Exit::NotStarted(e) => return failed(format!("cannot run git: {e}")),
+            Exit::Canceled => return canceled(),
+        }
+    }
+    let outcome = match exec::run(&job.command, &env, &cwd, redactor, events, &mut cancel).await {
+        Exit::Code(code) => Outcome {
+            status: if code == 0 { "succeeded" } else { "failed" },
+            exit_code: Some(code),
+            error: None,
+        },
+        Exit::NotStarted(e) => Outcome {
+            status: "failed",
+            exit_code: Some(127),
+            error: Some(format!("cannot start `{}`: {e}", job.command[0])),
+        },
+        Exit::Canceled => canceled(),
+    };
+    drop(workspace);
+    outcome
+}
+
+fn canceled() -> Outcome {
+    Outcome {
+        status: "canceled",
+        exit_code: None,
+        error: Some("canceled".to_owned()),
+    }
+}
+
+/// Sends output in batches, and a heartbeat when there is none; relays cancellation.
+async fn forward(
+    mut events: mpsc::Receiver<Emitted>,
+    transport: &dyn JobTransport,
+    cancel: &watch::Sender<bool>,
+    heartbeat: Duration,
+) {
+    let mut pending: Vec<Chunk> = Vec::new();
+    let mut pending_bytes = 0;
+    let mut seq = 0;
+    let mut last_report = tokio::time::Instant::now();
+    let mut open = true;
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    while open || !pending.is_empty() {
+        tokio::select! {
+            event = events.recv(), if open => match event {
+                Some(Emitted { stream, data }) => {
+                    pending_bytes += data.len();
+                    pending.push(Chunk { seq, stream, data });
+                    seq += 1;
+                    if pending_bytes < FLUSH_BYTES {
+                        continue;
+                    }
+                }
+                None => open = false,
+            },
+            _ = tick.tick() => {}
+        }
+        let due = !pending.is_empty() || last_report.elapsed() >= heartbeat;
+        if !due {
+            continue;
+        }
+        match transport.report(pending.clone()).await {
+            Ok(stop) => {
+                pending.clear();
+                pending_bytes = 0;
+                last_report = tokio::time::Instant::now();
+                if stop {
+                    let _ = cancel.send(true);
+                }
+            }
+            Err(e) => {
+                // Keep the output and try again on the next tick.
+                tracing::warn!(error = %e, "could not report job output; retrying");
+                if last_report.elapsed() > GIVE_UP_AFTER {
+                    // The server's reaper has failed the job by now.
+                    tracing::error!("giving up on reporting this job's output");
+                    pending.clear();
+                    let _ = cancel.send(true);
+                }
+                if !open {
+                    tokio::time::sleep(FLUSH_EVERY * 5).await;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The runner agent (`lanyard runner start`): connects out to the server with its runner
+//! token, claims jobs, runs them with `lanyard-runner`, and reconnects with backoff when the
+//! server is away. It needs no inbound port.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use lanyard_api::{
+    FinishJob, Job, JobReport, OutputChunk, ReleasedCredential, RunnerCredentials, WireEnvValue,
+};
+use lanyard_client::{Client, ClientError};
+use lanyard_providers::{AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization};
+use lanyard_runner::{
+    Chunk, GitToClone, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions,
+    TransportError,
+};
+use secrecy::SecretString;
+
+/// How long one claim request waits for a job on the server.
+const CLAIM_WAIT_SECS: u64 = 25;
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+pub(crate) async fn run(
+    credentials: RunnerCredentials,
+    work_dir: Option<PathBuf>,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    init_logging();
+    let token = SecretString::from(credentials.token.expose_secret().to_owned());
+    let client = Client::new(&credentials.server_url, Some(token))?;
+    let options = RunnerOptions {
+        work_root: work_dir.unwrap_or_else(std::env::temp_dir),
+        ..RunnerOptions::default()
+    };
+    let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    tracing::info!(runner = %credentials.runner, server = %credentials.server_url, "runner started");
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let permit = slots.clone().acquire_owned().await?;
+        match client.claim_job(CLAIM_WAIT_SECS).await {
+            Ok(Some(claimed)) => {
+                backoff = Duration::from_secs(1);
+                let (client, options) = (client.clone(), options.clone());
+                tokio::spawn(async move {
+                    run_one(&client, claimed.job, &options).await;
+                    drop(permit);
+                });
+            }
+            Ok(None) => backoff = Duration::from_secs(1),
+            Err(ClientError::Api { status: 401, message, .. }) => {
+                anyhow::bail!("the server refused this runner's token: {message}")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach the server");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LANYARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Reports through the API.
+struct Remote<'c> {
+    client: &'c Client,
+    job_id: String,
+}
+
+#[async_trait::async_trait]
+impl JobTransport for Remote<'_> {
+    async fn report(&self, chunks: Vec<Chunk>) -> Result<bool, TransportError> {
+        let report = JobReport {
+            chunks: chunks
+                .into_iter()
+                .map(|c| OutputChunk {
+                    seq: c.seq,
+                    stream: c.stream.to_owned(),
+                    data: base64::engine::general_purpose::STANDARD.encode(&c.data),
+                })
+                .collect(),
+        };
+        self.client
+            .report_job(&self.job_id, &report)
+            .await
+            .map(|reply| reply.cancel)
+            .map_err(|e| TransportError(e.to_string()))
+    }
+
+    async fn finish(&self, outcome: Outcome) -> Result<(), TransportError> {
+        let finish = FinishJob {
+            status: outcome.status.to_owned(),
+            exit_code: outcome.exit_code,
+            error: outcome.error,
+        };
+        self.client
+            .finish_job(&self.job_id, &finish)
+            .await
+            .map_err(|e| TransportError(e.to_string()))
+    }
+}
+
+async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
+    tracing::info!(job.id = %job.id, "running job");
+    let transport = Remote {
+        client,
+        job_id: job.id.clone(),
+    };
+    let credentials = match client.job_credentials(&job.id).await {
+        Ok(c) => c,
+        Err(e) => {
+            let message = format!("credentials could not be released: {e}");
+            let chunk = Chunk {
+                seq: 0,
+                stream: "lanyard",
+                data: format!("lanyard: {message}\n").into_bytes(),
+            };
+            let _ = transport.report(vec![chunk]).await;
+            let _ = transport
+                .finish(Outcome {
+                    status: "failed",
+                    exit_code: None,
+                    error: Some(message),
+                })
+                .await;
+            return;
+        }
+    };
+    let to_run = JobToRun {
+        id: job.id.clone(),
+        command: job.command,
+        git: job.git.map(|g| GitToClone {
+            url: g.url,
+            reference: g.reference,
+            connection: g.connection,
+        }),
+        credentials: credentials.connections.into_iter().map(prepared).collect(),
+    };
+    let outcome = lanyard_runner::run_job(to_run, &transport, options).await;
+    tracing::info!(job.id = %job.id, status = outcome.status, exit_code = ?outcome.exit_code, "job ended");
+}
+
+fn secret(wire: &lanyard_api::WireSecret) -> SecretString {
+    SecretString::from(wire.expose_secret().to_owned())
+}
+
+/// The released credential as the runner library takes it.
+fn prepared(released: ReleasedCredential) -> PreparedCredential {
+    let env = released
+        .env
+        .iter()
+        .map(|v| EnvVar {
+            name: v.name.clone(),
+            value: match &v.value {
+                WireEnvValue::Plain { value } => EnvValue::Plain(value.clone()),
+                WireEnvValue::Secret { value } => EnvValue::Secret(secret(value)),
+                WireEnvValue::FilePath { file } => EnvValue::FilePath(file.clone()),
+                WireEnvValue::FileDir { file } => EnvValue::FileDir(file.clone()),
+                WireEnvValue::FileArg { prefix, file } => EnvValue::FileArg {
+                    prefix: prefix.clone(),
+                    file: file.clone(),
+                },
+            },
+        })
+        .collect();
+    let files = released
+        .files
+        .iter()
+        .map(|f| FileSpec {
+            id: f.id.clone(),
+            file_name: f.file_name.clone(),
+            contents: secret(&f.contents),
+        })
+        .collect();
+    let assume_role = released.assume_role.as_ref().map(|r| AwsAssumeRole {
+        role_arn: r.role_arn.clone(),
+        external_id: r.external_id.as_ref().map(secret),
+    });
+    let masks = released.masks.iter().map(secret).collect();
+    PreparedCredential {
+        connection: released.connection,
+        provider: released.provider,
+        git_only: released.git_only,
+        materialization: Materialization::from_parts(env, files, assume_role, masks),
+    }
+}

@@ -1,0 +1,122 @@
+//! `lanyard runner`: registering and managing runners, and `runner start`, the agent.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use lanyard_api::RunnerCredentials;
+
+use crate::cli::RunnerCommand;
+use crate::context::Context;
+use crate::output;
+
+pub(crate) async fn run(ctx: &Context, command: RunnerCommand) -> anyhow::Result<()> {
+    match command {
+        RunnerCommand::Register {
+            name,
+            credentials_file,
+        } => {
+            let mut credentials = ctx.client.register_runner(&ctx.org, &name).await?;
+            // The URL this CLI reached the server at is the one the runner should use.
+            credentials.server_url = ctx.client.server().trim_end_matches('/').to_owned();
+            let document = serde_json::to_string_pretty(&credentials)? + "\n";
+            match credentials_file {
+                Some(path) => {
+                    write_private(&path, document.as_bytes())?;
+                    eprintln!(
+                        "Registered runner {name}; its credentials are in {} (mode 0600). Start it \
+                         with `lanyard runner start --credentials-file {}`",
+                        path.display(),
+                        path.display()
+                    );
+                }
+                None => {
+                    eprintln!(
+                        "Registered runner {name}. Its credentials document is shown once: save it \
+                         (e.g. as runner.json, mode 0600) and start the runner with \
+                         `lanyard runner start --credentials-file runner.json`"
+                    );
+                    std::io::stdout().write_all(document.as_bytes())?;
+                }
+            }
+            Ok(())
+        }
+        RunnerCommand::List => {
+            let runners = ctx.client.list_runners(&ctx.org).await?;
+            output::print(ctx.output, &runners, |runners| {
+                output::table(
+                    &["NAME", "DEFAULT", "ONLINE", "LAST SEEN", "CREATED"],
+                    runners.iter().map(|r| {
+                        vec![
+                            r.name.clone(),
+                            if r.is_default { "yes" } else { "" }.to_owned(),
+                            if r.online { "yes" } else { "no" }.to_owned(),
+                            r.last_seen_at.clone().unwrap_or_else(|| "never".to_owned()),
+                            r.created_at.clone(),
+                        ]
+                    }),
+                )
+            })
+        }
+        RunnerCommand::Delete { name } => {
+            ctx.client.delete_runner(&ctx.org, &name).await?;
+            output::confirm(
+                ctx.output,
+                &serde_json::json!({ "deleted": name }),
+                &format!("Deleted runner {name}; its token no longer works"),
+            )
+        }
+        RunnerCommand::SetDefault { name, builtin } => {
+            let name = if builtin { None } else { name };
+            ctx.client.set_default_runner(&ctx.org, name.as_deref()).await?;
+            let line = match &name {
+                Some(n) => format!("Jobs without --runner now go to runner {n}"),
+                None => "Jobs without --runner now run on the server's built-in runner".to_owned(),
+            };
+            output::confirm(ctx.output, &serde_json::json!({ "default_runner": name }), &line)
+        }
+        RunnerCommand::Start { .. } => unreachable!("dispatched before a context is built"),
+    }
+}
+
+/// `lanyard runner start`.
+pub(crate) async fn start(
+    credentials_file: &Path,
+    work_dir: Option<PathBuf>,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    let credentials = read_credentials(credentials_file)?;
+    crate::agent::run(credentials, work_dir, concurrency.max(1)).await
+}
+
+fn read_credentials(path: &Path) -> anyhow::Result<RunnerCredentials> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the runner credentials file {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        bail!(
+            "{} is readable by other users; it holds the runner's token. Run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the runner credentials file {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a runner credentials document (from `lanyard runner register`)",
+            path.display()
+        )
+    })
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+    file.write_all(contents)?;
+    Ok(())
+}
