@@ -94,7 +94,9 @@ pub struct OutputChunk {
 pub enum JobEvent {
     Output(OutputChunk),
     /// The last line: the job as it ended (or as it is, when not following).
-    End { job: Box<Job> },
+    End {
+        job: Box<Job>,
+    },
 }
 
 /// A runner.

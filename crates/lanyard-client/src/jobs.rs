@@ -161,12 +161,19 @@ impl Client {
 
     /// Runner: the credentials of the job it claimed.
     pub async fn job_credentials(&self, id: &str) -> Result<JobCredentials, ClientError> {
-        self.post(&["runner", "jobs", id, "credentials"], &serde_json::json!({}))
-            .await
+        self.post(
+            &["runner", "jobs", id, "credentials"],
+            &serde_json::json!({}),
+        )
+        .await
     }
 
     /// Runner: output and heartbeat; the reply says whether to stop.
-    pub async fn report_job(&self, id: &str, report: &JobReport) -> Result<JobReportReply, ClientError> {
+    pub async fn report_job(
+        &self,
+        id: &str,
+        report: &JobReport,
+    ) -> Result<JobReportReply, ClientError> {
         self.post(&["runner", "jobs", id, "report"], report).await
     }
 

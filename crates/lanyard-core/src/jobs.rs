@@ -131,8 +131,9 @@ pub struct ReleasedConnection {
 impl JobSpec {
     /// Parses a stored spec.
     pub fn from_record(job: &JobRecord) -> CoreResult<Self> {
-        serde_json::from_str(&job.spec)
-            .map_err(|e| CoreError::Internal(format!("job {} has a corrupt spec: {e}", job.id).into()))
+        serde_json::from_str(&job.spec).map_err(|e| {
+            CoreError::Internal(format!("job {} has a corrupt spec: {e}", job.id).into())
+        })
     }
 }
 
@@ -156,9 +157,10 @@ impl Lanyard {
         }
         let mut connections = self.resolve_job_connections(&org, &request).await?;
         let git = match &request.git {
-            Some((url, reference)) => {
-                Some(self.git_source(&org, &request.environment, url, reference, &mut connections).await?)
-            }
+            Some((url, reference)) => Some(
+                self.git_source(&org, &request.environment, url, reference, &mut connections)
+                    .await?,
+            ),
             None => None,
         };
         let (runner_id, runner) = self.choose_runner(&org, request.runner.as_ref()).await?;
@@ -183,7 +185,13 @@ impl Lanyard {
             "connections": spec.connections.iter().map(|c| c.connection.as_str()).collect::<Vec<_>>(),
             "command": spec.command.first(),
         });
-        let audit = self.change_entry(principal, &org.id, "job.create", format!("job/{}", new.id), details);
+        let audit = self.change_entry(
+            principal,
+            &org.id,
+            "job.create",
+            format!("job/{}", new.id),
+            details,
+        );
         let job = self.store.create_job(&new, &audit).await?;
         self.signals.job_queued();
         tracing::info!(job.id = %job.id, environment = %job.environment, "job queued");
@@ -230,11 +238,19 @@ impl Lanyard {
         connections: &mut Vec<JobConnection>,
     ) -> CoreResult<GitSource> {
         check_git_url(url)?;
-        let provider = if url.contains("gitlab") { "gitlab" } else { "github" };
+        let provider = if url.contains("gitlab") {
+            "gitlab"
+        } else {
+            "github"
+        };
         let existing = connections
             .iter()
             .find(|c| c.provider == provider)
-            .or_else(|| connections.iter().find(|c| c.provider == "github" || c.provider == "gitlab"));
+            .or_else(|| {
+                connections
+                    .iter()
+                    .find(|c| c.provider == "github" || c.provider == "gitlab")
+            });
         let connection = match existing {
             Some(c) => c.connection.clone(),
             None => {
@@ -242,9 +258,17 @@ impl Lanyard {
                     .resolve_in(org, provider, environment, None)
                     .await?
                     .usable()
-                    .map_err(|e| with_prefix(e, "--git needs a GitHub or GitLab connection for its token: "))?;
+                    .map_err(|e| {
+                        with_prefix(
+                            e,
+                            "--git needs a GitHub or GitLab connection for its token: ",
+                        )
+                    })?;
                 push_resolution(connections, resolution, true)?;
-                connections.last().map(|c| c.connection.clone()).unwrap_or_else(|| unreachable!())
+                connections
+                    .last()
+                    .map(|c| c.connection.clone())
+                    .unwrap_or_else(|| unreachable!())
             }
         };
         Ok(GitSource {
@@ -297,10 +321,17 @@ impl Lanyard {
         let mut released = Vec::with_capacity(spec.connections.len());
         for connection in spec.connections {
             let resolution = self
-                .resolve_in(&org, &connection.provider, &job.environment, Some(&connection.connection))
+                .resolve_in(
+                    &org,
+                    &connection.provider,
+                    &job.environment,
+                    Some(&connection.connection),
+                )
                 .await?
                 .usable()?;
-            let record = self.require_connection(&org, &connection.connection).await?;
+            let record = self
+                .require_connection(&org, &connection.connection)
+                .await?;
             if resolution.connection_id.as_deref() != Some(record.id.as_str())
                 || record.id != connection.connection_id
             {
@@ -373,13 +404,24 @@ fn push_resolution(
     resolution: crate::Resolution,
     git_only: bool,
 ) -> CoreResult<()> {
-    let (Some(connection), Some(connection_id), Some(source)) =
-        (resolution.connection, resolution.connection_id, resolution.source)
-    else {
-        return Err(CoreError::Internal("a usable resolution names its connection".into()));
+    let (Some(connection), Some(connection_id), Some(source)) = (
+        resolution.connection,
+        resolution.connection_id,
+        resolution.source,
+    ) else {
+        return Err(CoreError::Internal(
+            "a usable resolution names its connection".into(),
+        ));
     };
     if chosen.iter().any(|c| c.connection_id == connection_id) {
         return Ok(());
+    }
+    if let Some(other) = chosen.iter().find(|c| c.provider == resolution.provider) {
+        return Err(CoreError::Invalid(format!(
+            "a job takes one connection per provider: `{}` and `{connection}` are both {} \
+             connections, and their variables would overwrite each other; run them as two jobs",
+            other.connection, resolution.provider
+        )));
     }
     chosen.push(JobConnection {
         provider: resolution.provider,

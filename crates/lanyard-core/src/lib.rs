@@ -33,11 +33,11 @@ pub use cache::TTL as CACHE_TTL;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use error::{CoreError, CoreResult};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
-pub use keys::{KeyStatus, KeyUse, RotationStep};
 pub use jobs::{
-    Claimant, GitSource, JobConnection, JobControl, JobRequest, JobSpec, JobStatus, ReleasedConnection,
-    UsageReport,
+    Claimant, GitSource, JobConnection, JobControl, JobRequest, JobSpec, JobStatus,
+    ReleasedConnection, UsageReport,
 };
+pub use keys::{KeyStatus, KeyUse, RotationStep};
 pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;

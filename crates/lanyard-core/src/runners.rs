@@ -68,7 +68,9 @@ impl Lanyard {
         principal: &Principal,
         org: &Slug,
     ) -> CoreResult<Vec<RunnerRecord>> {
-        let org = self.readable_org(principal, org, None, "list runners").await?;
+        let org = self
+            .readable_org(principal, org, None, "list runners")
+            .await?;
         Ok(self.store.list_runners(&org.id).await?)
     }
 

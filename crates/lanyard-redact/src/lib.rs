@@ -19,6 +19,7 @@ mod registry;
 mod stream;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use zeroize::Zeroizing;
@@ -42,9 +43,13 @@ const MIN_FORM_LEN: usize = 6;
 #[derive(Clone)]
 pub struct Redactor {
     automaton: Option<AhoCorasick>,
-    filter: Option<std::sync::Arc<prefilter::QgramFilter>>,
+    filter: Option<Arc<prefilter::QgramFilter>>,
     longest: usize,
     too_short: usize,
+    /// Every pattern, sorted: a stream holds back only a tail that could begin one of them.
+    patterns: Arc<Vec<Zeroizing<Vec<u8>>>>,
+    /// Which bytes begin some pattern, to rule out most tail positions at once.
+    first_bytes: Arc<[bool; 256]>,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -68,6 +73,8 @@ impl Redactor {
             filter: None,
             longest: 0,
             too_short: 0,
+            patterns: Arc::new(Vec::new()),
+            first_bytes: Arc::new([false; 256]),
         }
     }
 
@@ -114,16 +121,42 @@ impl Redactor {
             Some(built.expect("a non-empty set of literal patterns always compiles"))
         };
         let filter = automaton.as_ref().map(|_| {
-            std::sync::Arc::new(prefilter::QgramFilter::new(
+            Arc::new(prefilter::QgramFilter::new(
                 patterns.iter().map(|p| p.as_slice()),
             ))
         });
+        let mut first_bytes = [false; 256];
+        for pattern in &patterns {
+            first_bytes[usize::from(pattern[0])] = true;
+        }
         Self {
             automaton,
             filter,
             longest,
             too_short,
+            patterns: Arc::new(patterns),
+            first_bytes: Arc::new(first_bytes),
         }
+    }
+
+    /// Where the shortest suffix of `text` worth holding back starts: the earliest position
+    /// from which the rest of `text` is a proper prefix of some pattern (so that more input
+    /// could complete a secret there). `text.len()` when there is none.
+    pub(crate) fn incomplete_tail(&self, text: &[u8]) -> usize {
+        let from = text.len().saturating_sub(self.longest.saturating_sub(1));
+        (from..text.len())
+            .find(|&at| {
+                self.first_bytes[usize::from(text[at])] && self.begins_some_pattern(&text[at..])
+            })
+            .unwrap_or(text.len())
+    }
+
+    fn begins_some_pattern(&self, head: &[u8]) -> bool {
+        let first = self.patterns.partition_point(|p| p.as_slice() < head);
+        self.patterns[first..]
+            .iter()
+            .take_while(|p| p.starts_with(head))
+            .any(|p| p.len() > head.len())
     }
 
     /// How many values were too short to mask (see [`MIN_SECRET_LEN`]).

@@ -33,26 +33,26 @@ impl StreamRedactor {
             return;
         }
         self.held.extend_from_slice(input);
-        let hold = self.redactor.longest - 1;
-        let released = self.release(hold, out);
+        let boundary = self.redactor.incomplete_tail(&self.held);
+        let released = self.release(boundary, out);
         self.held.drain(..released);
     }
 
     /// Redacts and releases everything held back.
     pub fn finish(&mut self, out: &mut Vec<u8>) {
-        let released = self.release(0, out);
+        let released = self.release(self.held.len(), out);
         self.held.drain(..released);
     }
 
     /// Writes the redacted prefix of `held` that is safe to release and returns its length.
     ///
-    /// Every match that starts before `held.len() - hold` is complete inside `held` (no
-    /// pattern is longer than `hold + 1`), so the prefix up to there is safe, unless a merged
-    /// span crosses it: then release stops at that span's start and it is matched again, whole,
-    /// on the next call.
-    fn release(&self, hold: usize, out: &mut Vec<u8>) -> usize {
+    /// `boundary` is where the incomplete tail starts: no pattern can start before it and
+    /// end after the held bytes, so every match starting before it is complete inside `held`
+    /// and the prefix up to it is safe, unless a merged span crosses it: then release stops at
+    /// that span's start, and it is matched again, whole, on the next call. Output that cannot
+    /// begin a secret is therefore released at once, not held back.
+    fn release(&self, boundary: usize, out: &mut Vec<u8>) -> usize {
         let buf = &self.held;
-        let boundary = buf.len().saturating_sub(hold);
         if boundary == 0 {
             return 0;
         }
@@ -110,6 +110,20 @@ mod tests {
             &[b"0123456789abcdefgh", b"ijklmnopqrstuvwxyz!"],
         );
         assert_eq!(out, b"0123456789[REDACTED]!");
+    }
+
+    #[test]
+    fn releases_what_cannot_begin_a_secret_without_waiting_for_more() {
+        let redactor = Arc::new(Redactor::new([b"s3cr3t-value".as_slice()]));
+        let mut stream = StreamRedactor::new(redactor);
+        let mut out = Vec::new();
+        stream.push(b"token=s3cr3t-value\nnext ", &mut out);
+        assert_eq!(out, b"token=[REDACTED]\nnext ");
+        // A tail that could begin the secret is held until it is decided.
+        stream.push(b"s3cr", &mut out);
+        assert_eq!(out, b"token=[REDACTED]\nnext ");
+        stream.push(b"3t-value!", &mut out);
+        assert_eq!(out, b"token=[REDACTED]\nnext [REDACTED]!");
     }
 
     #[test]

@@ -53,7 +53,11 @@ pub trait JobTransport: Send + Sync {
 }
 
 /// Runs the job to its end and reports everything through `transport`.
-pub async fn run_job(job: JobToRun, transport: &dyn JobTransport, options: &RunnerOptions) -> Outcome {
+pub async fn run_job(
+    job: JobToRun,
+    transport: &dyn JobTransport,
+    options: &RunnerOptions,
+) -> Outcome {
     let masks: Vec<Vec<u8>> = job
         .credentials
         .iter()
@@ -129,13 +133,19 @@ async fn prepare_and_run(
     for (index, credential) in job.credentials.iter().enumerate() {
         let dir = workspace.credential_dir(index);
         if let Err(e) = workspace.write_files(&dir, &credential.materialization) {
-            return failed(format!("cannot write the files of `{}`: {e}", credential.connection));
+            return failed(format!(
+                "cannot write the files of `{}`: {e}",
+                credential.connection
+            ));
         }
         if credential.git_only {
             continue;
         }
         match credential.materialization.render_env(&dir) {
-            Ok(vars) => env.extend(vars.into_iter().map(|(k, v)| (k, v.expose_secret().to_owned()))),
+            Ok(vars) => env.extend(
+                vars.into_iter()
+                    .map(|(k, v)| (k, v.expose_secret().to_owned())),
+            ),
             Err(e) => return failed(format!("connection `{}`: {e}", credential.connection)),
         }
     }
@@ -151,7 +161,15 @@ async fn prepare_and_run(
         };
         let into = git::checkout_dir(&workspace.work());
         let (argv, git_env) = git::clone_command(source, &login, &askpass, &base, &into);
-        exec::say(events, redactor, &format!("cloning {} with connection `{}`", source.url, source.connection)).await;
+        exec::say(
+            events,
+            redactor,
+            &format!(
+                "cloning {} with connection `{}`",
+                source.url, source.connection
+            ),
+        )
+        .await;
         match exec::run(&argv, &git_env, &workspace.work(), redactor, events, &mut cancel).await {
             Exit::Code(0) => cwd = into,
             Exit::Code(code) => {

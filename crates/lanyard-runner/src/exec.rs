@@ -72,10 +72,19 @@ pub(crate) async fn run(
         Ok(child) => child,
         Err(e) => return Exit::NotStarted(e),
     };
-    let group = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    let group = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
     let readers = [
-        child.stdout.take().map(|s| pump(s, "stdout", redactor.clone(), events.clone())),
-        child.stderr.take().map(|s| pump(s, "stderr", redactor.clone(), events.clone())),
+        child
+            .stdout
+            .take()
+            .map(|s| pump(s, "stdout", redactor.clone(), events.clone())),
+        child
+            .stderr
+            .take()
+            .map(|s| pump(s, "stderr", redactor.clone(), events.clone())),
     ];
     let mut canceled = false;
     let status = tokio::select! {

@@ -16,15 +16,28 @@ pub(crate) struct GitLogin {
 }
 
 /// The token of the git connection, from the variable its provider injects.
-pub(crate) fn login(git: &GitToClone, credentials: &[PreparedCredential]) -> Result<GitLogin, String> {
+pub(crate) fn login(
+    git: &GitToClone,
+    credentials: &[PreparedCredential],
+) -> Result<GitLogin, String> {
     let credential = credentials
         .iter()
         .find(|c| c.connection == git.connection)
-        .ok_or_else(|| format!("the git connection `{}` was not released to this job", git.connection))?;
+        .ok_or_else(|| {
+            format!(
+                "the git connection `{}` was not released to this job",
+                git.connection
+            )
+        })?;
     let (username, variable) = match credential.provider.as_str() {
         "github" => ("x-access-token", "GITHUB_TOKEN"),
         "gitlab" => ("oauth2", "GITLAB_TOKEN"),
-        other => return Err(format!("connection `{}` is a {other} connection; --git needs GitHub or GitLab", git.connection)),
+        other => {
+            return Err(format!(
+                "connection `{}` is a {other} connection; --git needs GitHub or GitLab",
+                git.connection
+            ))
+        }
     };
     match credential.materialization.env_var(variable) {
         Some(EnvValue::Secret(token)) => Ok(GitLogin {

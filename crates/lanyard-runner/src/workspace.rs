@@ -77,5 +77,8 @@ impl Workspace {
 }
 
 fn private_dir(path: &Path) -> std::io::Result<()> {
-    DirBuilder::new().recursive(true).mode(DIR_MODE).create(path)
+    DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(path)
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lanyard_core::{Claimant, Lanyard, ReleasedConnection};
-use lanyard_runner::{Chunk, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions, TransportError};
+use lanyard_runner::{
+    Chunk, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions, TransportError,
+};
 use lanyard_store::{JobOutcome, JobRecord, OutputChunk};
 
 /// How many built-in jobs run at once in one server.
@@ -103,7 +105,11 @@ async fn run(app: Lanyard, job: JobRecord, options: &RunnerOptions) {
         Ok(prepared) => prepared,
         Err(message) => {
             // Nothing ran: say why in the job's output and end it.
-            let message = app.secret_registry().redactor().redact_str(&message).into_owned();
+            let message = app
+                .secret_registry()
+                .redactor()
+                .redact_str(&message)
+                .into_owned();
             let chunk = Chunk {
                 seq: 0,
                 stream: "lanyard",

@@ -60,6 +60,44 @@ impl TestDatabase {
         self.data_dir.path()
     }
 
+    /// Every byte the database holds: the SQLite files under `sqlite_dir`, or every
+    /// PostgreSQL table as text (binary columns decoded), to search for planted secrets.
+    pub async fn dump(&self, sqlite_dir: &Path) -> Vec<u8> {
+        let Some((url, _)) = &self.postgres else {
+            let mut bytes = Vec::new();
+            for file in ["lanyard.db", "lanyard.db-wal"] {
+                bytes.extend(std::fs::read(sqlite_dir.join(file)).unwrap_or_default());
+            }
+            return bytes;
+        };
+        let mut conn = PgConnection::connect(url).await.expect("connect to dump");
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .expect("list tables");
+        let mut bytes = Vec::new();
+        for (table,) in tables {
+            let rows: Vec<(String,)> = sqlx::query_as(&format!("SELECT t::text FROM {table} t"))
+                .fetch_all(&mut conn)
+                .await
+                .expect("dump table");
+            for (row,) in rows {
+                bytes.extend(row.into_bytes());
+            }
+        }
+        // bytea prints as hex above; job output is stored as bytes.
+        let output: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM job_output")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+        for (data,) in output {
+            bytes.extend(data);
+        }
+        bytes
+    }
+
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
         if self.postgres.is_some() {

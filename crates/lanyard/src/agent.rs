@@ -49,7 +49,11 @@ pub(crate) async fn run(
                 });
             }
             Ok(None) => backoff = Duration::from_secs(1),
-            Err(ClientError::Api { status: 401, message, .. }) => {
+            Err(ClientError::Api {
+                status: 401,
+                message,
+                ..
+            }) => {
                 anyhow::bail!("the server refused this runner's token: {message}")
             }
             Err(e) => {

@@ -102,8 +102,10 @@ pub(crate) enum Command {
 }
 
 #[derive(Args)]
-#[command(after_help = "Exit status: the command's own; 125 if it could not be run (resolution \
-    refused, runner failure), 127 if the command was not found, 130 if canceled.")]
+#[command(
+    after_help = "Exit status: the command's own; 125 if it could not be run (resolution \
+    refused, runner failure), 127 if the command was not found, 130 if canceled."
+)]
 pub(crate) struct RunArgs {
     /// The environment to deploy to
     #[arg(long = "env", short = 'e')]

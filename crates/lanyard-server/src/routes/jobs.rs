@@ -89,7 +89,11 @@ pub(crate) async fn create(
             .iter()
             .map(|c| slug("connection", c))
             .collect::<Result<_, _>>()?,
-        runner: body.runner.as_deref().map(|r| slug("runner", r)).transpose()?,
+        runner: body
+            .runner
+            .as_deref()
+            .map(|r| slug("runner", r))
+            .transpose()?,
         git: body.git.map(|g| (g.url, g.reference)),
         command: body.command,
     };
@@ -114,7 +118,9 @@ pub(crate) async fn list(
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<List<Job>>> {
     let org = slug("organization", &org)?;
-    let jobs = app.list_jobs(&caller, &org, query.limit.unwrap_or(50)).await?;
+    let jobs = app
+        .list_jobs(&caller, &org, query.limit.unwrap_or(50))
+        .await?;
     Ok(Json(List {
         items: jobs.into_iter().map(job).collect(),
     }))
@@ -171,7 +177,15 @@ pub(crate) async fn output(
     app.get_job(&caller, &org, &id).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
     let follow = query.follow.unwrap_or(false);
-    tokio::spawn(stream_output(app, caller, org, id, query.after.unwrap_or(-1), follow, tx));
+    tokio::spawn(stream_output(
+        app,
+        caller,
+        org,
+        id,
+        query.after.unwrap_or(-1),
+        follow,
+        tx,
+    ));
     let body = Body::from_stream(tokio_stream_of(rx));
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
@@ -192,7 +206,11 @@ async fn stream_output(
     follow: bool,
     tx: tokio::sync::mpsc::Sender<Result<String, std::io::Error>>,
 ) {
-    let line = |event: &JobEvent| serde_json::to_string(event).map(|s| s + "\n").unwrap_or_default();
+    let line = |event: &JobEvent| {
+        serde_json::to_string(event)
+            .map(|s| s + "\n")
+            .unwrap_or_default()
+    };
     let mut seen = 0;
     loop {
         let (record, chunks) = match app.job_output(&caller, &org, &id, after).await {
@@ -206,7 +224,11 @@ async fn stream_output(
         let more = chunks.len() >= 500;
         for c in chunks {
             after = c.seq;
-            if tx.send(Ok(line(&JobEvent::Output(chunk(c))))).await.is_err() {
+            if tx
+                .send(Ok(line(&JobEvent::Output(chunk(c)))))
+                .await
+                .is_err()
+            {
                 return; // The client went away.
             }
         }
@@ -214,11 +236,16 @@ async fn stream_output(
             continue;
         }
         if ended || !follow {
-            let _ = tx.send(Ok(line(&JobEvent::End { job: Box::new(job(record)) }))).await;
+            let _ = tx
+                .send(Ok(line(&JobEvent::End {
+                    job: Box::new(job(record)),
+                })))
+                .await;
             return;
         }
         // Woken at once by changes in this process; other replicas' writes are polled.
-        app.wait_for_job_change(&mut seen, Duration::from_millis(500)).await;
+        app.wait_for_job_change(&mut seen, Duration::from_millis(500))
+            .await;
     }
 }
 
@@ -254,10 +281,8 @@ pub(crate) async fn usage(
         .releases
         .into_iter()
         .map(|r| {
-            let secrets: Vec<ReleasedVersion> =
-                serde_json::from_str(&r.secrets).map_err(|e| {
-                    ApiError::from(lanyard_core::CoreError::Internal(Box::new(e)))
-                })?;
+            let secrets: Vec<ReleasedVersion> = serde_json::from_str(&r.secrets)
+                .map_err(|e| ApiError::from(lanyard_core::CoreError::Internal(Box::new(e))))?;
             Ok(Release {
                 job: r.job_id,
                 environment: r.environment.to_string(),

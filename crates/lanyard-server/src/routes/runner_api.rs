@@ -82,7 +82,8 @@ pub(crate) async fn claim(
         if left.is_zero() {
             return Ok(StatusCode::NO_CONTENT.into_response());
         }
-        app.wait_for_queued_job(left.min(Duration::from_secs(1))).await;
+        app.wait_for_queued_job(left.min(Duration::from_secs(1)))
+            .await;
     }
 }
 
@@ -191,7 +192,9 @@ fn to_wire(released: ReleasedConnection) -> ReleasedCredential {
             .map(|v| WireEnvVar {
                 name: v.name.clone(),
                 value: match &v.value {
-                    EnvValue::Plain(value) => WireEnvValue::Plain { value: value.clone() },
+                    EnvValue::Plain(value) => WireEnvValue::Plain {
+                        value: value.clone(),
+                    },
                     EnvValue::Secret(value) => WireEnvValue::Secret { value: wire(value) },
                     EnvValue::FilePath(file) => WireEnvValue::FilePath { file: file.clone() },
                     EnvValue::FileDir(file) => WireEnvValue::FileDir { file: file.clone() },

@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
-use lanyard_api::{ErrorBody, List, RegisterRunner, Runner, RunnerCredentials, SetDefaultRunner, WireSecret};
+use lanyard_api::{
+    ErrorBody, List, RegisterRunner, Runner, RunnerCredentials, SetDefaultRunner, WireSecret,
+};
 use lanyard_core::Lanyard;
 use lanyard_store::RunnerRecord;
 use secrecy::SecretString;
@@ -18,8 +20,12 @@ fn runner(app: &Lanyard, record: RunnerRecord) -> Runner {
         name: record.name.to_string(),
         is_default: record.is_default,
         created_at: lanyard_api::rfc3339(record.created_at.millis()),
-        last_seen_at: record.last_seen_at.map(|t| lanyard_api::rfc3339(t.millis())),
-        online: record.last_seen_at.is_some_and(|t| now - t.millis() <= timeout),
+        last_seen_at: record
+            .last_seen_at
+            .map(|t| lanyard_api::rfc3339(t.millis())),
+        online: record
+            .last_seen_at
+            .is_some_and(|t| now - t.millis() <= timeout),
     }
 }
 
@@ -98,7 +104,11 @@ pub(crate) async fn set_default(
     ApiJson(body): ApiJson<SetDefaultRunner>,
 ) -> ApiResult<StatusCode> {
     let org = slug("organization", &org)?;
-    let name = body.runner.as_deref().map(|r| slug("runner", r)).transpose()?;
+    let name = body
+        .runner
+        .as_deref()
+        .map(|r| slug("runner", r))
+        .transpose()?;
     app.set_default_runner(&caller, &org, name.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -90,13 +90,13 @@ impl JobStore for SqlStore {
 
     async fn find_job(&self, org_id: &str, id: &str) -> StoreResult<Option<JobRecord>> {
         sqlx::query(&format!("{SELECT_JOB} WHERE j.org_id = $1 AND j.id = $2"))
-        .bind(org_id)
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?
-        .as_ref()
-        .map(job)
-        .transpose()
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(job)
+            .transpose()
     }
 
     async fn list_jobs(&self, org_id: &str, limit: i64) -> StoreResult<Vec<JobRecord>> {
@@ -203,11 +203,11 @@ impl JobStore for SqlStore {
             .await?;
         }
         let row = sqlx::query(&format!("{SELECT_JOB} WHERE j.org_id = $1 AND j.id = $2"))
-        .bind(org_id)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("job {id}")))?;
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("job {id}")))?;
         super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
         job(&row)

@@ -10,7 +10,15 @@ pub(crate) async fn run(ctx: &Context, command: JobCommand) -> anyhow::Result<()
             let jobs = ctx.client.list_jobs(&ctx.org, Some(limit)).await?;
             output::print(ctx.output, &jobs, |jobs| {
                 output::table(
-                    &["ID", "STATUS", "EXIT", "ENVIRONMENT", "RUNNER", "COMMAND", "CREATED"],
+                    &[
+                        "ID",
+                        "STATUS",
+                        "EXIT",
+                        "ENVIRONMENT",
+                        "RUNNER",
+                        "COMMAND",
+                        "CREATED",
+                    ],
                     jobs.iter().map(|j| {
                         vec![
                             j.id.clone(),
@@ -56,7 +64,10 @@ pub(crate) async fn run(ctx: &Context, command: JobCommand) -> anyhow::Result<()
                             j.git.as_ref().map(|g| g.url.clone()).unwrap_or_default(),
                         ],
                         vec!["created".to_owned(), j.created_at.clone()],
-                        vec!["finished".to_owned(), j.finished_at.clone().unwrap_or_default()],
+                        vec![
+                            "finished".to_owned(),
+                            j.finished_at.clone().unwrap_or_default(),
+                        ],
                     ],
                 )
             })
@@ -70,14 +81,24 @@ pub(crate) async fn run(ctx: &Context, command: JobCommand) -> anyhow::Result<()
             output::confirm(
                 ctx.output,
                 &job,
-                &format!("Job {id}: {}", if job.status == "canceled" { "canceled" } else { "cancel requested" }),
+                &format!(
+                    "Job {id}: {}",
+                    if job.status == "canceled" {
+                        "canceled"
+                    } else {
+                        "cancel requested"
+                    }
+                ),
             )
         }
     }
 }
 
 pub(crate) async fn usage(ctx: &Context, name: &str, limit: i64) -> anyhow::Result<()> {
-    let usage = ctx.client.connection_usage(&ctx.org, name, Some(limit)).await?;
+    let usage = ctx
+        .client
+        .connection_usage(&ctx.org, name, Some(limit))
+        .await?;
     if ctx.output == crate::cli::Output::Table {
         println!(
             "Connection {} ({}) was released to {} job(s) in: {}",
@@ -93,7 +114,13 @@ pub(crate) async fn usage(ctx: &Context, name: &str, limit: i64) -> anyhow::Resu
     }
     output::print(ctx.output, &usage, |u| {
         output::table(
-            &["RELEASED", "JOB", "ENVIRONMENT", "RUNNER", "SECRET VERSIONS"],
+            &[
+                "RELEASED",
+                "JOB",
+                "ENVIRONMENT",
+                "RUNNER",
+                "SECRET VERSIONS",
+            ],
             u.releases.iter().map(|r| {
                 vec![
                     r.released_at.clone(),

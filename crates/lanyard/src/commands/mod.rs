@@ -4,9 +4,9 @@ mod access;
 mod audit;
 mod connection;
 mod env;
+mod job;
 mod keys;
 mod manifest;
-mod job;
 mod org;
 mod profile;
 mod run;
@@ -54,9 +54,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             work_dir,
             concurrency,
         }) => runner::start(&credentials_file, work_dir, concurrency).await,
-        Command::Runner(command) => {
-            runner::run(&Context::from_global(&cli.global)?, command).await
-        }
+        Command::Runner(command) => runner::run(&Context::from_global(&cli.global)?, command).await,
         Command::Connection(command) => {
             connection::run(&Context::from_global(&cli.global)?, command).await
         }

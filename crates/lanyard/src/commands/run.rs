@@ -44,7 +44,12 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<()> {
 
 /// Prints a job's output as it arrives (stdout to stdout, the rest to stderr) and returns the
 /// job as it ended. Ctrl-C cancels the job and keeps following until it stops.
-pub(crate) async fn follow(client: &Client, org: &str, id: &str, live: bool) -> anyhow::Result<Job> {
+pub(crate) async fn follow(
+    client: &Client,
+    org: &str,
+    id: &str,
+    live: bool,
+) -> anyhow::Result<Job> {
     let mut after = -1;
     let mut interrupted = false;
     loop {

@@ -69,12 +69,18 @@ pub(crate) async fn run(ctx: &Context, command: RunnerCommand) -> anyhow::Result
         }
         RunnerCommand::SetDefault { name, builtin } => {
             let name = if builtin { None } else { name };
-            ctx.client.set_default_runner(&ctx.org, name.as_deref()).await?;
+            ctx.client
+                .set_default_runner(&ctx.org, name.as_deref())
+                .await?;
             let line = match &name {
                 Some(n) => format!("Jobs without --runner now go to runner {n}"),
                 None => "Jobs without --runner now run on the server's built-in runner".to_owned(),
             };
-            output::confirm(ctx.output, &serde_json::json!({ "default_runner": name }), &line)
+            output::confirm(
+                ctx.output,
+                &serde_json::json!({ "default_runner": name }),
+                &line,
+            )
         }
         RunnerCommand::Start { .. } => unreachable!("dispatched before a context is built"),
     }

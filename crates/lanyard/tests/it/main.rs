@@ -4,5 +4,7 @@
 mod commands;
 mod failures;
 mod first_start;
+mod git;
+mod jobs;
 mod keys;
 mod support;

@@ -31,6 +31,19 @@ pub fn random_master_key() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// `n` random letters and digits.
+pub fn random_alnum(n: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = vec![0u8; n];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .expect("read /dev/urandom");
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
 /// Unix permission bits of a file.
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -220,6 +233,24 @@ impl Drop for Proc {
     }
 }
 
+/// A long-running client process (a runner agent); killed on drop.
+pub struct Background {
+    proc: Proc,
+}
+
+impl Background {
+    /// Everything it printed so far (stdout and stderr).
+    pub fn output(&self) -> String {
+        format!("{}{}", self.proc.stdout(), self.proc.stderr())
+    }
+
+    /// Kills it with SIGKILL, as a crash or an OOM kill would.
+    pub fn kill(mut self) -> Out {
+        let _ = self.proc.child.kill();
+        self.proc.finish()
+    }
+}
+
 /// A server process that printed its listening line; killed on drop.
 pub struct Server {
     proc: Proc,
@@ -331,6 +362,21 @@ impl Sandbox {
         let mut command = self.command();
         command.args(args).envs(env.iter().copied());
         Proc::spawn(command).finish()
+    }
+
+    /// Starts a long-running client command (e.g. `runner start`).
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> Background {
+        let mut command = self.command();
+        command.args(args).envs(env.iter().copied());
+        Background {
+            proc: Proc::spawn(command),
+        }
+    }
+
+    /// Every byte the database holds (SQLite files, or each PostgreSQL table as text), to check
+    /// that no secret is stored in the clear.
+    pub async fn database_bytes(&self) -> Vec<u8> {
+        self.database.dump(&self.data_dir()).await
     }
 
     /// `lanyard server` on this sandbox's database, data directory and key.

@@ -1,0 +1,212 @@
+//! `lanyard run --git`: cloning through a real git server (git-http-backend behind lighttpd
+//! with basic auth) with the job's GitHub connection token as the password.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::jobs::connect_github;
+use crate::support::{random_alnum, Backend, Sandbox};
+
+/// The username GitHub expects with a token; the peer's password file has it.
+const GIT_USER: &str = "x-access-token";
+
+/// lighttpd serving `<root>/repos` through git-http-backend at `/git/`, basic auth required.
+struct GitServer {
+    child: Child,
+    port: u16,
+    _root: tempfile::TempDir,
+}
+
+impl Drop for GitServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn git_exec_path() -> PathBuf {
+    let out = Command::new("git")
+        .arg("--exec-path")
+        .output()
+        .expect("git is installed");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+fn run_ok(command: &mut Command) {
+    let out = command.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl GitServer {
+    /// A server holding `demo.git` with one commit (a file `hello.txt`), whose one user
+    /// authenticates with `password`.
+    fn start(password: &str) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let repos = root.path().join("repos");
+        std::fs::create_dir_all(&repos).unwrap();
+        let work = root.path().join("work");
+        run_ok(
+            Command::new("git")
+                .args(["init", "-q", "-b", "main"])
+                .arg(&work),
+        );
+        std::fs::write(work.join("hello.txt"), "hello from the git peer\n").unwrap();
+        run_ok(
+            Command::new("git")
+                .current_dir(&work)
+                .args(["add", "hello.txt"]),
+        );
+        run_ok(Command::new("git").current_dir(&work).args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "first",
+        ]));
+        run_ok(
+            Command::new("git")
+                .args(["clone", "-q", "--bare"])
+                .arg(&work)
+                .arg(repos.join("demo.git")),
+        );
+        let users = root.path().join("users");
+        std::fs::write(&users, format!("{GIT_USER}:{password}\n")).unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = root.path().join("lighttpd.conf");
+        std::fs::write(&config, lighttpd_config(root.path(), &repos, &users, port)).unwrap();
+        let child = Command::new(lighttpd())
+            .args(["-D", "-f"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("lighttpd starts (apt-get install lighttpd; .ci/run installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "lighttpd did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            child,
+            port,
+            _root: root,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/git/demo.git", self.port)
+    }
+}
+
+fn lighttpd() -> &'static str {
+    ["/usr/sbin/lighttpd", "/usr/bin/lighttpd"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("lighttpd")
+}
+
+fn lighttpd_config(root: &Path, repos: &Path, users: &Path, port: u16) -> String {
+    let backend = git_exec_path().join("git-http-backend");
+    format!(
+        r#"server.document-root = "{root}"
+server.bind = "127.0.0.1"
+server.port = {port}
+server.pid-file = "{root}/lighttpd.pid"
+server.errorlog = "{root}/error.log"
+server.modules = ("mod_auth", "mod_authn_file", "mod_cgi", "mod_alias", "mod_setenv")
+auth.backend = "plain"
+auth.backend.plain.userfile = "{users}"
+auth.require = ("/git/" => ("method" => "basic", "realm" => "git", "require" => "valid-user"))
+alias.url = ("/git/" => "{backend}/")
+$HTTP["url"] =~ "^/git/" {{
+  cgi.assign = ("" => "")
+  setenv.add-environment = ("GIT_PROJECT_ROOT" => "{repos}", "GIT_HTTP_EXPORT_ALL" => "")
+}}
+"#,
+        root = root.display(),
+        users = users.display(),
+        backend = backend.display(),
+        repos = repos.display(),
+    )
+}
+
+lanyard_testkit::backend_tests!(a_job_clones_with_its_git_connection_token);
+
+async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
+    let token = format!("ghp_{}", random_alnum(36));
+    let git = GitServer::start(&token);
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    connect_github(&sandbox, &token);
+
+    let cloned = sandbox.run(&[
+        "run",
+        "--env",
+        "dev",
+        "--git",
+        &git.url(),
+        "--ref",
+        "main",
+        "--",
+        "sh",
+        "-c",
+        "cat hello.txt; git remote get-url origin; env | grep -c GITHUB_TOKEN || true",
+    ]);
+    assert_eq!(cloned.status.code(), Some(0), "{cloned:?}");
+    assert!(
+        cloned.stdout.contains("hello from the git peer"),
+        "{cloned:?}"
+    );
+    // The token is neither in the remote URL nor injected into a job that did not ask for it.
+    assert!(cloned.stdout.contains(&git.url()), "{cloned:?}");
+    assert!(cloned.stdout.lines().any(|l| l == "0"), "{cloned:?}");
+    assert!(
+        !cloned.stdout.contains(&token) && !cloned.stderr.contains(&token),
+        "{cloned:?}"
+    );
+
+    // With a wrong token the clone fails clearly and the command never runs.
+    let wrong = format!("ghp_{}", random_alnum(36));
+    sandbox
+        .run(&[
+            "connection",
+            "update",
+            "gh",
+            "--field",
+            &format!("token={wrong}"),
+        ])
+        .ok();
+    let marker = sandbox.home().join("ran");
+    let refused = sandbox.run(&[
+        "run",
+        "--env",
+        "dev",
+        "--git",
+        &git.url(),
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(125), "{refused:?}");
+    assert!(refused.stderr.contains("git clone"), "{refused:?}");
+    assert!(refused.stderr.contains("connection `gh`"), "{refused:?}");
+    assert!(!refused.stderr.contains(&wrong), "{refused:?}");
+    assert!(!marker.exists(), "the command ran after a failed clone");
+}
