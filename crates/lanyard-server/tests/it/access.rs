@@ -52,6 +52,16 @@ fn manage(ok: StatusCode) -> impl Fn(Who) -> StatusCode {
     }
 }
 
+/// Running jobs: admins and deployers of the organization.
+fn deploy(ok: StatusCode) -> impl Fn(Who) -> StatusCode {
+    move |who| match who {
+        Who::Admin | Who::Deployer => ok,
+        Who::Viewer => StatusCode::FORBIDDEN,
+        Who::Anonymous => StatusCode::UNAUTHORIZED,
+        Who::Stranger => StatusCode::NOT_FOUND,
+    }
+}
+
 /// Installation-wide admin actions: any organization's admin, no one else.
 fn installation_admin(who: Who) -> StatusCode {
     match who {
@@ -335,6 +345,95 @@ fn cases() -> Vec<Case> {
             Some(json!({"batch": 10})),
             installation_admin,
         ),
+        case(M::GET, "/orgs/{org}/jobs", "/orgs/acme/jobs", None, read),
+        case(
+            M::POST,
+            "/orgs/{org}/jobs",
+            "/orgs/acme/jobs",
+            Some(json!({"environment": "dev", "command": ["true"]})),
+            |w| deploy(StatusCode::CREATED)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/jobs/{id}",
+            "/orgs/acme/jobs/{job}",
+            None,
+            read,
+        ),
+        case(
+            M::POST,
+            "/orgs/{org}/jobs/{id}/cancel",
+            "/orgs/acme/jobs/{job}/cancel",
+            Some(json!({})),
+            |w| deploy(StatusCode::OK)(w),
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/jobs/{id}/output",
+            "/orgs/acme/jobs/{job}/output",
+            None,
+            read,
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/connections/{name}/usage",
+            "/orgs/acme/connections/aws-main/usage",
+            None,
+            read,
+        ),
+        case(
+            M::GET,
+            "/orgs/{org}/runners",
+            "/orgs/acme/runners",
+            None,
+            read,
+        ),
+        case(
+            M::POST,
+            "/orgs/{org}/runners",
+            "/orgs/acme/runners",
+            Some(json!({"name": "{victim}"})),
+            |w| manage(StatusCode::CREATED)(w),
+        ),
+        case(
+            M::DELETE,
+            "/orgs/{org}/runners/{name}",
+            "/orgs/acme/runners/{victim}",
+            None,
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(
+            M::PUT,
+            "/orgs/{org}/default-runner",
+            "/orgs/acme/default-runner",
+            Some(json!({"runner": null})),
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        // Runner endpoints take runner tokens only: every user token is refused.
+        case(M::POST, "/runner/claim", "/runner/claim", None, |_| {
+            StatusCode::UNAUTHORIZED
+        }),
+        case(
+            M::POST,
+            "/runner/jobs/{id}/credentials",
+            "/runner/jobs/{job}/credentials",
+            None,
+            |_| StatusCode::UNAUTHORIZED,
+        ),
+        case(
+            M::POST,
+            "/runner/jobs/{id}/report",
+            "/runner/jobs/{job}/report",
+            Some(json!({"chunks": []})),
+            |_| StatusCode::UNAUTHORIZED,
+        ),
+        case(
+            M::POST,
+            "/runner/jobs/{id}/finish",
+            "/runner/jobs/{job}/finish",
+            Some(json!({"status": "succeeded"})),
+            |_| StatusCode::UNAUTHORIZED,
+        ),
         case(M::GET, "/providers", "/providers", None, |w| {
             everyone_but_anonymous(StatusCode::OK)(w)
         }),
@@ -345,6 +444,8 @@ fn cases() -> Vec<Case> {
 }
 
 struct Tokens {
+    /// A job of the organization, for the job routes.
+    job: String,
     admin: String,
     deployer: String,
     viewer: String,
@@ -371,7 +472,23 @@ async fn tokens(server: &TestServer) -> Tokens {
         }
     };
     let stranger = admin.create_organization("globex").await.unwrap();
+    let job = admin
+        .create_job(
+            "acme",
+            &lanyard_api::CreateJob {
+                environment: "dev".into(),
+                providers: vec![],
+                connections: vec![],
+                runner: None,
+                git: None,
+                command: vec!["true".into()],
+            },
+        )
+        .await
+        .map(|j| j.id)
+        .unwrap_or_default();
     Tokens {
+        job,
         admin: server.admin_token().to_owned(),
         deployer: issue(lanyard_api::RoleName::Deployer).await,
         viewer: issue(lanyard_api::RoleName::Viewer).await,
@@ -407,6 +524,8 @@ async fn call(
                 .set_secret("acme", &victim, "doomed-value".to_owned().into())
                 .await
                 .unwrap();
+        } else if case.doc.contains("/runners/") {
+            admin.register_runner("acme", &victim).await.unwrap();
         } else if case.doc.contains("/variables/") {
             admin.set_variable("acme", &victim, "doomed").await.unwrap();
         } else if case.doc.contains("/authorizations/") || case.doc.contains("/defaults/") {
@@ -444,7 +563,10 @@ async fn call(
             admin.create_connection("acme", &request).await.unwrap();
         }
     }
-    let mut path = case.path.replace("{victim}", &victim);
+    let mut path = case
+        .path
+        .replace("{victim}", &victim)
+        .replace("{job}", &tokens.job);
     if path.contains("{token}") {
         let req = lanyard_api::CreateToken {
             role: lanyard_api::RoleName::Viewer,

@@ -9,4 +9,5 @@ mod keys;
 mod openapi;
 mod replicas;
 mod resolution;
+mod runners;
 mod startup;
