@@ -121,6 +121,20 @@ impl AsRef<str> for Slug {
     }
 }
 
+impl TryFrom<String> for Slug {
+    type Error = SlugError;
+
+    fn try_from(raw: String) -> Result<Self, SlugError> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Slug> for String {
+    fn from(slug: Slug) -> String {
+        slug.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,19 +172,5 @@ mod tests {
         let err = Slug::parse("prod_EU 1").unwrap_err().to_string();
         assert!(err.contains("`_`"), "{err}");
         assert!(err.contains("prod-eu-1"), "{err}");
-    }
-}
-
-impl TryFrom<String> for Slug {
-    type Error = SlugError;
-
-    fn try_from(raw: String) -> Result<Self, SlugError> {
-        Self::parse(&raw)
-    }
-}
-
-impl From<Slug> for String {
-    fn from(slug: Slug) -> String {
-        slug.0
     }
 }
