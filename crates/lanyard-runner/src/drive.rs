@@ -52,6 +52,25 @@ pub trait JobTransport: Send + Sync {
     async fn finish(&self, outcome: Outcome) -> Result<(), TransportError>;
 }
 
+/// Ends a job whose command never started (its credentials could not be prepared): says why in
+/// its output, then records it as failed. Best effort: the reaper fails it anyway if the server
+/// cannot be told.
+pub async fn fail_before_start(transport: &dyn JobTransport, message: String) {
+    let chunk = Chunk {
+        seq: 0,
+        stream: "lanyard",
+        data: format!("lanyard: {message}\n").into_bytes(),
+    };
+    let _ = transport.report(vec![chunk]).await;
+    let _ = transport
+        .finish(Outcome {
+            status: "failed",
+            exit_code: None,
+            error: Some(message),
+        })
+        .await;
+}
+
 /// Runs the job to its end and reports everything through `transport`.
 pub async fn run_job(
     job: JobToRun,

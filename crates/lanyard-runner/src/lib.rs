@@ -16,7 +16,7 @@ mod exec;
 mod git;
 mod workspace;
 
-pub use drive::{run_job, Chunk, JobTransport, Outcome, TransportError};
+pub use drive::{fail_before_start, run_job, Chunk, JobTransport, Outcome, TransportError};
 pub use env::ALLOWED_ENV;
 
 use std::path::PathBuf;

@@ -110,19 +110,7 @@ async fn run(app: Lanyard, job: JobRecord, options: &RunnerOptions) {
                 .redactor()
                 .redact_str(&message)
                 .into_owned();
-            let chunk = Chunk {
-                seq: 0,
-                stream: "lanyard",
-                data: format!("lanyard: {message}\n").into_bytes(),
-            };
-            let _ = transport.report(vec![chunk]).await;
-            let _ = transport
-                .finish(Outcome {
-                    status: "failed",
-                    exit_code: None,
-                    error: Some(message),
-                })
-                .await;
+            lanyard_runner::fail_before_start(&transport, message).await;
             return;
         }
     };

@@ -123,19 +123,7 @@ async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
         Ok(c) => c,
         Err(e) => {
             let message = format!("credentials could not be released: {e}");
-            let chunk = Chunk {
-                seq: 0,
-                stream: "lanyard",
-                data: format!("lanyard: {message}\n").into_bytes(),
-            };
-            let _ = transport.report(vec![chunk]).await;
-            let _ = transport
-                .finish(Outcome {
-                    status: "failed",
-                    exit_code: None,
-                    error: Some(message),
-                })
-                .await;
+            lanyard_runner::fail_before_start(&transport, message).await;
             return;
         }
     };
