@@ -47,3 +47,53 @@ pub(crate) fn provider_name(id: &str) -> String {
 /// What a connection's last verification shows. Lanyard does not yet call providers to verify
 /// credentials; "Test connection" checks configuration and access instead.
 pub(crate) const NOT_VERIFIED: &str = "Not verified";
+
+#[cfg(test)]
+mod tests {
+    use lanyard_domain::Slug;
+
+    use super::*;
+
+    fn slug(s: &str) -> Slug {
+        Slug::parse(s).unwrap()
+    }
+
+    fn default(env: Option<&str>, id: &str) -> DefaultRecord {
+        DefaultRecord {
+            provider: "aws".into(),
+            environment: env.map(slug),
+            connection_id: id.into(),
+            connection: slug("c"),
+        }
+    }
+
+    #[test]
+    fn scopes_read_as_words() {
+        let auth = |envs: Option<Vec<Slug>>| AuthorizationRecord {
+            connection_id: "1".into(),
+            connection: slug("c"),
+            provider: "aws".into(),
+            environments: envs,
+        };
+        assert_eq!(scope_text(None), "Not authorized");
+        assert_eq!(scope_text(Some(&auth(None))), "Organization-wide");
+        assert_eq!(scope_text(Some(&auth(Some(vec![])))), "No environments");
+        let two = auth(Some(vec![slug("dev"), slug("qa")]));
+        assert_eq!(scope_text(Some(&two)), "Environments: dev, qa");
+    }
+
+    #[test]
+    fn defaults_name_their_scopes() {
+        let defaults = [
+            default(None, "1"),
+            default(Some("dev"), "1"),
+            default(Some("qa"), "2"),
+        ];
+        assert_eq!(
+            default_text(&defaults, "1"),
+            "Organization default; Default in dev"
+        );
+        assert_eq!(default_text(&defaults, "2"), "Default in qa");
+        assert_eq!(default_text(&defaults, "3"), "—");
+    }
+}

@@ -1,13 +1,6 @@
 // Lanyard console: small progressive enhancements. Every page works without this file.
 "use strict";
-document.documentElement.classList.add("js");
-
 document.addEventListener("DOMContentLoaded", () => {
-  // Selects in an auto-submitting GET form (the wizard's mode and kind, the matrix filter).
-  document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
-    select.addEventListener("change", () => select.form.submit());
-  });
-
   // Destructive forms ask first.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

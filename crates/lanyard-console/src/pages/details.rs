@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use lanyard_core::{ConnectionChanges, CoreError, FieldValue};
-use lanyard_crypto::SecretString;
+use lanyard_crypto::{SecretBytes, SecretString};
 use lanyard_domain::{Principal, Slug};
 use lanyard_store::{ConnectionRecord, FieldSource};
 
@@ -22,6 +22,8 @@ struct FieldRow {
     value: Option<String>,
     /// For a secret field: the secret's name and current version.
     secret: Option<(String, i64)>,
+    /// Whether that secret is shared (referenced by name) rather than the connection's own.
+    shared: bool,
 }
 
 struct EnvChoice {
@@ -92,11 +94,15 @@ fn field_rows(record: &ConnectionRecord) -> Vec<FieldRow> {
                     ..
                 } => (None, Some((name.to_string(), *current_version))),
             };
+            let shared = secret
+                .as_ref()
+                .is_some_and(|(s, _)| *s != own_secret(&record.name, name));
             FieldRow {
                 name: name.clone(),
                 label,
                 value,
                 secret,
+                shared,
             }
         })
         .collect()
@@ -230,7 +236,9 @@ pub(crate) async fn delete(
     ))
 }
 
-/// Replaces a secret field's value: a new version of its secret, never shown.
+/// Replaces a secret field's value. The connection's own secret (`<connection>-<field>`) gets a
+/// new version checked against the field's format; a shared secret it references gets a new
+/// version too, which every connection using it picks up (that is how rotation is done once).
 pub(crate) async fn replace_secret(
     State(console): State<Console>,
     Path((name, field)): Path<(String, String)>,
@@ -238,31 +246,53 @@ pub(crate) async fn replace_secret(
 ) -> PageResult<Response> {
     let name = connection_slug(&name)?;
     let back = format!("/connections/{name}");
-    let Some(value) = form.raw("value") else {
-        return Ok(console.done(
-            &user,
-            &back,
-            Err(CoreError::Invalid(format!("enter a new value for {field}"))),
-        ));
-    };
-    let mut changes = ConnectionChanges::default();
-    changes.set.insert(
-        field.clone(),
-        FieldValue::Literal(SecretString::from(value.to_owned())),
-    );
-    let p = &user.principal;
-    let outcome = console
-        .app
-        .update_connection(p, &p.org, &name, changes)
-        .await
-        .map(|record| {
-            let version = match record.fields.get(&field) {
-                Some(FieldSource::Secret {
-                    current_version, ..
-                }) => format!(" (version {current_version})"),
-                _ => String::new(),
-            };
-            format!("{field} replaced{version}; jobs get the new value from now on.")
-        });
+    let outcome = async {
+        let value = form
+            .raw("value")
+            .ok_or_else(|| CoreError::Invalid(format!("enter a new value for {field}")))?;
+        let p = &user.principal;
+        let record = console.app.get_connection(p, &p.org, &name).await?;
+        let Some(FieldSource::Secret { name: secret, .. }) = record.fields.get(&field) else {
+            return Err(CoreError::Invalid(format!(
+                "connection {name} has no secret field {field}"
+            )));
+        };
+        if secret.as_str() != own_secret(&name, &field) {
+            let bytes = SecretBytes::from_str_secret(&SecretString::from(value.to_owned()));
+            let saved = console
+                .app
+                .set_secret(p, &p.org, secret.clone(), &bytes)
+                .await?;
+            return Ok(format!(
+                "Shared secret {secret} is now at version {}; every connection using it gets the \
+                 new value.",
+                saved.current_version
+            ));
+        }
+        let mut changes = ConnectionChanges::default();
+        changes.set.insert(
+            field.clone(),
+            FieldValue::Literal(SecretString::from(value.to_owned())),
+        );
+        let record = console
+            .app
+            .update_connection(p, &p.org, &name, changes)
+            .await?;
+        let version = match record.fields.get(&field) {
+            Some(FieldSource::Secret {
+                current_version, ..
+            }) => format!(" (version {current_version})"),
+            _ => String::new(),
+        };
+        Ok(format!(
+            "{field} replaced{version}; jobs get the new value from now on."
+        ))
+    }
+    .await;
     Ok(console.done(&user, &back, outcome))
+}
+
+/// The name of the secret a connection's literal secret field is stored as.
+fn own_secret(connection: &Slug, field: &str) -> String {
+    format!("{connection}-{}", field.replace('_', "-"))
 }

@@ -61,6 +61,7 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
         .type_into("#field-secret_access_key", SECRET_KEY)
         .await;
     browser.type_into("#field-region", "eu-west-1").await;
+    browser.eval("window.scrollTo(0, 0); return null;").await;
     snap(&browser, backend, "wizard").await;
     browser.click("#wizard button[type=submit]").await;
     browser.wait_for_path("/connections/aws-prod").await;

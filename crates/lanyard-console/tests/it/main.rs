@@ -7,3 +7,4 @@ mod pages;
 mod secrets;
 mod support;
 mod webdriver;
+mod wizard;
