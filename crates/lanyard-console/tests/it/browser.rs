@@ -11,6 +11,8 @@ use crate::webdriver::Browser;
 
 backend_tests!(connect_authorize_and_default_in_a_browser);
 
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
 const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiBROWSERtest0";
 
 /// Where a screenshot goes, or `None` when this run does not keep screenshots.
@@ -41,16 +43,33 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
     browser.goto(&url("/connections/matrix")).await;
     browser.wait_for_path("/login").await;
     snap(&browser, backend, "login").await;
-    browser.type_into("#token", server.admin_token()).await;
+    // The token field has focus, and Enter submits the form.
+    let focused = "return document.activeElement.id;";
+    browser.wait_for(focused, "token").await;
     browser
-        .click("form[action='/login'] button[type=submit]")
+        .type_into("#token", &format!("{}{ENTER}", server.admin_token()))
         .await;
     browser.wait_for_path("/connections").await;
     assert!(browser.text("h1").await.contains("Mission Control"));
     snap(&browser, backend, "mission-control").await;
 
-    // The wizard, from the AWS card.
-    browser.click("#card-aws").await;
+    // Keyboard only: the first Tab reaches "Skip to content"; more Tabs reach the AWS card,
+    // and Enter opens the wizard.
+    browser.press(TAB).await;
+    browser
+        .wait_for(
+            "return document.activeElement.textContent;",
+            "Skip to content",
+        )
+        .await;
+    for _ in 0..40 {
+        if browser.eval(focused).await.as_deref() == Some("card-aws") {
+            break;
+        }
+        browser.press(TAB).await;
+    }
+    browser.wait_for(focused, "card-aws").await;
+    browser.press(ENTER).await;
     browser.wait_for_path("/connections/new/aws").await;
     browser.type_into("#name", "aws-prod").await;
     browser.type_into("#field-account_id", "123456789012").await;

@@ -3,6 +3,7 @@
 
 mod browser;
 mod forms;
+mod org;
 mod pages;
 mod secrets;
 mod support;

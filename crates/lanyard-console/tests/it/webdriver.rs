@@ -181,6 +181,17 @@ impl Browser {
         value.as_str().unwrap_or_default().to_owned()
     }
 
+    /// Presses and releases one key (a WebDriver key code such as `\u{E004}` for Tab).
+    pub async fn press(&self, key: &str) {
+        let actions = json!({ "actions": [{
+            "type": "key",
+            "id": "keyboard",
+            "actions": [{ "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }],
+        }]});
+        self.command(reqwest::Method::POST, "/actions", Some(actions))
+            .await;
+    }
+
     /// Runs a script that returns a string (or null).
     pub async fn eval(&self, script: &str) -> Option<String> {
         let value = self
