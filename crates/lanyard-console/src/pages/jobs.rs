@@ -221,11 +221,14 @@ struct Audit {
     layout: Layout,
     rows: Vec<EventRow>,
     verdict: Option<(bool, String)>,
+    connection: String,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct AuditQuery {
     verify: Option<String>,
+    /// Only events about this connection.
+    connection: Option<String>,
 }
 
 /// The audit trail, newest first, and on request a verification of its hash chain.
@@ -235,7 +238,14 @@ pub(crate) async fn audit(
     Query(query): Query<AuditQuery>,
 ) -> PageResult<Response> {
     let p = &user.principal;
-    let events = console.app.audit_events(p, &p.org, 0, None, 200).await?;
+    let connection = match query.connection.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(Slug::parse(c).map_err(|e| PageError::invalid(e.to_string()))?),
+        None => None,
+    };
+    let events = console
+        .app
+        .audit_events(p, &p.org, 0, connection.as_ref(), 200)
+        .await?;
     let verdict = match query.verify {
         Some(_) => Some(match console.app.verify_audit(p, &p.org).await? {
             ChainVerdict::Intact { events } => (
@@ -265,6 +275,7 @@ pub(crate) async fn audit(
         layout: console.layout(&user, "audit", "Audit trail"),
         rows,
         verdict,
+        connection: connection.map(|c| c.to_string()).unwrap_or_default(),
     };
     Ok(console.page(&page))
 }

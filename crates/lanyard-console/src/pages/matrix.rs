@@ -141,8 +141,14 @@ fn back(form: &Form) -> String {
     }
 }
 
-/// The environments a connection is authorized for after adding or removing one.
-async fn rescope(console: &Console, p: &Principal, t: &Target, add: bool) -> CoreResult<Scope> {
+/// The environments a connection is authorized for after adding or removing one, and whether it
+/// was authorized organization-wide before.
+async fn rescope(
+    console: &Console,
+    p: &Principal,
+    t: &Target,
+    add: bool,
+) -> CoreResult<(Scope, bool)> {
     let current = match console
         .app
         .get_authorization(p, &p.org, &t.provider, &t.connection)
@@ -152,9 +158,10 @@ async fn rescope(console: &Console, p: &Principal, t: &Target, add: bool) -> Cor
         Err(CoreError::NotFound(_)) => Some(Vec::new()),
         Err(other) => return Err(other),
     };
+    let was_organization_wide = current.is_none();
     let mut listed = match current {
         // Organization-wide: adding changes nothing; removing one lists all the others.
-        None if add => return Ok(Scope::Organization),
+        None if add => return Ok((Scope::Organization, true)),
         None => console
             .app
             .list_environments(p, &p.org)
@@ -168,7 +175,7 @@ async fn rescope(console: &Console, p: &Principal, t: &Target, add: bool) -> Cor
     if add {
         listed.push(t.environment.clone());
     }
-    Ok(Scope::Environments(listed))
+    Ok((Scope::Environments(listed), was_organization_wide))
 }
 
 /// "Set as default": the connection becomes the environment default for its provider.
@@ -197,7 +204,7 @@ pub(crate) async fn authorize(
     let p = &user.principal;
     let outcome = async {
         let t = target(&form)?;
-        let scope = rescope(&console, p, &t, true).await?;
+        let (scope, _) = rescope(&console, p, &t, true).await?;
         put_authorization(&console, p, &t.provider, &t.connection, scope).await?;
         Ok(format!(
             "{} is authorized in {}.",
@@ -216,12 +223,19 @@ pub(crate) async fn remove(
     let p = &user.principal;
     let outcome = async {
         let t = target(&form)?;
-        let scope = rescope(&console, p, &t, false).await?;
+        let (scope, was_organization_wide) = rescope(&console, p, &t, false).await?;
         put_authorization(&console, p, &t.provider, &t.connection, scope).await?;
-        Ok(format!(
+        let mut message = format!(
             "{} is no longer authorized in {}.",
             t.connection, t.environment
-        ))
+        );
+        if was_organization_wide {
+            message.push_str(
+                " It was authorized organization-wide; it now lists the other current \
+                 environments, so environments created later are not included.",
+            );
+        }
+        Ok(message)
     }
     .await;
     Ok(console.done(&user, &back(&form), outcome))

@@ -113,8 +113,22 @@ async fn revoking_the_token_ends_its_sessions(backend: Backend) {
         .await
         .unwrap();
     // Core caches token checks for at most a second.
-    tokio::time::sleep(lanyard_core::CACHE_TTL + std::time::Duration::from_millis(200)).await;
-    assert_eq!(visitor.get("/environments").await.status, 303);
+    let deadline = std::time::Instant::now() + lanyard_core::CACHE_TTL * 5;
+    loop {
+        let page = visitor.get("/environments").await;
+        if page.status == 303 {
+            assert_eq!(page.location.as_deref(), Some("/login"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session outlived its token"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The session is gone for good, not just refused once.
+    assert!(visitor.cookie("lanyard_session").is_some());
+    assert_eq!(visitor.get("/connections").await.status, 303);
 }
 
 async fn wizard_authorize_default_and_matrix(backend: Backend) {
@@ -285,6 +299,43 @@ async fn wizard_authorize_default_and_matrix(backend: Backend) {
     let list = v.get("/connections?tab=connected").await;
     assert!(list.body.contains("Environments: prod"));
     assert!(list.body.contains("Organization default"));
+
+    // Removing one environment from an organization-wide authorization lists the others, and
+    // says that later environments are no longer covered.
+    let done = v
+        .submit(
+            "/connections/aws-dev",
+            "/connections/aws-dev/authorization",
+            &[("scope", "organization")],
+        )
+        .await;
+    assert!(v.follow(done).await.body.contains("Organization-wide"));
+    let done = v
+        .submit(
+            "/connections/matrix",
+            "/connections/matrix/remove",
+            &[
+                ("provider", "aws"),
+                ("connection", "aws-dev"),
+                ("environment", "prod"),
+            ],
+        )
+        .await;
+    let matrix = v.follow(done).await;
+    assert!(matrix
+        .body
+        .contains("environments created later are not included"));
+    let auth = admin
+        .get_authorization("acme", "aws", "aws-dev")
+        .await
+        .unwrap();
+    assert_eq!(auth.environments, vec!["dev".to_owned()]);
+
+    // The connection's own audit trail.
+    let audit = v.get("/audit?connection=aws-dev").await;
+    assert!(audit.body.contains("authorization.update"));
+    assert!(audit.body.contains("connection/aws-dev"));
+    assert!(!audit.body.contains("environment.create"));
 }
 
 async fn viewers_read_but_cannot_change(backend: Backend) {

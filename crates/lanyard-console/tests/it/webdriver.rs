@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 /// The key W3C WebDriver uses for element references.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long waits last before a test fails.
-const PATIENCE: Duration = Duration::from_secs(15);
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A browser found by a CSS selector.
 pub struct Element(String);
