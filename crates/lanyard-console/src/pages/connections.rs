@@ -42,6 +42,8 @@ struct MissionControl {
     connected_tab: bool,
     groups: Vec<Group>,
     rows: Vec<Row>,
+    /// Cells of the provider matrix where a default is not authorized: deployments there fail.
+    misconfigured: usize,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +61,15 @@ pub(crate) async fn mission_control(
     let connections = console.app.list_connections(p, &p.org, None).await?;
     let authorizations = console.app.list_authorizations(p, &p.org, None).await?;
     let defaults = console.app.list_defaults(p, &p.org, None).await?;
+    let misconfigured = console
+        .app
+        .matrix(p, &p.org, None)
+        .await?
+        .rows
+        .iter()
+        .flat_map(|(_, _, cells)| cells)
+        .filter(|c| **c == lanyard_core::Cell::Misconfigured)
+        .count();
     let groups = Category::ALL
         .iter()
         .map(|category| Group {
@@ -93,6 +104,7 @@ pub(crate) async fn mission_control(
         connected_tab: tab.tab.as_deref() == Some("connected"),
         groups,
         rows,
+        misconfigured,
     };
     Ok(console.page(&page))
 }

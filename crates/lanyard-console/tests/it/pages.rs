@@ -272,6 +272,13 @@ async fn wizard_authorize_default_and_matrix(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(auth.environments, vec!["prod".to_owned()]);
+    let home = v.get("/connections").await;
+    assert!(
+        home.body
+            .contains("1 environment has a default connection that is not authorized"),
+        "{}",
+        home.body
+    );
 
     // Replacing a secret makes a new version; the page shows the version, not the value.
     let done = v
