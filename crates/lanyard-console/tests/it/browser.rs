@@ -177,6 +177,32 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
         .unwrap_or_default()
         .contains(SECRET_KEY));
 
+    // Every control on every page has a label, and every button a name.
+    let unlabeled = "return String(Array.from(document.querySelectorAll(\
+        'input:not([type=hidden]), select, textarea')).filter(e => e.labels.length === 0 \
+        && !e.getAttribute('aria-label')).length + Array.from(document.querySelectorAll('button'))\
+        .filter(b => !b.textContent.trim() && !b.getAttribute('aria-label')).length);";
+    for path in [
+        "/connections",
+        "/connections/new/aws",
+        "/connections/aws-prod",
+        "/connections/matrix",
+        "/environments",
+        "/secrets",
+        "/variables",
+        "/runners",
+        "/jobs",
+        "/audit",
+    ] {
+        browser.goto(&url(path)).await;
+        browser.wait_for_path(path).await;
+        assert_eq!(
+            browser.eval(unlabeled).await.as_deref(),
+            Some("0"),
+            "{path}"
+        );
+    }
+
     // Readable on a phone.
     browser.resize(390, 844).await;
     browser.goto(&url("/connections")).await;
