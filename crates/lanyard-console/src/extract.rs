@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use lanyard_core::CoreError;
 use lanyard_crypto::ExposeSecret;
@@ -26,7 +27,8 @@ impl FromRequestParts<Console> for User {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, console: &Console) -> Result<Self, Response> {
-        let to_login = || Redirect::to("/login").into_response();
+        let login = login_url(parts);
+        let to_login = || Redirect::to(&login).into_response();
         let id = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
         let active = console.sessions.get(id).ok_or_else(to_login)?;
         let mut principal = match console.app.authenticate(active.token.expose_secret()).await {
@@ -46,6 +48,26 @@ impl FromRequestParts<Console> for User {
             session: id.to_owned(),
             csrf: active.csrf,
         })
+    }
+}
+
+/// The login page, remembering a page asked for with GET so that logging in leads back to it.
+fn login_url(parts: &Parts) -> String {
+    match parts.uri.path_and_query() {
+        Some(target) if parts.method == Method::GET && target.path() != "/" => {
+            let next: String =
+                form_urlencoded::byte_serialize(target.as_str().as_bytes()).collect();
+            format!("/login?next={next}")
+        }
+        _ => "/login".to_owned(),
+    }
+}
+
+/// Where to go after logging in: a path on this server, never another site.
+pub(crate) fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
+        _ => "/connections",
     }
 }
 
@@ -109,5 +131,27 @@ impl FromRequest<Console> for Posted {
             return Err(PageError::csrf().into_response());
         }
         Ok(Posted { user, form })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn logging_in_never_leads_off_site() {
+        assert_eq!(
+            safe_next(Some("/connections/matrix?provider=aws")),
+            "/connections/matrix?provider=aws"
+        );
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/connections", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/connections");
     }
 }

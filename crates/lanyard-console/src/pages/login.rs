@@ -3,14 +3,14 @@
 use std::time::Duration;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use lanyard_crypto::SecretString;
 
 use crate::error::PageError;
-use crate::extract::{Form, Posted};
+use crate::extract::{safe_next, Form, Posted};
 use crate::session::{
     cookie, over_tls, random_token, session_cookie, set_cookie, tokens_match, LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -22,6 +22,14 @@ use crate::Console;
 struct LoginPage {
     csrf: String,
     error: Option<String>,
+    /// The page to go to after logging in.
+    next: String,
+}
+
+/// `?next=PATH` on the login page.
+#[derive(serde::Deserialize)]
+pub(crate) struct Next {
+    next: Option<String>,
 }
 
 /// How long the login form's CSRF cookie lives.
@@ -32,6 +40,7 @@ fn login_page(
     headers: &HeaderMap,
     status: StatusCode,
     error: Option<String>,
+    next: Option<&str>,
 ) -> Response {
     let csrf = random_token();
     let cookie = set_cookie(
@@ -40,13 +49,24 @@ fn login_page(
         LOGIN_FORM_LIFETIME,
         over_tls(headers),
     );
-    let page = console.page_with_status(status, &LoginPage { csrf, error });
+    let next = safe_next(next).to_owned();
+    let page = console.page_with_status(status, &LoginPage { csrf, error, next });
     (AppendHeaders([(SET_COOKIE, cookie)]), page).into_response()
 }
 
 /// The login form.
-pub(crate) async fn form(State(console): State<Console>, headers: HeaderMap) -> Response {
-    login_page(&console, &headers, StatusCode::OK, None)
+pub(crate) async fn form(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    Query(next): Query<Next>,
+) -> Response {
+    login_page(
+        &console,
+        &headers,
+        StatusCode::OK,
+        None,
+        next.next.as_deref(),
+    )
 }
 
 /// Checks the token and starts a session.
@@ -66,6 +86,7 @@ pub(crate) async fn submit(
             &headers,
             StatusCode::BAD_REQUEST,
             Some("enter an API token (lanyard token create, or the admin token printed at first start)".to_owned()),
+            form.get("next"),
         );
     };
     if let Err(err) = console.app.authenticate(token).await {
@@ -75,7 +96,13 @@ pub(crate) async fn submit(
             }
             other => crate::error::message(&other),
         };
-        return login_page(&console, &headers, StatusCode::UNAUTHORIZED, Some(message));
+        return login_page(
+            &console,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            Some(message),
+            form.get("next"),
+        );
     }
     let id = console.sessions.start(SecretString::from(token.to_owned()));
     let secure = over_tls(&headers);
@@ -87,7 +114,7 @@ pub(crate) async fn submit(
                 set_cookie(LOGIN_CSRF_COOKIE, "", Duration::ZERO, secure),
             ),
         ]),
-        Redirect::to("/connections"),
+        Redirect::to(safe_next(form.get("next"))),
     )
         .into_response()
 }

@@ -41,7 +41,9 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
 
     // Without a session every page leads to the login form.
     browser.goto(&url("/connections/matrix")).await;
-    browser.wait_for_path("/login").await;
+    browser
+        .wait_for_path("/login?next=%2Fconnections%2Fmatrix")
+        .await;
     snap(&browser, backend, "login").await;
     // The token field has focus, and Enter submits the form.
     let focused = "return document.activeElement.id;";
@@ -49,6 +51,9 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
     browser
         .type_into("#token", &format!("{}{ENTER}", server.admin_token()))
         .await;
+    // Logging in leads back to the page that was asked for.
+    browser.wait_for_path("/connections/matrix").await;
+    browser.goto(&url("/connections")).await;
     browser.wait_for_path("/connections").await;
     assert!(browser.text("h1").await.contains("Mission Control"));
     snap(&browser, backend, "mission-control").await;

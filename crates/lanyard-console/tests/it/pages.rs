@@ -14,22 +14,51 @@ backend_tests!(
 async fn login_starts_a_session_that_logout_ends(backend: Backend) {
     let server = TestServer::start(backend).await;
     let mut visitor = Visitor::new(&server);
-    for path in [
-        "/",
-        "/connections",
-        "/connections/matrix",
-        "/secrets",
-        "/audit",
-    ] {
+    assert_eq!(
+        visitor.get("/").await.location.as_deref(),
+        Some("/connections")
+    );
+    for path in ["/connections", "/secrets", "/audit"] {
         let page = visitor.get(path).await;
         assert_eq!(page.status, 303, "{path}");
-        let expected = if path == "/" {
-            "/connections"
-        } else {
-            "/login"
-        };
-        assert_eq!(page.location.as_deref(), Some(expected), "{path}");
+        let expected = format!("/login?next=%2F{}", &path[1..]);
+        assert_eq!(page.location.as_deref(), Some(expected.as_str()), "{path}");
     }
+    // Logging in leads back to the page asked for, but never to another site.
+    let asked = visitor.get("/connections/matrix?provider=aws").await;
+    let login_path = asked.location.unwrap();
+    let mut returning = Visitor::new(&server);
+    let form = returning.get(&login_path).await;
+    assert!(form
+        .body
+        .contains(r#"name="next" value="/connections/matrix?provider=aws""#));
+    let back = returning
+        .post(
+            "/login",
+            &[
+                ("csrf", &form.csrf()),
+                ("token", server.admin_token()),
+                ("next", "/connections/matrix?provider=aws"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        back.location.as_deref(),
+        Some("/connections/matrix?provider=aws")
+    );
+    let mut phished = Visitor::new(&server);
+    let form = phished.get("/login?next=//evil.example/").await;
+    let away = phished
+        .post(
+            "/login",
+            &[
+                ("csrf", &form.csrf()),
+                ("token", server.admin_token()),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(away.location.as_deref(), Some("/connections"));
 
     let login = visitor.get("/login").await;
     assert_eq!(login.status, 200);
@@ -117,7 +146,10 @@ async fn revoking_the_token_ends_its_sessions(backend: Backend) {
     loop {
         let page = visitor.get("/environments").await;
         if page.status == 303 {
-            assert_eq!(page.location.as_deref(), Some("/login"));
+            assert_eq!(
+                page.location.as_deref(),
+                Some("/login?next=%2Fenvironments")
+            );
             break;
         }
         assert!(
