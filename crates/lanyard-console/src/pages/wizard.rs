@@ -38,6 +38,8 @@ struct Field {
     /// What was typed, for non-secret fields after a failed save; always empty for secrets.
     value: String,
     error: Option<String>,
+    /// For the `runner` field: the registered runners to choose from.
+    options: Vec<String>,
 }
 
 #[derive(Template)]
@@ -91,6 +93,7 @@ fn wizard(
     spec: &'static ProviderSpec,
     mode: AuthMode,
     kind: Option<&'static str>,
+    runners: &[String],
 ) -> Wizard {
     Wizard {
         layout: console.layout(
@@ -136,9 +139,21 @@ fn wizard(
                 multiline: f.multiline,
                 value: String::new(),
                 error: None,
+                options: if f.name == "runner" {
+                    runners.to_vec()
+                } else {
+                    Vec::new()
+                },
             })
             .collect(),
     }
+}
+
+/// The registered runners, for the `runner` field.
+async fn runner_names(console: &Console, user: &User) -> PageResult<Vec<String>> {
+    let p = &user.principal;
+    let runners = console.app.list_runners(p, &p.org).await?;
+    Ok(runners.into_iter().map(|r| r.name.to_string()).collect())
 }
 
 /// The wizard for one provider.
@@ -151,7 +166,8 @@ pub(crate) async fn form(
     let spec = provider(&id)?;
     let mode = mode_of(spec, chosen.mode.as_deref());
     let kind = kind_of(spec, chosen.kind.as_deref());
-    Ok(console.page(&wizard(&console, &user, spec, mode, kind)))
+    let runners = runner_names(&console, &user).await?;
+    Ok(console.page(&wizard(&console, &user, spec, mode, kind, &runners)))
 }
 
 /// A field's input: `secret:NAME` and `var:NAME` reference what exists; anything else is a
@@ -187,7 +203,8 @@ pub(crate) async fn submit(
     let spec = provider(&id)?;
     let mode = mode_of(spec, form.get("mode"));
     let kind = kind_of(spec, form.get("kind"));
-    let mut page = wizard(&console, &user, spec, mode, kind);
+    let runners = runner_names(&console, &user).await?;
+    let mut page = wizard(&console, &user, spec, mode, kind, &runners);
     page.name = form.get("name").unwrap_or_default().to_owned();
     let name = Slug::parse(&page.name).map_err(|e| format!("invalid connection name: {e}"));
     if let Err(e) = &name {

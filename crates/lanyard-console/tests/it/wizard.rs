@@ -9,7 +9,47 @@ use crate::support::Visitor;
 backend_tests!(
     every_catalog_example_connects_through_the_wizard,
     replacing_a_shared_secret_rotates_it_everywhere,
+    runner_mode_offers_the_registered_runners,
 );
+
+async fn runner_mode_offers_the_registered_runners(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    server
+        .admin()
+        .register_runner("acme", "builder")
+        .await
+        .unwrap();
+    let mut v = Visitor::new(&server);
+    v.login(server.admin_token()).await;
+    let page = v.get("/connections/new/aws?mode=runner").await;
+    assert!(page
+        .body
+        .contains(r#"<select id="field-runner" name="field.runner""#));
+    assert!(page.body.contains(r#"<option value="builder""#));
+    assert!(
+        !page.body.contains("field.secret_access_key"),
+        "runner mode stores no keys"
+    );
+    let saved = v
+        .submit(
+            "/connections/new/aws?mode=runner",
+            "/connections/new/aws",
+            &[
+                ("mode", "runner"),
+                ("name", "aws-runner"),
+                ("field.account_id", "123456789012"),
+                ("field.runner", "builder"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let created = server
+        .admin()
+        .get_connection("acme", "aws-runner")
+        .await
+        .unwrap();
+    assert_eq!(created.auth_mode, "runner");
+}
 
 async fn every_catalog_example_connects_through_the_wizard(backend: Backend) {
     let server = TestServer::start(backend).await;
