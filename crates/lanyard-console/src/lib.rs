@@ -4,7 +4,7 @@
 //!
 //! A person logs in with an API token; the session (kept in server memory, the cookie holds only
 //! a random id) acts as that token's principal, so the console can do exactly what the token can.
-//! Every form carries a CSRF token that [`extract::Posted`] checks before a handler runs, and
+//! Every form carries a CSRF token that `extract::Posted` checks before a handler runs, and
 //! every page passes through the process's secret redactor on its way out.
 
 mod error;
