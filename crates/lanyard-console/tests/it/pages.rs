@@ -375,6 +375,21 @@ async fn wizard_authorize_default_and_matrix(backend: Backend) {
     assert!(audit.body.contains("authorization.update"));
     assert!(audit.body.contains("connection/aws-dev"));
     assert!(!audit.body.contains("environment.create"));
+
+    // Deleting the connection keeps its secrets as organization secrets.
+    let done = v
+        .submit("/connections/aws-dev", "/connections/aws-dev/delete", &[])
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/connections?tab=connected"));
+    let list = v.follow(done).await;
+    assert!(list.body.contains("Connection aws-dev deleted"));
+    assert!(admin
+        .list_connections("acme", None)
+        .await
+        .unwrap()
+        .is_empty());
+    let secrets = v.get("/secrets").await;
+    assert!(secrets.body.contains("aws-dev-secret-access-key"));
 }
 
 async fn viewers_read_but_cannot_change(backend: Backend) {
