@@ -80,7 +80,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
 
 pub(crate) use runner_api::now_millis;
 
-/// The whole HTTP application.
+/// The whole HTTP application: the JSON API under `/api/v1` and the web console at the root.
 pub fn router(app: Lanyard) -> Router {
     let (api, doc) = api().split_for_parts();
     let api = api
@@ -89,6 +89,7 @@ pub fn router(app: Lanyard) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .nest(lanyard_api::API_PREFIX, api)
+        .merge(lanyard_console::router(app.clone()))
         .layer(axum::middleware::map_response_with_state(
             app.clone(),
             redact_errors,

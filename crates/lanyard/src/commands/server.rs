@@ -37,6 +37,10 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
         "Lanyard is listening on http://{} ({})",
         prepared.local_addr, prepared.database
     );
+    eprintln!(
+        "Console: http://{}/ (log in with an API token)",
+        reachable(prepared.local_addr)
+    );
     prepared.serve(shutdown).await?;
     eprintln!("Lanyard stopped.");
     Ok(())

@@ -1,0 +1,281 @@
+//! `/connections/new/PROVIDER`: the connection wizard, generated from the provider catalog.
+//!
+//! Choosing the auth mode and kind is a GET (so the fields shown always match the catalog);
+//! saving is a POST. Secret fields are password inputs that are never filled back in: after a
+//! failed save a person types them again, and the page never carries the value.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use lanyard_core::{ConnectionSpec, FieldValue};
+use lanyard_crypto::SecretString;
+use lanyard_domain::Slug;
+use lanyard_providers::{AuthMode, FieldInput, FieldInputs, ProviderSpec};
+use serde::Deserialize;
+
+use crate::error::{message, PageError, PageResult};
+use crate::extract::{Form, Posted, User};
+use crate::render::Layout;
+use crate::session::Flash;
+use crate::Console;
+
+struct Choice {
+    id: String,
+    label: String,
+    selected: bool,
+}
+
+struct Field {
+    name: &'static str,
+    label: &'static str,
+    help: &'static str,
+    secret: bool,
+    required: bool,
+    multiline: bool,
+    /// What was typed, for non-secret fields after a failed save; always empty for secrets.
+    value: String,
+    error: Option<String>,
+    /// For the `runner` field: the registered runners to choose from.
+    options: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "wizard.html")]
+struct Wizard {
+    layout: Layout,
+    provider: &'static str,
+    provider_name: &'static str,
+    description: &'static str,
+    modes: Vec<Choice>,
+    kinds: Vec<Choice>,
+    mode: &'static str,
+    kind: String,
+    cross_account: bool,
+    name: String,
+    name_error: Option<String>,
+    errors: Vec<String>,
+    fields: Vec<Field>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Chosen {
+    mode: Option<String>,
+    kind: Option<String>,
+}
+
+fn provider(id: &str) -> PageResult<&'static ProviderSpec> {
+    lanyard_core::find_provider(id).map_err(|e| PageError::not_found(message(&e)))
+}
+
+/// The mode asked for if the provider allows it, else its first.
+fn mode_of(spec: &ProviderSpec, asked: Option<&str>) -> AuthMode {
+    asked
+        .and_then(|m| m.parse().ok())
+        .filter(|m| spec.allows(*m))
+        .or_else(|| spec.auth_modes.first().copied())
+        .unwrap_or(AuthMode::Inline)
+}
+
+/// The kind asked for if the provider has it, else its first (or none).
+fn kind_of(spec: &ProviderSpec, asked: Option<&str>) -> Option<&'static str> {
+    match asked.and_then(|k| spec.kind(k)) {
+        Some(kind) => Some(kind.id),
+        None => spec.kinds.first().map(|k| k.id),
+    }
+}
+
+fn wizard(
+    console: &Console,
+    user: &User,
+    spec: &'static ProviderSpec,
+    mode: AuthMode,
+    kind: Option<&'static str>,
+    runners: &[String],
+) -> Wizard {
+    Wizard {
+        layout: console.layout(
+            user,
+            "connections",
+            format!("Connect {}", spec.display_name),
+        ),
+        provider: spec.id,
+        provider_name: spec.display_name,
+        description: spec.description,
+        modes: spec
+            .auth_modes
+            .iter()
+            .map(|m| Choice {
+                id: m.slug().to_owned(),
+                label: m.slug().to_owned(),
+                selected: *m == mode,
+            })
+            .collect(),
+        kinds: spec
+            .kinds
+            .iter()
+            .map(|k| Choice {
+                id: k.id.to_owned(),
+                label: k.display_name.to_owned(),
+                selected: Some(k.id) == kind,
+            })
+            .collect(),
+        mode: mode.slug(),
+        kind: kind.unwrap_or_default().to_owned(),
+        cross_account: mode == AuthMode::CrossAccountTrust,
+        name: String::new(),
+        name_error: None,
+        errors: Vec::new(),
+        fields: spec
+            .fields_for(kind, mode)
+            .map(|f| Field {
+                name: f.name,
+                label: f.label,
+                help: f.help,
+                secret: f.secret,
+                required: f.is_required(mode),
+                multiline: f.multiline,
+                value: String::new(),
+                error: None,
+                options: if f.name == "runner" {
+                    runners.to_vec()
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect(),
+    }
+}
+
+/// The registered runners, for the `runner` field.
+async fn runner_names(console: &Console, user: &User) -> PageResult<Vec<String>> {
+    let p = &user.principal;
+    let runners = console.app.list_runners(p, &p.org).await?;
+    Ok(runners.into_iter().map(|r| r.name.to_string()).collect())
+}
+
+/// The wizard for one provider.
+pub(crate) async fn form(
+    State(console): State<Console>,
+    user: User,
+    Path(id): Path<String>,
+    Query(chosen): Query<Chosen>,
+) -> PageResult<Response> {
+    let spec = provider(&id)?;
+    let mode = mode_of(spec, chosen.mode.as_deref());
+    let kind = kind_of(spec, chosen.kind.as_deref());
+    let runners = runner_names(&console, &user).await?;
+    Ok(console.page(&wizard(&console, &user, spec, mode, kind, &runners)))
+}
+
+/// A field's input: `secret:NAME` and `var:NAME` reference what exists; anything else is a
+/// literal (a secret field's literal becomes the secret `<connection>-<field>`).
+fn field_value(raw: &str) -> Result<FieldValue, String> {
+    let reference = |what: &str, name: &str| {
+        Slug::parse(name).map_err(|e| format!("invalid {what} name `{name}`: {e}"))
+    };
+    if let Some(name) = raw.strip_prefix("secret:") {
+        return reference("secret", name).map(FieldValue::Secret);
+    }
+    if let Some(name) = raw.strip_prefix("var:") {
+        return reference("variable", name).map(FieldValue::Variable);
+    }
+    Ok(FieldValue::Literal(SecretString::from(raw.to_owned())))
+}
+
+fn typed<'a>(form: &'a Form, field: &Field) -> Option<&'a str> {
+    let key = format!("field.{}", field.name);
+    if field.multiline {
+        form.raw(&key)
+    } else {
+        form.get(&key)
+    }
+}
+
+/// Saves a new connection, or shows the wizard again with every problem next to its field.
+pub(crate) async fn submit(
+    State(console): State<Console>,
+    Path(id): Path<String>,
+    Posted { user, form }: Posted,
+) -> PageResult<Response> {
+    let spec = provider(&id)?;
+    let mode = mode_of(spec, form.get("mode"));
+    let kind = kind_of(spec, form.get("kind"));
+    let runners = runner_names(&console, &user).await?;
+    let mut page = wizard(&console, &user, spec, mode, kind, &runners);
+    page.name = form.get("name").unwrap_or_default().to_owned();
+    let name = Slug::parse(&page.name).map_err(|e| format!("invalid connection name: {e}"));
+    if let Err(e) = &name {
+        page.name_error = Some(e.clone());
+    }
+
+    let mut values = BTreeMap::new();
+    let mut inputs = FieldInputs::new();
+    for field in &mut page.fields {
+        let Some(raw) = typed(&form, field) else {
+            continue;
+        };
+        if !field.secret {
+            field.value = raw.to_owned();
+        }
+        match field_value(raw) {
+            Ok(value) => {
+                let input = match &value {
+                    FieldValue::Literal(v) => FieldInput::Literal(v.clone()),
+                    FieldValue::Secret(_) | FieldValue::Variable(_) => FieldInput::Reference,
+                };
+                inputs.insert(field.name, input);
+                values.insert(field.name.to_owned(), value);
+            }
+            Err(e) => field.error = Some(e),
+        }
+    }
+    if let Err(problems) = lanyard_providers::validate(spec, kind, mode, &inputs) {
+        for problem in problems.iter() {
+            match problem
+                .field()
+                .and_then(|f| page.fields.iter_mut().find(|x| x.name == f))
+            {
+                Some(field) if field.error.is_none() => field.error = Some(problem.to_string()),
+                Some(_) => {}
+                None => page.errors.push(problem.to_string()),
+            }
+        }
+    }
+    let invalid = page.name_error.is_some()
+        || !page.errors.is_empty()
+        || page.fields.iter().any(|f| f.error.is_some());
+    let (false, Ok(name)) = (invalid, name) else {
+        return Ok(console.page_with_status(StatusCode::BAD_REQUEST, &page));
+    };
+
+    let request = ConnectionSpec {
+        provider: spec.id.to_owned(),
+        kind: kind.map(str::to_owned),
+        auth_mode: Some(mode.slug().to_owned()),
+        fields: values,
+    };
+    let p = &user.principal;
+    match console
+        .app
+        .create_connection(p, &p.org, name, request)
+        .await
+    {
+        Ok(record) => {
+            console.sessions.set_flash(
+                &user.session,
+                Flash::ok(format!(
+                    "Connection {} created. Authorize it for the environments that may use it.",
+                    record.name
+                )),
+            );
+            Ok(Redirect::to(&format!("/connections/{}", record.name)).into_response())
+        }
+        Err(err) => {
+            page.errors.push(message(&err));
+            Ok(console.page_with_status(StatusCode::BAD_REQUEST, &page))
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The organization pages' forms: environments, secrets (write-only), variables, runners, jobs
+//! and the audit trail, checked against what the API then reports.
+
+use lanyard_testkit::{backend_tests, Backend, TestServer};
+
+use crate::support::Visitor;
+
+backend_tests!(organization_pages_change_what_the_api_sees);
+
+async fn organization_pages_change_what_the_api_sees(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    let mut v = Visitor::new(&server);
+    v.login(server.admin_token()).await;
+
+    let done = v
+        .submit("/environments", "/environments", &[("name", "staging")])
+        .await;
+    let page = v.follow(done).await;
+    assert!(page.body.contains("Environment staging created."));
+    assert!(page.body.contains("<td>staging</td>"));
+    let bad = v
+        .submit("/environments", "/environments", &[("name", "Not A Slug")])
+        .await;
+    let page = v.follow(bad).await;
+    assert!(
+        page.body.contains(r#"class="flash error""#),
+        "{}",
+        page.body
+    );
+    assert_eq!(admin.list_environments("acme").await.unwrap().len(), 1);
+
+    let done = v
+        .submit(
+            "/secrets",
+            "/secrets",
+            &[("name", "deploy-key"), ("value", "first value")],
+        )
+        .await;
+    assert!(v.follow(done).await.body.contains("saved as version 1"));
+    let done = v
+        .submit(
+            "/secrets",
+            "/secrets",
+            &[("name", "deploy-key"), ("value", "second value")],
+        )
+        .await;
+    let page = v.follow(done).await;
+    assert!(page.body.contains("saved as version 2"));
+    assert!(!page.body.contains("second value"));
+    assert_eq!(
+        admin
+            .secret_versions("acme", "deploy-key")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let done = v
+        .submit(
+            "/variables",
+            "/variables",
+            &[("name", "region"), ("value", "eu-west-1")],
+        )
+        .await;
+    let page = v.follow(done).await;
+    assert!(page.body.contains("<td>eu-west-1</td>"));
+    assert_eq!(admin.list_variables("acme").await.unwrap().len(), 1);
+
+    for (page_path, action) in [
+        ("/variables", "/variables/region/delete"),
+        ("/secrets", "/secrets/deploy-key/delete"),
+        ("/environments", "/environments/staging/delete"),
+    ] {
+        let done = v.submit(page_path, action, &[]).await;
+        let page = v.follow(done).await;
+        assert!(page.body.contains("deleted."), "{action}: {}", page.body);
+    }
+    assert!(admin.list_variables("acme").await.unwrap().is_empty());
+    assert!(admin.list_secrets("acme").await.unwrap().is_empty());
+    assert!(admin.list_environments("acme").await.unwrap().is_empty());
+
+    // A runner registered from the CLI can be made the default here.
+    admin.register_runner("acme", "builder").await.unwrap();
+    let done = v.submit("/runners", "/runners/builder/default", &[]).await;
+    let page = v.follow(done).await;
+    assert!(page.body.contains("Runner builder is now the default."));
+    assert!(admin.list_runners("acme").await.unwrap()[0].is_default);
+
+    // Every change above is in the audit trail, whose chain verifies.
+    let audit = v.get("/audit?verify=1").await;
+    assert!(audit.body.contains("The chain is intact"), "{}", audit.body);
+    for action in [
+        "environment.create",
+        "secret.set",
+        "variable.set",
+        "runner.register",
+    ] {
+        assert!(audit.body.contains(action), "{action}");
+    }
+
+    // Unknown objects are a readable 404, not a crash.
+    let missing = v.get("/connections/nope").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("connection `nope` not found"));
+    assert_eq!(v.get("/jobs/nope").await.status, 404);
+    assert_eq!(v.get("/connections/new/nope").await.status, 404);
+}
