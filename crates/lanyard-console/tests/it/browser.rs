@@ -1,6 +1,6 @@
 //! End to end in a real headless Chromium: log in, create an AWS inline connection through the
 //! wizard, authorize it, set it as default in the matrix and watch the cell turn to default; then
-//! a job's live log. The SQLite run keeps its screenshots under `docs/screenshots/` for the README.
+//! a job's live log. With `LANYARD_UPDATE_SCREENSHOTS=1` the SQLite run refreshes `docs/screenshots/`.
 
 use std::path::PathBuf;
 
@@ -15,12 +15,18 @@ const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
 const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiBROWSERtest0";
 
-/// Where a screenshot goes, or `None` when this run does not keep screenshots.
+/// Where a screenshot goes: `docs/screenshots/` when `LANYARD_UPDATE_SCREENSHOTS` is set (to
+/// refresh the README's pictures), else the build's temp dir, so an ordinary test run leaves the
+/// checkout clean while still proving every screenshot can be taken. Only the SQLite run shoots.
 fn shot(backend: Backend, name: &str) -> Option<PathBuf> {
     matches!(backend, Backend::Sqlite).then(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../docs/screenshots")
-            .join(format!("{name}.png"))
+        let dir = if std::env::var_os("LANYARD_UPDATE_SCREENSHOTS").is_some() {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+        } else {
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+        };
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        dir.join(format!("{name}.png"))
     })
 }
 
