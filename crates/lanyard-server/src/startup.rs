@@ -9,6 +9,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt as _;
 use lanyard_core::{CoreError, Installation, Lanyard};
 use lanyard_crypto::{ApiToken, Keyring};
 use lanyard_domain::Slug;
@@ -152,7 +153,14 @@ impl PreparedServer {
         let background = tokio::spawn(crate::builtin::background(self.app.clone(), self.job_dir));
         let router = crate::router(self.app);
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service)
+        // Small responses and streamed job events must not wait for Nagle's algorithm to meet
+        // the client's delayed ACK (a fixed ~40 ms per exchange on Linux).
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        let result = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(StartError::Serve);
