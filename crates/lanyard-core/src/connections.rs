@@ -230,6 +230,10 @@ impl Lanyard {
         }
         lanyard_providers::validate(provider, spec.kind.as_deref(), mode, &inputs)
             .map_err(|e| CoreError::Invalid(e.to_string()))?;
+        if let Some(FieldValue::Literal(runner)) = spec.fields.get("runner") {
+            self.require_named_runner(org, &name, runner.expose_secret())
+                .await?;
+        }
 
         let id = existing.as_ref().map_or_else(new_id, |e| e.id.clone());
         let mut write = ConnectionWrite {
@@ -290,6 +294,28 @@ impl Lanyard {
         let record = self.store.save_connection(&write, &audit).await?;
         tracing::info!(connection.id = %record.id, provider = %record.provider, "connection saved");
         Ok(record)
+    }
+
+    /// A connection's `runner` must name a registered runner: its jobs go there.
+    async fn require_named_runner(
+        &self,
+        org: &OrgRecord,
+        connection: &Slug,
+        runner: &str,
+    ) -> CoreResult<()> {
+        let known = match Slug::parse(runner) {
+            Ok(slug) => self.store.find_runner(&org.id, &slug).await?.is_some(),
+            Err(_) => false,
+        };
+        if known {
+            return Ok(());
+        }
+        Err(CoreError::Invalid(format!(
+            "connection `{connection}` names runner `{runner}`, which is not registered in \
+             organization `{}`; register it with `lanyard runner register {runner}` (see \
+             `lanyard runner list`)",
+            org.slug
+        )))
     }
 
     /// Stores a literal secret field as the secret `<connection>-<field>` (a new secret, or a new

@@ -155,6 +155,12 @@ impl Lanyard {
         })
     }
 
+    /// Records that a runner waiting for a job is still connected, so that it stays online
+    /// through a long claim.
+    pub async fn runner_alive(&self, runner: &RunnerIdentity) -> CoreResult<()> {
+        Ok(self.store.touch_runner(&runner.id, now().millis()).await?)
+    }
+
     pub(crate) async fn require_runner(
         &self,
         org: &lanyard_store::OrgRecord,

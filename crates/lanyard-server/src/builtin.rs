@@ -136,6 +136,10 @@ async fn prepare(app: &Lanyard, job: &JobRecord) -> Result<JobToRun, String> {
         .release_job_credentials(&Claimant::BuiltIn, &job.org_id, &job.id)
         .await
         .map_err(|e| format!("credentials could not be released: {e}"))?;
+    let mut prepared = Vec::with_capacity(released.len());
+    for credential in released {
+        prepared.push(prepared_credential(&job.id, credential).await?);
+    }
     Ok(JobToRun {
         id: job.id.clone(),
         command: spec.command,
@@ -144,15 +148,36 @@ async fn prepare(app: &Lanyard, job: &JobRecord) -> Result<JobToRun, String> {
             reference: g.reference,
             connection: g.connection.to_string(),
         }),
-        credentials: released.into_iter().map(prepared_credential).collect(),
+        credentials: prepared,
     })
 }
 
-fn prepared_credential(released: ReleasedConnection) -> PreparedCredential {
-    PreparedCredential {
-        connection: released.connection.connection.to_string(),
+/// The built-in runner never gets runner-mode jobs (they are pinned to their runner); for
+/// cross-account trust it assumes the role with the server's own identity.
+async fn prepared_credential(
+    job_id: &str,
+    released: ReleasedConnection,
+) -> Result<PreparedCredential, String> {
+    let connection = released.connection.connection.to_string();
+    let mut materialization = released.materialization;
+    let tags = released
+        .session_tags
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    lanyard_aws::ambient::complete(
+        released.auth_mode,
+        &released.connection.provider,
+        &mut materialization,
+        job_id,
+        tags,
+    )
+    .await
+    .map_err(|e| format!("connection `{connection}`: {e}"))?;
+    Ok(PreparedCredential {
+        connection,
         provider: released.connection.provider,
         git_only: released.connection.git_only,
-        materialization: released.materialization,
-    }
+        materialization,
+    })
 }

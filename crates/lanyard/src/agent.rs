@@ -11,7 +11,7 @@ use lanyard_api::{
     FinishJob, Job, JobReport, OutputChunk, ReleasedCredential, RunnerCredentials, WireEnvValue,
 };
 use lanyard_client::{Client, ClientError};
-use lanyard_providers::{AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization};
+use lanyard_providers::{AuthMode, AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization};
 use lanyard_runner::{
     Chunk, GitToClone, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions,
     TransportError,
@@ -122,23 +122,20 @@ async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
     let credentials = match client.job_credentials(&job.id).await {
         Ok(c) => c,
         Err(e) => {
-            let message = format!("credentials could not be released: {e}");
-            let chunk = Chunk {
-                seq: 0,
-                stream: "lanyard",
-                data: format!("lanyard: {message}\n").into_bytes(),
-            };
-            let _ = transport.report(vec![chunk]).await;
-            let _ = transport
-                .finish(Outcome {
-                    status: "failed",
-                    exit_code: None,
-                    error: Some(message),
-                })
-                .await;
-            return;
+            return fail(
+                &transport,
+                format!("credentials could not be released: {e}"),
+            )
+            .await
         }
     };
+    let mut prepared_credentials = Vec::with_capacity(credentials.connections.len());
+    for released in credentials.connections {
+        match complete(&job.id, released).await {
+            Ok(credential) => prepared_credentials.push(credential),
+            Err(message) => return fail(&transport, message).await,
+        }
+    }
     let to_run = JobToRun {
         id: job.id.clone(),
         command: job.command,
@@ -147,10 +144,61 @@ async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
             reference: g.reference,
             connection: g.connection,
         }),
-        credentials: credentials.connections.into_iter().map(prepared).collect(),
+        credentials: prepared_credentials,
     };
     let outcome = lanyard_runner::run_job(to_run, &transport, options).await;
     tracing::info!(job.id = %job.id, status = outcome.status, exit_code = ?outcome.exit_code, "job ended");
+}
+
+/// Nothing ran: says why in the job's output and ends it failed.
+async fn fail(transport: &Remote<'_>, message: String) {
+    let chunk = Chunk {
+        seq: 0,
+        stream: "lanyard",
+        data: format!("lanyard: {message}\n").into_bytes(),
+    };
+    let _ = transport.report(vec![chunk]).await;
+    let _ = transport
+        .finish(Outcome {
+            status: "failed",
+            exit_code: None,
+            error: Some(message),
+        })
+        .await;
+}
+
+/// The released credential with this runner's part added: its own identity in runner mode,
+/// the assumed role's temporary credentials in cross-account mode. Done before the job is
+/// built, so that every value added is masked in its output.
+async fn complete(
+    job_id: &str,
+    released: ReleasedCredential,
+) -> Result<PreparedCredential, String> {
+    let mode: AuthMode = released.auth_mode.parse().map_err(|e| {
+        format!(
+            "connection `{}`: {e}; this runner is older than the server, upgrade it",
+            released.connection
+        )
+    })?;
+    let tags: Vec<(String, String)> = released
+        .session_tags
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut credential = prepared(released);
+    let added = lanyard_aws::ambient::complete(
+        mode,
+        &credential.provider,
+        &mut credential.materialization,
+        job_id,
+        tags,
+    )
+    .await
+    .map_err(|e| format!("connection `{}`: {e}", credential.connection))?;
+    if let Some(added) = added {
+        tracing::info!(job.id = %job_id, connection = %credential.connection, "{added}");
+    }
+    Ok(credential)
 }
 
 fn secret(wire: &lanyard_api::WireSecret) -> SecretString {
