@@ -42,6 +42,8 @@ pub enum AwsError {
         operation: &'static str,
         /// The AWS error code, when STS answered (e.g. `AccessDenied`).
         code: Option<String>,
+        /// STS answered with a client error (4xx): the request was refused, not lost.
+        refused: bool,
         /// The error and its causes.
         message: String,
         /// How to fix it, starting with `; `, or empty.

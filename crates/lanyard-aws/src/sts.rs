@@ -68,38 +68,44 @@ impl TrustVerdict {
     }
 }
 
-fn sts_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> AwsError
+fn sts_error<E>(
+    operation: &'static str,
+    error: SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
+    let status = error.raw_response().map(|r| r.status().as_u16());
     let code = error
         .as_service_error()
         .and_then(|e| e.code())
         .map(str::to_owned);
-    let message = match error.as_service_error() {
-        Some(service) => format!(
+    let refused = status.is_some_and(|s| (400..500).contains(&s));
+    let message = match (error.as_service_error(), status) {
+        (Some(service), _) if service.code().is_some() => format!(
             "{}: {}",
             service.code().unwrap_or("error"),
             service.message().unwrap_or("no message")
         ),
-        None => aws_smithy_types::error::display::DisplayErrorContext(&error).to_string(),
+        (_, Some(status)) => format!("HTTP {status} from STS"),
+        _ => aws_smithy_types::error::display::DisplayErrorContext(&error).to_string(),
     };
-    let hint = match code.as_deref() {
-        Some("AccessDenied") => {
+    let hint = match (code.as_deref(), status) {
+        (Some("AccessDenied"), _) | (None, Some(403)) => {
             "; check the role's trust policy (principal and sts:ExternalId condition) and that \
              the caller may call sts:AssumeRole"
         }
-        Some("InvalidClientTokenId" | "SignatureDoesNotMatch") => {
+        (Some("InvalidClientTokenId" | "SignatureDoesNotMatch"), _) => {
             "; the access keys are wrong or deleted: create new ones and update the connection"
         }
-        Some("ExpiredToken") => "; the session token has expired: supply fresh credentials",
-        Some(_) => "",
-        None => "; check the network path to STS (and AWS_ENDPOINT_URL, if set)",
+        (Some("ExpiredToken"), _) => "; the session token has expired: supply fresh credentials",
+        (_, Some(_)) => "",
+        (_, None) => "; check the network path to STS (and AWS_ENDPOINT_URL, if set)",
     };
     AwsError::Sts {
         operation,
         code,
+        refused,
         message,
         hint: hint.to_owned(),
     }
@@ -148,6 +154,7 @@ pub async fn assume_for_job(
         .map_err(|e| AwsError::Sts {
             operation: "AssumeRole",
             code: None,
+            refused: false,
             message: format!("invalid session tag: {e}"),
             hint: String::new(),
         })?;
@@ -210,7 +217,7 @@ pub async fn check_trust(
     .await
     {
         Ok(_) => {}
-        Err(e @ AwsError::Sts { code: Some(_), .. }) => {
+        Err(e @ AwsError::Sts { refused: true, .. }) => {
             return Ok(TrustVerdict::AssumeFailed(e.to_string()))
         }
         Err(e) => return Err(e),
@@ -225,7 +232,7 @@ pub async fn check_trust(
     .await
     {
         Ok(_) => Ok(TrustVerdict::ConfusedDeputy),
-        Err(AwsError::Sts { code: Some(_), .. }) => Ok(TrustVerdict::Trusted),
+        Err(AwsError::Sts { refused: true, .. }) => Ok(TrustVerdict::Trusted),
         Err(e) => Err(e),
     }
 }

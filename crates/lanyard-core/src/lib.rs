@@ -21,6 +21,7 @@ mod runners;
 mod secrets;
 mod tokens;
 mod variables;
+mod verify;
 
 use std::sync::Arc;
 
@@ -42,6 +43,9 @@ pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};
+pub use verify::{
+    CloudVerifier, ConnectionTest, CrossAccountSetup, CrossAccountStarted, TrustCheck,
+};
 
 /// The application: the store plus the rules. Cheap to clone; share one per process.
 #[derive(Clone)]
@@ -57,6 +61,8 @@ pub struct Lanyard {
     signals: Arc<jobs::Signals>,
     /// A running job whose runner is silent this long is failed.
     runner_timeout: std::time::Duration,
+    /// Reaches cloud providers for verification; plugged in by the server.
+    verifier: Option<Arc<dyn verify::CloudVerifier>>,
 }
 
 impl Lanyard {
@@ -70,6 +76,7 @@ impl Lanyard {
             builtin_runner: true,
             signals: Arc::new(jobs::Signals::default()),
             runner_timeout: std::time::Duration::from_secs(30),
+            verifier: None,
         }
     }
 

@@ -41,7 +41,8 @@ pub(crate) fn mode_of(record: &ConnectionRecord) -> CoreResult<AuthMode> {
 }
 
 impl Lanyard {
-    /// The one runner the job's connections pin it to, if any; two different ones are refused.
+    /// The one runner the job's connections pin it to, if any; two different ones are refused,
+    /// and so is a connection still pending.
     pub(crate) async fn pinned_runner(
         &self,
         org: &OrgRecord,
@@ -50,6 +51,14 @@ impl Lanyard {
         let mut pin: Option<Pin> = None;
         for connection in connections.iter().filter(|c| !c.git_only) {
             let record = self.require_connection(org, &connection.connection).await?;
+            if record.pending {
+                return Err(CoreError::Conflict(format!(
+                    "connection `{0}` is waiting for its IAM role: create the role from the \
+                     template `lanyard connect` wrote, then `lanyard connection update {0} --field \
+                     iam_role_arn=ARN`",
+                    record.name
+                )));
+            }
             let Some(runner) = runner_field(&record)? else {
                 continue;
             };

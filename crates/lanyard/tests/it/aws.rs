@@ -12,6 +12,7 @@ use crate::support::{Backend, Background, Sandbox};
 lanyard_testkit::backend_tests!(
     a_runner_mode_job_runs_on_its_runner_with_its_own_identity,
     a_runner_mode_job_is_refused_while_its_runner_is_offline,
+    cross_account_trust_from_template_to_job,
 );
 
 /// A job command that prints the caller's ARN (as `aws sts get-caller-identity` would) and,
@@ -165,4 +166,165 @@ async fn a_runner_mode_job_is_refused_while_its_runner_is_offline(backend: Backe
     // Nothing was queued for the built-in runner either.
     let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
     assert_eq!(jobs.as_array().map(Vec::len), Some(0), "{jobs}");
+}
+
+/// A server whose own AWS identity is moto user `lanyard-server` (it may do anything).
+fn server_with_identity(sandbox: &Sandbox, moto: &Moto, keys: &TestKeys) -> crate::support::Server {
+    let endpoint = moto.endpoint();
+    sandbox
+        .try_start(
+            "127.0.0.1:0",
+            &[],
+            &[
+                ("AWS_ACCESS_KEY_ID", &keys.access_key_id),
+                ("AWS_SECRET_ACCESS_KEY", &keys.secret_access_key),
+                ("AWS_ENDPOINT_URL", &endpoint),
+                ("AWS_REGION", "us-east-1"),
+            ],
+        )
+        .expect("server starts")
+}
+
+/// `lanyard connect aws --auth-mode cross-account-trust`; returns the template's path.
+fn begin_cross_account(sandbox: &Sandbox, name: &str) -> std::path::PathBuf {
+    let template = sandbox.home().join(format!("{name}.json"));
+    let out = sandbox
+        .run(&[
+            "connect",
+            "aws",
+            "--auth-mode",
+            "cross-account-trust",
+            "--name",
+            name,
+            "--field",
+            &format!("account_id={}", moto::ACCOUNT),
+            "--capabilities",
+            "s3-storage,cloudwatch-monitoring",
+            "--template-file",
+            template.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(out.stderr.contains("is pending"), "{out:?}");
+    assert!(
+        out.stderr.contains("iam_role_arn=ARN"),
+        "no completion hint: {out:?}"
+    );
+    template
+}
+
+fn connection(sandbox: &Sandbox, name: &str) -> serde_json::Value {
+    sandbox
+        .run(&["connection", "get", name, "-o", "json"])
+        .json()
+}
+
+async fn cross_account_trust_from_template_to_job(backend: Backend) {
+    let moto = Moto::start();
+    let admin = moto.create_user("lanyard-server", &["*"]);
+    let sandbox = Sandbox::new(backend).await;
+    let _server = server_with_identity(&sandbox, &moto, &admin);
+    sandbox.run(&["env", "create", "dev"]).ok();
+
+    // 1. A pending connection and its template, which cfn-lint accepts.
+    let template = begin_cross_account(&sandbox, "xacct");
+    assert_eq!(connection(&sandbox, "xacct")["pending"], true);
+    let lint = std::process::Command::new(moto::venv_bin("cfn-lint"))
+        .arg(&template)
+        .output()
+        .expect("run cfn-lint");
+    assert!(
+        lint.status.success(),
+        "cfn-lint: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    authorize_and_default(&sandbox, "aws", "xacct");
+    let early = sandbox.run(&["run", "--env", "dev", "--provider", "aws", "--", "true"]);
+    assert!(
+        early.stderr.contains("waiting for its IAM role"),
+        "{early:?}"
+    );
+
+    // The stack creates the role; another role trusts the server without the condition.
+    let role_arn = moto.python(
+        Some(&admin),
+        &format!(
+            "cf = client('cloudformation')\n\
+             cf.create_stack(StackName='lanyard-xacct', TemplateBody=open('{}').read(), \
+             Capabilities=['CAPABILITY_NAMED_IAM'])\n\
+             stack = cf.describe_stacks(StackName='lanyard-xacct')['Stacks'][0]\n\
+             assert stack['StackStatus'] == 'CREATE_COMPLETE', stack['StackStatus']\n\
+             print([o['OutputValue'] for o in stack['Outputs'] if o['OutputKey'] == 'RoleArn'][0])\n",
+            template.display()
+        ),
+    );
+    assert!(role_arn.ends_with(":role/lanyard-xacct"), "{role_arn}");
+    let loose_arn = moto.python(
+        Some(&admin),
+        "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', \
+         'Principal': {'AWS': 'arn:aws:iam::123456789012:user/lanyard-server'}, \
+         'Action': 'sts:AssumeRole'}]}\n\
+         print(client('iam').create_role(RoleName='loose', \
+         AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
+    );
+    begin_cross_account(&sandbox, "loose");
+    moto.enable_auth();
+
+    // 2. The role without the external-id condition is refused, and the connection stays
+    // pending; the stack's role completes its connection.
+    let refused = sandbox.run(&[
+        "connection",
+        "update",
+        "loose",
+        "--field",
+        &format!("iam_role_arn={loose_arn}"),
+    ]);
+    let line = refused.error_line();
+    assert!(line.contains("confused-deputy"), "{refused:?}");
+    assert!(line.contains("sts:ExternalId"), "{refused:?}");
+    assert_eq!(connection(&sandbox, "loose")["pending"], true);
+    sandbox
+        .run(&[
+            "connection",
+            "update",
+            "xacct",
+            "--field",
+            &format!("iam_role_arn={role_arn}"),
+        ])
+        .ok();
+    let completed = connection(&sandbox, "xacct");
+    assert_eq!(completed["pending"], false, "{completed}");
+    assert_eq!(completed["verdict"], "trusted", "{completed}");
+
+    // 3. A job gets the role's temporary credentials, named after the job, masked.
+    let mut args = vec!["run", "--env", "dev", "--provider", "aws", "--"];
+    let command = whoami(&moto);
+    args.extend(command.iter().map(String::as_str));
+    let ran = sandbox.run(&args);
+    assert!(ran.status.success(), "{ran:?}");
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
+    let job_id = jobs[0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        output.contains(&format!(
+            "arn=arn:aws:sts::{}:assumed-role/lanyard-xacct/{job_id}",
+            moto::ACCOUNT
+        )),
+        "{output}"
+    );
+    assert!(output.contains("secret=[REDACTED]"), "{output}");
+    assert!(output.contains("token=[REDACTED]"), "{output}");
+
+    // 4. `connection test` assumes the role too, and records when.
+    let tested = sandbox.run(&["connection", "test", "xacct"]).ok();
+    assert!(
+        tested.stdout.contains("assumed-role/lanyard-xacct/"),
+        "{tested:?}"
+    );
+    assert!(connection(&sandbox, "xacct")["verified_at"].is_string());
+
+    // The server stores no long-lived key.
+    let stored = sandbox.database_bytes().await;
+    let secret = admin.secret_access_key.as_bytes();
+    assert!(!stored.windows(secret.len()).any(|w| w == secret));
 }

@@ -1,0 +1,307 @@
+//! Verifying connections against their provider, through a [`CloudVerifier`] the server plugs
+//! in (the core itself never does HTTP): the AWS cross-account setup (a pending connection, a
+//! generated external id) and its completion behind the two-sided trust check, and
+//! `connection test`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lanyard_crypto::{ExposeSecret, SecretString};
+use lanyard_domain::{Action, Principal, Slug};
+use lanyard_providers::Materialization;
+use lanyard_store::{ConnectionRecord, OrgRecord};
+
+use crate::connections::{ConnectionSpec, FieldValue};
+use crate::{now, CoreError, CoreResult, Lanyard};
+
+/// The verdict of the two-sided check of a cross-account role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustCheck {
+    /// Assumed with the external id; refused with a wrong one.
+    Trusted,
+    /// Could not be assumed with the external id; the message says why.
+    AssumeFailed(String),
+    /// Assumed with a wrong external id: the trust policy lacks its condition.
+    ConfusedDeputy,
+}
+
+/// What the server can ask a cloud, with its own identity or a connection's. Errors are
+/// messages that say what to fix, without secret values.
+#[async_trait::async_trait]
+pub trait CloudVerifier: Send + Sync {
+    /// The principal (IAM user or role ARN) the server acts as; cross-account roles trust it.
+    async fn aws_principal(&self) -> Result<String, String>;
+    /// The two-sided check: AssumeRole with `external_id`, then with a wrong one.
+    async fn aws_check_trust(
+        &self,
+        role_arn: &str,
+        external_id: &SecretString,
+    ) -> Result<TrustCheck, String>;
+    /// STS GetCallerIdentity with what the connection would inject (its keys, or the role it
+    /// assumes with the server's identity); the caller's ARN.
+    async fn aws_caller(
+        &self,
+        materialization: &Materialization,
+        region: Option<&str>,
+    ) -> Result<String, String>;
+}
+
+/// What `lanyard connect aws --auth-mode cross-account-trust` starts with.
+pub struct CrossAccountSetup {
+    pub name: Slug,
+    pub account_id: String,
+    pub region: Option<String>,
+    /// The runner that will assume the role, if not the built-in one.
+    pub runner: Option<String>,
+    /// What the caller found wrong with the rest of the request (capabilities...), reported
+    /// once the principal is known to be allowed to ask.
+    pub problem: Option<String>,
+}
+
+/// A pending cross-account connection and what its CloudFormation template needs.
+pub struct CrossAccountStarted {
+    pub connection: ConnectionRecord,
+    /// Goes into the template's trust condition; shown in this one response.
+    pub external_id: SecretString,
+    /// The server's own principal, which the role must trust.
+    pub principal: String,
+}
+
+/// The outcome of `connection test`.
+pub struct ConnectionTest {
+    pub ok: bool,
+    /// `ok` or `failed`, as stored.
+    pub verdict: String,
+    /// The caller ARN STS answered with.
+    pub identity: Option<String>,
+    /// Why it failed.
+    pub message: Option<String>,
+    /// The connection with its new `verified_at`.
+    pub connection: ConnectionRecord,
+}
+
+impl Lanyard {
+    /// Plugs in the cloud verifier (the server does, at start-up).
+    pub fn with_verifier(mut self, verifier: Arc<dyn CloudVerifier>) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    pub(crate) fn verifier(&self) -> CoreResult<&dyn CloudVerifier> {
+        self.verifier.as_deref().ok_or_else(|| {
+            CoreError::Invalid(
+                "this server cannot reach cloud providers to verify connections".to_owned(),
+            )
+        })
+    }
+
+    /// Starts the cross-account setup: saves the connection as pending with a new external id
+    /// (again for an existing connection: a reconnect), and finds the server's principal.
+    pub async fn begin_cross_account(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        setup: CrossAccountSetup,
+    ) -> CoreResult<CrossAccountStarted> {
+        principal.authorize(Action::Manage, "create connections")?;
+        let org = self.own_org(principal, org).await?;
+        if let Some(problem) = setup.problem {
+            return Err(CoreError::Invalid(problem));
+        }
+        let random = lanyard_crypto::random::alphanumeric(32);
+        let external_id = SecretString::from(format!(
+            "{}@{}@{}",
+            org.slug,
+            setup.name,
+            random.expose_secret()
+        ));
+        let mut fields = BTreeMap::new();
+        let literal = |v: &str| FieldValue::Literal(SecretString::from(v.to_owned()));
+        fields.insert("account_id".to_owned(), literal(&setup.account_id));
+        if let Some(region) = &setup.region {
+            fields.insert("region".to_owned(), literal(region));
+        }
+        if let Some(runner) = &setup.runner {
+            fields.insert("runner".to_owned(), literal(runner));
+        }
+        fields.insert(
+            "external_id".to_owned(),
+            FieldValue::Literal(SecretString::from(external_id.expose_secret().to_owned())),
+        );
+        let spec = ConnectionSpec {
+            provider: "aws".to_owned(),
+            kind: None,
+            auth_mode: Some("cross-account-trust".to_owned()),
+            fields,
+        };
+        let existing = self.store.find_connection(&org.id, &setup.name).await?;
+        let connection = self
+            .write_connection_with(principal, &org, setup.name, existing, spec, true)
+            .await?;
+        // After the write, so that a request that is invalid anyway costs no STS call.
+        let aws_principal = self.verifier()?.aws_principal().await.map_err(|e| {
+            CoreError::Invalid(format!(
+                "the server cannot tell which AWS identity the role must trust: {e}; connection \
+                 `{}` stays pending, run the setup again once the server has one",
+                connection.name
+            ))
+        })?;
+        Ok(CrossAccountStarted {
+            connection,
+            external_id,
+            principal: aws_principal,
+        })
+    }
+
+    /// The value of a connection field as it is about to be saved (opening a referenced
+    /// secret), or `None`.
+    pub(crate) async fn spec_value(
+        &self,
+        org: &OrgRecord,
+        value: Option<&FieldValue>,
+    ) -> CoreResult<Option<SecretString>> {
+        Ok(match value {
+            None => None,
+            Some(FieldValue::Literal(v)) => Some(v.clone()),
+            Some(FieldValue::Variable(name)) => self
+                .store
+                .find_variable(&org.id, name)
+                .await?
+                .map(|v| SecretString::from(v.value)),
+            Some(FieldValue::Secret(name)) => {
+                let secret = self.require_secret(&org.id, &org.slug, name).await?;
+                Some(
+                    self.open_secret(&org.id, &secret.id, name, secret.current_version)
+                        .await?,
+                )
+            }
+        })
+    }
+
+    /// The two-sided check a cross-account connection must pass before it is saved ready.
+    /// Returns the verdict to store.
+    pub(crate) async fn check_cross_account(
+        &self,
+        org: &OrgRecord,
+        name: &Slug,
+        spec: &ConnectionSpec,
+    ) -> CoreResult<String> {
+        let role = self
+            .spec_value(org, spec.fields.get("iam_role_arn"))
+            .await?
+            .map(|r| r.expose_secret().to_owned())
+            .unwrap_or_default();
+        let external_id = self
+            .spec_value(org, spec.fields.get("external_id"))
+            .await?
+            .ok_or_else(|| {
+                CoreError::Invalid(format!(
+                    "connection `{name}` has no external id; Lanyard generates it: run `lanyard \
+                     connect aws --auth-mode cross-account-trust --name {name} --field \
+                     account_id=...` and create the role from the template it writes"
+                ))
+            })?;
+        let verdict = self
+            .verifier()?
+            .aws_check_trust(&role, &external_id)
+            .await
+            .map_err(|e| {
+                CoreError::Invalid(format!("could not check role {role} for `{name}`: {e}"))
+            })?;
+        match verdict {
+            TrustCheck::Trusted => Ok("trusted".to_owned()),
+            TrustCheck::AssumeFailed(why) => Err(CoreError::Invalid(format!(
+                "Lanyard could not assume role {role} with connection `{name}`'s external id \
+                 ({why}); create the role from the template `lanyard connect` wrote (it trusts \
+                 this server's identity on condition of that external id) and give its ARN"
+            ))),
+            TrustCheck::ConfusedDeputy => Err(CoreError::Invalid(format!(
+                "refused: role {role} can be assumed with a wrong external id, so its trust \
+                 policy lacks the sts:ExternalId condition and anyone able to make Lanyard's \
+                 identity assume roles could reach this account (a confused-deputy risk); add \
+                 the condition (create the role from the template `lanyard connect` wrote) and \
+                 run the update again"
+            ))),
+        }
+    }
+
+    /// `connection test`: STS GetCallerIdentity with what the connection would inject, with the
+    /// verdict and time stored on the connection. A failed check is an answer, not an error.
+    pub async fn test_connection(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        name: &Slug,
+    ) -> CoreResult<ConnectionTest> {
+        principal.authorize(Action::Manage, "test connections")?;
+        let org = self.own_org(principal, org).await?;
+        let record = self.require_connection(&org, name).await?;
+        if record.provider != "aws" {
+            return Err(CoreError::Invalid(format!(
+                "`connection test` checks AWS connections for now; `{name}` is a {} connection",
+                record.provider
+            )));
+        }
+        if record.pending {
+            return Err(CoreError::Conflict(format!(
+                "connection `{name}` is waiting for its IAM role; finish it with `lanyard \
+                 connection update {name} --field iam_role_arn=ARN`"
+            )));
+        }
+        if record.auth_mode == "runner" {
+            return Err(CoreError::Invalid(format!(
+                "connection `{name}` uses its runner's own identity, which only that runner has; \
+                 check it there with a job: `lanyard run --env ENV --connection {name} -- aws sts \
+                 get-caller-identity`"
+            )));
+        }
+        let (materialization, _) = self.open_connection(&org.id, &record).await?;
+        let region = match record.fields.get("region") {
+            Some(lanyard_store::FieldSource::Literal(v)) => Some(v.clone()),
+            Some(lanyard_store::FieldSource::Variable { value, .. }) => Some(value.clone()),
+            _ => None,
+        };
+        let outcome = self
+            .verifier()?
+            .aws_caller(&materialization, region.as_deref())
+            .await;
+        let (verdict, identity, message) = match outcome {
+            Ok(arn) => ("ok", Some(arn), None),
+            Err(e) => (
+                "failed",
+                None,
+                Some(self.secrets_seen.redactor().redact_str(&e).into_owned()),
+            ),
+        };
+        self.record_verification(principal, &org, &record, verdict)
+            .await?;
+        Ok(ConnectionTest {
+            ok: verdict == "ok",
+            verdict: verdict.to_owned(),
+            identity,
+            message,
+            connection: self.require_connection(&org, name).await?,
+        })
+    }
+
+    /// Records a verification and its audit event.
+    pub(crate) async fn record_verification(
+        &self,
+        principal: &Principal,
+        org: &OrgRecord,
+        connection: &ConnectionRecord,
+        verdict: &str,
+    ) -> CoreResult<()> {
+        let audit = self.change_entry(
+            principal,
+            &org.id,
+            "connection.verify",
+            format!("connection/{}", connection.name),
+            serde_json::json!({ "verdict": verdict }),
+        );
+        self.store
+            .record_verification(&org.id, &connection.id, now(), verdict, &audit)
+            .await?;
+        Ok(())
+    }
+}

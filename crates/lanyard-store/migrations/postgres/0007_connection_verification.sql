@@ -1,0 +1,5 @@
+-- Cross-account connections wait in state 'pending' until their IAM role is checked; every
+-- connection records when it was last verified against its provider, and the verdict.
+ALTER TABLE connections ADD COLUMN state TEXT NOT NULL DEFAULT 'ready';
+ALTER TABLE connections ADD COLUMN verified_at BIGINT;
+ALTER TABLE connections ADD COLUMN verdict TEXT;
