@@ -76,10 +76,17 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let status = error.raw_response().map(|r| r.status().as_u16());
+    // Some endpoints (moto) wrap errors in a shape the SDK does not parse: read the XML.
+    let body = error
+        .raw_response()
+        .and_then(|r| r.body().bytes())
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default();
     let code = error
         .as_service_error()
         .and_then(|e| e.code())
-        .map(str::to_owned);
+        .map(str::to_owned)
+        .or_else(|| xml_text(&body, "Code"));
     let refused = status.is_some_and(|s| (400..500).contains(&s));
     let message = match (error.as_service_error(), status) {
         (Some(service), _) if service.code().is_some() => format!(
@@ -87,15 +94,19 @@ where
             service.code().unwrap_or("error"),
             service.message().unwrap_or("no message")
         ),
-        (_, Some(status)) => format!("HTTP {status} from STS"),
+        (_, Some(status)) => match (&code, xml_text(&body, "Message")) {
+            (Some(code), Some(text)) => format!("{code}: {text}"),
+            (Some(code), None) => code.clone(),
+            _ => format!("HTTP {status} from STS"),
+        },
         _ => aws_smithy_types::error::display::DisplayErrorContext(&error).to_string(),
     };
     let hint = match (code.as_deref(), status) {
-        (Some("AccessDenied"), _) | (None, Some(403)) => {
+        (Some("AccessDenied"), _) | (None, Some(403)) if operation == "AssumeRole" => {
             "; check the role's trust policy (principal and sts:ExternalId condition) and that \
              the caller may call sts:AssumeRole"
         }
-        (Some("InvalidClientTokenId" | "SignatureDoesNotMatch"), _) => {
+        (Some("InvalidClientTokenId" | "SignatureDoesNotMatch"), _) | (None, Some(403)) => {
             "; the access keys are wrong or deleted: create new ones and update the connection"
         }
         (Some("ExpiredToken"), _) => "; the session token has expired: supply fresh credentials",
@@ -109,6 +120,14 @@ where
         message,
         hint: hint.to_owned(),
     }
+}
+
+/// The text of the first `<tag>` element, if short and plain.
+fn xml_text(body: &str, tag: &str) -> Option<String> {
+    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + body[start..].find(&format!("</{tag}>"))?;
+    let text = body[start..end].trim();
+    (!text.is_empty() && text.len() <= 300).then(|| text.to_owned())
 }
 
 /// GetCallerIdentity.

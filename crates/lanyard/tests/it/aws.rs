@@ -13,6 +13,7 @@ lanyard_testkit::backend_tests!(
     a_runner_mode_job_runs_on_its_runner_with_its_own_identity,
     a_runner_mode_job_is_refused_while_its_runner_is_offline,
     cross_account_trust_from_template_to_job,
+    connect_tests_inline_keys_and_records_the_verdict,
 );
 
 /// A job command that prints the caller's ARN (as `aws sts get-caller-identity` would) and,
@@ -327,4 +328,55 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
     let stored = sandbox.database_bytes().await;
     let secret = admin.secret_access_key.as_bytes();
     assert!(!stored.windows(secret.len()).any(|w| w == secret));
+}
+
+async fn connect_tests_inline_keys_and_records_the_verdict(backend: Backend) {
+    let moto = Moto::start();
+    let keys = moto.create_user("deployer", &["sts:*"]);
+    moto.enable_auth();
+    let sandbox = Sandbox::new(backend).await;
+    let endpoint = moto.endpoint();
+    let _server = sandbox
+        .try_start("127.0.0.1:0", &[], &[("AWS_ENDPOINT_URL", &endpoint)])
+        .expect("server starts");
+    let connect = |name: &str, secret: &str| {
+        sandbox.run(&[
+            "connect",
+            "aws",
+            "--name",
+            name,
+            "--field",
+            &format!("account_id={}", moto::ACCOUNT),
+            "--field",
+            &format!("access_key_id={}", keys.access_key_id),
+            "--field",
+            &format!("secret_access_key={secret}"),
+        ])
+    };
+    let good = connect("good", &keys.secret_access_key).ok();
+    assert!(
+        good.stdout.contains(&format!(
+            "AWS answers as arn:aws:iam::{}:user/deployer",
+            moto::ACCOUNT
+        )),
+        "{good:?}"
+    );
+    let record = connection(&sandbox, "good");
+    assert_eq!(record["verdict"], "ok", "{record}");
+    assert!(record["verified_at"].is_string(), "{record}");
+
+    // A wrong secret key: saved, but the test fails, says why, and shows no key.
+    let wrong: String = keys.secret_access_key.chars().rev().collect();
+    let bad = connect("bad", &wrong);
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+    let all = format!("{}{}", bad.stdout, bad.stderr);
+    assert!(all.contains("failed its test"), "{bad:?}");
+    assert!(all.contains("SignatureDoesNotMatch"), "{bad:?}");
+    assert!(
+        !all.contains(&wrong) && !all.contains(&keys.secret_access_key),
+        "{bad:?}"
+    );
+    assert_eq!(connection(&sandbox, "bad")["verdict"], "failed");
+    let again = sandbox.run(&["connection", "test", "bad"]);
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
 }
