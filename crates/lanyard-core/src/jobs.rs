@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::runners::RunnerIdentity;
 use crate::{new_id, now, CoreError, CoreResult, Lanyard};
 
+pub(crate) use pinning::runner_field;
+
 pub use control::{JobControl, Signals};
 pub use usage::UsageReport;
 

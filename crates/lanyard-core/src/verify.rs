@@ -248,23 +248,11 @@ impl Lanyard {
                  connection update {name} --field iam_role_arn=ARN`"
             )));
         }
-        if record.auth_mode == "runner" {
-            return Err(CoreError::Invalid(format!(
-                "connection `{name}` uses its runner's own identity, which only that runner has; \
-                 check it there with a job: `lanyard run --env ENV --connection {name} -- aws sts \
-                 get-caller-identity`"
-            )));
-        }
-        let (materialization, _) = self.open_connection(&org.id, &record).await?;
-        let region = match record.fields.get("region") {
-            Some(lanyard_store::FieldSource::Literal(v)) => Some(v.clone()),
-            Some(lanyard_store::FieldSource::Variable { value, .. }) => Some(value.clone()),
-            _ => None,
+        let outcome = if record.auth_mode == "runner" {
+            self.runner_identity_for(&org, &record).await?
+        } else {
+            self.aws_caller_for(&org, &record).await?
         };
-        let outcome = self
-            .verifier()?
-            .aws_caller(&materialization, region.as_deref())
-            .await;
         let (verdict, identity, message) = match outcome {
             Ok(arn) => ("ok", Some(arn), None),
             Err(e) => (
@@ -282,6 +270,56 @@ impl Lanyard {
             message,
             connection: self.require_connection(&org, name).await?,
         })
+    }
+
+    /// Runner mode: the identity the connection's runner reported, if it is online and in the
+    /// connection's account.
+    async fn runner_identity_for(
+        &self,
+        org: &OrgRecord,
+        record: &ConnectionRecord,
+    ) -> CoreResult<Result<String, String>> {
+        let Some(runner) = crate::jobs::runner_field(record)? else {
+            return Ok(Err("the connection names no runner".to_owned()));
+        };
+        let runner = self.require_runner(org, &runner).await?;
+        if !self.is_online(&runner) {
+            return Ok(Err(format!(
+                "runner `{}` is not online; start it with `lanyard runner start` on its host",
+                runner.name
+            )));
+        }
+        let Some(identity) = runner.aws_identity else {
+            return Ok(Err(format!(
+                "runner `{}` found no AWS identity in its environment (keys, web identity token \
+                 file, profile or instance role); give it one and restart it",
+                runner.name
+            )));
+        };
+        let account = identity.split(':').nth(4).unwrap_or_default().to_owned();
+        let expected = field_text(record, "account_id").unwrap_or_default();
+        if account != expected {
+            return Ok(Err(format!(
+                "runner `{}` is {identity}, in account {account}, but the connection is for \
+                 account {expected}",
+                runner.name
+            )));
+        }
+        Ok(Ok(identity))
+    }
+
+    /// Inline and cross-account: GetCallerIdentity with what the connection injects.
+    async fn aws_caller_for(
+        &self,
+        org: &OrgRecord,
+        record: &ConnectionRecord,
+    ) -> CoreResult<Result<String, String>> {
+        let (materialization, _) = self.open_connection(&org.id, record).await?;
+        let region = field_text(record, "region");
+        Ok(self
+            .verifier()?
+            .aws_caller(&materialization, region.as_deref())
+            .await)
     }
 
     /// Records a verification and its audit event.
@@ -303,5 +341,14 @@ impl Lanyard {
             .record_verification(&org.id, &connection.id, now(), verdict, &audit)
             .await?;
         Ok(())
+    }
+}
+
+/// A plain field's value (a literal, or a variable's value).
+fn field_text(record: &ConnectionRecord, field: &str) -> Option<String> {
+    match record.fields.get(field) {
+        Some(lanyard_store::FieldSource::Literal(v)) => Some(v.clone()),
+        Some(lanyard_store::FieldSource::Variable { value, .. }) => Some(value.clone()),
+        _ => None,
     }
 }

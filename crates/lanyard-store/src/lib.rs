@@ -336,6 +336,8 @@ pub trait RunnerStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Records that the runner was heard from.
     async fn touch_runner(&self, runner_id: &str, at: i64) -> StoreResult<()>;
+    /// Records the AWS identity a runner reports (its caller ARN).
+    async fn set_runner_aws_identity(&self, runner_id: &str, identity: &str) -> StoreResult<()>;
 }
 
 /// Jobs, their output, and the credential releases made for them.

@@ -35,11 +35,33 @@ pub(crate) async fn run(
         ..RunnerOptions::default()
     };
     let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let aws_identity = Arc::new(std::sync::Mutex::new(None::<String>));
+    // With AWS configured in the environment the probe is one STS call: done before the first
+    // claim, so the first report carries it. Otherwise (instance metadata, or no AWS at all)
+    // it may wait on timeouts, so it runs beside the claims.
+    let configured = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some());
+    if configured {
+        probe_aws_identity(aws_identity.clone()).await;
+    } else {
+        tokio::spawn(probe_aws_identity(aws_identity.clone()));
+    }
     tracing::info!(runner = %credentials.runner, server = %credentials.server_url, "runner started");
     let mut backoff = Duration::from_secs(1);
     loop {
         let permit = slots.clone().acquire_owned().await?;
-        match client.claim_job(CLAIM_WAIT_SECS).await {
+        let identity = aws_identity.lock().map(|i| i.clone()).unwrap_or_default();
+        match client
+            .claim_job_reporting(CLAIM_WAIT_SECS, identity.as_deref())
+            .await
+        {
             Ok(Some(claimed)) => {
                 backoff = Duration::from_secs(1);
                 let (client, options) = (client.clone(), options.clone());
@@ -62,6 +84,26 @@ pub(crate) async fn run(
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
+    }
+}
+
+/// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), which
+/// it reports with its claims so that `connection test` can check runner-mode connections.
+async fn probe_aws_identity(into: Arc<std::sync::Mutex<Option<String>>>) {
+    use lanyard_aws::session::{self, Identity};
+    let probe = async {
+        let config = session::config(Identity::Ambient, None).await;
+        lanyard_aws::sts::caller_identity(&config).await
+    };
+    match tokio::time::timeout(Duration::from_secs(10), probe).await {
+        Ok(Ok(identity)) => {
+            tracing::info!(aws.identity = %identity.arn, "AWS identity found");
+            if let Ok(mut slot) = into.lock() {
+                *slot = Some(identity.arn);
+            }
+        }
+        Ok(Err(e)) => tracing::debug!(error = %e, "no AWS identity"),
+        Err(_) => tracing::debug!("no AWS identity within 10 s"),
     }
 }
 

@@ -59,6 +59,8 @@ impl FromRequestParts<Lanyard> for RunnerCaller {
 pub(crate) struct ClaimQuery {
     /// Wait up to this many seconds for a job (default 0, at most 60).
     wait: Option<u64>,
+    /// The AWS identity (caller ARN) the runner's credential chain found, if any.
+    aws_identity: Option<String>,
 }
 
 /// Takes the oldest job queued for this runner; 204 when there is none within `wait`.
@@ -71,6 +73,9 @@ pub(crate) async fn claim(
     Query(query): Query<ClaimQuery>,
 ) -> ApiResult<Response> {
     let deadline = Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(60));
+    if let Some(identity) = &query.aws_identity {
+        app.runner_reports_aws_identity(&runner, identity).await?;
+    }
     let mut last_touch = Instant::now();
     let claimant = Claimant::Runner(runner.clone());
     loop {

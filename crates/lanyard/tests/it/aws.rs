@@ -142,6 +142,15 @@ async fn a_runner_mode_job_runs_on_its_runner_with_its_own_identity(backend: Bac
     let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
     assert_eq!(jobs[0]["runner"], "edge", "{jobs}");
 
+    // `connection test` uses the identity the runner reported.
+    let tested = sandbox.run(&["connection", "test", "acct"]).ok();
+    assert!(
+        tested
+            .stdout
+            .contains(&format!("arn:aws:iam::{}:user/edge-runner", moto::ACCOUNT)),
+        "{tested:?}"
+    );
+
     // The server never held the runner's keys.
     let stored = sandbox.database_bytes().await;
     for key in [&keys.access_key_id, &keys.secret_access_key] {
@@ -164,6 +173,12 @@ async fn a_runner_mode_job_is_refused_while_its_runner_is_offline(backend: Backe
     let line = &ran.stderr;
     assert!(line.contains("runner `edge` is not online"), "{ran:?}");
     assert!(line.contains("lanyard runner start"), "{ran:?}");
+    let tested = sandbox.run(&["connection", "test", "acct"]);
+    assert_eq!(tested.status.code(), Some(1), "{tested:?}");
+    assert!(
+        tested.stdout.contains("runner `edge` is not online"),
+        "{tested:?}"
+    );
     // Nothing was queued for the built-in runner either.
     let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
     assert_eq!(jobs.as_array().map(Vec::len), Some(0), "{jobs}");
