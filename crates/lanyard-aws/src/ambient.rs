@@ -100,13 +100,20 @@ pub async fn complete(
 pub async fn inject(provider: &str, m: &mut Materialization) -> Result<String, AmbientError> {
     match provider {
         "aws" => aws(m).await,
-        "gcp" => gcp(m).await,
-        "azure" => Ok(azure(m).await?),
-        "kubernetes" => kubernetes(m, Path::new(SERVICE_ACCOUNT_DIR)).await,
+        "gcp" => gcp(m, &process_env).await,
+        "azure" => azure(m, &process_env).await,
+        "kubernetes" => kubernetes(m, Path::new(SERVICE_ACCOUNT_DIR), &process_env).await,
         other => Ok(format!(
             "{other}: nothing to inject, the job uses the runner host's own configuration"
         )),
     }
+}
+
+/// How the discovery functions read the environment (tests pass their own).
+type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// Sets `name` to `value`, replacing what the connection set.
@@ -180,10 +187,10 @@ fn add_file(m: &mut Materialization, id: &str, name: &str, contents: String) {
     });
 }
 
-async fn gcp(m: &mut Materialization) -> Result<String, AmbientError> {
+async fn gcp(m: &mut Materialization, env: Env<'_>) -> Result<String, AmbientError> {
     const FILE: &str = "gcp-credentials";
-    let named = std::env::var_os("GOOGLE_APPLICATION_CREDENTIALS").map(PathBuf::from);
-    let well_known = std::env::var_os("HOME").map(|home| {
+    let named = env("GOOGLE_APPLICATION_CREDENTIALS").map(PathBuf::from);
+    let well_known = env("HOME").map(|home| {
         PathBuf::from(home).join(".config/gcloud/application_default_credentials.json")
     });
     let path = match (named, well_known) {
@@ -214,9 +221,9 @@ async fn gcp(m: &mut Materialization) -> Result<String, AmbientError> {
     ))
 }
 
-async fn azure(m: &mut Materialization) -> Result<String, AmbientError> {
+async fn azure(m: &mut Materialization, env: Env<'_>) -> Result<String, AmbientError> {
     const FILE: &str = "azure-federated-token";
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let var = |name: &str| env(name);
     for (from, to) in [
         ("AZURE_CLIENT_ID", ["AZURE_CLIENT_ID", "ARM_CLIENT_ID"]),
         ("AZURE_TENANT_ID", ["AZURE_TENANT_ID", "ARM_TENANT_ID"]),
@@ -257,10 +264,14 @@ async fn azure(m: &mut Materialization) -> Result<String, AmbientError> {
     Ok("azure: managed identity of the runner's host".to_owned())
 }
 
-async fn kubernetes(m: &mut Materialization, dir: &Path) -> Result<String, AmbientError> {
+async fn kubernetes(
+    m: &mut Materialization,
+    dir: &Path,
+    env: Env<'_>,
+) -> Result<String, AmbientError> {
     const FILE: &str = "kubeconfig";
-    let host = std::env::var("KUBERNETES_SERVICE_HOST").ok();
-    let port = std::env::var("KUBERNETES_SERVICE_PORT").unwrap_or_else(|_| "443".to_owned());
+    let host = env("KUBERNETES_SERVICE_HOST");
+    let port = env("KUBERNETES_SERVICE_PORT").unwrap_or_else(|| "443".to_owned());
     let (Some(host), true) = (host, dir.join("token").is_file()) else {
         return Err(AmbientError::NotInCluster);
     };
@@ -297,15 +308,114 @@ async fn kubernetes(m: &mut Materialization, dir: &Path) -> Result<String, Ambie
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn kubernetes_needs_a_cluster() {
-        let mut m = Materialization::default();
-        let dir = tempdir_path();
-        let err = kubernetes(&mut m, &dir).await.unwrap_err();
-        assert!(err.to_string().contains("not inside a Kubernetes cluster"));
+    fn env_of(pairs: &'static [(&'static str, String)]) -> impl Fn(&str) -> Option<String> + Sync {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        }
     }
 
-    fn tempdir_path() -> PathBuf {
-        std::env::temp_dir().join("lanyard-aws-no-such-service-account")
+    fn leak(pairs: Vec<(&'static str, String)>) -> &'static [(&'static str, String)] {
+        Box::leak(pairs.into_boxed_slice())
+    }
+
+    fn secrets(m: &Materialization) -> Vec<String> {
+        m.secret_values()
+            .iter()
+            .map(|s| s.expose_secret().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn gcp_injects_the_adc_file_like_an_inline_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("adc.json");
+        std::fs::write(&path, r#"{"type":"external_account","audience":"planted"}"#).unwrap();
+        let env = env_of(leak(vec![(
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            path.display().to_string(),
+        )]));
+        let mut m = Materialization::default();
+        let said = gcp(&mut m, &env).await.unwrap();
+        assert!(said.contains("application default credentials"), "{said}");
+        assert!(matches!(
+            m.env_var("GOOGLE_APPLICATION_CREDENTIALS"),
+            Some(EnvValue::FilePath(id)) if id == "gcp-credentials"
+        ));
+        assert!(secrets(&m).iter().any(|s| s.contains("planted")));
+    }
+
+    #[tokio::test]
+    async fn azure_prefers_a_client_secret_then_the_federated_token_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "eyJplanted.token.value").unwrap();
+        let env = env_of(leak(vec![
+            (
+                "AZURE_CLIENT_ID",
+                "11111111-2222-3333-4444-555555555555".into(),
+            ),
+            (
+                "AZURE_TENANT_ID",
+                "66666666-7777-8888-9999-000000000000".into(),
+            ),
+            ("AZURE_FEDERATED_TOKEN_FILE", token.display().to_string()),
+        ]));
+        let mut m = Materialization::default();
+        azure(&mut m, &env).await.unwrap();
+        assert!(matches!(m.env_var("ARM_USE_OIDC"), Some(EnvValue::Plain(v)) if v == "true"));
+        assert!(matches!(
+            m.env_var("AZURE_FEDERATED_TOKEN_FILE"),
+            Some(EnvValue::FilePath(_))
+        ));
+        assert!(matches!(
+            m.env_var("ARM_CLIENT_ID"),
+            Some(EnvValue::Plain(_))
+        ));
+        assert!(secrets(&m).iter().any(|s| s.contains("planted")));
+
+        let env = env_of(leak(vec![("AZURE_CLIENT_SECRET", "planted-secret".into())]));
+        let mut m = Materialization::default();
+        azure(&mut m, &env).await.unwrap();
+        assert!(matches!(
+            m.env_var("ARM_CLIENT_SECRET"),
+            Some(EnvValue::Secret(_))
+        ));
+
+        let mut m = Materialization::default();
+        let said = azure(&mut m, &env_of(&[])).await.unwrap();
+        assert!(said.contains("managed identity"), "{said}");
+    }
+
+    #[tokio::test]
+    async fn kubernetes_writes_the_service_account_as_a_kubeconfig() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("token"), "planted-sa-token\n").unwrap();
+        std::fs::write(dir.path().join("ca.crt"), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        std::fs::write(dir.path().join("namespace"), "ci").unwrap();
+        let env = env_of(leak(vec![("KUBERNETES_SERVICE_HOST", "10.0.0.1".into())]));
+        let mut m = Materialization::default();
+        kubernetes(&mut m, dir.path(), &env).await.unwrap();
+        let config = m
+            .file("kubeconfig")
+            .unwrap()
+            .contents
+            .expose_secret()
+            .to_owned();
+        let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+        assert_eq!(
+            config["clusters"][0]["cluster"]["server"],
+            "https://10.0.0.1:443"
+        );
+        assert_eq!(config["users"][0]["user"]["token"], "planted-sa-token");
+        assert_eq!(config["contexts"][0]["context"]["namespace"], "ci");
+
+        let mut m = Materialization::default();
+        let err = kubernetes(&mut m, dir.path(), &env_of(&[]))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("not inside a Kubernetes cluster"));
     }
 }

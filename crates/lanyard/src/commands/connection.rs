@@ -149,6 +149,22 @@ fn print_connection(ctx: &Context, connection: &Connection) -> anyhow::Result<()
             ],
             vec!["auth mode".to_owned(), c.auth_mode.clone()],
         ];
+        if c.pending {
+            rows.push(vec![
+                "state".to_owned(),
+                format!(
+                    "pending: finish with `lanyard connection update {} --field iam_role_arn=ARN`",
+                    c.name
+                ),
+            ]);
+        }
+        rows.push(vec![
+            "verified".to_owned(),
+            match (&c.verified_at, &c.verdict) {
+                (Some(at), Some(verdict)) => format!("{verdict} at {at}"),
+                _ => "never (lanyard connection test NAME)".to_owned(),
+            },
+        ]);
         rows.extend(
             c.fields
                 .iter()
