@@ -331,6 +331,24 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
     assert!(output.contains("secret=[REDACTED]"), "{output}");
     assert!(output.contains("token=[REDACTED]"), "{output}");
 
+    // On an external runner the runner assumes the role, with its own identity.
+    let credentials = register_runner(&sandbox, "edge");
+    sandbox
+        .run(&["connection", "update", "xacct", "--field", "runner=edge"])
+        .ok();
+    let runner = start_runner(&sandbox, &credentials, &admin, &moto);
+    let ran = sandbox.run(&args);
+    assert!(ran.status.success(), "{ran:?}\nrunner: {}", runner.output());
+    let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
+    assert_eq!(jobs[0]["runner"], "edge", "{jobs}");
+    let job_id = jobs[0]["id"].as_str().unwrap();
+    assert!(
+        ran.stdout
+            .contains(&format!("assumed-role/lanyard-xacct/{job_id}")),
+        "{ran:?}"
+    );
+    drop(runner);
+
     // 4. `connection test` assumes the role too, and records when.
     let tested = sandbox.run(&["connection", "test", "xacct"]).ok();
     assert!(
