@@ -14,6 +14,7 @@ lanyard_testkit::backend_tests!(
     a_runner_mode_job_is_refused_while_its_runner_is_offline,
     cross_account_trust_from_template_to_job,
     connect_tests_inline_keys_and_records_the_verdict,
+    on_a_terminal_connect_waits_for_the_role_arn,
 );
 
 /// A job command that prints the caller's ARN (as `aws sts get-caller-identity` would) and,
@@ -262,18 +263,7 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
     );
 
     // The stack creates the role; another role trusts the server without the condition.
-    let role_arn = moto.python(
-        Some(&admin),
-        &format!(
-            "cf = client('cloudformation')\n\
-             cf.create_stack(StackName='lanyard-xacct', TemplateBody=open('{}').read(), \
-             Capabilities=['CAPABILITY_NAMED_IAM'])\n\
-             stack = cf.describe_stacks(StackName='lanyard-xacct')['Stacks'][0]\n\
-             assert stack['StackStatus'] == 'CREATE_COMPLETE', stack['StackStatus']\n\
-             print([o['OutputValue'] for o in stack['Outputs'] if o['OutputKey'] == 'RoleArn'][0])\n",
-            template.display()
-        ),
-    );
+    let role_arn = create_stack(&moto, &admin, "xacct", &template);
     assert!(role_arn.ends_with(":role/lanyard-xacct"), "{role_arn}");
     let loose_arn = moto.python(
         Some(&admin),
@@ -412,4 +402,58 @@ async fn connect_tests_inline_keys_and_records_the_verdict(backend: Backend) {
     assert_eq!(connection(&sandbox, "bad")["verdict"], "failed");
     let again = sandbox.run(&["connection", "test", "bad"]);
     assert_eq!(again.status.code(), Some(1), "{again:?}");
+}
+
+/// Creates the stack of the template `lanyard connect` wrote; returns its RoleArn output.
+fn create_stack(moto: &Moto, admin: &TestKeys, name: &str, template: &std::path::Path) -> String {
+    moto.python(
+        Some(admin),
+        &format!(
+            "cf = client('cloudformation')\n\
+             cf.create_stack(StackName='lanyard-{name}', TemplateBody=open('{}').read(), \
+             Capabilities=['CAPABILITY_NAMED_IAM'])\n\
+             stack = cf.describe_stacks(StackName='lanyard-{name}')['Stacks'][0]\n\
+             assert stack['StackStatus'] == 'CREATE_COMPLETE', stack['StackStatus']\n\
+             print([o['OutputValue'] for o in stack['Outputs'] if o['OutputKey'] == 'RoleArn'][0])\n",
+            template.display()
+        ),
+    )
+}
+
+async fn on_a_terminal_connect_waits_for_the_role_arn(backend: Backend) {
+    let moto = Moto::start();
+    let admin = moto.create_user("lanyard-server", &["*"]);
+    moto.enable_auth();
+    let sandbox = Sandbox::new(backend).await;
+    let _server = server_with_identity(&sandbox, &moto, &admin);
+    let template = sandbox.home().join("wizard.json");
+    let mut command = sandbox.command();
+    command
+        .args([
+            "connect",
+            "aws",
+            "--auth-mode",
+            "cross-account-trust",
+            "--name",
+            "wizard",
+            "--field",
+            &format!("account_id={}", moto::ACCOUNT),
+            "--template-file",
+            template.to_str().unwrap(),
+        ])
+        .env("TERM", "dumb")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    let mut session = rexpect::session::spawn_command(command, Some(30_000)).unwrap();
+    session.exp_string("Role ARN").unwrap();
+    let arn = create_stack(&moto, &admin, "wizard", &template);
+    session.send_line(&arn).unwrap();
+    let rest = session.exp_eof().unwrap();
+    assert!(rest.contains("is trusted"), "{rest}");
+    let completed = connection(&sandbox, "wizard");
+    assert_eq!(completed["pending"], false, "{completed}");
+    assert_eq!(
+        completed["fields"]["iam_role_arn"]["value"], arn,
+        "{completed}"
+    );
 }
