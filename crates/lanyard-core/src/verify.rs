@@ -135,6 +135,17 @@ impl Lanyard {
             fields,
         };
         let existing = self.store.find_connection(&org.id, &setup.name).await?;
+        if let Some(other) = existing
+            .as_ref()
+            .filter(|c| c.provider != "aws" || c.auth_mode != "cross-account-trust")
+        {
+            return Err(CoreError::Conflict(format!(
+                "connection `{}` already exists (provider {}, auth mode {}); pick another name, or \
+                 `lanyard connection delete {}` first (running the setup again on a \
+                 cross-account connection reconnects it with a new external id)",
+                other.name, other.provider, other.auth_mode, other.name
+            )));
+        }
         let connection = self
             .write_connection_with(principal, &org, setup.name, existing, spec, true)
             .await?;

@@ -274,6 +274,38 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
          AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
     );
     begin_cross_account(&sandbox, "loose");
+    // The setup does not take over a connection of another mode.
+    sandbox
+        .run(&[
+            "connect",
+            "aws",
+            "--name",
+            "plain",
+            "--no-verify",
+            "--field",
+            "account_id=123456789012",
+            "--field",
+            "access_key_id=AKIAIOSFODNN7EXAMPLE",
+            "--field",
+            "secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ])
+        .ok();
+    let taken = sandbox.run(&[
+        "connect",
+        "aws",
+        "--auth-mode",
+        "cross-account-trust",
+        "--name",
+        "plain",
+        "--field",
+        "account_id=123456789012",
+    ]);
+    assert!(
+        taken
+            .error_line()
+            .contains("already exists (provider aws, auth mode inline)"),
+        "{taken:?}"
+    );
     moto.enable_auth();
 
     // 2. The role without the external-id condition is refused, and the connection stays
