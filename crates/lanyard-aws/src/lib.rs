@@ -7,7 +7,6 @@
 //! - [`sts`]: GetCallerIdentity, AssumeRole for a job (session name = job id, session tags,
 //!   one hour), and the two-sided trust check that refuses roles without their external-ID
 //!   condition.
-//! - [`template`]: the CloudFormation template of the cross-account role and its console link.
 //! - [`ambient`]: what a runner-mode connection injects, discovered in the runner's own
 //!   environment (AWS, GCP, Azure, Kubernetes), in the same conventions as inline mode.
 //!
@@ -16,7 +15,6 @@
 pub mod ambient;
 pub mod session;
 pub mod sts;
-pub mod template;
 
 pub use session::{AwsKeys, Identity};
 pub use sts::{CallerIdentity, JobSession, TrustVerdict};

@@ -10,7 +10,7 @@ use crate::session::AwsKeys;
 use crate::AwsError;
 
 /// The longest session a job gets, in seconds (also the role's `MaxSessionDuration`).
-pub const JOB_SESSION_SECONDS: i32 = 3600;
+pub const JOB_SESSION_SECONDS: i32 = lanyard_providers::aws_template::MAX_SESSION_SECONDS;
 
 /// The answer of GetCallerIdentity.
 #[derive(Debug, Clone, PartialEq, Eq)]

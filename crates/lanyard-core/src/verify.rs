@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use lanyard_crypto::{ExposeSecret, SecretString};
 use lanyard_domain::{Action, Principal, Slug};
+use lanyard_providers::aws_template::{self, RoleTemplate};
 use lanyard_providers::Materialization;
 use lanyard_store::{ConnectionRecord, OrgRecord};
 
@@ -53,18 +54,43 @@ pub struct CrossAccountSetup {
     pub region: Option<String>,
     /// The runner that will assume the role, if not the built-in one.
     pub runner: Option<String>,
-    /// What the caller found wrong with the rest of the request (capabilities...), reported
-    /// once the principal is known to be allowed to ask.
-    pub problem: Option<String>,
+    /// Capability names (see `lanyard_providers::aws_template`); empty: all.
+    pub capabilities: Vec<String>,
+    /// Principals to trust besides the server's own (an external runner's role).
+    pub trusted_principals: Vec<String>,
+    /// Where the template will be published, for the console's Quick Create link.
+    pub template_url: Option<String>,
 }
 
-/// A pending cross-account connection and what its CloudFormation template needs.
+/// A pending cross-account connection and its CloudFormation template. The template and the
+/// link embed the external id, so all three are secret types.
 pub struct CrossAccountStarted {
     pub connection: ConnectionRecord,
     /// Goes into the template's trust condition; shown in this one response.
     pub external_id: SecretString,
-    /// The server's own principal, which the role must trust.
-    pub principal: String,
+    /// The server's own principal first, then the extra ones.
+    pub trusted_principals: Vec<String>,
+    pub role_name: String,
+    /// CloudFormation JSON.
+    pub template: SecretString,
+    pub console_link: SecretString,
+}
+
+/// Checks the request's capabilities and principals; returns the capability names.
+fn check_setup(setup: &CrossAccountSetup) -> CoreResult<Vec<&'static str>> {
+    let capabilities = aws_template::capabilities(&setup.capabilities)
+        .map_err(|e| CoreError::Invalid(e.to_string()))?;
+    if let Some(bad) = setup
+        .trusted_principals
+        .iter()
+        .find(|p| !p.starts_with("arn:aws") || p.split(':').count() < 6)
+    {
+        return Err(CoreError::Invalid(format!(
+            "trusted principal `{bad}` is not an IAM ARN; give a user or role ARN, e.g. \
+             arn:aws:iam::123456789012:role/lanyard-runner"
+        )));
+    }
+    Ok(capabilities)
 }
 
 /// The outcome of `connection test`.
@@ -105,9 +131,7 @@ impl Lanyard {
     ) -> CoreResult<CrossAccountStarted> {
         principal.authorize(Action::Manage, "create connections")?;
         let org = self.own_org(principal, org).await?;
-        if let Some(problem) = setup.problem {
-            return Err(CoreError::Invalid(problem));
-        }
+        let capabilities = check_setup(&setup)?;
         let random = lanyard_crypto::random::alphanumeric(32);
         let external_id = SecretString::from(format!(
             "{}@{}@{}",
@@ -147,7 +171,7 @@ impl Lanyard {
             )));
         }
         let connection = self
-            .write_connection_with(principal, &org, setup.name, existing, spec, true)
+            .write_connection_with(principal, &org, setup.name.clone(), existing, spec, true)
             .await?;
         // After the write, so that a request that is invalid anyway costs no STS call.
         let aws_principal = self.verifier()?.aws_principal().await.map_err(|e| {
@@ -157,10 +181,34 @@ impl Lanyard {
                 connection.name
             ))
         })?;
+        let mut trusted_principals = vec![aws_principal];
+        for extra in setup.trusted_principals {
+            if !trusted_principals.contains(&extra) {
+                trusted_principals.push(extra);
+            }
+        }
+        let role = RoleTemplate {
+            connection: setup.name.as_str(),
+            organization: org.slug.as_str(),
+            trusted_principals: &trusted_principals,
+            external_id: external_id.expose_secret(),
+            capabilities: &capabilities,
+        };
+        let template = serde_json::to_string_pretty(&role.render())
+            .map_err(|e| CoreError::Internal(Box::new(e)))?;
+        let console_link = aws_template::console_link(
+            setup.region.as_deref().unwrap_or("us-east-1"),
+            &role.role_name(),
+            setup.template_url.as_deref(),
+            external_id.expose_secret(),
+        );
         Ok(CrossAccountStarted {
             connection,
+            role_name: role.role_name(),
+            template: SecretString::from(template),
+            console_link: SecretString::from(console_link),
+            trusted_principals,
             external_id,
-            principal: aws_principal,
         })
     }
 

@@ -7,13 +7,12 @@ use axum::Json;
 use lanyard_api::{
     ConnectionTestResult, CrossAccountSetup, CrossAccountSetupRequest, ErrorBody, WireSecret,
 };
-use lanyard_aws::template::{self, RoleTemplate};
 use lanyard_core::Lanyard;
 use lanyard_crypto::{ExposeSecret, SecretString};
 
 use super::connections::connection;
 use crate::auth::{slug, ApiJson, ApiPath, Caller};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// Starts the AWS cross-account trust setup: the connection is saved pending with a new
 /// external id, and the response carries the role's CloudFormation template.
@@ -31,64 +30,31 @@ pub(crate) async fn cross_account_setup(
 ) -> ApiResult<(StatusCode, Json<CrossAccountSetup>)> {
     let org = slug("organization", &org)?;
     let name = slug("connection", &name)?;
-    let capabilities = template::capabilities(&body.capabilities);
-    let bad_principal = body
-        .trusted_principals
-        .iter()
-        .find(|p| !p.starts_with("arn:aws") || p.split(':').count() < 6);
-    let problem = match (&capabilities, bad_principal) {
-        (Err(e), _) => Some(e.to_string()),
-        (_, Some(bad)) => Some(format!(
-            "trusted principal `{bad}` is not an IAM ARN; give a user or role ARN, e.g. \
-             arn:aws:iam::123456789012:role/lanyard-runner"
-        )),
-        _ => None,
-    };
     let started = app
         .begin_cross_account(
             &caller,
             &org,
             lanyard_core::CrossAccountSetup {
-                name: name.clone(),
+                name,
                 account_id: body.account_id,
-                region: body.region.clone(),
+                region: body.region,
                 runner: body.runner,
-                problem,
+                capabilities: body.capabilities,
+                trusted_principals: body.trusted_principals,
+                template_url: body.template_url,
             },
         )
         .await?;
-    let capabilities = capabilities.unwrap_or_default();
-    let mut principals = vec![started.principal.clone()];
-    principals.extend(
-        body.trusted_principals
-            .into_iter()
-            .filter(|p| *p != started.principal),
-    );
-    let external_id = started.external_id.expose_secret();
-    let role = RoleTemplate {
-        connection: name.as_str(),
-        organization: org.as_str(),
-        trusted_principals: &principals,
-        external_id,
-        capabilities: &capabilities,
-    };
-    let rendered = serde_json::to_string_pretty(&role.render())
-        .map_err(|e| ApiError::from(lanyard_core::CoreError::Internal(Box::new(e))))?;
-    let link = template::console_link(
-        body.region.as_deref().unwrap_or("us-east-1"),
-        &role.role_name(),
-        body.template_url.as_deref(),
-        external_id,
-    );
-    let secret = |s: String| WireSecret::new(SecretString::from(s));
+    let secret =
+        |s: &SecretString| WireSecret::new(SecretString::from(s.expose_secret().to_owned()));
     Ok((
         StatusCode::CREATED,
         Json(CrossAccountSetup {
-            role_name: role.role_name(),
-            trusted_principals: principals.clone(),
-            external_id: secret(external_id.to_owned()),
-            template: secret(rendered),
-            console_link: secret(link),
+            external_id: secret(&started.external_id),
+            template: secret(&started.template),
+            console_link: secret(&started.console_link),
+            trusted_principals: started.trusted_principals,
+            role_name: started.role_name,
             connection: connection(started.connection),
         }),
     ))

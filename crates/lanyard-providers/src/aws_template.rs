@@ -1,10 +1,12 @@
-//! The CloudFormation template of a cross-account role: a role that trusts Lanyard's identity
-//! on condition of the connection's external id, with one inline policy per capability, and
-//! the console links that create a stack from it.
+//! The CloudFormation template of an AWS cross-account role: a role that trusts Lanyard's
+//! identity on condition of the connection's external id, with one inline policy per
+//! capability, and the console links that create a stack from it. Pure data, like the rest
+//! of the catalog.
 
 use serde_json::{json, Value};
 
-use crate::sts::JOB_SESSION_SECONDS;
+/// The longest session the role allows, in seconds; jobs ask for exactly this.
+pub const MAX_SESSION_SECONDS: i32 = 3600;
 
 /// What the role may do, following the reference's AWS capabilities: `(name, IAM actions)`.
 pub const CAPABILITIES: &[(&str, &[&str])] = &[
@@ -126,7 +128,7 @@ impl RoleTemplate<'_> {
                     "Type": "AWS::IAM::Role",
                     "Properties": {
                         "RoleName": { "Ref": "RoleName" },
-                        "MaxSessionDuration": JOB_SESSION_SECONDS,
+                        "MaxSessionDuration": MAX_SESSION_SECONDS,
                         "AssumeRolePolicyDocument": {
                             "Version": "2012-10-17",
                             "Statement": [
