@@ -2,6 +2,7 @@
 //! PostgreSQL, each in its own home, profile directory and database.
 
 mod aws;
+mod aws_trust;
 mod commands;
 mod failures;
 mod first_start;
