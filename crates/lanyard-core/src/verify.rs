@@ -139,6 +139,8 @@ impl Lanyard {
             setup.name,
             random.expose_secret()
         ));
+        self.secrets_seen
+            .add(external_id.expose_secret().as_bytes());
         let mut fields = BTreeMap::new();
         let literal = |v: &str| FieldValue::Literal(SecretString::from(v.to_owned()));
         fields.insert("account_id".to_owned(), literal(&setup.account_id));

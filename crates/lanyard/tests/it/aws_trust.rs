@@ -207,6 +207,39 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
     );
     assert!(connection(&sandbox, "xacct")["verified_at"].is_string());
 
+    // The audit trail has the completion's verdict and the test, and no external id.
+    let audit = sandbox
+        .run(&["audit", "list", "--connection", "xacct", "-o", "json"])
+        .ok();
+    let events: serde_json::Value = serde_json::from_str(&audit.stdout).unwrap();
+    let events = events
+        .as_array()
+        .or_else(|| events["items"].as_array())
+        .expect("a list of events")
+        .clone();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["action"] == "connection.verify" && e["details"]["verdict"] == "ok"),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["action"] == "connection.update" && e["details"]["verdict"] == "trusted"),
+        "{events:?}"
+    );
+    let template_text = std::fs::read_to_string(&template).unwrap();
+    let template_json: serde_json::Value = serde_json::from_str(&template_text).unwrap();
+    let external_id = template_json["Parameters"]["ExternalId"]["Default"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !audit.stdout.contains(&external_id),
+        "the audit shows the external id"
+    );
+
     // The server stores no long-lived key.
     let stored = sandbox.database_bytes().await;
     let secret = admin.secret_access_key.as_bytes();
