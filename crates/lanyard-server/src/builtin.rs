@@ -10,6 +10,7 @@ use lanyard_runner::{
     Chunk, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions, TransportError,
 };
 use lanyard_store::{JobOutcome, JobRecord, OutputChunk};
+use secrecy::ExposeSecret as _;
 
 /// How many built-in jobs run at once in one server.
 const CONCURRENCY: usize = 8;
@@ -138,7 +139,12 @@ async fn prepare(app: &Lanyard, job: &JobRecord) -> Result<JobToRun, String> {
         .map_err(|e| format!("credentials could not be released: {e}"))?;
     let mut prepared = Vec::with_capacity(released.len());
     for credential in released {
-        prepared.push(prepared_credential(&job.id, credential).await?);
+        let credential = prepared_credential(&job.id, credential).await?;
+        // Temporary credentials assumed here are masked in the server's own logs too.
+        for secret in credential.materialization.secret_values() {
+            app.secret_registry().add(secret.expose_secret().as_bytes());
+        }
+        prepared.push(credential);
     }
     Ok(JobToRun {
         id: job.id.clone(),
@@ -159,6 +165,14 @@ async fn prepared_credential(
     released: ReleasedConnection,
 ) -> Result<PreparedCredential, String> {
     let connection = released.connection.connection.to_string();
+    if released.auth_mode == lanyard_providers::AuthMode::Runner {
+        // The core never releases these to the built-in runner; never lend it the server's
+        // own identity either.
+        return Err(format!(
+            "connection `{connection}` uses a registered runner's identity and cannot run on the \
+             built-in runner"
+        ));
+    }
     let mut materialization = released.materialization;
     let tags = released
         .session_tags
