@@ -85,7 +85,7 @@ pub struct Connection {
     /// When it was last verified against its provider (RFC 3339), and the verdict
     /// (`ok`, `failed`, `trusted`).
     #[serde(default)]
-    pub verified_at: Option<String>,
+    pub last_verified_at: Option<String>,
     #[serde(default)]
     pub verdict: Option<String>,
     pub created_at: String,
@@ -136,7 +136,7 @@ pub struct ConnectionTestResult {
     /// The caller ARN the provider answered with.
     pub identity: Option<String>,
     pub message: Option<String>,
-    pub verified_at: Option<String>,
+    pub last_verified_at: Option<String>,
 }
 
 /// `POST /orgs/{org}/connections`.

@@ -102,7 +102,7 @@ pub struct ConnectionTest {
     pub identity: Option<String>,
     /// Why it failed.
     pub message: Option<String>,
-    /// The connection with its new `verified_at`.
+    /// The connection with its new `last_verified_at`.
     pub connection: ConnectionRecord,
 }
 

@@ -122,7 +122,7 @@ pub struct ConnectionRecord {
     /// Cross-account trust: waiting for its IAM role (not usable yet).
     pub pending: bool,
     /// When the last `connection test` (or the completion check) ran, and what it found.
-    pub verified_at: Option<Timestamp>,
+    pub last_verified_at: Option<Timestamp>,
     pub verdict: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

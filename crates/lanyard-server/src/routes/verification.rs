@@ -80,9 +80,9 @@ pub(crate) async fn test(
         verdict: tested.verdict,
         identity: tested.identity,
         message: tested.message,
-        verified_at: tested
+        last_verified_at: tested
             .connection
-            .verified_at
+            .last_verified_at
             .map(|t| lanyard_api::rfc3339(t.millis())),
     }))
 }

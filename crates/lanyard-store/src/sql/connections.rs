@@ -15,7 +15,7 @@ use crate::{
 };
 
 const SELECT_CONNECTION: &str =
-    "SELECT id, org_id, slug, provider, kind, auth_mode, state, verified_at, verdict, created_at, \
+    "SELECT id, org_id, slug, provider, kind, auth_mode, state, last_verified_at, verdict, created_at, \
      updated_at FROM connections";
 
 /// Fields joined with what they reference, so a record carries names and versions.
@@ -60,7 +60,9 @@ fn connection(
         auth_mode: row.try_get("auth_mode")?,
         fields,
         pending: row.try_get::<String, _>("state")? == "pending",
-        verified_at: row.try_get::<Option<i64>, _>("verified_at")?.map(Timestamp),
+        last_verified_at: row
+            .try_get::<Option<i64>, _>("last_verified_at")?
+            .map(Timestamp),
         verdict: row.try_get("verdict")?,
         created_at: Timestamp(row.try_get("created_at")?),
         updated_at: Timestamp(row.try_get("updated_at")?),
@@ -127,7 +129,7 @@ impl ConnectionStore for SqlStore {
         if write.create {
             sqlx::query(
                 "INSERT INTO connections (id, org_id, slug, provider, kind, auth_mode, created_at, \
-                 updated_at, state, verified_at, verdict) \
+                 updated_at, state, last_verified_at, verdict) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
             )
             .bind(&write.id)
@@ -148,7 +150,7 @@ impl ConnectionStore for SqlStore {
         } else {
             let done = sqlx::query(
                 "UPDATE connections SET kind = $1, auth_mode = $2, updated_at = $3, state = $5, \
-                 verified_at = $6, verdict = $7 WHERE id = $4",
+                 last_verified_at = $6, verdict = $7 WHERE id = $4",
             )
             .bind(write.kind.as_deref())
             .bind(&write.auth_mode)
@@ -263,7 +265,7 @@ impl ConnectionStore for SqlStore {
     ) -> StoreResult<()> {
         let mut tx = begin_write(&self.write, self.backend).await?;
         let done = sqlx::query(
-            "UPDATE connections SET verified_at = $1, verdict = $2 WHERE id = $3 AND org_id = $4",
+            "UPDATE connections SET last_verified_at = $1, verdict = $2 WHERE id = $3 AND org_id = $4",
         )
         .bind(at.millis())
         .bind(verdict)

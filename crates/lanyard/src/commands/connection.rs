@@ -167,7 +167,7 @@ fn print_connection(ctx: &Context, connection: &Connection) -> anyhow::Result<()
         }
         rows.push(vec![
             "verified".to_owned(),
-            match (&c.verified_at, &c.verdict) {
+            match (&c.last_verified_at, &c.verdict) {
                 (Some(at), Some(verdict)) => format!("{verdict} at {at}"),
                 _ => "never (lanyard connection test NAME)".to_owned(),
             },

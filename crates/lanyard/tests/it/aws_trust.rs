@@ -205,7 +205,7 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
         tested.stdout.contains("assumed-role/lanyard-xacct/"),
         "{tested:?}"
     );
-    assert!(connection(&sandbox, "xacct")["verified_at"].is_string());
+    assert!(connection(&sandbox, "xacct")["last_verified_at"].is_string());
 
     // The audit trail has the completion's verdict and the test, and no external id.
     let audit = sandbox
@@ -279,7 +279,7 @@ async fn connect_tests_inline_keys_and_records_the_verdict(backend: Backend) {
     );
     let record = connection(&sandbox, "good");
     assert_eq!(record["verdict"], "ok", "{record}");
-    assert!(record["verified_at"].is_string(), "{record}");
+    assert!(record["last_verified_at"].is_string(), "{record}");
 
     // A wrong secret key: saved, but the test fails, says why, and shows no key.
     let wrong: String = keys.secret_access_key.chars().rev().collect();
