@@ -31,30 +31,46 @@ fn server_with_identity(sandbox: &Sandbox, moto: &Moto, keys: &TestKeys) -> crat
 }
 
 /// `lanyard connect aws --auth-mode cross-account-trust`; returns the template's path.
-fn begin_cross_account(sandbox: &Sandbox, name: &str) -> std::path::PathBuf {
+/// `capabilities` empty: the default, all of them.
+fn begin_cross_account(sandbox: &Sandbox, name: &str, capabilities: &str) -> std::path::PathBuf {
     let template = sandbox.home().join(format!("{name}.json"));
-    let out = sandbox
-        .run(&[
-            "connect",
-            "aws",
-            "--auth-mode",
-            "cross-account-trust",
-            "--name",
-            name,
-            "--field",
-            &format!("account_id={}", moto::ACCOUNT),
-            "--capabilities",
-            "s3-storage,cloudwatch-monitoring",
-            "--template-file",
-            template.to_str().unwrap(),
-        ])
-        .ok();
+    let account = format!("account_id={}", moto::ACCOUNT);
+    let mut args = vec![
+        "connect",
+        "aws",
+        "--auth-mode",
+        "cross-account-trust",
+        "--name",
+        name,
+        "--field",
+        &account,
+        "--template-file",
+        template.to_str().unwrap(),
+    ];
+    if !capabilities.is_empty() {
+        args.extend(["--capabilities", capabilities]);
+    }
+    let out = sandbox.run(&args).ok();
     assert!(out.stderr.contains("is pending"), "{out:?}");
     assert!(
         out.stderr.contains("iam_role_arn=ARN"),
         "no completion hint: {out:?}"
     );
     template
+}
+
+#[track_caller]
+fn cfn_lint(template: &std::path::Path) {
+    let lint = std::process::Command::new(moto::venv_bin("cfn-lint"))
+        .arg(template)
+        .output()
+        .expect("run cfn-lint");
+    assert!(
+        lint.status.success(),
+        "cfn-lint: {}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
 }
 
 fn connection(sandbox: &Sandbox, name: &str) -> serde_json::Value {
@@ -71,18 +87,9 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
     sandbox.run(&["env", "create", "dev"]).ok();
 
     // 1. A pending connection and its template, which cfn-lint accepts.
-    let template = begin_cross_account(&sandbox, "xacct");
+    let template = begin_cross_account(&sandbox, "xacct", "s3-storage,cloudwatch-monitoring");
     assert_eq!(connection(&sandbox, "xacct")["pending"], true);
-    let lint = std::process::Command::new(moto::venv_bin("cfn-lint"))
-        .arg(&template)
-        .output()
-        .expect("run cfn-lint");
-    assert!(
-        lint.status.success(),
-        "cfn-lint: {}{}",
-        String::from_utf8_lossy(&lint.stdout),
-        String::from_utf8_lossy(&lint.stderr)
-    );
+    cfn_lint(&template);
     authorize_and_default(&sandbox, "aws", "xacct");
     let early = sandbox.run(&["run", "--env", "dev", "--provider", "aws", "--", "true"]);
     assert!(
@@ -101,7 +108,8 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
          print(client('iam').create_role(RoleName='loose', \
          AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
     );
-    begin_cross_account(&sandbox, "loose");
+    // With every capability (the default), the template is still lint-clean.
+    cfn_lint(&begin_cross_account(&sandbox, "loose", ""));
     // The setup does not take over a connection of another mode.
     sandbox
         .run(&[
