@@ -145,6 +145,25 @@ async fn a_runner_mode_job_runs_on_its_runner_with_its_own_identity(backend: Bac
     let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
     assert_eq!(jobs[0]["runner"], "edge", "{jobs}");
 
+    // Another runner is refused for it, by name.
+    register_runner(&sandbox, "other");
+    let elsewhere = sandbox.run(&[
+        "run",
+        "--env",
+        "dev",
+        "--provider",
+        "aws",
+        "--runner",
+        "other",
+        "--",
+        "true",
+    ]);
+    assert_eq!(elsewhere.status.code(), Some(125), "{elsewhere:?}");
+    assert!(
+        elsewhere.stderr.contains("runs only on runner `edge`"),
+        "{elsewhere:?}"
+    );
+
     // `connection test` uses the identity the runner reported.
     let tested = sandbox.run(&["connection", "test", "acct"]).ok();
     assert!(
