@@ -25,14 +25,7 @@ impl CallerIdentity {
     /// The principal a trust policy names for this caller: an assumed-role session becomes its
     /// role (`arn:aws:iam::<account>:role/<name>`), a user or role stays as it is.
     pub fn trust_principal(&self) -> String {
-        let parts: Vec<&str> = self.arn.splitn(6, ':').collect();
-        if let [_, partition, "sts", _, account, resource] = parts.as_slice() {
-            if let Some(rest) = resource.strip_prefix("assumed-role/") {
-                let role = rest.split('/').next().unwrap_or(rest);
-                return format!("arn:{partition}:iam::{account}:role/{role}");
-            }
-        }
-        self.arn.clone()
+        lanyard_providers::aws_template::trust_principal(&self.arn)
     }
 }
 

@@ -56,7 +56,7 @@ pub struct CrossAccountSetup {
     pub runner: Option<String>,
     /// Capability names (see `lanyard_providers::aws_template`); empty: all.
     pub capabilities: Vec<String>,
-    /// Principals to trust besides the server's own (an external runner's role).
+    /// Principals to trust besides the server's own and the pinned runner's reported one.
     pub trusted_principals: Vec<String>,
     /// Where the template will be published, for the console's Quick Create link.
     pub template_url: Option<String>,
@@ -184,7 +184,20 @@ impl Lanyard {
             ))
         })?;
         let mut trusted_principals = vec![aws_principal];
-        for extra in setup.trusted_principals {
+        // The pinned runner assumes the role for jobs, with the identity it reported.
+        let runner_principal = match &setup.runner {
+            Some(runner) => match Slug::parse(runner) {
+                Ok(runner) => self
+                    .store
+                    .find_runner(&org.id, &runner)
+                    .await?
+                    .and_then(|r| r.aws_identity)
+                    .map(|arn| aws_template::trust_principal(&arn)),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        for extra in runner_principal.into_iter().chain(setup.trusted_principals) {
             if !trusted_principals.contains(&extra) {
                 trusted_principals.push(extra);
             }

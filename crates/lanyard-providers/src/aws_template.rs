@@ -22,6 +22,20 @@ pub const CAPABILITIES: &[(&str, &[&str])] = &[
     ("kms-encryption", &["kms:*"]),
 ];
 
+/// The principal a trust policy names for a caller ARN (from STS GetCallerIdentity): an
+/// assumed-role session becomes its role (`arn:aws:iam::<account>:role/<name>`), a user or
+/// role stays as it is.
+pub fn trust_principal(caller_arn: &str) -> String {
+    let parts: Vec<&str> = caller_arn.splitn(6, ':').collect();
+    if let [_, partition, "sts", _, account, resource] = parts.as_slice() {
+        if let Some(rest) = resource.strip_prefix("assumed-role/") {
+            let role = rest.split('/').next().unwrap_or(rest);
+            return format!("arn:{partition}:iam::{account}:role/{role}");
+        }
+    }
+    caller_arn.to_owned()
+}
+
 /// A capability name that is not in [`CAPABILITIES`].
 #[derive(Debug, thiserror::Error)]
 #[error("unknown AWS capability `{0}`; choose from: {list}", list = names().join(", "))]

@@ -31,8 +31,13 @@ fn server_with_identity(sandbox: &Sandbox, moto: &Moto, keys: &TestKeys) -> crat
 }
 
 /// `lanyard connect aws --auth-mode cross-account-trust`; returns the template's path.
-/// `capabilities` empty: the default, all of them.
-fn begin_cross_account(sandbox: &Sandbox, name: &str, capabilities: &str) -> std::path::PathBuf {
+/// `capabilities` empty: the default, all of them; `extra`: more arguments.
+fn begin_cross_account(
+    sandbox: &Sandbox,
+    name: &str,
+    capabilities: &str,
+    extra: &[&str],
+) -> std::path::PathBuf {
     let template = sandbox.home().join(format!("{name}.json"));
     let account = format!("account_id={}", moto::ACCOUNT);
     let mut args = vec![
@@ -50,6 +55,7 @@ fn begin_cross_account(sandbox: &Sandbox, name: &str, capabilities: &str) -> std
     if !capabilities.is_empty() {
         args.extend(["--capabilities", capabilities]);
     }
+    args.extend(extra);
     let out = sandbox.run(&args).ok();
     assert!(out.stderr.contains("is pending"), "{out:?}");
     assert!(
@@ -82,12 +88,13 @@ fn connection(sandbox: &Sandbox, name: &str) -> serde_json::Value {
 async fn cross_account_trust_from_template_to_job(backend: Backend) {
     let moto = Moto::start();
     let admin = moto.create_user("lanyard-server", &["*"]);
+    let edge_keys = moto.create_user("edge-user", &["sts:*"]);
     let sandbox = Sandbox::new(backend).await;
     let _server = server_with_identity(&sandbox, &moto, &admin);
     sandbox.run(&["env", "create", "dev"]).ok();
 
     // 1. A pending connection and its template, which cfn-lint accepts.
-    let template = begin_cross_account(&sandbox, "xacct", "s3-storage,cloudwatch-monitoring");
+    let template = begin_cross_account(&sandbox, "xacct", "s3-storage,cloudwatch-monitoring", &[]);
     assert_eq!(connection(&sandbox, "xacct")["pending"], true);
     cfn_lint(&template);
     authorize_and_default(&sandbox, "aws", "xacct");
@@ -109,7 +116,7 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
          AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
     );
     // With every capability (the default), the template is still lint-clean.
-    cfn_lint(&begin_cross_account(&sandbox, "loose", ""));
+    cfn_lint(&begin_cross_account(&sandbox, "loose", "", &[]));
     // The setup does not take over a connection of another mode.
     sandbox
         .run(&[
@@ -189,12 +196,32 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
     assert!(output.contains("secret=[REDACTED]"), "{output}");
     assert!(output.contains("token=[REDACTED]"), "{output}");
 
-    // On an external runner the runner assumes the role, with its own identity.
+    // On an external runner: a connection pinned to it also trusts the identity that runner
+    // reported, and the runner assumes the role with it.
     let credentials = register_runner(&sandbox, "edge");
+    let runner = start_runner(&sandbox, &credentials, &edge_keys, &moto);
+    let pinned = begin_cross_account(
+        &sandbox,
+        "viaedge",
+        "s3-storage",
+        &["--field", "runner=edge"],
+    );
+    let text = std::fs::read_to_string(&pinned).unwrap();
+    assert!(
+        text.contains(&format!("arn:aws:iam::{}:user/edge-user", moto::ACCOUNT)),
+        "{text}"
+    );
+    let pinned_arn = create_stack(&moto, &admin, "viaedge", &pinned);
     sandbox
-        .run(&["connection", "update", "xacct", "--field", "runner=edge"])
+        .run(&[
+            "connection",
+            "update",
+            "viaedge",
+            "--field",
+            &format!("iam_role_arn={pinned_arn}"),
+        ])
         .ok();
-    let runner = start_runner(&sandbox, &credentials, &admin, &moto);
+    authorize_and_default(&sandbox, "aws", "viaedge");
     let ran = sandbox.run(&args);
     assert!(ran.status.success(), "{ran:?}\nrunner: {}", runner.output());
     let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
@@ -202,7 +229,7 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
     let job_id = jobs[0]["id"].as_str().unwrap();
     assert!(
         ran.stdout
-            .contains(&format!("assumed-role/lanyard-xacct/{job_id}")),
+            .contains(&format!("assumed-role/lanyard-viaedge/{job_id}")),
         "{ran:?}"
     );
     drop(runner);
