@@ -9,6 +9,7 @@ mod audit;
 mod authorizations;
 mod cache;
 mod connections;
+mod cross_account;
 mod environments;
 mod error;
 mod install;
@@ -32,6 +33,7 @@ use lanyard_store::{OrgRecord, Store};
 pub use authorizations::{SavedDefault, Scope};
 pub use cache::TTL as CACHE_TTL;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
+pub use cross_account::{CrossAccountSetup, CrossAccountStarted};
 pub use error::{CoreError, CoreResult};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
 pub use jobs::{
@@ -43,9 +45,7 @@ pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};
-pub use verify::{
-    CloudVerifier, ConnectionTest, CrossAccountSetup, CrossAccountStarted, TrustCheck,
-};
+pub use verify::{CloudVerifier, ConnectionTest, TrustCheck};
 
 /// The application: the store plus the rules. Cheap to clone; share one per process.
 #[derive(Clone)]
