@@ -78,8 +78,65 @@ pub struct Connection {
     pub kind: Option<String>,
     pub auth_mode: String,
     pub fields: BTreeMap<String, FieldView>,
+    /// Cross-account trust waiting for its IAM role (`connection update NAME --field
+    /// iam_role_arn=ARN` completes it); not usable until then.
+    #[serde(default)]
+    pub pending: bool,
+    /// When it was last verified against its provider (RFC 3339), and the verdict
+    /// (`ok`, `failed`, `trusted`).
+    #[serde(default)]
+    pub last_verified_at: Option<String>,
+    #[serde(default)]
+    pub verdict: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// `POST /orgs/{org}/connections/{name}/cross-account-setup`: start (or restart) the AWS
+/// cross-account trust setup of connection `name`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CrossAccountSetupRequest {
+    /// The 12-digit account the role is created in.
+    pub account_id: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The runner that assumes the role for jobs (default: the built-in one).
+    #[serde(default)]
+    pub runner: Option<String>,
+    /// What the role may do (eks, ecs, vpc-networking, s3-storage, ...); empty: all.
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// More principals to trust besides the server's own, e.g. an external runner's role.
+    #[serde(default)]
+    pub trusted_principals: Vec<String>,
+    /// Where the template will be published (S3), for the console's Quick Create link.
+    #[serde(default)]
+    pub template_url: Option<String>,
+}
+
+/// The pending connection and its CloudFormation template. The external id appears here
+/// (and in the template and link) once; afterwards it is a stored secret.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CrossAccountSetup {
+    pub connection: Connection,
+    pub external_id: WireSecret,
+    pub trusted_principals: Vec<String>,
+    pub role_name: String,
+    /// CloudFormation JSON.
+    pub template: WireSecret,
+    /// The console's Quick Create link (or its create-stack page without `template_url`).
+    pub console_link: WireSecret,
+}
+
+/// `POST /orgs/{org}/connections/{name}/test`: the outcome, also stored on the connection.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConnectionTestResult {
+    pub ok: bool,
+    pub verdict: String,
+    /// The caller ARN the provider answered with.
+    pub identity: Option<String>,
+    pub message: Option<String>,
+    pub last_verified_at: Option<String>,
 }
 
 /// `POST /orgs/{org}/connections`.

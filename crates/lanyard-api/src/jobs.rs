@@ -205,11 +205,22 @@ pub struct ReleasedCredential {
     pub connection: String,
     pub provider: String,
     pub git_only: bool,
+    /// `inline`, `runner` (add the runner's own identity) or `cross-account-trust` (assume
+    /// `assume_role` and add its temporary credentials).
+    #[serde(default = "inline")]
+    pub auth_mode: String,
+    /// Session tags for `assume_role`: `organization` and `environment`.
+    #[serde(default)]
+    pub session_tags: std::collections::BTreeMap<String, String>,
     pub env: Vec<WireEnvVar>,
     pub files: Vec<WireFile>,
     pub assume_role: Option<WireAssumeRole>,
     /// Every secret string to mask in the job's output.
     pub masks: Vec<WireSecret>,
+}
+
+fn inline() -> String {
+    "inline".to_owned()
 }
 
 /// `POST /runner/jobs/{id}/credentials`.

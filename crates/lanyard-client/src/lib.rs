@@ -343,6 +343,33 @@ impl Client {
         .await
     }
 
+    /// Starts (or restarts) the AWS cross-account trust setup of connection `name`.
+    pub async fn cross_account_setup(
+        &self,
+        org: &str,
+        name: &str,
+        request: &lanyard_api::CrossAccountSetupRequest,
+    ) -> Result<lanyard_api::CrossAccountSetup, ClientError> {
+        self.send(
+            self.request(
+                Method::POST,
+                &["orgs", org, "connections", name, "cross-account-setup"],
+            )
+            .json(request),
+        )
+        .await
+    }
+
+    /// Verifies a connection against its provider; the verdict is stored on it.
+    pub async fn test_connection(
+        &self,
+        org: &str,
+        name: &str,
+    ) -> Result<lanyard_api::ConnectionTestResult, ClientError> {
+        self.send(self.request(Method::POST, &["orgs", org, "connections", name, "test"]))
+            .await
+    }
+
     /// Deletes a connection.
     pub async fn delete_connection(&self, org: &str, name: &str) -> Result<(), ClientError> {
         self.delete(&["orgs", org, "connections", name]).await

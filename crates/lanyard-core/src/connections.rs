@@ -88,6 +88,8 @@ impl Lanyard {
                 )));
             }
         }
+        // A pending cross-account connection stays pending until its role ARN arrives.
+        let pending = existing.pending && !changes.set.contains_key("iam_role_arn");
         fields.extend(changes.set);
         let spec = ConnectionSpec {
             provider: existing.provider.clone(),
@@ -99,7 +101,7 @@ impl Lanyard {
             ),
             fields,
         };
-        self.write_connection(principal, &org, name.clone(), Some(existing), spec)
+        self.write_connection_with(principal, &org, name.clone(), Some(existing), spec, pending)
             .await
     }
 
@@ -176,6 +178,21 @@ impl Lanyard {
         existing: Option<ConnectionRecord>,
         spec: ConnectionSpec,
     ) -> CoreResult<ConnectionRecord> {
+        self.write_connection_with(principal, org, name, existing, spec, false)
+            .await
+    }
+
+    /// [`Self::write_connection`]; `pending` saves a cross-account connection that has no role
+    /// yet. A cross-account connection saved ready must pass the two-sided trust check first.
+    pub(crate) async fn write_connection_with(
+        &self,
+        principal: &Principal,
+        org: &OrgRecord,
+        name: Slug,
+        existing: Option<ConnectionRecord>,
+        spec: ConnectionSpec,
+        pending: bool,
+    ) -> CoreResult<ConnectionRecord> {
         let provider = find_provider(&spec.provider)?;
         let mode = match &spec.auth_mode {
             Some(mode) => parse_mode(provider, mode)?,
@@ -228,8 +245,27 @@ impl Lanyard {
                 }
             }
         }
+        let pending = pending && mode == AuthMode::CrossAccountTrust;
+        if pending {
+            // Checked as if the role existed: everything else must already be valid.
+            inputs.insert(
+                "iam_role_arn".to_owned(),
+                lanyard_providers::FieldInput::Literal(SecretString::from(
+                    "arn:aws:iam::000000000000:role/lanyard-pending".to_owned(),
+                )),
+            );
+        }
         lanyard_providers::validate(provider, spec.kind.as_deref(), mode, &inputs)
             .map_err(|e| CoreError::Invalid(e.to_string()))?;
+        let verification = if mode == AuthMode::CrossAccountTrust && !pending {
+            Some((now(), self.check_cross_account(org, &name, &spec).await?))
+        } else {
+            None
+        };
+        if let Some(FieldValue::Literal(runner)) = spec.fields.get("runner") {
+            self.require_named_runner(org, &name, runner.expose_secret())
+                .await?;
+        }
 
         let id = existing.as_ref().map_or_else(new_id, |e| e.id.clone());
         let mut write = ConnectionWrite {
@@ -240,6 +276,8 @@ impl Lanyard {
             kind: spec.kind.clone(),
             auth_mode: mode.slug().to_owned(),
             fields: BTreeMap::new(),
+            pending,
+            verification,
             at: now(),
             create: existing.is_none(),
             new_secrets: Vec::new(),
@@ -283,6 +321,8 @@ impl Lanyard {
                 "provider": write.provider,
                 "kind": write.kind,
                 "auth_mode": write.auth_mode,
+                "pending": write.pending,
+                "verdict": write.verification.as_ref().map(|(_, v)| v),
                 "fields": write.fields.keys().collect::<Vec<_>>(),
                 "secrets_written": versions,
             }),
@@ -290,6 +330,28 @@ impl Lanyard {
         let record = self.store.save_connection(&write, &audit).await?;
         tracing::info!(connection.id = %record.id, provider = %record.provider, "connection saved");
         Ok(record)
+    }
+
+    /// A connection's `runner` must name a registered runner: its jobs go there.
+    async fn require_named_runner(
+        &self,
+        org: &OrgRecord,
+        connection: &Slug,
+        runner: &str,
+    ) -> CoreResult<()> {
+        let known = match Slug::parse(runner) {
+            Ok(slug) => self.store.find_runner(&org.id, &slug).await?.is_some(),
+            Err(_) => false,
+        };
+        if known {
+            return Ok(());
+        }
+        Err(CoreError::Invalid(format!(
+            "connection `{connection}` names runner `{runner}`, which is not registered in \
+             organization `{}`; register it with `lanyard runner register {runner}` (see \
+             `lanyard runner list`)",
+            org.slug
+        )))
     }
 
     /// Stores a literal secret field as the secret `<connection>-<field>` (a new secret, or a new

@@ -3,15 +3,18 @@
 //! re-checks them, records where they went, and hands them only to the runner that claimed it.
 
 mod control;
+mod pinning;
 mod usage;
 
 use lanyard_domain::{Action, Principal, Slug};
-use lanyard_providers::Materialization;
+use lanyard_providers::{AuthMode, Materialization};
 use lanyard_store::{JobRecord, NewJob, OrgRecord, ReleaseRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::runners::RunnerIdentity;
 use crate::{new_id, now, CoreError, CoreResult, Lanyard};
+
+pub(crate) use pinning::runner_field;
 
 pub use control::{JobControl, Signals};
 pub use usage::UsageReport;
@@ -125,7 +128,12 @@ impl Claimant {
 /// One connection's credentials, released to the runner of a job.
 pub struct ReleasedConnection {
     pub connection: JobConnection,
+    /// Runner mode: the runner adds its own identity. Cross-account trust: it assumes
+    /// `materialization.assume_role` and adds the temporary credentials.
+    pub auth_mode: AuthMode,
     pub materialization: Materialization,
+    /// The session tags of an AssumeRole: organization and environment.
+    pub session_tags: Vec<(&'static str, String)>,
 }
 
 impl JobSpec {
@@ -163,7 +171,9 @@ impl Lanyard {
             ),
             None => None,
         };
-        let (runner_id, runner) = self.choose_runner(&org, request.runner.as_ref()).await?;
+        let (runner_id, runner) = self
+            .choose_runner(&org, request.runner.as_ref(), &connections)
+            .await?;
         let spec = JobSpec {
             command: request.command,
             connections,
@@ -278,12 +288,18 @@ impl Lanyard {
         })
     }
 
-    /// The named runner, else the organization's default runner, else the built-in one.
+    /// The runner a connection pins the job to, else the named runner, else the
+    /// organization's default runner, else the built-in one.
     async fn choose_runner(
         &self,
         org: &OrgRecord,
         named: Option<&Slug>,
+        connections: &[JobConnection],
     ) -> CoreResult<(Option<String>, Option<Slug>)> {
+        if let Some(pin) = self.pinned_runner(org, connections).await? {
+            let runner = self.pinned_runner_record(org, named, &pin).await?;
+            return Ok((Some(runner.id), Some(runner.name)));
+        }
         if let Some(name) = named {
             let runner = self.require_runner(org, name).await?;
             return Ok((Some(runner.id), Some(runner.name)));
@@ -340,6 +356,18 @@ impl Lanyard {
                     connection.connection
                 )));
             }
+            let auth_mode = pinning::mode_of(&record)?;
+            if auth_mode == AuthMode::Runner {
+                let pinned = pinning::runner_field(&record)?;
+                if pinned.is_none() || pinned.as_ref() != claimant.name() {
+                    return Err(CoreError::Conflict(format!(
+                        "connection `{}` uses the identity of runner `{}` (runner mode), and this \
+                         job is on another runner; run the job again so that it goes there",
+                        record.name,
+                        pinned.map_or_else(|| "?".to_owned(), |p| p.to_string())
+                    )));
+                }
+            }
             let (materialization, versions) = self.open_connection(&org.id, &record).await?;
             let release = ReleaseRecord {
                 id: new_id(),
@@ -370,7 +398,12 @@ impl Lanyard {
             self.store.record_release(&release, &audit).await?;
             released.push(ReleasedConnection {
                 connection,
+                auth_mode,
                 materialization,
+                session_tags: vec![
+                    ("organization", job.org.to_string()),
+                    ("environment", job.environment.to_string()),
+                ],
             });
         }
         Ok(released)

@@ -9,6 +9,7 @@ mod audit;
 mod authorizations;
 mod cache;
 mod connections;
+mod cross_account;
 mod environments;
 mod error;
 mod install;
@@ -21,6 +22,7 @@ mod runners;
 mod secrets;
 mod tokens;
 mod variables;
+mod verify;
 
 use std::sync::Arc;
 
@@ -31,6 +33,7 @@ use lanyard_store::{OrgRecord, Store};
 pub use authorizations::{SavedDefault, Scope};
 pub use cache::TTL as CACHE_TTL;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
+pub use cross_account::{CrossAccountSetup, CrossAccountStarted};
 pub use error::{CoreError, CoreResult};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
 pub use jobs::{
@@ -42,6 +45,7 @@ pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};
+pub use verify::{CloudVerifier, ConnectionTest, TrustCheck};
 
 /// The application: the store plus the rules. Cheap to clone; share one per process.
 #[derive(Clone)]
@@ -57,6 +61,8 @@ pub struct Lanyard {
     signals: Arc<jobs::Signals>,
     /// A running job whose runner is silent this long is failed.
     runner_timeout: std::time::Duration,
+    /// Reaches cloud providers for verification; plugged in by the server.
+    verifier: Option<Arc<dyn verify::CloudVerifier>>,
 }
 
 impl Lanyard {
@@ -70,6 +76,7 @@ impl Lanyard {
             builtin_runner: true,
             signals: Arc::new(jobs::Signals::default()),
             runner_timeout: std::time::Duration::from_secs(30),
+            verifier: None,
         }
     }
 

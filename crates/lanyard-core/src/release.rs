@@ -93,7 +93,7 @@ impl Lanyard {
 
     /// Opens one secret version. Any failure is "cannot be decrypted", without detail: the
     /// details (wrong key, altered or moved ciphertext) go to the log only.
-    async fn open_secret(
+    pub(crate) async fn open_secret(
         &self,
         org_id: &str,
         secret_id: &str,

@@ -155,6 +155,31 @@ impl Lanyard {
         })
     }
 
+    /// Records that a runner waiting for a job is still connected, so that it stays online
+    /// through a long claim.
+    pub async fn runner_alive(&self, runner: &RunnerIdentity) -> CoreResult<()> {
+        Ok(self.store.touch_runner(&runner.id, now().millis()).await?)
+    }
+
+    /// Records the AWS identity a runner found in its own environment (runner-mode
+    /// connections are tested with it). Anything but a plausible ARN is ignored.
+    pub async fn runner_reports_aws_identity(
+        &self,
+        runner: &RunnerIdentity,
+        identity: &str,
+    ) -> CoreResult<()> {
+        let plausible = identity.starts_with("arn:")
+            && identity.len() <= 2048
+            && identity.split(':').count() >= 6
+            && !identity.chars().any(char::is_whitespace);
+        if plausible {
+            self.store
+                .set_runner_aws_identity(&runner.id, identity)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn require_runner(
         &self,
         org: &lanyard_store::OrgRecord,

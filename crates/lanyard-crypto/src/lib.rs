@@ -35,7 +35,7 @@
 
 pub mod envelope;
 pub mod master_key;
-mod random;
+pub mod random;
 pub mod secret;
 pub mod token;
 

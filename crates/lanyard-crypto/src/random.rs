@@ -18,3 +18,19 @@ pub(crate) fn fill(buf: &mut [u8]) {
         panic!("operating system random number generator failed: {err}");
     }
 }
+
+/// `len` random characters from `[A-Za-z0-9]` (about 5.95 bits each), e.g. the random part of
+/// an AWS external id.
+pub fn alphanumeric(len: usize) -> crate::SecretString {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(len);
+    let mut byte = [0u8; 1];
+    while out.len() < len {
+        fill(&mut byte);
+        // 248 = 4 * 62: rejecting larger bytes keeps every character equally likely.
+        if byte[0] < 248 {
+            out.push(char::from(ALPHABET[usize::from(byte[0] % 62)]));
+        }
+    }
+    crate::SecretString::from(out)
+}

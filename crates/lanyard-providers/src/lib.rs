@@ -29,6 +29,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod aws_template;
 mod catalog;
 pub mod examples;
 mod format;

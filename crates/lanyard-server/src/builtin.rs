@@ -10,6 +10,7 @@ use lanyard_runner::{
     Chunk, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions, TransportError,
 };
 use lanyard_store::{JobOutcome, JobRecord, OutputChunk};
+use secrecy::ExposeSecret as _;
 
 /// How many built-in jobs run at once in one server.
 const CONCURRENCY: usize = 8;
@@ -124,6 +125,15 @@ async fn prepare(app: &Lanyard, job: &JobRecord) -> Result<JobToRun, String> {
         .release_job_credentials(&Claimant::BuiltIn, &job.org_id, &job.id)
         .await
         .map_err(|e| format!("credentials could not be released: {e}"))?;
+    let mut prepared = Vec::with_capacity(released.len());
+    for credential in released {
+        let credential = prepared_credential(&job.id, credential).await?;
+        // Temporary credentials assumed here are masked in the server's own logs too.
+        for secret in credential.materialization.secret_values() {
+            app.secret_registry().add(secret.expose_secret().as_bytes());
+        }
+        prepared.push(credential);
+    }
     Ok(JobToRun {
         id: job.id.clone(),
         command: spec.command,
@@ -132,15 +142,44 @@ async fn prepare(app: &Lanyard, job: &JobRecord) -> Result<JobToRun, String> {
             reference: g.reference,
             connection: g.connection.to_string(),
         }),
-        credentials: released.into_iter().map(prepared_credential).collect(),
+        credentials: prepared,
     })
 }
 
-fn prepared_credential(released: ReleasedConnection) -> PreparedCredential {
-    PreparedCredential {
-        connection: released.connection.connection.to_string(),
+/// The built-in runner never gets runner-mode jobs (they are pinned to their runner); for
+/// cross-account trust it assumes the role with the server's own identity.
+async fn prepared_credential(
+    job_id: &str,
+    released: ReleasedConnection,
+) -> Result<PreparedCredential, String> {
+    let connection = released.connection.connection.to_string();
+    if released.auth_mode == lanyard_providers::AuthMode::Runner {
+        // The core never releases these to the built-in runner; never lend it the server's
+        // own identity either.
+        return Err(format!(
+            "connection `{connection}` uses a registered runner's identity and cannot run on the \
+             built-in runner"
+        ));
+    }
+    let mut materialization = released.materialization;
+    let tags = released
+        .session_tags
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    lanyard_aws::ambient::complete(
+        released.auth_mode,
+        &released.connection.provider,
+        &mut materialization,
+        job_id,
+        tags,
+    )
+    .await
+    .map_err(|e| format!("connection `{connection}`: {e}"))?;
+    Ok(PreparedCredential {
+        connection,
         provider: released.connection.provider,
         git_only: released.connection.git_only,
-        materialization: released.materialization,
-    }
+        materialization,
+    })
 }

@@ -14,6 +14,7 @@ mod master_key;
 mod openapi;
 mod routes;
 mod startup;
+mod verifier;
 
 pub use config::{RawServerConfig, ServerConfig, KNOWN_ENV_VARS};
 pub use error::ApiError;

@@ -130,7 +130,8 @@ pub async fn prepare_with(
     let app = Lanyard::new(shared, keyring)
         .with_secret_registry(registry)
         .with_builtin_runner(config.builtin_runner)
-        .with_runner_timeout(config.runner_timeout);
+        .with_runner_timeout(config.runner_timeout)
+        .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier));
     Ok(PreparedServer {
         listener,
         app,

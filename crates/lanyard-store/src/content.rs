@@ -119,6 +119,11 @@ pub struct ConnectionRecord {
     pub kind: Option<String>,
     pub auth_mode: String,
     pub fields: BTreeMap<String, FieldSource>,
+    /// Cross-account trust: waiting for its IAM role (not usable yet).
+    pub pending: bool,
+    /// When the last `connection test` (or the completion check) ran, and what it found.
+    pub last_verified_at: Option<Timestamp>,
+    pub verdict: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -134,6 +139,11 @@ pub struct ConnectionWrite {
     pub kind: Option<String>,
     pub auth_mode: String,
     pub fields: BTreeMap<String, NewFieldSource>,
+    /// Saved as pending (see [`ConnectionRecord::pending`]).
+    pub pending: bool,
+    /// A verification made while saving (a cross-account completion check); `None` clears the
+    /// previous one, which no longer describes the changed connection.
+    pub verification: Option<(Timestamp, String)>,
     pub at: Timestamp,
     /// `true` to create (conflict if the name is taken), `false` to replace an existing one.
     pub create: bool,

@@ -12,6 +12,8 @@ pub struct RunnerRecord {
     pub is_default: bool,
     pub created_at: Timestamp,
     pub last_seen_at: Option<Timestamp>,
+    /// The AWS identity (caller ARN) the runner last reported finding in its environment.
+    pub aws_identity: Option<String>,
 }
 
 /// A runner to register.

@@ -15,7 +15,7 @@ mod sql;
 mod url;
 
 use async_trait::async_trait;
-use lanyard_domain::Slug;
+use lanyard_domain::{Slug, Timestamp};
 
 pub use access::{AuthorizationRecord, AuthorizationScope, DefaultRecord, ResolutionFacts};
 pub use audit::{audit_hash, verify_chain, AuditEntry, AuditEvent, ChainVerdict, GENESIS_HASH};
@@ -209,6 +209,15 @@ pub trait ConnectionStore: Send + Sync {
     async fn connections_using_secret(&self, secret_id: &str) -> StoreResult<Vec<Slug>>;
     /// Names of the connections whose fields reference this variable.
     async fn connections_using_variable(&self, variable_id: &str) -> StoreResult<Vec<Slug>>;
+    /// Records the outcome of a verification (`connection test`), with its audit entry.
+    async fn record_verification(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        at: Timestamp,
+        verdict: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
 }
 
 /// Authorizations (where a connection may be used) and defaults (which one is used).
@@ -327,6 +336,8 @@ pub trait RunnerStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Records that the runner was heard from.
     async fn touch_runner(&self, runner_id: &str, at: i64) -> StoreResult<()>;
+    /// Records the AWS identity a runner reports (its caller ARN).
+    async fn set_runner_aws_identity(&self, runner_id: &str, identity: &str) -> StoreResult<()>;
 }
 
 /// Jobs, their output, and the credential releases made for them.

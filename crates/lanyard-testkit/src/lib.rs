@@ -6,6 +6,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets its own database, dropped after.
 
 mod database;
+pub mod moto;
 
 use std::net::SocketAddr;
 

@@ -11,7 +11,7 @@ use lanyard_api::{
     FinishJob, Job, JobReport, OutputChunk, ReleasedCredential, RunnerCredentials, WireEnvValue,
 };
 use lanyard_client::{Client, ClientError};
-use lanyard_providers::{AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization};
+use lanyard_providers::{AuthMode, AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization};
 use lanyard_runner::{
     Chunk, GitToClone, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions,
     TransportError,
@@ -35,11 +35,33 @@ pub(crate) async fn run(
         ..RunnerOptions::default()
     };
     let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let aws_identity = Arc::new(std::sync::Mutex::new(None::<String>));
+    // With AWS configured in the environment the probe is one STS call: done before the first
+    // claim, so the first report carries it. Otherwise (instance metadata, or no AWS at all)
+    // it may wait on timeouts, so it runs beside the claims.
+    let configured = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_PROFILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some());
+    if configured {
+        probe_aws_identity(aws_identity.clone()).await;
+    } else {
+        tokio::spawn(probe_aws_identity(aws_identity.clone()));
+    }
     tracing::info!(runner = %credentials.runner, server = %credentials.server_url, "runner started");
     let mut backoff = Duration::from_secs(1);
     loop {
         let permit = slots.clone().acquire_owned().await?;
-        match client.claim_job(CLAIM_WAIT_SECS).await {
+        let identity = aws_identity.lock().map(|i| i.clone()).unwrap_or_default();
+        match client
+            .claim_job_reporting(CLAIM_WAIT_SECS, identity.as_deref())
+            .await
+        {
             Ok(Some(claimed)) => {
                 backoff = Duration::from_secs(1);
                 let (client, options) = (client.clone(), options.clone());
@@ -62,6 +84,26 @@ pub(crate) async fn run(
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
+    }
+}
+
+/// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), which
+/// it reports with its claims so that `connection test` can check runner-mode connections.
+async fn probe_aws_identity(into: Arc<std::sync::Mutex<Option<String>>>) {
+    use lanyard_aws::session::{self, Identity};
+    let probe = async {
+        let config = session::config(Identity::Ambient, None).await;
+        lanyard_aws::sts::caller_identity(&config).await
+    };
+    match tokio::time::timeout(Duration::from_secs(10), probe).await {
+        Ok(Ok(identity)) => {
+            tracing::info!(aws.identity = %identity.arn, "AWS identity found");
+            if let Ok(mut slot) = into.lock() {
+                *slot = Some(identity.arn);
+            }
+        }
+        Ok(Err(e)) => tracing::debug!(error = %e, "no AWS identity"),
+        Err(_) => tracing::debug!("no AWS identity within 10 s"),
     }
 }
 
@@ -122,11 +164,20 @@ async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
     let credentials = match client.job_credentials(&job.id).await {
         Ok(c) => c,
         Err(e) => {
-            let message = format!("credentials could not be released: {e}");
-            lanyard_runner::fail_before_start(&transport, message).await;
-            return;
+            return fail(
+                &transport,
+                format!("credentials could not be released: {e}"),
+            )
+            .await
         }
     };
+    let mut prepared_credentials = Vec::with_capacity(credentials.connections.len());
+    for released in credentials.connections {
+        match complete(&job.id, released).await {
+            Ok(credential) => prepared_credentials.push(credential),
+            Err(message) => return fail(&transport, message).await,
+        }
+    }
     let to_run = JobToRun {
         id: job.id.clone(),
         command: job.command,
@@ -135,10 +186,49 @@ async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
             reference: g.reference,
             connection: g.connection,
         }),
-        credentials: credentials.connections.into_iter().map(prepared).collect(),
+        credentials: prepared_credentials,
     };
     let outcome = lanyard_runner::run_job(to_run, &transport, options).await;
     tracing::info!(job.id = %job.id, status = outcome.status, exit_code = ?outcome.exit_code, "job ended");
+}
+
+/// Nothing ran: says why in the job's output and ends it failed.
+async fn fail(transport: &Remote<'_>, message: String) {
+    lanyard_runner::fail_before_start(transport, message).await;
+}
+
+/// The released credential with this runner's part added: its own identity in runner mode,
+/// the assumed role's temporary credentials in cross-account mode. Done before the job is
+/// built, so that every value added is masked in its output.
+async fn complete(
+    job_id: &str,
+    released: ReleasedCredential,
+) -> Result<PreparedCredential, String> {
+    let mode: AuthMode = released.auth_mode.parse().map_err(|e| {
+        format!(
+            "connection `{}`: {e}; this runner is older than the server, upgrade it",
+            released.connection
+        )
+    })?;
+    let tags: Vec<(String, String)> = released
+        .session_tags
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut credential = prepared(released);
+    let added = lanyard_aws::ambient::complete(
+        mode,
+        &credential.provider,
+        &mut credential.materialization,
+        job_id,
+        tags,
+    )
+    .await
+    .map_err(|e| format!("connection `{}`: {e}", credential.connection))?;
+    if let Some(added) = added {
+        tracing::info!(job.id = %job_id, connection = %credential.connection, "{added}");
+    }
+    Ok(credential)
 }
 
 fn secret(wire: &lanyard_api::WireSecret) -> SecretString {

@@ -366,6 +366,23 @@ pub(crate) struct ConnectArgs {
     /// Do not verify the credentials against the provider after saving
     #[arg(long)]
     pub no_verify: bool,
+    /// Cross-account trust: what the role may do (comma-separated: eks, ecs, vpc-networking,
+    /// s3-storage, rds-database, lambda-compute, route53-dns, cloudwatch-monitoring,
+    /// ecr-registry, kms-encryption) [default: all]
+    #[arg(long, value_delimiter = ',')]
+    pub capabilities: Vec<String>,
+    /// Cross-account trust: where to write the CloudFormation template [default:
+    /// ./lanyard-NAME-role.json]
+    #[arg(long)]
+    pub template_file: Option<std::path::PathBuf>,
+    /// Cross-account trust: the S3 URL you will publish the template at, for the console's
+    /// Quick Create link
+    #[arg(long)]
+    pub template_url: Option<String>,
+    /// Cross-account trust: another principal the role trusts (an external runner's role
+    /// ARN); repeatable
+    #[arg(long = "trust-principal", value_name = "ARN")]
+    pub trust_principals: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -392,6 +409,9 @@ pub(crate) enum ConnectionCommand {
         #[arg(long)]
         kind: Option<String>,
     },
+    /// Verify a connection against its provider (AWS: STS GetCallerIdentity with what it would
+    /// inject); stores the verdict and time; exits 1 when it fails
+    Test { name: String },
     /// Delete a connection
     Delete { name: String },
     /// Where a connection may be used: organization-wide or listed environments

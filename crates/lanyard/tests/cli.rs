@@ -401,6 +401,7 @@ fn connect_wizard_asks_for_missing_fields_on_a_terminal() {
         "aws",
         "--name",
         "wizard",
+        "--no-verify",
         "--field",
         "account_id=123456789012",
     ]);

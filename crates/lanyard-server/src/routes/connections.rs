@@ -47,6 +47,11 @@ pub(crate) fn connection(record: ConnectionRecord) -> Connection {
         kind: record.kind,
         auth_mode: record.auth_mode,
         fields,
+        pending: record.pending,
+        last_verified_at: record
+            .last_verified_at
+            .map(|t| lanyard_api::rfc3339(t.millis())),
+        verdict: record.verdict,
         created_at: lanyard_api::rfc3339(record.created_at.millis()),
         updated_at: lanyard_api::rfc3339(record.updated_at.millis()),
     }

@@ -12,6 +12,7 @@ pub(crate) mod runner_api;
 mod runners;
 mod secrets;
 mod tokens;
+mod verification;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -45,6 +46,8 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
             connections::update,
             connections::delete
         ))
+        .routes(routes!(verification::cross_account_setup))
+        .routes(routes!(verification::test))
         .routes(routes!(connections::providers))
         .routes(routes!(connections::provider_by_id))
         .routes(routes!(

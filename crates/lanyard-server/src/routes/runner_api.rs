@@ -59,6 +59,8 @@ impl FromRequestParts<Lanyard> for RunnerCaller {
 pub(crate) struct ClaimQuery {
     /// Wait up to this many seconds for a job (default 0, at most 60).
     wait: Option<u64>,
+    /// The AWS identity (caller ARN) the runner's credential chain found, if any.
+    aws_identity: Option<String>,
 }
 
 /// Takes the oldest job queued for this runner; 204 when there is none within `wait`.
@@ -71,8 +73,17 @@ pub(crate) async fn claim(
     Query(query): Query<ClaimQuery>,
 ) -> ApiResult<Response> {
     let deadline = Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(60));
-    let claimant = Claimant::Runner(runner);
+    if let Some(identity) = &query.aws_identity {
+        app.runner_reports_aws_identity(&runner, identity).await?;
+    }
+    let mut last_touch = Instant::now();
+    let claimant = Claimant::Runner(runner.clone());
     loop {
+        if last_touch.elapsed() >= Duration::from_secs(2) {
+            // A waiting runner is connected: keep it online for runner-mode jobs.
+            app.runner_alive(&runner).await?;
+            last_touch = Instant::now();
+        }
         if let Some(job) = app.claim_job(&claimant).await? {
             tracing::info!(job.id = %job.id, "job claimed by a runner");
             let job = super::jobs::job(job);
@@ -186,6 +197,12 @@ fn to_wire(released: ReleasedConnection) -> ReleasedCredential {
         connection: released.connection.connection.to_string(),
         provider: released.connection.provider.clone(),
         git_only: released.connection.git_only,
+        auth_mode: released.auth_mode.slug().to_owned(),
+        session_tags: released
+            .session_tags
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
         env: m
             .env
             .iter()

@@ -374,6 +374,22 @@ fn cases() -> Vec<Case> {
             None,
             read,
         ),
+        // Both fail after the access check (an invalid account, an unknown connection), so
+        // that the matrix makes no call to AWS.
+        case(
+            M::POST,
+            "/orgs/{org}/connections/{name}/cross-account-setup",
+            "/orgs/acme/connections/xacct/cross-account-setup",
+            Some(json!({"account_id": "12"})),
+            |w| manage(StatusCode::BAD_REQUEST)(w),
+        ),
+        case(
+            M::POST,
+            "/orgs/{org}/connections/{name}/test",
+            "/orgs/acme/connections/no-such-connection/test",
+            None,
+            |w| manage(StatusCode::NOT_FOUND)(w),
+        ),
         case(
             M::GET,
             "/orgs/{org}/connections/{name}/usage",

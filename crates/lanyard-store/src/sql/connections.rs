@@ -15,7 +15,8 @@ use crate::{
 };
 
 const SELECT_CONNECTION: &str =
-    "SELECT id, org_id, slug, provider, kind, auth_mode, created_at, updated_at FROM connections";
+    "SELECT id, org_id, slug, provider, kind, auth_mode, state, last_verified_at, verdict, created_at, \
+     updated_at FROM connections";
 
 /// Fields joined with what they reference, so a record carries names and versions.
 const SELECT_FIELDS: &str = "SELECT f.connection_id, f.name, f.literal, f.secret_id, \
@@ -58,9 +59,22 @@ fn connection(
         kind: row.try_get("kind")?,
         auth_mode: row.try_get("auth_mode")?,
         fields,
+        pending: row.try_get::<String, _>("state")? == "pending",
+        last_verified_at: row
+            .try_get::<Option<i64>, _>("last_verified_at")?
+            .map(Timestamp),
+        verdict: row.try_get("verdict")?,
         created_at: Timestamp(row.try_get("created_at")?),
         updated_at: Timestamp(row.try_get("updated_at")?),
     })
+}
+
+fn state(write: &ConnectionWrite) -> &'static str {
+    if write.pending {
+        "pending"
+    } else {
+        "ready"
+    }
 }
 
 impl SqlStore {
@@ -115,7 +129,8 @@ impl ConnectionStore for SqlStore {
         if write.create {
             sqlx::query(
                 "INSERT INTO connections (id, org_id, slug, provider, kind, auth_mode, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                 updated_at, state, last_verified_at, verdict) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
             )
             .bind(&write.id)
             .bind(&write.org_id)
@@ -124,6 +139,9 @@ impl ConnectionStore for SqlStore {
             .bind(write.kind.as_deref())
             .bind(&write.auth_mode)
             .bind(write.at.millis())
+            .bind(state(write))
+            .bind(write.verification.as_ref().map(|(at, _)| at.millis()))
+            .bind(write.verification.as_ref().map(|(_, v)| v.as_str()))
             .execute(&mut *tx)
             .await
             .map_err(|e| {
@@ -131,12 +149,16 @@ impl ConnectionStore for SqlStore {
             })?;
         } else {
             let done = sqlx::query(
-                "UPDATE connections SET kind = $1, auth_mode = $2, updated_at = $3 WHERE id = $4",
+                "UPDATE connections SET kind = $1, auth_mode = $2, updated_at = $3, state = $5, \
+                 last_verified_at = $6, verdict = $7 WHERE id = $4",
             )
             .bind(write.kind.as_deref())
             .bind(&write.auth_mode)
             .bind(write.at.millis())
             .bind(&write.id)
+            .bind(state(write))
+            .bind(write.verification.as_ref().map(|(at, _)| at.millis()))
+            .bind(write.verification.as_ref().map(|(_, v)| v.as_str()))
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -231,6 +253,32 @@ impl ConnectionStore for SqlStore {
     ) -> StoreResult<()> {
         self.delete_named("connections", "connection", org_id, name, audit)
             .await
+    }
+
+    async fn record_verification(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        at: Timestamp,
+        verdict: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        let done = sqlx::query(
+            "UPDATE connections SET last_verified_at = $1, verdict = $2 WHERE id = $3 AND org_id = $4",
+        )
+        .bind(at.millis())
+        .bind(verdict)
+        .bind(connection_id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("connection".to_owned()));
+        }
+        super::audit::append(&mut tx, self.backend, audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn connections_using_secret(&self, secret_id: &str) -> StoreResult<Vec<Slug>> {

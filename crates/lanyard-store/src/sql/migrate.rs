@@ -30,6 +30,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     4 => "0004_audit",
     5 => "0005_audit_drop_time_index",
     6 => "0006_runners_jobs",
+    7 => "0007_connection_verification",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -38,10 +39,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     4 => "0004_audit",
     5 => "0005_audit_drop_time_index",
     6 => "0006_runners_jobs",
+    7 => "0007_connection_verification",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

@@ -9,7 +9,7 @@ use super::{begin_write, rows, SqlStore};
 use crate::{AuditEntry, NewRunner, RunnerRecord, RunnerStore, StoreError, StoreResult};
 
 const SELECT_RUNNER: &str = "SELECT r.id, r.org_id, o.slug AS org_slug, r.slug, r.is_default, \
-     r.created_at, r.last_seen_at FROM runners r JOIN organizations o ON o.id = r.org_id";
+     r.created_at, r.last_seen_at, r.aws_identity FROM runners r JOIN organizations o ON o.id = r.org_id";
 
 fn runner(row: &AnyRow) -> StoreResult<RunnerRecord> {
     let is_default: i64 = row.try_get("is_default")?;
@@ -22,6 +22,7 @@ fn runner(row: &AnyRow) -> StoreResult<RunnerRecord> {
         is_default: is_default != 0,
         created_at: Timestamp(row.try_get("created_at")?),
         last_seen_at: last_seen.map(Timestamp),
+        aws_identity: row.try_get("aws_identity")?,
     })
 }
 
@@ -123,6 +124,18 @@ impl RunnerStore for SqlStore {
         }
         super::audit::append(&mut tx, self.backend, audit).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_runner_aws_identity(&self, runner_id: &str, identity: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE runners SET aws_identity = $1 WHERE id = $2 \
+             AND (aws_identity IS NULL OR aws_identity <> $1)",
+        )
+        .bind(identity)
+        .bind(runner_id)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 

@@ -40,6 +40,9 @@ fn parse_fields(args: &[String]) -> anyhow::Result<BTreeMap<String, FieldInput>>
 
 pub(crate) async fn connect(ctx: &Context, args: ConnectArgs) -> anyhow::Result<()> {
     let mut fields = parse_fields(&args.fields)?;
+    if super::cross_account::is_cross_account(args.auth_mode.as_deref()) {
+        return super::cross_account::setup(ctx, args, fields).await;
+    }
     let mut kind = args.kind;
     if std::io::stdin().is_terminal() {
         let provider = ctx.client.get_provider(&args.provider).await?;
@@ -53,18 +56,30 @@ pub(crate) async fn connect(ctx: &Context, args: ConnectArgs) -> anyhow::Result<
         fields,
     };
     let created = ctx.client.create_connection(&ctx.org, &request).await?;
-    if !args.no_verify {
-        // Live verification arrives with the auth-mode work; saying so beats pretending.
-        eprintln!(
-            "Note: live verification is not available yet for {}; saved unverified.",
-            created.provider
-        );
-    }
     let line = format!(
         "Connected {} as `{}` ({})",
         created.provider, created.name, created.auth_mode
     );
-    output::confirm(ctx.output, &created, &line)
+    output::confirm(ctx.output, &created, &line)?;
+    if args.no_verify {
+        return Ok(());
+    }
+    if created.provider == "aws" && created.auth_mode == "inline" {
+        return super::cross_account::test(ctx, &created.name).await;
+    }
+    if created.provider == "aws" && created.auth_mode == "runner" {
+        // The runner may not be started yet: a failed check is reported, not fatal.
+        if let Err(e) = super::cross_account::test(ctx, &created.name).await {
+            eprintln!("Note: saved, but not verified yet ({e})");
+        }
+        return Ok(());
+    }
+    eprintln!(
+        "Note: {} {} connections are checked when a job uses them (`lanyard connection test` \
+         covers AWS inline and cross-account connections); saved unverified.",
+        created.provider, created.auth_mode
+    );
+    Ok(())
 }
 
 /// The wizard: asks for the kind and every required field not given, secret ones without echo.
@@ -141,6 +156,22 @@ fn print_connection(ctx: &Context, connection: &Connection) -> anyhow::Result<()
             ],
             vec!["auth mode".to_owned(), c.auth_mode.clone()],
         ];
+        if c.pending {
+            rows.push(vec![
+                "state".to_owned(),
+                format!(
+                    "pending: finish with `lanyard connection update {} --field iam_role_arn=ARN`",
+                    c.name
+                ),
+            ]);
+        }
+        rows.push(vec![
+            "verified".to_owned(),
+            match (&c.last_verified_at, &c.verdict) {
+                (Some(at), Some(verdict)) => format!("{verdict} at {at}"),
+                _ => "never (lanyard connection test NAME)".to_owned(),
+            },
+        ]);
         rows.extend(
             c.fields
                 .iter()
@@ -201,6 +232,7 @@ pub(crate) async fn run(ctx: &Context, command: ConnectionCommand) -> anyhow::Re
         ConnectionCommand::Default(command) => super::access::default(ctx, command).await,
         ConnectionCommand::Matrix { provider } => super::access::matrix(ctx, provider).await,
         ConnectionCommand::Usage { name, limit } => super::job::usage(ctx, &name, limit).await,
+        ConnectionCommand::Test { name } => super::cross_account::test(ctx, &name).await,
         ConnectionCommand::Delete { name } => {
             ctx.client.delete_connection(&ctx.org, &name).await?;
             output::confirm(

@@ -3,6 +3,7 @@
 mod access;
 mod audit;
 mod connection;
+mod cross_account;
 mod env;
 mod job;
 mod keys;

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `lanyard` binary: real server and client processes, on SQLite and on
 //! PostgreSQL, each in its own home, profile directory and database.
 
+mod aws;
+mod aws_trust;
 mod commands;
 mod failures;
 mod first_start;

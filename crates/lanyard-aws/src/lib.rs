@@ -1,0 +1,68 @@
+//! AWS through the AWS SDK for Rust, and the runner's ambient identities.
+//!
+//! - [`session`]: an SDK configuration from the standard chain (environment variables, web
+//!   identity token file as IRSA sets it, shared profile, container and instance metadata) or
+//!   from a connection's keys. The endpoint honors the standard `AWS_ENDPOINT_URL`, which is how
+//!   tests reach moto.
+//! - [`sts`]: GetCallerIdentity, AssumeRole for a job (session name = job id, session tags,
+//!   one hour), and the two-sided trust check that refuses roles without their external-ID
+//!   condition.
+//! - [`ambient`]: what a runner-mode connection injects, discovered in the runner's own
+//!   environment (AWS, GCP, Azure, Kubernetes), in the same conventions as inline mode.
+//!
+//! Secrets stay in [`secrecy`] types; errors carry AWS error codes and messages, never keys.
+
+pub mod ambient;
+pub mod session;
+pub mod sts;
+
+pub use session::{AwsKeys, Identity};
+pub use sts::{CallerIdentity, JobSession, TrustVerdict};
+
+/// Why an AWS call could not be made or was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AwsError {
+    /// No credentials were found in the standard chain.
+    #[error(
+        "no AWS credentials found in this process's environment ({detail}); give it an identity \
+         through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE with \
+         AWS_ROLE_ARN (IRSA), AWS_PROFILE, or an instance or task role"
+    )]
+    NoCredentials {
+        /// What the chain said.
+        detail: String,
+    },
+    /// STS answered with an error, or could not be reached.
+    #[error("AWS STS {operation} failed: {message}{hint}")]
+    Sts {
+        /// The operation, e.g. `AssumeRole`.
+        operation: &'static str,
+        /// The AWS error code, when STS answered (e.g. `AccessDenied`).
+        code: Option<String>,
+        /// STS answered with a client error (4xx): the request was refused, not lost.
+        refused: bool,
+        /// The error and its causes.
+        message: String,
+        /// How to fix it, starting with `; `, or empty.
+        hint: String,
+    },
+    /// An answer lacked a part it always has.
+    #[error("AWS STS {operation} returned no {part}")]
+    Incomplete {
+        /// The operation.
+        operation: &'static str,
+        /// What was missing.
+        part: &'static str,
+    },
+}
+
+impl AwsError {
+    /// The AWS error code, when STS answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Sts { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Verifying connections against their provider, through a [`CloudVerifier`] the server plugs
+//! in (the core itself never does HTTP): the cloud calls, and `connection test`. The
+//! cross-account setup that also uses them is in `cross_account.rs`.
+
+use std::sync::Arc;
+
+use lanyard_crypto::SecretString;
+use lanyard_domain::{Action, Principal, Slug};
+use lanyard_providers::Materialization;
+use lanyard_store::{ConnectionRecord, OrgRecord};
+
+use crate::{now, CoreError, CoreResult, Lanyard};
+
+/// The verdict of the two-sided check of a cross-account role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustCheck {
+    /// Assumed with the external id; refused with a wrong one.
+    Trusted,
+    /// Could not be assumed with the external id; the message says why.
+    AssumeFailed(String),
+    /// Assumed with a wrong external id: the trust policy lacks its condition.
+    ConfusedDeputy,
+}
+
+/// What the server can ask a cloud, with its own identity or a connection's. Errors are
+/// messages that say what to fix, without secret values.
+#[async_trait::async_trait]
+pub trait CloudVerifier: Send + Sync {
+    /// The principal (IAM user or role ARN) the server acts as; cross-account roles trust it.
+    async fn aws_principal(&self) -> Result<String, String>;
+    /// The two-sided check: AssumeRole with `external_id`, then with a wrong one.
+    async fn aws_check_trust(
+        &self,
+        role_arn: &str,
+        external_id: &SecretString,
+    ) -> Result<TrustCheck, String>;
+    /// STS GetCallerIdentity with what the connection would inject (its keys, or the role it
+    /// assumes with the server's identity); the caller's ARN.
+    async fn aws_caller(
+        &self,
+        materialization: &Materialization,
+        region: Option<&str>,
+    ) -> Result<String, String>;
+}
+
+/// The outcome of `connection test`.
+pub struct ConnectionTest {
+    pub ok: bool,
+    /// `ok` or `failed`, as stored.
+    pub verdict: String,
+    /// The caller ARN STS answered with.
+    pub identity: Option<String>,
+    /// Why it failed.
+    pub message: Option<String>,
+    /// The connection with its new `last_verified_at`.
+    pub connection: ConnectionRecord,
+}
+
+impl Lanyard {
+    /// Plugs in the cloud verifier (the server does, at start-up).
+    pub fn with_verifier(mut self, verifier: Arc<dyn CloudVerifier>) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    pub(crate) fn verifier(&self) -> CoreResult<&dyn CloudVerifier> {
+        self.verifier.as_deref().ok_or_else(|| {
+            CoreError::Invalid(
+                "this server cannot reach cloud providers to verify connections".to_owned(),
+            )
+        })
+    }
+
+    /// `connection test`: STS GetCallerIdentity with what the connection would inject, with the
+    /// verdict and time stored on the connection. A failed check is an answer, not an error.
+    pub async fn test_connection(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        name: &Slug,
+    ) -> CoreResult<ConnectionTest> {
+        principal.authorize(Action::Manage, "test connections")?;
+        let org = self.own_org(principal, org).await?;
+        let record = self.require_connection(&org, name).await?;
+        if record.provider != "aws" {
+            return Err(CoreError::Invalid(format!(
+                "`connection test` checks AWS connections for now; `{name}` is a {} connection",
+                record.provider
+            )));
+        }
+        if record.pending {
+            return Err(CoreError::Conflict(format!(
+                "connection `{name}` is waiting for its IAM role; finish it with `lanyard \
+                 connection update {name} --field iam_role_arn=ARN`"
+            )));
+        }
+        let outcome = if record.auth_mode == "runner" {
+            self.runner_identity_for(&org, &record).await?
+        } else {
+            self.aws_caller_for(&org, &record).await?
+        };
+        let (verdict, identity, message) = match outcome {
+            Ok(arn) => ("ok", Some(arn), None),
+            Err(e) => (
+                "failed",
+                None,
+                Some(self.secrets_seen.redactor().redact_str(&e).into_owned()),
+            ),
+        };
+        self.record_verification(principal, &org, &record, verdict)
+            .await?;
+        Ok(ConnectionTest {
+            ok: verdict == "ok",
+            verdict: verdict.to_owned(),
+            identity,
+            message,
+            connection: self.require_connection(&org, name).await?,
+        })
+    }
+
+    /// Runner mode: the identity the connection's runner reported, if it is online and in the
+    /// connection's account.
+    async fn runner_identity_for(
+        &self,
+        org: &OrgRecord,
+        record: &ConnectionRecord,
+    ) -> CoreResult<Result<String, String>> {
+        let Some(runner) = crate::jobs::runner_field(record)? else {
+            return Ok(Err("the connection names no runner".to_owned()));
+        };
+        let runner = self.require_runner(org, &runner).await?;
+        if !self.is_online(&runner) {
+            return Ok(Err(format!(
+                "runner `{}` is not online; start it with `lanyard runner start` on its host",
+                runner.name
+            )));
+        }
+        let Some(identity) = runner.aws_identity else {
+            return Ok(Err(format!(
+                "runner `{}` found no AWS identity in its environment (keys, web identity token \
+                 file, profile or instance role); give it one and restart it",
+                runner.name
+            )));
+        };
+        let account = identity.split(':').nth(4).unwrap_or_default().to_owned();
+        let expected = field_text(record, "account_id").unwrap_or_default();
+        if account != expected {
+            return Ok(Err(format!(
+                "runner `{}` is {identity}, in account {account}, but the connection is for \
+                 account {expected}",
+                runner.name
+            )));
+        }
+        Ok(Ok(identity))
+    }
+
+    /// Inline and cross-account: GetCallerIdentity with what the connection injects.
+    async fn aws_caller_for(
+        &self,
+        org: &OrgRecord,
+        record: &ConnectionRecord,
+    ) -> CoreResult<Result<String, String>> {
+        let (materialization, _) = self.open_connection(&org.id, record).await?;
+        let region = field_text(record, "region");
+        Ok(self
+            .verifier()?
+            .aws_caller(&materialization, region.as_deref())
+            .await)
+    }
+
+    /// Records a verification and its audit event.
+    pub(crate) async fn record_verification(
+        &self,
+        principal: &Principal,
+        org: &OrgRecord,
+        connection: &ConnectionRecord,
+        verdict: &str,
+    ) -> CoreResult<()> {
+        let audit = self.change_entry(
+            principal,
+            &org.id,
+            "connection.verify",
+            format!("connection/{}", connection.name),
+            serde_json::json!({ "verdict": verdict }),
+        );
+        self.store
+            .record_verification(&org.id, &connection.id, now(), verdict, &audit)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A plain field's value (a literal, or a variable's value).
+fn field_text(record: &ConnectionRecord, field: &str) -> Option<String> {
+    match record.fields.get(field) {
+        Some(lanyard_store::FieldSource::Literal(v)) => Some(v.clone()),
+        Some(lanyard_store::FieldSource::Variable { value, .. }) => Some(value.clone()),
+        _ => None,
+    }
+}

@@ -1,0 +1,90 @@
+//! The server's [`CloudVerifier`]: AWS through `lanyard-aws`, with the server's own ambient
+//! identity (the standard chain, honoring `AWS_ENDPOINT_URL`).
+//!
+//! The server, not a runner, performs the two-sided trust check when a cross-account
+//! connection is completed: it answers the API call synchronously, and the template trusts
+//! the server's principal. Jobs' AssumeRole happens on the runner that runs them.
+
+use lanyard_aws::session::{self, AwsKeys, Identity};
+use lanyard_aws::sts;
+use lanyard_core::{CloudVerifier, TrustCheck};
+use lanyard_crypto::{ExposeSecret, SecretString};
+use lanyard_providers::{EnvValue, Materialization};
+
+/// Verifies with the server's own AWS identity.
+pub(crate) struct AwsVerifier;
+
+fn env_secret(m: &Materialization, name: &str) -> Option<SecretString> {
+    match m.env_var(name) {
+        Some(EnvValue::Secret(s)) => Some(s.clone()),
+        Some(EnvValue::Plain(v)) => Some(SecretString::from(v.clone())),
+        _ => None,
+    }
+}
+
+#[async_trait::async_trait]
+impl CloudVerifier for AwsVerifier {
+    async fn aws_principal(&self) -> Result<String, String> {
+        let config = session::config(Identity::Ambient, None).await;
+        let identity = sts::caller_identity(&config)
+            .await
+            .map_err(|e| format!("{e}; give the server an AWS identity (its environment)"))?;
+        Ok(identity.trust_principal())
+    }
+
+    async fn aws_check_trust(
+        &self,
+        role_arn: &str,
+        external_id: &SecretString,
+    ) -> Result<TrustCheck, String> {
+        let config = session::config(Identity::Ambient, None).await;
+        let wrong = format!(
+            "lanyard-wrong-{}",
+            lanyard_crypto::random::alphanumeric(24).expose_secret()
+        );
+        let verdict = sts::check_trust(&config, role_arn, external_id, &wrong)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(match verdict {
+            sts::TrustVerdict::Trusted => TrustCheck::Trusted,
+            sts::TrustVerdict::AssumeFailed(why) => TrustCheck::AssumeFailed(why),
+            sts::TrustVerdict::ConfusedDeputy => TrustCheck::ConfusedDeputy,
+        })
+    }
+
+    async fn aws_caller(
+        &self,
+        m: &Materialization,
+        region: Option<&str>,
+    ) -> Result<String, String> {
+        let config = if let Some(role) = &m.assume_role {
+            let base = session::config(Identity::Ambient, region).await;
+            let session = sts::JobSession {
+                name: "lanyard-connection-test",
+                tags: Vec::new(),
+            };
+            let keys =
+                sts::assume_for_job(&base, &role.role_arn, role.external_id.as_ref(), &session)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            session::config(Identity::Keys(&keys), region).await
+        } else {
+            let (Some(access_key_id), Some(secret_access_key)) = (
+                env_secret(m, "AWS_ACCESS_KEY_ID"),
+                env_secret(m, "AWS_SECRET_ACCESS_KEY"),
+            ) else {
+                return Err("the connection has no access keys to test".to_owned());
+            };
+            let keys = AwsKeys {
+                access_key_id,
+                secret_access_key,
+                session_token: env_secret(m, "AWS_SESSION_TOKEN"),
+            };
+            session::config(Identity::Keys(&keys), region).await
+        };
+        sts::caller_identity(&config)
+            .await
+            .map(|identity| identity.arn)
+            .map_err(|e| e.to_string())
+    }
+}
