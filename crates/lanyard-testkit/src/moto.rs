@@ -2,8 +2,9 @@
 //! loopback port, set-up scripts in boto3, and moto's IAM checks switched on afterwards so that
 //! signatures and external ids are really checked.
 //!
-//! The virtualenv is `$LANYARD_TEST_VENV`, default `/opt/lanyard-venv`; `.ci/run` creates it
-//! with pinned `moto[server]`, `boto3` and `cfn-lint`. moto's account is always
+//! The virtualenv is `$LANYARD_TEST_VENV`, default `/opt/lanyard-venv`; `scripts/test-deps`
+//! (run by `./scripts/test` and `.ci/run`) creates it with pinned `moto[server]`, `boto3` and
+//! `cfn-lint`. moto's account is always
 //! `123456789012`; while its IAM checks are off, any keys work.
 
 use std::io::{Read, Write};
