@@ -9,10 +9,10 @@ use lanyard_crypto::{SecretBytes, SecretString};
 use lanyard_domain::{Principal, Slug};
 use lanyard_store::{ConnectionRecord, FieldSource};
 
-use crate::error::{PageError, PageResult};
+use crate::error::{message, PageError, PageResult};
 use crate::extract::{Posted, User};
 use crate::render::{when, Layout};
-use crate::views::{provider_name, scope_text, NOT_VERIFIED};
+use crate::views::{provider_name, scope_text, verification_text};
 use crate::Console;
 
 struct FieldRow {
@@ -42,6 +42,12 @@ struct Release {
     at: String,
 }
 
+/// What "Test connection" learned from the provider.
+struct Verification {
+    ok: bool,
+    text: String,
+}
+
 struct TestRow {
     environment: String,
     ok: bool,
@@ -59,7 +65,11 @@ struct Details {
     auth_mode: String,
     created: String,
     updated: String,
-    verified: &'static str,
+    verified: String,
+    /// Cross-account trust waiting for its IAM role; the page offers the role step.
+    pending: bool,
+    arn: String,
+    role_error: Option<String>,
     fields: Vec<FieldRow>,
     scope: String,
     organization_wide: bool,
@@ -68,6 +78,7 @@ struct Details {
     defaults: Vec<DefaultRow>,
     releases: Vec<Release>,
     tests: Option<Vec<TestRow>>,
+    verification: Option<Verification>,
 }
 
 pub(crate) fn connection_slug(raw: &str) -> PageResult<Slug> {
@@ -79,6 +90,8 @@ fn field_rows(record: &ConnectionRecord) -> Vec<FieldRow> {
     record
         .fields
         .iter()
+        // A pending connection's role ARN is a placeholder until the role step.
+        .filter(|(name, _)| !(record.pending && name.as_str() == "iam_role_arn"))
         .map(|(name, source)| {
             let label = spec
                 .and_then(|s| s.field(name))
@@ -138,7 +151,10 @@ async fn details(
         auth_mode: record.auth_mode.clone(),
         created: when(record.created_at.millis()),
         updated: when(record.updated_at.millis()),
-        verified: NOT_VERIFIED,
+        verified: verification_text(&record),
+        pending: record.pending,
+        arn: String::new(),
+        role_error: None,
         fields: field_rows(&record),
         scope: scope_text(authorization.as_ref()),
         organization_wide: authorization.is_some() && listed.is_none(),
@@ -171,6 +187,7 @@ async fn details(
             })
             .collect(),
         tests,
+        verification: None,
     })
 }
 
@@ -185,8 +202,9 @@ pub(crate) async fn page(
     Ok(console.page(&page))
 }
 
-/// Tests the connection's configuration: in each environment, would a deployment that names it
-/// be allowed to use it? (Lanyard does not yet call the provider to check the credentials.)
+/// Tests the connection: for AWS, against the provider (STS GetCallerIdentity with what it
+/// would inject; the verdict and time are stored); for every provider, whether a deployment
+/// in each environment may use it.
 pub(crate) async fn test(
     State(console): State<Console>,
     Path(name): Path<String>,
@@ -195,6 +213,40 @@ pub(crate) async fn test(
     let name = connection_slug(&name)?;
     let p = &user.principal;
     let record = console.app.get_connection(p, &p.org, &name).await?;
+    let verification = if record.provider == "aws" {
+        Some(match console.app.test_connection(p, &p.org, &name).await {
+            Ok(t) if t.ok => Verification {
+                ok: true,
+                text: format!(
+                    "AWS answers as {}.",
+                    t.identity
+                        .unwrap_or_else(|| "an unnamed identity".to_owned())
+                ),
+            },
+            Ok(t) => Verification {
+                ok: false,
+                text: format!(
+                    "AWS refused the connection's credentials: {}. Fix the credentials (replace \
+                     the secret fields below, or the role) and test again.",
+                    t.message.unwrap_or_else(|| "no reason given".to_owned())
+                ),
+            },
+            Err(err @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => Verification {
+                ok: false,
+                text: message(&err),
+            },
+            Err(other) => return Err(other.into()),
+        })
+    } else {
+        Some(Verification {
+            ok: false,
+            text: format!(
+                "Verification against the provider is not available for {} connections yet; \
+                 the checks below cover configuration and access only.",
+                provider_name(&record.provider)
+            ),
+        })
+    };
     let mut rows = Vec::new();
     for env in console.app.list_environments(p, &p.org).await? {
         let resolution = console
@@ -209,7 +261,8 @@ pub(crate) async fn test(
                 .unwrap_or_else(|| "usable: authorized for this environment".to_owned()),
         });
     }
-    let page = details(&console, &user, &name, Some(rows)).await?;
+    let mut page = details(&console, &user, &name, Some(rows)).await?;
+    page.verification = verification;
     Ok(console.page(&page))
 }
 
