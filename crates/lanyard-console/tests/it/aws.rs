@@ -28,12 +28,12 @@ const VARS: &[&str] = &[
 
 /// This process's AWS environment pointed at moto (with the server's identity, if any), until
 /// dropped.
-struct AwsEnv {
+pub(crate) struct AwsEnv {
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl AwsEnv {
-    async fn set(moto: &Moto, identity: Option<&TestKeys>) -> Self {
+    pub(crate) async fn set(moto: &Moto, identity: Option<&TestKeys>) -> Self {
         let turn = AWS_ENV.lock().await;
         for var in VARS {
             std::env::remove_var(var);
