@@ -163,6 +163,22 @@ async fn cross_account_wizard_from_template_to_ready(backend: Backend) {
     assert_eq!(none.status, 400);
     assert!(none.body.contains("choose at least one capability"));
 
+    let typo = v
+        .submit(
+            WIZARD,
+            "/connections/new/aws",
+            &[
+                ("mode", "cross-account-trust"),
+                ("name", "typo"),
+                ("field.account_id", "12345"),
+                ("capabilities", "s3-storage"),
+            ],
+        )
+        .await;
+    assert_eq!(typo.status, 400);
+    assert!(typo.body.contains("12-digit"), "{}", typo.body);
+    assert!(typo.body.contains(r#"value="12345""#), "typed values stay");
+
     let (template, external_id) = begin(&mut v, "xacct").await;
     let (_, loose_id) = begin(&mut v, "loose").await;
     let role_arn = create_stack(&moto, &admin, "xacct", &template);
@@ -241,6 +257,20 @@ async fn cross_account_wizard_from_template_to_ready(backend: Backend) {
     assert!(!ready.body.contains(r#"id="pending-role""#));
     assert!(ready.body.contains(" · trusted</dd>"), "{}", ready.body);
     seen.push(ready.body);
+    // Another session is not offered the template; it is told how to get a new one.
+    let mut other = Visitor::new(&server);
+    other.login(server.admin_token()).await;
+    let elsewhere = other.get("/connections/loose/template").await;
+    assert_eq!(elsewhere.status, 404);
+    assert!(
+        elsewhere.body.contains("run the setup again"),
+        "{}",
+        elsewhere.body
+    );
+    let step = other.get("/connections/loose/role").await;
+    assert!(step.body.contains(r#"id="no-template""#), "{}", step.body);
+    assert!(step.body.contains(r#"id="role-form""#));
+    seen.push(step.body);
     let gone = v.get("/connections/xacct/template").await;
     assert_eq!(gone.status, 404, "offered until the connection is complete");
 
