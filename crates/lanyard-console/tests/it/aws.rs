@@ -210,6 +210,16 @@ async fn cross_account_wizard_from_template_to_ready(backend: Backend) {
         "{}",
         pending.body
     );
+    assert!(
+        !pending
+            .body
+            .contains(r#"action="/connections/loose/fields/external_id""#),
+        "the generated external id is not replaced by hand"
+    );
+    assert!(
+        !pending.body.contains("lanyard-pending"),
+        "no placeholder role"
+    );
     let refused = v
         .submit(
             "/connections/loose",
