@@ -229,8 +229,8 @@ pub(crate) async fn test(
             Ok(t) => Verification {
                 ok: false,
                 text: format!(
-                    "AWS refused the connection's credentials: {}. Fix the credentials (replace \
-                     the secret fields below, or the role) and test again.",
+                    "The test against AWS failed: {}. If AWS rejected the credentials, replace \
+                     them below (or fix the role's trust) and test again.",
                     t.message.unwrap_or_else(|| "no reason given".to_owned())
                 ),
             },

@@ -48,6 +48,20 @@ impl AwsEnv {
     }
 }
 
+impl AwsEnv {
+    /// AWS unreachable (a closed local port): for tests that press "Test connection" on a
+    /// connection with example keys, so that no request leaves the machine.
+    pub(crate) async fn unreachable() -> Self {
+        let turn = AWS_ENV.lock().await;
+        for var in VARS {
+            std::env::remove_var(var);
+        }
+        std::env::set_var("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        Self { _turn: turn }
+    }
+}
+
 impl Drop for AwsEnv {
     fn drop(&mut self) {
         for var in VARS {
@@ -347,7 +361,16 @@ async fn test_connection_stores_and_shows_the_verdict(backend: Backend) {
     let failed = v
         .submit("/connections/bad", "/connections/bad/test", &[])
         .await;
-    assert!(failed.body.contains("AWS refused"), "{}", failed.body);
+    assert!(
+        failed.body.contains("The test against AWS failed"),
+        "{}",
+        failed.body
+    );
+    assert!(
+        failed.body.contains("SignatureDoesNotMatch"),
+        "{}",
+        failed.body
+    );
     assert!(!failed.body.contains(&wrong) && !failed.body.contains(&keys.secret_access_key));
 
     let connected = v.get("/connections?tab=connected").await;

@@ -164,6 +164,8 @@ async fn revoking_the_token_ends_its_sessions(backend: Backend) {
 }
 
 async fn wizard_authorize_default_and_matrix(backend: Backend) {
+    // "Test connection" asks AWS; it must not leave the machine.
+    let _aws = crate::aws::AwsEnv::unreachable().await;
     let server = TestServer::start(backend).await;
     let admin = server.admin();
     admin.create_environment("acme", "dev").await.unwrap();
@@ -339,6 +341,12 @@ async fn wizard_authorize_default_and_matrix(backend: Backend) {
         .await;
     assert_eq!(tested.status, 200);
     assert!(tested.body.contains("Test results"));
+    assert!(
+        tested.body.contains("The test against AWS failed")
+            && tested.body.contains("check the network path to STS"),
+        "the unreachable endpoint is reported: {}",
+        tested.body
+    );
     assert!(tested.body.contains("not authorized for environment `dev`"));
 
     let list = v.get("/connections?tab=connected").await;
