@@ -56,6 +56,14 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: Lanyard) -> Router<S> {
         )
         .route("/connections/{name}", get(pages::details::page))
         .route("/connections/{name}/test", post(pages::details::test))
+        .route(
+            "/connections/{name}/role",
+            get(pages::cross_account::page).post(pages::cross_account::complete),
+        )
+        .route(
+            "/connections/{name}/template",
+            get(pages::cross_account::template),
+        )
         .route("/connections/{name}/delete", post(pages::details::delete))
         .route(
             "/connections/{name}/authorization",

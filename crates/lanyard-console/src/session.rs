@@ -44,6 +44,27 @@ struct Session {
     csrf: String,
     expires: Instant,
     flash: Option<Flash>,
+    /// Cross-account setups this session started, by connection name: what the step page
+    /// offers until the role's ARN completes the connection.
+    setups: HashMap<String, Setup>,
+}
+
+/// What the cross-account step page offers for download and as a link. Both may embed the
+/// external id, so they stay in server memory and in this session only.
+pub(crate) struct Setup {
+    pub template: SecretString,
+    pub console_link: SecretString,
+    pub role_name: String,
+}
+
+impl Setup {
+    fn copy(&self) -> Self {
+        Self {
+            template: SecretString::from(self.template.expose_secret().to_owned()),
+            console_link: SecretString::from(self.console_link.expose_secret().to_owned()),
+            role_name: self.role_name.clone(),
+        }
+    }
 }
 
 /// What a request learns from its session.
@@ -76,6 +97,7 @@ impl Sessions {
                 csrf: random_token(),
                 expires: now + LIFETIME,
                 flash: None,
+                setups: HashMap::new(),
             },
         );
         id
@@ -106,6 +128,27 @@ impl Sessions {
     pub(crate) fn set_flash(&self, id: &str, flash: Flash) {
         if let Some(s) = self.lock().get_mut(id) {
             s.flash = Some(flash);
+        }
+    }
+
+    /// Keeps a cross-account setup for the step page (a new one replaces the old).
+    pub(crate) fn keep_setup(&self, id: &str, connection: &str, setup: Setup) {
+        if let Some(s) = self.lock().get_mut(id) {
+            s.setups.insert(connection.to_owned(), setup);
+        }
+    }
+
+    /// The cross-account setup this session started for `connection`, if any.
+    pub(crate) fn setup(&self, id: &str, connection: &str) -> Option<Setup> {
+        self.lock()
+            .get(id)
+            .and_then(|s| s.setups.get(connection).map(Setup::copy))
+    }
+
+    /// Forgets a setup once its connection is complete.
+    pub(crate) fn drop_setup(&self, id: &str, connection: &str) {
+        if let Some(s) = self.lock().get_mut(id) {
+            s.setups.remove(connection);
         }
     }
 

@@ -1,6 +1,8 @@
 //! Words for what the core returns: scopes, default status and provider names, shared by pages.
 
-use lanyard_store::{AuthorizationRecord, DefaultRecord};
+use lanyard_store::{AuthorizationRecord, ConnectionRecord, DefaultRecord};
+
+use crate::render::when;
 
 /// A connection's authorization scope, in words.
 pub(crate) fn scope_text(authorization: Option<&AuthorizationRecord>) -> String {
@@ -44,9 +46,14 @@ pub(crate) fn provider_name(id: &str) -> String {
     lanyard_providers::find(id).map_or_else(|| id.to_owned(), |p| p.display_name.to_owned())
 }
 
-/// What a connection's last verification shows. Lanyard does not yet call providers to verify
-/// credentials; "Test connection" checks configuration and access instead.
-pub(crate) const NOT_VERIFIED: &str = "Not verified";
+/// What a connection's last verification shows: its time and verdict, or "Not verified".
+pub(crate) fn verification_text(record: &ConnectionRecord) -> String {
+    match (&record.last_verified_at, &record.verdict) {
+        (Some(at), Some(verdict)) => format!("{} · {verdict}", when(at.millis())),
+        (Some(at), None) => when(at.millis()),
+        _ => "Not verified".to_owned(),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -225,15 +225,17 @@ impl Lanyard {
             TrustCheck::Trusted => Ok("trusted".to_owned()),
             TrustCheck::AssumeFailed(why) => Err(CoreError::Invalid(format!(
                 "Lanyard could not assume role {role} with connection `{name}`'s external id \
-                 ({why}); create the role from the template `lanyard connect` wrote (it trusts \
-                 this server's identity on condition of that external id) and give its ARN"
+                 ({why}); create the role from the connection's CloudFormation template (the one \
+                 `lanyard connect` wrote or the console's role step offers: it trusts this \
+                 server's identity on condition of that external id) and give its ARN"
             ))),
             TrustCheck::ConfusedDeputy => Err(CoreError::Invalid(format!(
                 "refused: role {role} can be assumed with a wrong external id, so its trust \
                  policy lacks the sts:ExternalId condition and anyone able to make Lanyard's \
                  identity assume roles could reach this account (a confused-deputy risk); add \
-                 the condition (create the role from the template `lanyard connect` wrote) and \
-                 run the update again"
+                 the condition (create the role from the connection's CloudFormation template, \
+                 which `lanyard connect` wrote or the console's role step offers) and give the \
+                 role's ARN again"
             ))),
         }
     }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::error::PageResult;
 use crate::extract::User;
 use crate::render::Layout;
-use crate::views::{default_text, provider_name, scope_text, NOT_VERIFIED};
+use crate::views::{default_text, provider_name, scope_text, verification_text};
 use crate::Console;
 
 struct Card {
@@ -32,7 +32,8 @@ struct Row {
     auth_mode: String,
     scope: String,
     default: String,
-    verified: &'static str,
+    verified: String,
+    pending: bool,
 }
 
 #[derive(Template)]
@@ -96,7 +97,8 @@ pub(crate) async fn mission_control(
             auth_mode: c.auth_mode.clone(),
             scope: scope_text(authorizations.iter().find(|a| a.connection_id == c.id)),
             default: default_text(&defaults, &c.id),
-            verified: NOT_VERIFIED,
+            verified: verification_text(c),
+            pending: c.pending,
         })
         .collect();
     let page = MissionControl {

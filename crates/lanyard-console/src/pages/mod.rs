@@ -2,6 +2,7 @@
 
 pub(crate) mod access;
 pub(crate) mod connections;
+pub(crate) mod cross_account;
 pub(crate) mod details;
 pub(crate) mod jobs;
 pub(crate) mod login;

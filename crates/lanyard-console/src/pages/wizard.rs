@@ -13,19 +13,26 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lanyard_core::{ConnectionSpec, FieldValue};
 use lanyard_crypto::SecretString;
 use lanyard_domain::Slug;
-use lanyard_providers::{AuthMode, FieldInput, FieldInputs, ProviderSpec};
+use lanyard_providers::{aws_template, AuthMode, FieldInput, FieldInputs, ProviderSpec};
 use serde::Deserialize;
 
 use crate::error::{message, PageError, PageResult};
 use crate::extract::{Form, Posted, User};
 use crate::render::Layout;
-use crate::session::Flash;
+use crate::session::{Flash, Setup};
 use crate::Console;
 
 struct Choice {
     id: String,
     label: String,
     selected: bool,
+}
+
+/// An AWS capability (an inline policy of the cross-account role), as a checkbox.
+struct Capability {
+    name: &'static str,
+    actions: String,
+    checked: bool,
 }
 
 struct Field {
@@ -54,6 +61,7 @@ struct Wizard {
     mode: &'static str,
     kind: String,
     cross_account: bool,
+    capabilities: Vec<Capability>,
     name: String,
     name_error: Option<String>,
     errors: Vec<String>,
@@ -125,11 +133,24 @@ fn wizard(
         mode: mode.slug(),
         kind: kind.unwrap_or_default().to_owned(),
         cross_account: mode == AuthMode::CrossAccountTrust,
+        capabilities: aws_template::CAPABILITIES
+            .iter()
+            .map(|(name, actions)| Capability {
+                name,
+                actions: actions.join(", "),
+                checked: true,
+            })
+            .collect(),
         name: String::new(),
         name_error: None,
         errors: Vec::new(),
         fields: spec
             .fields_for(kind, mode)
+            // The cross-account setup generates the external id; the role ARN is its next step.
+            .filter(|f| {
+                mode != AuthMode::CrossAccountTrust
+                    || !matches!(f.name, "iam_role_arn" | "external_id")
+            })
             .map(|f| Field {
                 name: f.name,
                 label: f.label,
@@ -210,6 +231,9 @@ pub(crate) async fn submit(
     if let Err(e) = &name {
         page.name_error = Some(e.clone());
     }
+    if mode == AuthMode::CrossAccountTrust {
+        return begin_cross_account(&console, &user, page, &form, name).await;
+    }
 
     let mut values = BTreeMap::new();
     let mut inputs = FieldInputs::new();
@@ -272,6 +296,82 @@ pub(crate) async fn submit(
                 )),
             );
             Ok(Redirect::to(&format!("/connections/{}", record.name)).into_response())
+        }
+        Err(err) => {
+            page.errors.push(message(&err));
+            Ok(console.page_with_status(StatusCode::BAD_REQUEST, &page))
+        }
+    }
+}
+
+/// The cross-account setup's first step: saves the connection as pending with a generated
+/// external id, keeps the role's template in the session, and leads to the role step.
+async fn begin_cross_account(
+    console: &Console,
+    user: &User,
+    mut page: Wizard,
+    form: &Form,
+    name: Result<Slug, String>,
+) -> PageResult<Response> {
+    let mut value = |field: &str| {
+        let typed = form.get(&format!("field.{field}")).map(str::to_owned);
+        if let Some(f) = page.fields.iter_mut().find(|f| f.name == field) {
+            f.value = typed.clone().unwrap_or_default();
+        }
+        typed
+    };
+    let account_id = value("account_id");
+    let region = value("region");
+    let runner = value("runner");
+    let chosen = form.all("capabilities");
+    for capability in &mut page.capabilities {
+        capability.checked = chosen.contains(&capability.name);
+    }
+    if chosen.is_empty() {
+        page.errors.push(
+            "choose at least one capability: the role gets one IAM policy per capability"
+                .to_owned(),
+        );
+    }
+    let Some(account_id) = account_id else {
+        if let Some(f) = page.fields.iter_mut().find(|f| f.name == "account_id") {
+            f.error = Some("enter the 12-digit id of the account the role is in".to_owned());
+        }
+        return Ok(console.page_with_status(StatusCode::BAD_REQUEST, &page));
+    };
+    let (true, Ok(name)) = (page.errors.is_empty(), name) else {
+        return Ok(console.page_with_status(StatusCode::BAD_REQUEST, &page));
+    };
+    let setup = lanyard_core::CrossAccountSetup {
+        name,
+        account_id,
+        region,
+        runner,
+        capabilities: chosen.iter().map(|c| (*c).to_owned()).collect(),
+        trusted_principals: Vec::new(),
+        template_url: None,
+    };
+    let p = &user.principal;
+    match console.app.begin_cross_account(p, &p.org, setup).await {
+        Ok(started) => {
+            let name = started.connection.name.to_string();
+            console.sessions.keep_setup(
+                &user.session,
+                &name,
+                Setup {
+                    template: started.template,
+                    console_link: started.console_link,
+                    role_name: started.role_name,
+                },
+            );
+            console.sessions.set_flash(
+                &user.session,
+                Flash::ok(format!(
+                    "Connection {name} is pending: create its IAM role from the template, then \
+                     give the role's ARN."
+                )),
+            );
+            Ok(Redirect::to(&format!("/connections/{name}/role")).into_response())
         }
         Err(err) => {
             page.errors.push(message(&err));

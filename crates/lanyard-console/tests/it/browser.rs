@@ -1,18 +1,29 @@
 //! End to end in a real headless Chromium: log in, create an AWS inline connection through the
 //! wizard, authorize it, set it as default in the matrix and watch the cell turn to default; then
-//! a job's live log. With `LANYARD_UPDATE_SCREENSHOTS=1` the SQLite run refreshes `docs/screenshots/`.
+//! a job's live log; and the AWS cross-account wizard's role step (against moto). With
+//! `LANYARD_UPDATE_SCREENSHOTS=1` the SQLite run refreshes `docs/screenshots/`.
 
 use std::path::PathBuf;
 
 use lanyard_api::CreateJob;
+use lanyard_testkit::moto::{self, Moto};
 use lanyard_testkit::{backend_tests, Backend, TestServer};
 
+use crate::aws::AwsEnv;
 use crate::webdriver::Browser;
 
-backend_tests!(connect_authorize_and_default_in_a_browser);
+backend_tests!(
+    connect_authorize_and_default_in_a_browser,
+    cross_account_role_step_in_a_browser,
+);
 
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
+/// Counts the controls without a label and the buttons without a name.
+const UNLABELED: &str = "return String(Array.from(document.querySelectorAll(\
+    'input:not([type=hidden]), select, textarea')).filter(e => e.labels.length === 0 \
+    && !e.getAttribute('aria-label')).length + Array.from(document.querySelectorAll('button'))\
+    .filter(b => !b.textContent.trim() && !b.getAttribute('aria-label')).length);";
 const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiBROWSERtest0";
 
 /// Where a screenshot goes: `docs/screenshots/` when `LANYARD_UPDATE_SCREENSHOTS` is set (to
@@ -189,10 +200,6 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
         .contains(SECRET_KEY));
 
     // Every control on every page has a label, and every button a name.
-    let unlabeled = "return String(Array.from(document.querySelectorAll(\
-        'input:not([type=hidden]), select, textarea')).filter(e => e.labels.length === 0 \
-        && !e.getAttribute('aria-label')).length + Array.from(document.querySelectorAll('button'))\
-        .filter(b => !b.textContent.trim() && !b.getAttribute('aria-label')).length);";
     for path in [
         "/connections",
         "/connections/new/aws",
@@ -208,7 +215,7 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
         browser.goto(&url(path)).await;
         browser.wait_for_path(path).await;
         assert_eq!(
-            browser.eval(unlabeled).await.as_deref(),
+            browser.eval(UNLABELED).await.as_deref(),
             Some("0"),
             "{path}"
         );
@@ -220,4 +227,61 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
     browser.wait_for_path("/connections").await;
     snap(&browser, backend, "mission-control-phone").await;
     assert!(browser.url().await.ends_with("/connections"));
+}
+
+/// The cross-account wizard up to its role step. moto's IAM checks stay off, so any role can be
+/// assumed with a wrong external id too: the two-sided check refuses it as a confused deputy.
+async fn cross_account_role_step_in_a_browser(backend: Backend) {
+    let moto = Moto::start();
+    let identity = moto.create_user("lanyard-server", &["*"]);
+    let _env = AwsEnv::set(&moto, Some(&identity)).await;
+    let server = TestServer::start(backend).await;
+    let browser = Browser::start(1280, 900).await;
+    let url = |path: &str| format!("{}{path}", server.url);
+    browser
+        .goto(&url("/connections/new/aws?mode=cross-account-trust"))
+        .await;
+    browser
+        .type_into("#token", &format!("{}{ENTER}", server.admin_token()))
+        .await;
+    browser
+        .wait_for_path("/connections/new/aws?mode=cross-account-trust")
+        .await;
+    assert_eq!(browser.eval(UNLABELED).await.as_deref(), Some("0"));
+    browser.type_into("#name", "aws-xacct").await;
+    browser.type_into("#field-account_id", moto::ACCOUNT).await;
+    for unneeded in ["eks", "ecs", "rds-database", "kms-encryption"] {
+        browser.click(&format!("#cap-{unneeded}")).await;
+    }
+    browser.click("#wizard button[type=submit]").await;
+    browser.wait_for_path("/connections/aws-xacct/role").await;
+    assert!(browser.text(".flash.ok").await.contains("is pending"));
+    assert!(browser
+        .text("#download-template")
+        .await
+        .contains("Download template"));
+    assert_eq!(browser.eval(UNLABELED).await.as_deref(), Some("0"));
+    snap(&browser, backend, "cross-account").await;
+
+    browser
+        .type_into(
+            "#iam-role-arn",
+            &format!("arn:aws:iam::{}:role/anything{ENTER}", moto::ACCOUNT),
+        )
+        .await;
+    browser
+        .wait_for(
+            "return String(!!document.getElementById('role-error'));",
+            "true",
+        )
+        .await;
+    assert!(browser
+        .text("#role-error")
+        .await
+        .contains("confused-deputy"));
+    browser.goto(&url("/connections/aws-xacct")).await;
+    assert!(browser
+        .text("#pending-role")
+        .await
+        .contains("Waiting for its IAM role"));
 }

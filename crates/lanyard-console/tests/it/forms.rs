@@ -21,6 +21,10 @@ const FORMS: &[(&str, &[(&str, &str)])] = &[
         &[("name", "forged"), ("field.account_id", "123456789012")],
     ),
     ("/connections/aws-dev/test", &[]),
+    (
+        "/connections/aws-dev/role",
+        &[("iam_role_arn", "arn:aws:iam::123456789012:role/forged")],
+    ),
     ("/connections/aws-dev/delete", &[]),
     (
         "/connections/aws-dev/authorization",

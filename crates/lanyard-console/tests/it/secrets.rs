@@ -19,6 +19,8 @@ fn literal(value: &str) -> FieldInput {
 }
 
 async fn no_page_contains_a_secret_value(backend: Backend) {
+    // "Test connection" asks AWS; it must not leave the machine.
+    let _aws = crate::aws::AwsEnv::unreachable().await;
     let server = TestServer::start(backend).await;
     let admin = server.admin();
     admin.create_environment("acme", "dev").await.unwrap();

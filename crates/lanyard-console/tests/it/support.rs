@@ -12,6 +12,8 @@ pub struct Page {
     pub status: u16,
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
+    /// The `Content-Disposition` header (downloads).
+    pub disposition: Option<String>,
     pub body: String,
 }
 
@@ -68,6 +70,10 @@ impl Visitor {
             .headers()
             .get(LOCATION)
             .map(|v| v.to_str().unwrap().to_owned());
+        let disposition = response
+            .headers()
+            .get(reqwest::header::CONTENT_DISPOSITION)
+            .map(|v| v.to_str().unwrap().to_owned());
         let set_cookies: Vec<String> = response
             .headers()
             .get_all(SET_COOKIE)
@@ -88,6 +94,7 @@ impl Visitor {
             status,
             location,
             set_cookies,
+            disposition,
             body,
         }
     }

@@ -1,0 +1,414 @@
+//! The AWS pages against moto: the cross-account wizard (the template download, the role made
+//! from it, the two-sided check and its refusal of a confused-deputy role, the external id
+//! never shown) and "Test connection" storing and showing its verdict.
+//!
+//! The server runs in this process and finds moto, and its own AWS identity, in the process
+//! environment; tests that set it take turns.
+
+use lanyard_testkit::moto::{self, Moto, TestKeys};
+use lanyard_testkit::{backend_tests, Backend, TestServer};
+
+use crate::support::Visitor;
+
+backend_tests!(
+    cross_account_wizard_from_template_to_ready,
+    test_connection_stores_and_shows_the_verdict,
+);
+
+static AWS_ENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const VARS: &[&str] = &[
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+];
+
+/// This process's AWS environment pointed at moto (with the server's identity, if any), until
+/// dropped.
+pub(crate) struct AwsEnv {
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl AwsEnv {
+    pub(crate) async fn set(moto: &Moto, identity: Option<&TestKeys>) -> Self {
+        let turn = AWS_ENV.lock().await;
+        for var in VARS {
+            std::env::remove_var(var);
+        }
+        std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
+        std::env::set_var("AWS_REGION", "us-east-1");
+        if let Some(keys) = identity {
+            std::env::set_var("AWS_ACCESS_KEY_ID", &keys.access_key_id);
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", &keys.secret_access_key);
+        }
+        Self { _turn: turn }
+    }
+}
+
+impl AwsEnv {
+    /// AWS unreachable (a closed local port): for tests that press "Test connection" on a
+    /// connection with example keys, so that no request leaves the machine.
+    pub(crate) async fn unreachable() -> Self {
+        let turn = AWS_ENV.lock().await;
+        for var in VARS {
+            std::env::remove_var(var);
+        }
+        std::env::set_var("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        Self { _turn: turn }
+    }
+}
+
+impl Drop for AwsEnv {
+    fn drop(&mut self) {
+        for var in VARS {
+            std::env::remove_var(var);
+        }
+    }
+}
+
+const WIZARD: &str = "/connections/new/aws?mode=cross-account-trust";
+
+/// The wizard's first step for `name`; returns the role's template and its external id.
+async fn begin(v: &mut Visitor, name: &str) -> (String, String) {
+    let started = v
+        .submit(
+            WIZARD,
+            "/connections/new/aws",
+            &[
+                ("mode", "cross-account-trust"),
+                ("name", name),
+                ("field.account_id", moto::ACCOUNT),
+                ("capabilities", "s3-storage"),
+                ("capabilities", "cloudwatch-monitoring"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        started.location.as_deref(),
+        Some(format!("/connections/{name}/role").as_str()),
+        "{}",
+        started.body
+    );
+    let step = v.follow(started).await;
+    assert!(step.body.contains("is pending"), "{}", step.body);
+    assert!(step.body.contains(r#"id="download-template""#));
+    assert!(step.body.contains(r#"id="console-link""#));
+    assert!(step.body.contains(r#"action="/connections/"#));
+    let download = v.get(&format!("/connections/{name}/template")).await;
+    assert_eq!(download.status, 200, "{}", download.body);
+    assert_eq!(
+        download.disposition.as_deref(),
+        Some(format!("attachment; filename=\"lanyard-{name}.json\"").as_str())
+    );
+    let template: serde_json::Value = serde_json::from_str(&download.body).expect("JSON");
+    assert_eq!(template["AWSTemplateFormatVersion"], "2010-09-09");
+    assert_eq!(template["Resources"]["Role"]["Type"], "AWS::IAM::Role");
+    assert!(
+        download.body.contains(&format!(
+            "arn:aws:iam::{}:user/lanyard-server",
+            moto::ACCOUNT
+        )),
+        "the role trusts the server's identity in the account: {}",
+        download.body
+    );
+    let policies: Vec<&str> = template["Resources"]["Role"]["Properties"]["Policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["PolicyName"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        policies,
+        ["lanyard-s3-storage", "lanyard-cloudwatch-monitoring"]
+    );
+    let external_id = template["Parameters"]["ExternalId"]["Default"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (download.body, external_id)
+}
+
+/// Creates the template's stack in moto; returns the role's ARN.
+fn create_stack(moto: &Moto, admin: &TestKeys, name: &str, template: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("template.json");
+    std::fs::write(&path, template).unwrap();
+    moto.python(
+        Some(admin),
+        &format!(
+            "cf = client('cloudformation')\n\
+             cf.create_stack(StackName='lanyard-{name}', TemplateBody=open('{}').read(), \
+             Capabilities=['CAPABILITY_NAMED_IAM'])\n\
+             stack = cf.describe_stacks(StackName='lanyard-{name}')['Stacks'][0]\n\
+             assert stack['StackStatus'] == 'CREATE_COMPLETE', stack['StackStatus']\n\
+             print([o['OutputValue'] for o in stack['Outputs'] if o['OutputKey'] == 'RoleArn'][0])\n",
+            path.display()
+        ),
+    )
+}
+
+async fn cross_account_wizard_from_template_to_ready(backend: Backend) {
+    let moto = Moto::start();
+    let admin = moto.create_user("lanyard-server", &["*"]);
+    let _env = AwsEnv::set(&moto, Some(&admin)).await;
+    let server = TestServer::start(backend).await;
+    let mut v = Visitor::new(&server);
+    v.login(server.admin_token()).await;
+
+    let wizard = v.get(WIZARD).await;
+    assert!(wizard.body.contains(r#"id="cap-s3-storage""#));
+    assert!(!wizard.body.contains("field.iam_role_arn"), "the next step");
+    assert!(!wizard.body.contains("field.external_id"), "generated");
+    let none = v
+        .submit(
+            WIZARD,
+            "/connections/new/aws",
+            &[
+                ("mode", "cross-account-trust"),
+                ("name", "nocaps"),
+                ("field.account_id", moto::ACCOUNT),
+            ],
+        )
+        .await;
+    assert_eq!(none.status, 400);
+    assert!(none.body.contains("choose at least one capability"));
+
+    let typo = v
+        .submit(
+            WIZARD,
+            "/connections/new/aws",
+            &[
+                ("mode", "cross-account-trust"),
+                ("name", "typo"),
+                ("field.account_id", "12345"),
+                ("capabilities", "s3-storage"),
+            ],
+        )
+        .await;
+    assert_eq!(typo.status, 400);
+    assert!(typo.body.contains("12-digit"), "{}", typo.body);
+    assert!(typo.body.contains(r#"value="12345""#), "typed values stay");
+
+    let (template, external_id) = begin(&mut v, "xacct").await;
+    let (_, loose_id) = begin(&mut v, "loose").await;
+    let role_arn = create_stack(&moto, &admin, "xacct", &template);
+    assert!(role_arn.ends_with(":role/lanyard-xacct"), "{role_arn}");
+    let loose_arn = moto.python(
+        Some(&admin),
+        "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', \
+         'Principal': {'AWS': 'arn:aws:iam::123456789012:user/lanyard-server'}, \
+         'Action': 'sts:AssumeRole'}]}\n\
+         print(client('iam').create_role(RoleName='loose', \
+         AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
+    );
+    let other_arn = moto.python(
+        Some(&admin),
+        "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', \
+         'Principal': {'AWS': 'arn:aws:iam::123456789012:user/lanyard-server'}, \
+         'Action': 'sts:AssumeRole', \
+         'Condition': {'StringEquals': {'sts:ExternalId': 'someone-else'}}}]}\n\
+         print(client('iam').create_role(RoleName='other', \
+         AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
+    );
+    moto.enable_auth();
+    let mut seen = Vec::new();
+
+    // A role without the external-id condition is refused, on the page, and stays pending.
+    let pending = v.get("/connections/loose").await;
+    assert!(
+        pending.body.contains(r#"id="pending-role""#),
+        "{}",
+        pending.body
+    );
+    assert!(
+        !pending
+            .body
+            .contains(r#"action="/connections/loose/fields/external_id""#),
+        "the generated external id is not replaced by hand"
+    );
+    assert!(
+        !pending.body.contains("lanyard-pending"),
+        "no placeholder role"
+    );
+    let refused = v
+        .submit(
+            "/connections/loose",
+            "/connections/loose/role",
+            &[("iam_role_arn", &loose_arn)],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains(r#"id="role-error""#));
+    assert!(refused.body.contains("confused-deputy"), "{}", refused.body);
+    assert!(refused.body.contains("sts:ExternalId"), "{}", refused.body);
+    seen.push(refused.body);
+    let connected = v.get("/connections?tab=connected").await;
+    assert!(connected
+        .body
+        .contains(r#"<a href="/connections/loose/role">"#));
+    seen.push(connected.body);
+
+    // A role that cannot be assumed with the connection's external id says so.
+    let missing = v
+        .submit(
+            "/connections/loose/role",
+            "/connections/loose/role",
+            &[("iam_role_arn", &other_arn)],
+        )
+        .await;
+    assert_eq!(missing.status, 400);
+    assert!(
+        missing.body.contains("could not assume"),
+        "{}",
+        missing.body
+    );
+    seen.push(missing.body);
+
+    // The stack's role completes its connection, verified.
+    let done = v
+        .submit(
+            "/connections/xacct/role",
+            "/connections/xacct/role",
+            &[("iam_role_arn", &role_arn)],
+        )
+        .await;
+    let ready = v.follow(done).await;
+    assert!(ready.body.contains("is ready"), "{}", ready.body);
+    assert!(!ready.body.contains(r#"id="pending-role""#));
+    assert!(ready.body.contains(" · trusted</dd>"), "{}", ready.body);
+    seen.push(ready.body);
+    // Another session is not offered the template; it is told how to get a new one.
+    let mut other = Visitor::new(&server);
+    other.login(server.admin_token()).await;
+    let elsewhere = other.get("/connections/loose/template").await;
+    assert_eq!(elsewhere.status, 404);
+    assert!(
+        elsewhere.body.contains("run the setup again"),
+        "{}",
+        elsewhere.body
+    );
+    let step = other.get("/connections/loose/role").await;
+    assert!(step.body.contains(r#"id="no-template""#), "{}", step.body);
+    assert!(step.body.contains(r#"id="role-form""#));
+    seen.push(step.body);
+    let gone = v.get("/connections/xacct/template").await;
+    assert_eq!(gone.status, 404, "offered until the connection is complete");
+
+    for path in [
+        WIZARD,
+        "/connections/xacct",
+        "/connections/xacct/role",
+        "/connections/loose",
+        "/connections/loose/role",
+        "/connections?tab=connected",
+        "/audit",
+    ] {
+        seen.push(v.get(path).await.body);
+    }
+    for page in &seen {
+        assert!(!page.contains(&external_id) && !page.contains(&loose_id));
+        let random = |id: &str| id.rsplit('@').next().unwrap().to_owned();
+        assert!(!page.contains(&random(&external_id)) && !page.contains(&random(&loose_id)));
+    }
+}
+
+async fn test_connection_stores_and_shows_the_verdict(backend: Backend) {
+    let moto = Moto::start();
+    let keys = moto.create_user("deployer", &["sts:*"]);
+    moto.enable_auth();
+    let _env = AwsEnv::set(&moto, None).await;
+    let server = TestServer::start(backend).await;
+    let mut v = Visitor::new(&server);
+    v.login(server.admin_token()).await;
+    let wrong: String = keys.secret_access_key.chars().rev().collect();
+    for (name, secret) in [("good", &keys.secret_access_key), ("bad", &wrong)] {
+        let saved = v
+            .submit(
+                "/connections/new/aws",
+                "/connections/new/aws",
+                &[
+                    ("mode", "inline"),
+                    ("name", name),
+                    ("field.account_id", moto::ACCOUNT),
+                    ("field.access_key_id", &keys.access_key_id),
+                    ("field.secret_access_key", secret),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+    }
+    let before = v.get("/connections/good").await;
+    assert!(before
+        .body
+        .contains(r#"<dd id="last-verification">Not verified</dd>"#));
+
+    let tested = v
+        .submit("/connections/good", "/connections/good/test", &[])
+        .await;
+    assert_eq!(tested.status, 200, "{}", tested.body);
+    let identity = format!(
+        "AWS answers as arn:aws:iam::{}:user/deployer",
+        moto::ACCOUNT
+    );
+    assert!(tested.body.contains(&identity), "{}", tested.body);
+    let page = v.get("/connections/good").await;
+    assert!(page.body.contains(" · ok</dd>"), "{}", page.body);
+
+    let failed = v
+        .submit("/connections/bad", "/connections/bad/test", &[])
+        .await;
+    assert!(
+        failed.body.contains("The test against AWS failed"),
+        "{}",
+        failed.body
+    );
+    assert!(
+        failed.body.contains("SignatureDoesNotMatch"),
+        "{}",
+        failed.body
+    );
+    assert!(!failed.body.contains(&wrong) && !failed.body.contains(&keys.secret_access_key));
+
+    let connected = v.get("/connections?tab=connected").await;
+    assert!(connected.body.contains(" · ok</td>"), "{}", connected.body);
+    assert!(
+        connected.body.contains(" · failed</td>"),
+        "{}",
+        connected.body
+    );
+    assert!(
+        !connected.body.contains("Not verified"),
+        "{}",
+        connected.body
+    );
+
+    // Other providers keep the configuration checks and say so.
+    let saved = v
+        .submit(
+            "/connections/new/digitalocean",
+            "/connections/new/digitalocean",
+            &[
+                ("mode", "inline"),
+                ("name", "do"),
+                (
+                    "field.api_token",
+                    "dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef",
+                ),
+                ("field.default_region", "nyc3"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let other = v
+        .submit("/connections/do", "/connections/do/test", &[])
+        .await;
+    assert!(
+        other.body.contains("not available for DigitalOcean"),
+        "{}",
+        other.body
+    );
+}
