@@ -64,9 +64,29 @@ pub enum Identity<'a> {
     Keys(&'a AwsKeys),
 }
 
+/// Where this process's own AWS calls go and as whom, when that is not to be read from its
+/// environment: the server is given one explicitly by embedders and tests, so that nothing has
+/// to change the process environment. The default defers to the environment.
+#[derive(Debug, Default)]
+pub struct AwsOrigin {
+    /// An endpoint for every service (an emulator such as moto), instead of `AWS_ENDPOINT_URL`.
+    pub endpoint_url: Option<String>,
+    /// The ambient identity's keys, instead of the standard credential chain.
+    pub keys: Option<AwsKeys>,
+}
+
 /// An SDK configuration for `identity`, in `region` (else the environment's, else
 /// [`FALLBACK_REGION`]).
 pub async fn config(identity: Identity<'_>, region: Option<&str>) -> SdkConfig {
+    config_from(&AwsOrigin::default(), identity, region).await
+}
+
+/// Like [`config`], with `origin` overriding what the environment would say.
+pub async fn config_from(
+    origin: &AwsOrigin,
+    identity: Identity<'_>,
+    region: Option<&str>,
+) -> SdkConfig {
     // rustls with ring, the workspace's TLS stack: no second crypto library to build.
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
@@ -77,8 +97,14 @@ pub async fn config(identity: Identity<'_>, region: Option<&str>) -> SdkConfig {
     if let Some(region) = region {
         loader = loader.region(Region::new(region.to_owned()));
     }
-    if let Identity::Keys(keys) = identity {
-        loader = loader.credentials_provider(keys.to_sdk());
+    if let Some(endpoint) = &origin.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    match (identity, &origin.keys) {
+        (Identity::Keys(keys), _) | (Identity::Ambient, Some(keys)) => {
+            loader = loader.credentials_provider(keys.to_sdk());
+        }
+        (Identity::Ambient, None) => {}
     }
     let config = loader.load().await;
     if config.region().is_some() {

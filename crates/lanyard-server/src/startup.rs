@@ -131,7 +131,7 @@ pub async fn prepare_with(
         .with_secret_registry(registry)
         .with_builtin_runner(config.builtin_runner)
         .with_runner_timeout(config.runner_timeout)
-        .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier));
+        .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier::default()));
     Ok(PreparedServer {
         listener,
         app,
@@ -144,6 +144,15 @@ pub async fn prepare_with(
 }
 
 impl PreparedServer {
+    /// Makes the server's own AWS calls (connection tests, the cross-account trust check) go to
+    /// `origin` instead of where its environment points: for embedders and tests, which must not
+    /// change the process environment of a multi-threaded program.
+    pub fn with_aws_origin(mut self, origin: lanyard_aws::session::AwsOrigin) -> Self {
+        let verifier = crate::verifier::AwsVerifier { origin };
+        self.app = self.app.with_verifier(std::sync::Arc::new(verifier));
+        self
+    }
+
     /// Serves the API until `shutdown` completes, then finishes in-flight requests and closes the
     /// database.
     pub async fn serve(

@@ -5,14 +5,18 @@
 //! connection is completed: it answers the API call synchronously, and the template trusts
 //! the server's principal. Jobs' AssumeRole happens on the runner that runs them.
 
-use lanyard_aws::session::{self, AwsKeys, Identity};
+use lanyard_aws::session::{self, AwsKeys, AwsOrigin, Identity};
 use lanyard_aws::sts;
 use lanyard_core::{CloudVerifier, TrustCheck};
 use lanyard_crypto::{ExposeSecret, SecretString};
 use lanyard_providers::{EnvValue, Materialization};
 
-/// Verifies with the server's own AWS identity.
-pub(crate) struct AwsVerifier;
+/// Verifies with the server's own AWS identity: from its environment, or from the
+/// [`AwsOrigin`] it was started with.
+#[derive(Default)]
+pub(crate) struct AwsVerifier {
+    pub(crate) origin: AwsOrigin,
+}
 
 fn env_secret(m: &Materialization, name: &str) -> Option<SecretString> {
     match m.env_var(name) {
@@ -25,7 +29,7 @@ fn env_secret(m: &Materialization, name: &str) -> Option<SecretString> {
 #[async_trait::async_trait]
 impl CloudVerifier for AwsVerifier {
     async fn aws_principal(&self) -> Result<String, String> {
-        let config = session::config(Identity::Ambient, None).await;
+        let config = session::config_from(&self.origin, Identity::Ambient, None).await;
         let identity = sts::caller_identity(&config)
             .await
             .map_err(|e| format!("{e}; give the server an AWS identity (its environment)"))?;
@@ -37,7 +41,7 @@ impl CloudVerifier for AwsVerifier {
         role_arn: &str,
         external_id: &SecretString,
     ) -> Result<TrustCheck, String> {
-        let config = session::config(Identity::Ambient, None).await;
+        let config = session::config_from(&self.origin, Identity::Ambient, None).await;
         let wrong = format!(
             "lanyard-wrong-{}",
             lanyard_crypto::random::alphanumeric(24).expose_secret()
@@ -58,7 +62,7 @@ impl CloudVerifier for AwsVerifier {
         region: Option<&str>,
     ) -> Result<String, String> {
         let config = if let Some(role) = &m.assume_role {
-            let base = session::config(Identity::Ambient, region).await;
+            let base = session::config_from(&self.origin, Identity::Ambient, region).await;
             let session = sts::JobSession {
                 name: "lanyard-connection-test",
                 tags: Vec::new(),
@@ -67,7 +71,7 @@ impl CloudVerifier for AwsVerifier {
                 sts::assume_for_job(&base, &role.role_arn, role.external_id.as_ref(), &session)
                     .await
                     .map_err(|e| e.to_string())?;
-            session::config(Identity::Keys(&keys), region).await
+            session::config_from(&self.origin, Identity::Keys(&keys), region).await
         } else {
             let (Some(access_key_id), Some(secret_access_key)) = (
                 env_secret(m, "AWS_ACCESS_KEY_ID"),
@@ -80,7 +84,7 @@ impl CloudVerifier for AwsVerifier {
                 secret_access_key,
                 session_token: env_secret(m, "AWS_SESSION_TOKEN"),
             };
-            session::config(Identity::Keys(&keys), region).await
+            session::config_from(&self.origin, Identity::Keys(&keys), region).await
         };
         sts::caller_identity(&config)
             .await

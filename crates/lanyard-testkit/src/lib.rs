@@ -55,6 +55,20 @@ impl TestServer {
         Self::start_on_existing(database, key).await
     }
 
+    /// Like [`TestServer::start`], with the prepared server adjusted before it serves (e.g.
+    /// pointed at an AWS emulator with `PreparedServer::with_aws_origin`).
+    pub async fn start_adjusted(
+        backend: Backend,
+        adjust: impl FnOnce(PreparedServer) -> PreparedServer,
+    ) -> Self {
+        let database = std::sync::Arc::new(TestDatabase::create(backend).await);
+        let key = MasterKey::generate().to_base64();
+        let prepared = Self::prepare(&database, &key)
+            .await
+            .expect("test server starts");
+        Self::serve_prepared(adjust(prepared), database, key)
+    }
+
     /// Starts another server process-alike on the same database and key: a second replica, or
     /// the same installation after a restart.
     pub async fn start_another(&self) -> Self {

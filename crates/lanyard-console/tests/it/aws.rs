@@ -2,9 +2,11 @@
 //! from it, the two-sided check and its refusal of a confused-deputy role, the external id
 //! never shown) and "Test connection" storing and showing its verdict.
 //!
-//! The server runs in this process and finds moto, and its own AWS identity, in the process
-//! environment; tests that set it take turns.
+//! The server runs in this process; it is pointed at moto, with its own AWS identity, through
+//! `PreparedServer::with_aws_origin`, never through the process environment.
 
+use lanyard_aws::session::{AwsKeys, AwsOrigin};
+use lanyard_crypto::SecretString;
 use lanyard_testkit::moto::{self, Moto, TestKeys};
 use lanyard_testkit::{backend_tests, Backend, TestServer};
 
@@ -15,60 +17,27 @@ backend_tests!(
     test_connection_stores_and_shows_the_verdict,
 );
 
-static AWS_ENV: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-const VARS: &[&str] = &[
-    "AWS_ENDPOINT_URL",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_REGION",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-];
-
-/// This process's AWS environment pointed at moto (with the server's identity, if any), until
-/// dropped.
-pub(crate) struct AwsEnv {
-    _turn: tokio::sync::MutexGuard<'static, ()>,
+/// A server whose own AWS calls (connection tests, the trust check) go to `endpoint`, as
+/// `identity` when given; nothing touches the process environment, so tests run side by side.
+pub(crate) async fn server_reaching(
+    backend: Backend,
+    endpoint: &str,
+    identity: Option<&TestKeys>,
+) -> TestServer {
+    let origin = AwsOrigin {
+        endpoint_url: Some(endpoint.to_owned()),
+        keys: identity.map(|k| AwsKeys {
+            access_key_id: SecretString::from(k.access_key_id.clone()),
+            secret_access_key: SecretString::from(k.secret_access_key.clone()),
+            session_token: None,
+        }),
+    };
+    TestServer::start_adjusted(backend, |prepared| prepared.with_aws_origin(origin)).await
 }
 
-impl AwsEnv {
-    pub(crate) async fn set(moto: &Moto, identity: Option<&TestKeys>) -> Self {
-        let turn = AWS_ENV.lock().await;
-        for var in VARS {
-            std::env::remove_var(var);
-        }
-        std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
-        std::env::set_var("AWS_REGION", "us-east-1");
-        if let Some(keys) = identity {
-            std::env::set_var("AWS_ACCESS_KEY_ID", &keys.access_key_id);
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", &keys.secret_access_key);
-        }
-        Self { _turn: turn }
-    }
-}
-
-impl AwsEnv {
-    /// AWS unreachable (a closed local port): for tests that press "Test connection" on a
-    /// connection with example keys, so that no request leaves the machine.
-    pub(crate) async fn unreachable() -> Self {
-        let turn = AWS_ENV.lock().await;
-        for var in VARS {
-            std::env::remove_var(var);
-        }
-        std::env::set_var("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
-        std::env::set_var("AWS_REGION", "us-east-1");
-        Self { _turn: turn }
-    }
-}
-
-impl Drop for AwsEnv {
-    fn drop(&mut self) {
-        for var in VARS {
-            std::env::remove_var(var);
-        }
-    }
-}
+/// A closed local port: for tests that press "Test connection" on a connection with example
+/// keys, so that no request leaves the machine.
+pub(crate) const UNREACHABLE_AWS: &str = "http://127.0.0.1:9";
 
 const WIZARD: &str = "/connections/new/aws?mode=cross-account-trust";
 
@@ -154,8 +123,7 @@ fn create_stack(moto: &Moto, admin: &TestKeys, name: &str, template: &str) -> St
 async fn cross_account_wizard_from_template_to_ready(backend: Backend) {
     let moto = Moto::start();
     let admin = moto.create_user("lanyard-server", &["*"]);
-    let _env = AwsEnv::set(&moto, Some(&admin)).await;
-    let server = TestServer::start(backend).await;
+    let server = server_reaching(backend, &moto.endpoint(), Some(&admin)).await;
     let mut v = Visitor::new(&server);
     v.login(server.admin_token()).await;
 
@@ -320,8 +288,7 @@ async fn test_connection_stores_and_shows_the_verdict(backend: Backend) {
     let moto = Moto::start();
     let keys = moto.create_user("deployer", &["sts:*"]);
     moto.enable_auth();
-    let _env = AwsEnv::set(&moto, None).await;
-    let server = TestServer::start(backend).await;
+    let server = server_reaching(backend, &moto.endpoint(), None).await;
     let mut v = Visitor::new(&server);
     v.login(server.admin_token()).await;
     let wrong: String = keys.secret_access_key.chars().rev().collect();

@@ -9,7 +9,7 @@ use lanyard_api::CreateJob;
 use lanyard_testkit::moto::{self, Moto};
 use lanyard_testkit::{backend_tests, Backend, TestServer};
 
-use crate::aws::AwsEnv;
+use crate::aws::server_reaching;
 use crate::webdriver::Browser;
 
 backend_tests!(
@@ -234,8 +234,7 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
 async fn cross_account_role_step_in_a_browser(backend: Backend) {
     let moto = Moto::start();
     let identity = moto.create_user("lanyard-server", &["*"]);
-    let _env = AwsEnv::set(&moto, Some(&identity)).await;
-    let server = TestServer::start(backend).await;
+    let server = server_reaching(backend, &moto.endpoint(), Some(&identity)).await;
     let browser = Browser::start(1280, 900).await;
     let url = |path: &str| format!("{}{path}", server.url);
     browser

@@ -165,8 +165,7 @@ async fn revoking_the_token_ends_its_sessions(backend: Backend) {
 
 async fn wizard_authorize_default_and_matrix(backend: Backend) {
     // "Test connection" asks AWS; it must not leave the machine.
-    let _aws = crate::aws::AwsEnv::unreachable().await;
-    let server = TestServer::start(backend).await;
+    let server = crate::aws::server_reaching(backend, crate::aws::UNREACHABLE_AWS, None).await;
     let admin = server.admin();
     admin.create_environment("acme", "dev").await.unwrap();
     admin.create_environment("acme", "prod").await.unwrap();

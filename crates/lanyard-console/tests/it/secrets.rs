@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use lanyard_api::{CreateConnection, CreateJob, FieldInput, WireSecret};
-use lanyard_testkit::{backend_tests, Backend, TestServer};
+use lanyard_testkit::{backend_tests, Backend};
 
 use crate::support::Visitor;
 
@@ -20,8 +20,7 @@ fn literal(value: &str) -> FieldInput {
 
 async fn no_page_contains_a_secret_value(backend: Backend) {
     // "Test connection" asks AWS; it must not leave the machine.
-    let _aws = crate::aws::AwsEnv::unreachable().await;
-    let server = TestServer::start(backend).await;
+    let server = crate::aws::server_reaching(backend, crate::aws::UNREACHABLE_AWS, None).await;
     let admin = server.admin();
     admin.create_environment("acme", "dev").await.unwrap();
     admin
