@@ -143,10 +143,11 @@ async fn prepare_and_run(
         )
         .await;
     }
-    let workspace = match Workspace::create(&options.work_root, &job.id) {
-        Ok(ws) => ws,
-        Err(e) => return failed(format!("cannot create the job directory: {e}")),
-    };
+    let workspace =
+        match Workspace::create(&options.work_root, options.secret_root.as_deref(), &job.id) {
+            Ok(ws) => ws,
+            Err(e) => return failed(format!("cannot create the job directory: {e}")),
+        };
     let mut env = env::base_env(&workspace.home(), &workspace.tmp());
     let base = env.clone();
     for (index, credential) in job.credentials.iter().enumerate() {

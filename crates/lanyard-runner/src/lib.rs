@@ -54,6 +54,10 @@ pub struct JobToRun {
 pub struct RunnerOptions {
     /// Where per-job directories are created (default: the system temp directory).
     pub work_root: PathBuf,
+    /// Where credential files go, in a directory of their own: by default `/dev/shm` (memory,
+    /// so they never reach a disk); `None`, or a directory that cannot be used, puts them in
+    /// the job's directory.
+    pub secret_root: Option<PathBuf>,
     /// How often a silent job still reports that it is alive.
     pub heartbeat: std::time::Duration,
 }
@@ -62,6 +66,7 @@ impl Default for RunnerOptions {
     fn default() -> Self {
         Self {
             work_root: std::env::temp_dir(),
+            secret_root: workspace::memory_backed_dir(),
             heartbeat: std::time::Duration::from_secs(2),
         }
     }

@@ -13,6 +13,7 @@ lanyard_testkit::backend_tests!(
     a_job_inherits_none_of_the_servers_secrets,
     a_killed_runner_fails_its_job_and_a_restarted_one_takes_new_jobs,
     a_job_running_when_the_server_stops_ends_failed,
+    credential_files_live_in_memory_and_leave_with_the_job,
 );
 
 /// A GitHub connection `gh` with this token, authorized everywhere and the default.
@@ -393,6 +394,56 @@ async fn a_job_inherits_none_of_the_servers_secrets(backend: Backend) {
     assert!(
         !std::path::Path::new(home).exists(),
         "the job directory is removed afterwards"
+    );
+    drop(server);
+}
+
+/// Credential files live in memory (`/dev/shm`) where the machine has it, never on a disk:
+/// readable by the job, in a 0700 directory of their own, and gone when it ends.
+async fn credential_files_live_in_memory_and_leave_with_the_job(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let kubeconfig = sandbox.home().join("kubeconfig.yaml");
+    std::fs::write(&kubeconfig, lanyard_providers::examples::kubeconfig()).unwrap();
+    sandbox
+        .run(&[
+            "connect",
+            "kubernetes",
+            "--name",
+            "cluster",
+            "--field",
+            &format!("kubeconfig=@{}", kubeconfig.display()),
+        ])
+        .ok();
+    authorize_and_default(&sandbox, "kubernetes", "cluster");
+    let script = r#"echo "path=$KUBECONFIG"; test -r "$KUBECONFIG" && echo readable;
+        stat -c "dir=%a" "$(dirname "$(dirname "$KUBECONFIG")")""#;
+    let run = sandbox.run(&[
+        "run",
+        "--env",
+        "dev",
+        "--provider",
+        "kubernetes",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    assert!(run.stdout.contains("readable"), "{run:?}");
+    assert!(run.stdout.contains("dir=700"), "{run:?}");
+    let path = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("path="))
+        .expect("KUBECONFIG is set");
+    if std::path::Path::new("/dev/shm").is_dir() {
+        assert!(path.starts_with("/dev/shm/lanyard-creds-"), "{path}");
+    }
+    assert!(
+        !std::path::Path::new(path).exists(),
+        "the credential file is removed with the job: {path}"
     );
     drop(server);
 }
