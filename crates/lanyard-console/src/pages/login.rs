@@ -89,22 +89,15 @@ pub(crate) async fn submit(
             form.get("next"),
         );
     };
-    if let Err(err) = console.app.authenticate(token).await {
-        let message = match err {
-            lanyard_core::CoreError::Unauthenticated(_) => {
-                "that token is not valid: it may be mistyped, revoked or expired".to_owned()
-            }
-            other => crate::error::message(&other),
-        };
-        return login_page(
-            &console,
-            &headers,
-            StatusCode::UNAUTHORIZED,
-            Some(message),
-            form.get("next"),
-        );
-    }
+    let principal = match console.app.authenticate(token).await {
+        Ok(principal) => principal,
+        Err(err) => return refused(&console, &headers, &form, err),
+    };
     let id = console.sessions.start(SecretString::from(token.to_owned()));
+    // The session works either way; a trail that cannot be written is the log's business.
+    if let Err(e) = console.app.record_console_session(&principal, true).await {
+        tracing::warn!(error = %e, "could not audit a console login");
+    }
     let secure = over_tls(&headers);
     (
         AppendHeaders([
@@ -119,6 +112,28 @@ pub(crate) async fn submit(
         .into_response()
 }
 
+/// The login page again, saying why the token was refused.
+fn refused(
+    console: &Console,
+    headers: &HeaderMap,
+    form: &Form,
+    err: lanyard_core::CoreError,
+) -> Response {
+    let message = match err {
+        lanyard_core::CoreError::Unauthenticated(_) => {
+            "that token is not valid: it may be mistyped, revoked or expired".to_owned()
+        }
+        other => crate::error::message(&other),
+    };
+    login_page(
+        console,
+        headers,
+        StatusCode::UNAUTHORIZED,
+        Some(message),
+        form.get("next"),
+    )
+}
+
 /// Ends the session.
 pub(crate) async fn logout(
     State(console): State<Console>,
@@ -126,6 +141,13 @@ pub(crate) async fn logout(
     posted: Posted,
 ) -> Response {
     console.sessions.end(&posted.user.session);
+    if let Err(e) = console
+        .app
+        .record_console_session(&posted.user.principal, false)
+        .await
+    {
+        tracing::warn!(error = %e, "could not audit a console logout");
+    }
     let clear = set_cookie(SESSION_COOKIE, "", Duration::ZERO, over_tls(&headers));
     (AppendHeaders([(SET_COOKIE, clear)]), Redirect::to("/login")).into_response()
 }

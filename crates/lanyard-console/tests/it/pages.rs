@@ -102,6 +102,20 @@ async fn login_starts_a_session_that_logout_ends(backend: Backend) {
     let csrf = home.csrf();
     let out = visitor.post("/logout", &[("csrf", &csrf)]).await;
     assert_eq!(out.location.as_deref(), Some("/login"));
+    // Both ends of the session are on the audit trail, by the token that logged in.
+    let admin = server.admin();
+    let token_id = admin.list_tokens("acme").await.unwrap()[0].id.clone();
+    let events = admin.audit_events("acme", None, None, None).await.unwrap();
+    let console_events: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e.target == "console")
+        .map(|e| (e.action.as_str(), e.actor.as_str()))
+        .collect();
+    assert!(
+        console_events.contains(&("console.login", token_id.as_str()))
+            && console_events.contains(&("console.logout", token_id.as_str())),
+        "{console_events:?}"
+    );
     // The old cookie no longer opens anything, even if replayed.
     let mut replay = Visitor::new(&server);
     replay.get("/login").await;
