@@ -138,6 +138,51 @@ impl Moto {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Creates the CloudFormation stack `lanyard-{name}` from `template` (a template Lanyard
+    /// generated) as `keys`; returns its `RoleArn` output.
+    #[track_caller]
+    pub fn create_stack(&self, keys: &TestKeys, name: &str, template: &str) -> String {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("template.json");
+        std::fs::write(&path, template).expect("write the template");
+        self.python(
+            Some(keys),
+            &format!(
+                "cf = client('cloudformation')\n\
+                 cf.create_stack(StackName='lanyard-{name}', TemplateBody=open('{}').read(), \
+                 Capabilities=['CAPABILITY_NAMED_IAM'])\n\
+                 stack = cf.describe_stacks(StackName='lanyard-{name}')['Stacks'][0]\n\
+                 assert stack['StackStatus'] == 'CREATE_COMPLETE', stack['StackStatus']\n\
+                 print([o['OutputValue'] for o in stack['Outputs'] if o['OutputKey'] == 'RoleArn'][0])\n",
+                path.display()
+            ),
+        )
+    }
+
+    /// Creates role `name` that `principal` may assume, only with `external_id` when given
+    /// (without one, the confused-deputy shape the trust check must refuse); returns its ARN.
+    #[track_caller]
+    pub fn create_role(
+        &self,
+        keys: &TestKeys,
+        name: &str,
+        principal: &str,
+        external_id: Option<&str>,
+    ) -> String {
+        let condition = external_id.map_or_else(String::new, |id| {
+            format!(", 'Condition': {{'StringEquals': {{'sts:ExternalId': '{id}'}}}}")
+        });
+        self.python(
+            Some(keys),
+            &format!(
+                "trust = {{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', \
+                 'Principal': {{'AWS': '{principal}'}}, 'Action': 'sts:AssumeRole'{condition}}}]}}\n\
+                 print(client('iam').create_role(RoleName='{name}', \
+                 AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n"
+            ),
+        )
+    }
+
     /// Creates an IAM user with an access key and an identity policy allowing `actions`
     /// (e.g. `["*"]`).
     #[track_caller]
@@ -160,6 +205,11 @@ impl Moto {
             secret_access_key: secret.to_owned(),
         }
     }
+}
+
+/// The ARN of IAM user `name` in moto's account.
+pub fn user_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:user/{name}")
 }
 
 fn serde_json_array(items: &[&str]) -> String {

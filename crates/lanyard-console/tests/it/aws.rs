@@ -101,25 +101,6 @@ async fn begin(v: &mut Visitor, name: &str) -> (String, String) {
     (download.body, external_id)
 }
 
-/// Creates the template's stack in moto; returns the role's ARN.
-fn create_stack(moto: &Moto, admin: &TestKeys, name: &str, template: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("template.json");
-    std::fs::write(&path, template).unwrap();
-    moto.python(
-        Some(admin),
-        &format!(
-            "cf = client('cloudformation')\n\
-             cf.create_stack(StackName='lanyard-{name}', TemplateBody=open('{}').read(), \
-             Capabilities=['CAPABILITY_NAMED_IAM'])\n\
-             stack = cf.describe_stacks(StackName='lanyard-{name}')['Stacks'][0]\n\
-             assert stack['StackStatus'] == 'CREATE_COMPLETE', stack['StackStatus']\n\
-             print([o['OutputValue'] for o in stack['Outputs'] if o['OutputKey'] == 'RoleArn'][0])\n",
-            path.display()
-        ),
-    )
-}
-
 async fn cross_account_wizard_from_template_to_ready(backend: Backend) {
     let moto = Moto::start();
     let admin = moto.create_user("lanyard-server", &["*"]);
@@ -163,24 +144,14 @@ async fn cross_account_wizard_from_template_to_ready(backend: Backend) {
 
     let (template, external_id) = begin(&mut v, "xacct").await;
     let (_, loose_id) = begin(&mut v, "loose").await;
-    let role_arn = create_stack(&moto, &admin, "xacct", &template);
+    let role_arn = moto.create_stack(&admin, "xacct", &template);
     assert!(role_arn.ends_with(":role/lanyard-xacct"), "{role_arn}");
-    let loose_arn = moto.python(
-        Some(&admin),
-        "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', \
-         'Principal': {'AWS': 'arn:aws:iam::123456789012:user/lanyard-server'}, \
-         'Action': 'sts:AssumeRole'}]}\n\
-         print(client('iam').create_role(RoleName='loose', \
-         AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
-    );
-    let other_arn = moto.python(
-        Some(&admin),
-        "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', \
-         'Principal': {'AWS': 'arn:aws:iam::123456789012:user/lanyard-server'}, \
-         'Action': 'sts:AssumeRole', \
-         'Condition': {'StringEquals': {'sts:ExternalId': 'someone-else'}}}]}\n\
-         print(client('iam').create_role(RoleName='other', \
-         AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
+    let loose_arn = moto.create_role(&admin, "loose", &moto::user_arn("lanyard-server"), None);
+    let other_arn = moto.create_role(
+        &admin,
+        "other",
+        &moto::user_arn("lanyard-server"),
+        Some("someone-else"),
     );
     moto.enable_auth();
     let mut seen = Vec::new();

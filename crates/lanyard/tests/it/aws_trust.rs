@@ -107,14 +107,7 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
     // The stack creates the role; another role trusts the server without the condition.
     let role_arn = create_stack(&moto, &admin, "xacct", &template);
     assert!(role_arn.ends_with(":role/lanyard-xacct"), "{role_arn}");
-    let loose_arn = moto.python(
-        Some(&admin),
-        "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', \
-         'Principal': {'AWS': 'arn:aws:iam::123456789012:user/lanyard-server'}, \
-         'Action': 'sts:AssumeRole'}]}\n\
-         print(client('iam').create_role(RoleName='loose', \
-         AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
-    );
+    let loose_arn = moto.create_role(&admin, "loose", &moto::user_arn("lanyard-server"), None);
     // With every capability (the default), the template is still lint-clean.
     cfn_lint(&begin_cross_account(&sandbox, "loose", "", &[]));
     // The setup does not take over a connection of another mode.
@@ -334,18 +327,8 @@ async fn connect_tests_inline_keys_and_records_the_verdict(backend: Backend) {
 
 /// Creates the stack of the template `lanyard connect` wrote; returns its RoleArn output.
 fn create_stack(moto: &Moto, admin: &TestKeys, name: &str, template: &std::path::Path) -> String {
-    moto.python(
-        Some(admin),
-        &format!(
-            "cf = client('cloudformation')\n\
-             cf.create_stack(StackName='lanyard-{name}', TemplateBody=open('{}').read(), \
-             Capabilities=['CAPABILITY_NAMED_IAM'])\n\
-             stack = cf.describe_stacks(StackName='lanyard-{name}')['Stacks'][0]\n\
-             assert stack['StackStatus'] == 'CREATE_COMPLETE', stack['StackStatus']\n\
-             print([o['OutputValue'] for o in stack['Outputs'] if o['OutputKey'] == 'RoleArn'][0])\n",
-            template.display()
-        ),
-    )
+    let body = std::fs::read_to_string(template).expect("the written template");
+    moto.create_stack(admin, name, &body)
 }
 
 async fn on_a_terminal_connect_waits_for_the_role_arn(backend: Backend) {
