@@ -116,6 +116,11 @@ async fn login_starts_a_session_that_logout_ends(backend: Backend) {
             && console_events.contains(&("console.logout", token_id.as_str())),
         "{console_events:?}"
     );
+    let trail = serde_json::to_string(&events).unwrap();
+    assert!(
+        !trail.contains(server.admin_token()),
+        "the token a session signed in with never reaches the audit trail"
+    );
     // The old cookie no longer opens anything, even if replayed.
     let mut replay = Visitor::new(&server);
     replay.get("/login").await;
