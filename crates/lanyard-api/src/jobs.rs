@@ -27,6 +27,9 @@ pub struct CreateJob {
     pub git: Option<GitRequest>,
     /// The command and its arguments (no shell is involved).
     pub command: Vec<String>,
+    /// Stop the job after this many seconds; default: the runner's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
 }
 
 /// A repository to clone before the command runs.
@@ -76,6 +79,9 @@ pub struct Job {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub cancel_requested: bool,
+    /// Its wall-clock limit in seconds, when it set one.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
 }
 
 /// One piece of output.
@@ -108,6 +114,13 @@ pub struct Runner {
     pub last_seen_at: Option<String>,
     /// Heard from within the server's runner timeout.
     pub online: bool,
+    /// How it isolates jobs: `sandbox: …`, `unsandboxed: …` or `unavailable: why`; `None`
+    /// until it has reported.
+    #[serde(default)]
+    pub isolation: Option<String>,
+    /// The server's own runner (listed last while it is on; cannot be deleted).
+    #[serde(default)]
+    pub builtin: bool,
 }
 
 /// `POST /orgs/{org}/runners`.

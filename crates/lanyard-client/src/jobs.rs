@@ -142,20 +142,25 @@ impl Client {
 
     /// Runner: waits up to `wait_secs` for a job.
     pub async fn claim_job(&self, wait_secs: u64) -> Result<Option<ClaimedJob>, ClientError> {
-        self.claim_job_reporting(wait_secs, None).await
+        self.claim_job_reporting(wait_secs, None, None).await
     }
 
-    /// [`Client::claim_job`], reporting the AWS identity the runner found in its environment.
+    /// [`Client::claim_job`], reporting the AWS identity the runner found in its environment and
+    /// how it isolates jobs.
     pub async fn claim_job_reporting(
         &self,
         wait_secs: u64,
         aws_identity: Option<&str>,
+        isolation: Option<&str>,
     ) -> Result<Option<ClaimedJob>, ClientError> {
         let mut request = self
             .request(Method::POST, &["runner", "claim"])
             .query(&[("wait", wait_secs)]);
         if let Some(identity) = aws_identity {
             request = request.query(&[("aws_identity", identity)]);
+        }
+        if let Some(isolation) = isolation {
+            request = request.query(&[("isolation", isolation)]);
         }
         let request = request.timeout(std::time::Duration::from_secs(wait_secs + 30));
         let response = self.execute(request).await?;

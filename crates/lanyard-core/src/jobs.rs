@@ -26,6 +26,9 @@ pub struct JobSpec {
     pub connections: Vec<JobConnection>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitSource>,
+    /// Wall-clock limit in seconds; `None`: the runner's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
 }
 
 /// A connection a job uses, as resolved when the job was created.
@@ -51,6 +54,9 @@ pub struct GitSource {
     pub connection: Slug,
 }
 
+/// The longest timeout a job may ask for: a week.
+const MAX_TIMEOUT_SECS: u64 = 7 * 86_400;
+
 /// What `lanyard run` asks for.
 #[derive(Debug, Clone)]
 pub struct JobRequest {
@@ -61,6 +67,8 @@ pub struct JobRequest {
     /// Repository URL and optional ref (branch or tag).
     pub git: Option<(String, Option<String>)>,
     pub command: Vec<String>,
+    /// How long the job may run; `None`: the runner's default.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// A job's state.
@@ -163,6 +171,15 @@ impl Lanyard {
                     .to_owned(),
             ));
         }
+        let timeout_secs = match request.timeout {
+            Some(t) if t.as_secs() == 0 || t.as_secs() > MAX_TIMEOUT_SECS => {
+                return Err(CoreError::Invalid(format!(
+                    "a job timeout must be between 1 second and {} days",
+                    MAX_TIMEOUT_SECS / 86_400
+                )))
+            }
+            other => other.map(|t| t.as_secs()),
+        };
         let mut connections = self.resolve_job_connections(&org, &request).await?;
         let git = match &request.git {
             Some((url, reference)) => Some(
@@ -178,6 +195,7 @@ impl Lanyard {
             command: request.command,
             connections,
             git,
+            timeout_secs,
         };
         let new = NewJob {
             id: new_id(),

@@ -57,6 +57,8 @@ pub struct Lanyard {
     secrets_seen: lanyard_redact::SecretRegistry,
     /// Whether jobs without a runner run inside the server.
     builtin_runner: bool,
+    /// How the built-in runner isolates jobs, as its sandbox described it at start.
+    builtin_isolation: Option<Arc<str>>,
     /// Wakes the built-in runner and output followers.
     signals: Arc<jobs::Signals>,
     /// A running job whose runner is silent this long is failed.
@@ -74,6 +76,7 @@ impl Lanyard {
             caches: Arc::new(cache::Caches::new()),
             secrets_seen: lanyard_redact::SecretRegistry::new(),
             builtin_runner: true,
+            builtin_isolation: None,
             signals: Arc::new(jobs::Signals::default()),
             runner_timeout: std::time::Duration::from_secs(30),
             verifier: None,
@@ -90,6 +93,17 @@ impl Lanyard {
     pub fn with_builtin_runner(mut self, enabled: bool) -> Self {
         self.builtin_runner = enabled;
         self
+    }
+
+    /// Records how the built-in runner isolates jobs, for `runner list` and the console.
+    pub fn with_builtin_isolation(mut self, isolation: String) -> Self {
+        self.builtin_isolation = Some(isolation.into());
+        self
+    }
+
+    /// How the built-in runner isolates jobs, if it said.
+    pub fn builtin_isolation(&self) -> Option<&str> {
+        self.builtin_isolation.as_deref()
     }
 
     /// Sets how long a runner may be silent before its running jobs are failed.

@@ -180,6 +180,21 @@ impl Lanyard {
         Ok(())
     }
 
+    /// Records how a runner isolates its jobs, as it reports with its claims.
+    pub async fn runner_reports_isolation(
+        &self,
+        runner: &RunnerIdentity,
+        isolation: &str,
+    ) -> CoreResult<()> {
+        let plausible = isolation.len() <= 512 && !isolation.chars().any(char::is_control);
+        if plausible {
+            self.store
+                .set_runner_isolation(&runner.id, isolation)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn require_runner(
         &self,
         org: &lanyard_store::OrgRecord,

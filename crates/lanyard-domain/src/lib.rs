@@ -12,4 +12,4 @@ mod time;
 pub use access::{Action, Denied, Principal};
 pub use role::{Role, RoleParseError};
 pub use slug::{Slug, SlugError};
-pub use time::Timestamp;
+pub use time::{parse_duration, Timestamp};

@@ -8,7 +8,7 @@ use lanyard_redact::Redactor;
 use secrecy::ExposeSecret;
 use tokio::sync::{mpsc, watch};
 
-use crate::exec::{self, Emitted, Exit};
+use crate::exec::{self, Emitted, Exit, OutputBudget, Process, Stops};
 use crate::workspace::Workspace;
 use crate::{env, git, JobToRun, RunnerOptions};
 
@@ -77,20 +77,29 @@ pub async fn run_job(
     transport: &dyn JobTransport,
     options: &RunnerOptions,
 ) -> Outcome {
+    // The job's own secrets, and (defense in depth) every secret the runner itself holds: a
+    // job that got hold of one still cannot print it.
     let masks: Vec<Vec<u8>> = job
         .credentials
         .iter()
         .flat_map(|c| c.materialization.secret_values())
+        .chain(options.own_secrets.iter())
         .map(|s| s.expose_secret().as_bytes().to_vec())
         .collect();
     let redactor = Arc::new(Redactor::new(masks.iter().map(Vec::as_slice)));
     drop(masks);
     let (events_tx, events) = mpsc::channel::<Emitted>(256);
     let (cancel_tx, cancel_rx) = watch::channel(false);
+    let timeout = job.timeout.or(options.limits.timeout);
+    let stops = Stops {
+        cancel: cancel_rx,
+        deadline: timeout.map(|after| (tokio::time::Instant::now() + after, after)),
+        output: OutputBudget::new(options.limits.max_output_bytes),
+    };
     let execution = {
         let redactor = redactor.clone();
         async move {
-            let outcome = execute(job, &redactor, &events_tx, cancel_rx, options).await;
+            let outcome = execute(job, &redactor, &events_tx, stops, options).await;
             drop(events_tx);
             outcome
         }
@@ -108,10 +117,10 @@ async fn execute(
     job: JobToRun,
     redactor: &Arc<Redactor>,
     events: &mpsc::Sender<Emitted>,
-    cancel: watch::Receiver<bool>,
+    stops: Stops,
     options: &RunnerOptions,
 ) -> Outcome {
-    let outcome = prepare_and_run(job, redactor, events, cancel, options).await;
+    let outcome = prepare_and_run(job, redactor, events, stops, options).await;
     if let (Some(error), "failed") = (&outcome.error, outcome.status) {
         exec::say(events, redactor, error).await;
     }
@@ -122,7 +131,7 @@ async fn prepare_and_run(
     job: JobToRun,
     redactor: &Arc<Redactor>,
     events: &mpsc::Sender<Emitted>,
-    mut cancel: watch::Receiver<bool>,
+    mut stops: Stops,
     options: &RunnerOptions,
 ) -> Outcome {
     let failed = |error: String| Outcome {
@@ -130,6 +139,9 @@ async fn prepare_and_run(
         exit_code: None,
         error: Some(error),
     };
+    if let Some(refusal) = options.sandbox.refusal() {
+        return failed(refusal);
+    }
     if redactor.too_short() > 0 {
         exec::say(
             events,
@@ -143,11 +155,10 @@ async fn prepare_and_run(
         )
         .await;
     }
-    let workspace =
-        match Workspace::create(&options.work_root, options.secret_root.as_deref(), &job.id) {
-            Ok(ws) => ws,
-            Err(e) => return failed(format!("cannot create the job directory: {e}")),
-        };
+    let workspace = match Workspace::create(&options.dirs, &job.id) {
+        Ok(ws) => ws,
+        Err(e) => return failed(format!("cannot create the job directory: {e}")),
+    };
     let mut env = env::base_env(&workspace.home(), &workspace.tmp());
     let base = env.clone();
     for (index, credential) in job.credentials.iter().enumerate() {
@@ -169,6 +180,8 @@ async fn prepare_and_run(
             Err(e) => return failed(format!("connection `{}`: {e}", credential.connection)),
         }
     }
+    let binds = workspace.binds();
+    let sandbox = &options.sandbox;
     let mut cwd = workspace.work();
     if let Some(source) = &job.git {
         let login = match git::login(source, &job.credentials) {
@@ -179,6 +192,9 @@ async fn prepare_and_run(
             Ok(path) => path,
             Err(e) => return failed(format!("cannot write the git helper: {e}")),
         };
+        if let Err(e) = workspace.hand_over(sandbox.owner()) {
+            return failed(format!("cannot give the job directory to the job's user: {e}"));
+        }
         let into = git::checkout_dir(&workspace.work());
         let (argv, git_env) = git::clone_command(source, &login, &askpass, &base, &into);
         exec::say(
@@ -190,7 +206,14 @@ async fn prepare_and_run(
             ),
         )
         .await;
-        match exec::run(&argv, &git_env, &workspace.work(), redactor, events, &mut cancel).await {
+        let work = workspace.work();
+        let clone = Process {
+            argv: &argv,
+            env: &git_env,
+            cwd: &work,
+            binds: &binds,
+        };
+        match exec::run(sandbox, &clone, redactor, events, &mut stops).await {
             Exit::Code(0) => cwd = into,
             Exit::Code(code) => {
                 return failed(format!(
@@ -199,10 +222,18 @@ async fn prepare_and_run(
                 ))
             }
             Exit::NotStarted(e) => return failed(format!("cannot run git: {e}")),
-            Exit::Canceled => return canceled(),
+            stopped => return ended_early(stopped),
         }
+    } else if let Err(e) = workspace.hand_over(sandbox.owner()) {
+        return failed(format!("cannot give the job directory to the job's user: {e}"));
     }
-    let outcome = match exec::run(&job.command, &env, &cwd, redactor, events, &mut cancel).await {
+    let command = Process {
+        argv: &job.command,
+        env: &env,
+        cwd: &cwd,
+        binds: &binds,
+    };
+    let outcome = match exec::run(sandbox, &command, redactor, events, &mut stops).await {
         Exit::Code(code) => Outcome {
             status: if code == 0 { "succeeded" } else { "failed" },
             exit_code: Some(code),
@@ -213,10 +244,41 @@ async fn prepare_and_run(
             exit_code: Some(127),
             error: Some(format!("cannot start `{}`: {e}", job.command[0])),
         },
-        Exit::Canceled => canceled(),
+        stopped => ended_early(stopped),
     };
     drop(workspace);
     outcome
+}
+
+/// The outcome of a job stopped by its runner: canceled, out of time, or out of output.
+fn ended_early(exit: Exit) -> Outcome {
+    let error = match exit {
+        Exit::TimedOut(after) => format!(
+            "the job ran longer than its timeout of {} and was stopped; raise it with \
+             `lanyard run --timeout` if it needs longer",
+            humanize(after)
+        ),
+        Exit::OutputCapped(max) => format!(
+            "the job printed more than {} MiB of output and was stopped; write large output to \
+             a file instead",
+            max / (1024 * 1024)
+        ),
+        _ => return canceled(),
+    };
+    Outcome {
+        status: "failed",
+        exit_code: None,
+        error: Some(error),
+    }
+}
+
+fn humanize(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    match secs {
+        s if s % 3600 == 0 && s > 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 && s > 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 fn canceled() -> Outcome {

@@ -1,17 +1,20 @@
-//! Running one process with piped output: each stream redacted on its way out, the whole
-//! process group stopped on cancel, and stray children that hold the pipes open cleaned up.
+//! Running one process of a job in its sandbox with piped output: each stream redacted on its
+//! way out, the whole process group stopped on cancel, timeout or too much output, and stray
+//! children that hold the pipes open cleaned up.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use lanyard_redact::{Redactor, StreamRedactor};
+use lanyard_sandbox::{Launch, Sandbox};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 
 /// A redacted piece of output.
 pub(crate) struct Emitted {
@@ -24,9 +27,13 @@ pub(crate) enum Exit {
     /// Its exit code (128 + signal number when a signal killed it).
     Code(i64),
     /// It could not be started.
-    NotStarted(std::io::Error),
+    NotStarted(String),
     /// Stopped because the job was canceled.
     Canceled,
+    /// Stopped because the job ran past its timeout.
+    TimedOut(Duration),
+    /// Stopped because it printed more than the job may.
+    OutputCapped(u64),
 }
 
 /// Grace period between SIGTERM and SIGKILL on cancel.
@@ -46,23 +53,70 @@ pub(crate) async fn say(events: &mpsc::Sender<Emitted>, redactor: &Redactor, tex
         .await;
 }
 
+/// What ends a job early: cancellation, its deadline, its output budget.
+pub(crate) struct Stops {
+    pub cancel: watch::Receiver<bool>,
+    pub deadline: Option<(tokio::time::Instant, Duration)>,
+    pub output: Arc<OutputBudget>,
+}
+
+/// The bytes a job may still print, shared by its streams and all its processes.
+pub(crate) struct OutputBudget {
+    used: AtomicU64,
+    max: u64,
+    exceeded: Notify,
+}
+
+impl OutputBudget {
+    pub(crate) fn new(max: u64) -> Arc<Self> {
+        Arc::new(Self {
+            used: AtomicU64::new(0),
+            max,
+            exceeded: Notify::new(),
+        })
+    }
+
+    /// Counts `n` bytes; false once the budget is spent (and says so, once).
+    fn spend(&self, n: usize) -> bool {
+        let before = self.used.fetch_add(n as u64, Ordering::Relaxed);
+        let after = before.saturating_add(n as u64);
+        if after > self.max {
+            if before <= self.max {
+                self.exceeded.notify_one();
+            }
+            return false;
+        }
+        true
+    }
+}
+
+/// One process of a job: its command line, environment, directory, and the job's own
+/// directories its sandbox must show it.
+pub(crate) struct Process<'a> {
+    pub argv: &'a [String],
+    pub env: &'a BTreeMap<String, String>,
+    pub cwd: &'a Path,
+    pub binds: &'a [PathBuf],
+}
+
 pub(crate) async fn run(
-    argv: &[String],
-    env: &BTreeMap<String, String>,
-    cwd: &Path,
+    sandbox: &Sandbox,
+    process: &Process<'_>,
     redactor: &Arc<Redactor>,
     events: &mpsc::Sender<Emitted>,
-    cancel: &mut watch::Receiver<bool>,
+    stops: &mut Stops,
 ) -> Exit {
-    let Some((program, args)) = argv.split_first() else {
-        return Exit::NotStarted(std::io::Error::other("empty command"));
+    let launch = Launch {
+        argv: process.argv,
+        env: process.env,
+        cwd: process.cwd,
+        binds: process.binds,
     };
-    let mut command = tokio::process::Command::new(program);
+    let mut command = match sandbox.command(&launch) {
+        Ok(command) => command,
+        Err(e) => return Exit::NotStarted(e.to_string()),
+    };
     command
-        .args(args)
-        .env_clear()
-        .envs(env)
-        .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -70,35 +124,48 @@ pub(crate) async fn run(
         .kill_on_drop(true);
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(e) => return Exit::NotStarted(e),
+        Err(e) => return Exit::NotStarted(e.to_string()),
     };
     let group = child
         .id()
         .and_then(|id| i32::try_from(id).ok())
         .map(Pid::from_raw);
     let readers = [
-        child
-            .stdout
-            .take()
-            .map(|s| pump(s, "stdout", redactor.clone(), events.clone())),
-        child
-            .stderr
-            .take()
-            .map(|s| pump(s, "stderr", redactor.clone(), events.clone())),
+        child.stdout.take().map(|s| {
+            pump(
+                s,
+                "stdout",
+                redactor.clone(),
+                events.clone(),
+                stops.output.clone(),
+            )
+        }),
+        child.stderr.take().map(|s| {
+            pump(
+                s,
+                "stderr",
+                redactor.clone(),
+                events.clone(),
+                stops.output.clone(),
+            )
+        }),
     ];
-    let mut canceled = false;
+    let deadline = stops.deadline;
+    let output = stops.output.clone();
+    let mut stopped = None;
     let status = tokio::select! {
         status = child.wait() => status,
-        _ = wait_cancel(cancel) => {
-            canceled = true;
-            signal(group, Signal::SIGTERM);
-            match tokio::time::timeout(STOP_GRACE, child.wait()).await {
-                Ok(status) => status,
-                Err(_) => {
-                    signal(group, Signal::SIGKILL);
-                    child.wait().await
-                }
-            }
+        () = wait_cancel(&mut stops.cancel) => {
+            stopped = Some(Exit::Canceled);
+            stop(group, &mut child).await
+        }
+        () = wait_until(deadline) => {
+            stopped = deadline.map(|(_, after)| Exit::TimedOut(after));
+            stop(group, &mut child).await
+        }
+        () = output.exceeded.notified() => {
+            stopped = Some(Exit::OutputCapped(output.max));
+            stop(group, &mut child).await
         }
     };
     for reader in readers.into_iter().flatten() {
@@ -109,12 +176,35 @@ pub(crate) async fn run(
             abort.abort();
         }
     }
-    if canceled {
-        return Exit::Canceled;
+    if let Some(stopped) = stopped {
+        return stopped;
     }
     match status {
         Ok(status) => Exit::Code(exit_code(status)),
-        Err(e) => Exit::NotStarted(e),
+        Err(e) => Exit::NotStarted(e.to_string()),
+    }
+}
+
+/// SIGTERM to the process group, SIGKILL after the grace period. In a sandbox the group is
+/// bubblewrap's, and its death takes the job's whole PID namespace with it.
+async fn stop(
+    group: Option<Pid>,
+    child: &mut tokio::process::Child,
+) -> std::io::Result<std::process::ExitStatus> {
+    signal(group, Signal::SIGTERM);
+    match tokio::time::timeout(STOP_GRACE, child.wait()).await {
+        Ok(status) => status,
+        Err(_) => {
+            signal(group, Signal::SIGKILL);
+            child.wait().await
+        }
+    }
+}
+
+async fn wait_until(deadline: Option<(tokio::time::Instant, Duration)>) {
+    match deadline {
+        Some((at, _)) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -147,10 +237,12 @@ fn pump(
     stream: &'static str,
     redactor: Arc<Redactor>,
     events: mpsc::Sender<Emitted>,
+    budget: Arc<OutputBudget>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut redacting = StreamRedactor::new(redactor);
         let mut buf = vec![0u8; 32 * 1024];
+        let mut within_budget = true;
         loop {
             let mut out = Vec::new();
             let n = source.read(&mut buf).await.unwrap_or(0);
@@ -159,7 +251,13 @@ fn pump(
             } else {
                 redacting.push(&buf[..n], &mut out);
             }
-            if !out.is_empty() && events.send(Emitted { stream, data: out }).await.is_err() {
+            within_budget = within_budget && budget.spend(out.len());
+            // Past the budget the job is being stopped: read on, so that it never blocks on a
+            // full pipe, but keep nothing.
+            if within_budget
+                && !out.is_empty()
+                && events.send(Emitted { stream, data: out }).await.is_err()
+            {
                 return;
             }
             if n == 0 {

@@ -14,14 +14,20 @@ mod drive;
 mod env;
 mod exec;
 mod git;
+pub mod settings;
 mod workspace;
 
 pub use drive::{fail_before_start, run_job, Chunk, JobTransport, Outcome, TransportError};
 pub use env::ALLOWED_ENV;
+pub use lanyard_sandbox as sandbox;
+pub use workspace::{memory_backed_dir, RunnerDirs};
 
-use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use lanyard_providers::Materialization;
+use lanyard_sandbox::Sandbox;
+use secrecy::SecretString;
 
 /// One connection's credentials for the job.
 pub struct PreparedCredential {
@@ -47,27 +53,55 @@ pub struct JobToRun {
     pub command: Vec<String>,
     pub git: Option<GitToClone>,
     pub credentials: Vec<PreparedCredential>,
+    /// How long it may run; `None`: the runner's default.
+    pub timeout: Option<Duration>,
+}
+
+/// Limits every job of a runner gets.
+#[derive(Debug, Clone, Copy)]
+pub struct JobLimits {
+    /// Wall-clock time for jobs that set none; `None`: unlimited.
+    pub timeout: Option<Duration>,
+    /// Output (after masking) a job may print before it is stopped.
+    pub max_output_bytes: u64,
+}
+
+/// 64 MiB: far more than any plan or apply prints, far less than fills a database.
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+impl Default for JobLimits {
+    fn default() -> Self {
+        Self {
+            timeout: None,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
+        }
+    }
 }
 
 /// How this runner runs jobs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunnerOptions {
-    /// Where per-job directories are created (default: the system temp directory).
-    pub work_root: PathBuf,
-    /// Where credential files go, in a directory of their own: by default `/dev/shm` (memory,
-    /// so they never reach a disk); `None`, or a directory that cannot be used, puts them in
-    /// the job's directory.
-    pub secret_root: Option<PathBuf>,
+    /// This runner's own job and credential directories.
+    pub dirs: RunnerDirs,
     /// How often a silent job still reports that it is alive.
-    pub heartbeat: std::time::Duration,
+    pub heartbeat: Duration,
+    /// How each job is sealed off from the runner.
+    pub sandbox: Arc<Sandbox>,
+    pub limits: JobLimits,
+    /// Secrets the runner itself holds (its token; the server's master key): masked in every
+    /// job's output in case a job gets hold of one.
+    pub own_secrets: Arc<Vec<SecretString>>,
 }
 
-impl Default for RunnerOptions {
-    fn default() -> Self {
+impl RunnerOptions {
+    /// Options with the default heartbeat and limits and no secrets of the runner's own.
+    pub fn new(dirs: RunnerDirs, sandbox: Arc<Sandbox>) -> Self {
         Self {
-            work_root: std::env::temp_dir(),
-            secret_root: workspace::memory_backed_dir(),
-            heartbeat: std::time::Duration::from_secs(2),
+            dirs,
+            heartbeat: Duration::from_secs(2),
+            sandbox,
+            limits: JobLimits::default(),
+            own_secrets: Arc::new(Vec::new()),
         }
     }
 }

@@ -1,27 +1,97 @@
 //! The server's background work: the built-in runner, which runs jobs that have no runner of
 //! their own inside the server, and the reaper, which fails jobs whose runner went silent.
+//!
+//! The built-in runner shares a process with the master key and the database, so its jobs run
+//! only in a sandbox (`lanyard-sandbox`) unless the operator said `unsandboxed`; with no
+//! sandbox available it refuses them, saying why.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+use lanyard_crypto::{ExposeSecret as _, Keyring};
+use lanyard_runner::sandbox::Sandbox;
+use lanyard_runner::RunnerDirs;
+use lanyard_store::DatabaseUrl;
+use secrecy::SecretString;
+
+use crate::config::ServerConfig;
+use crate::startup::{FirstStart, StartError};
 
 use lanyard_core::{Claimant, Lanyard, ReleasedConnection};
 use lanyard_runner::{
     Chunk, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions, TransportError,
 };
 use lanyard_store::{JobOutcome, JobRecord, OutputChunk};
-use secrecy::ExposeSecret as _;
 
 /// How many built-in jobs run at once in one server.
 const CONCURRENCY: usize = 8;
 
+/// The secrets this process holds itself, masked in every job's output in case a job gets
+/// hold of one: each master key, and the admin token of a first start.
+pub(crate) fn own_secrets(keyring: &Keyring, first: Option<&FirstStart>) -> Vec<SecretString> {
+    std::iter::once(keyring.active())
+        .chain(keyring.retired())
+        .map(|key| SecretString::from(key.to_base64().expose_secret().to_owned()))
+        .chain(first.map(|f| SecretString::from(f.admin_token.expose_secret().to_owned())))
+        .collect()
+}
+
+/// Probes the sandbox and claims the built-in runner's directories (removing what a killed
+/// server left behind), and says at start how jobs will be isolated.
+pub(crate) async fn options(
+    config: &ServerConfig,
+    database: &DatabaseUrl,
+    own_secrets: Vec<SecretString>,
+) -> Result<RunnerOptions, StartError> {
+    let sandbox = Sandbox::prepare(config.jobs.sandbox.clone())
+        .await
+        .map_err(|e| StartError::Jobs(format!("job settings: {e}")))?;
+    let isolation = sandbox.isolation();
+    match isolation.level {
+        "sandbox" => tracing::info!(isolation = %isolation.detail, "built-in runner isolates jobs"),
+        "unsandboxed" => tracing::warn!(
+            "the built-in runner runs jobs UNSANDBOXED, as the server's own user: any job can \
+             read the master key and the database (LANYARD_JOB_ISOLATION=unsandboxed)"
+        ),
+        _ => tracing::warn!(
+            reason = %isolation.detail,
+            "the built-in runner cannot isolate jobs and will refuse them; install bubblewrap, \
+             or set LANYARD_JOB_ISOLATION=unsandboxed"
+        ),
+    }
+    let dirs = RunnerDirs::claim(
+        &instance(config, database),
+        &config.job_dir,
+        lanyard_runner::memory_backed_dir().as_deref(),
+    )
+    .map_err(|e| {
+        StartError::Jobs(format!(
+            "cannot prepare the job directory under {}: {e}; set LANYARD_JOB_DIR to a writable \
+             directory",
+            config.job_dir.display()
+        ))
+    })?;
+    let mut options = RunnerOptions::new(dirs, Arc::new(sandbox));
+    options.limits = config.jobs.limits;
+    options.own_secrets = Arc::new(own_secrets);
+    Ok(options)
+}
+
+/// A name for this installation's built-in runner directories: servers on different data
+/// (tests, several installations on one machine) never clean up each other's jobs.
+fn instance(config: &ServerConfig, database: &DatabaseUrl) -> String {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    hash.update(config.data_dir.as_os_str().as_encoded_bytes());
+    hash.update([0]);
+    hash.update(database.to_string().as_bytes());
+    let digest = hash.finalize();
+    format!("builtin-{}", hex::encode(&digest[..6]))
+}
+
 /// Runs the reaper and (if on) the built-in runner until the task is dropped.
-pub(crate) async fn background(app: Lanyard, job_dir: PathBuf) {
+pub(crate) async fn background(app: Lanyard, options: Option<RunnerOptions>) {
     let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
-    let options = RunnerOptions {
-        work_root: job_dir,
-        ..RunnerOptions::default()
-    };
     let mut last_reap = tokio::time::Instant::now() - Duration::from_secs(60);
     loop {
         if last_reap.elapsed() >= Duration::from_secs(1) {
@@ -30,7 +100,7 @@ pub(crate) async fn background(app: Lanyard, job_dir: PathBuf) {
             }
             last_reap = tokio::time::Instant::now();
         }
-        if app.builtin_runner_enabled() {
+        if let Some(options) = &options {
             while let Ok(permit) = slots.clone().try_acquire_owned() {
                 match app.claim_job(&Claimant::BuiltIn).await {
                     Ok(Some(job)) => {
@@ -143,6 +213,7 @@ async fn prepare(app: &Lanyard, job: &JobRecord) -> Result<JobToRun, String> {
             connection: g.connection.to_string(),
         }),
         credentials: prepared,
+        timeout: spec.timeout_secs.map(Duration::from_secs),
     })
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
 use lanyard_domain::Slug;
+use lanyard_runner::settings::{JobSettings, RawJobSettings};
 use lanyard_store::DatabaseUrl;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -39,6 +40,13 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "LANYARD_OUTPUT",
     "LANYARD_LOG",
     "LANYARD_CONFIG_DIR",
+    "LANYARD_JOB_ISOLATION",
+    "LANYARD_JOB_USER",
+    "LANYARD_JOB_SHARED_DIRS",
+    "LANYARD_JOB_TIMEOUT",
+    "LANYARD_JOB_MAX_OUTPUT_MIB",
+    "LANYARD_JOB_MAX_PROCESSES",
+    "LANYARD_JOB_MAX_MEMORY_MIB",
 ];
 
 /// One layer of configuration; every field optional so layers can be merged.
@@ -64,6 +72,8 @@ pub struct RawServerConfig {
     pub runner_timeout: Option<u64>,
     /// Where the built-in runner creates per-job directories (default: the temp directory).
     pub job_dir: Option<PathBuf>,
+    /// How the built-in runner isolates and limits jobs (the `[jobs]` table).
+    pub jobs: Option<RawJobSettings>,
     /// The base64 master key itself; only from the environment, never from a file layer.
     #[serde(skip)]
     pub master_key: Option<SecretString>,
@@ -92,6 +102,9 @@ pub struct ServerConfig {
     pub builtin_runner: bool,
     pub runner_timeout: std::time::Duration,
     pub job_dir: PathBuf,
+    /// The built-in runner's isolation and limits; its hidden paths already hold the data
+    /// directory and key files (a caller adds the config file and home it knows of).
+    pub jobs: JobSettings,
 }
 
 impl RawServerConfig {
@@ -149,6 +162,7 @@ impl RawServerConfig {
                 })
                 .transpose()?,
             job_dir: lookup("LANYARD_JOB_DIR").map(PathBuf::from),
+            jobs: Some(RawJobSettings::from_env(&lookup).map_err(|e| anyhow!(e))?),
             master_key: lookup("LANYARD_MASTER_KEY").map(SecretString::from),
         })
     }
@@ -168,6 +182,10 @@ impl RawServerConfig {
             builtin_runner: over.builtin_runner.or(self.builtin_runner),
             runner_timeout: over.runner_timeout.or(self.runner_timeout),
             job_dir: over.job_dir.or(self.job_dir),
+            jobs: match (self.jobs, over.jobs) {
+                (Some(under), Some(over)) => Some(under.merge(over)),
+                (under, over) => over.or(under),
+            },
             master_key: over.master_key.or(self.master_key),
         }
     }
@@ -207,7 +225,18 @@ impl RawServerConfig {
                  use 3 or more"
             );
         }
+        let mut hidden = vec![data_dir.clone()];
+        if let MasterKeySetting::File(file) = &master_key {
+            hidden.push(file.clone());
+        }
+        hidden.extend(retired_keys.iter().cloned());
+        let jobs = self
+            .jobs
+            .unwrap_or_default()
+            .validate(hidden)
+            .map_err(|e| anyhow!(e))?;
         Ok(ServerConfig {
+            jobs,
             builtin_runner: self.builtin_runner.unwrap_or(true),
             runner_timeout: std::time::Duration::from_secs(runner_timeout),
             job_dir: self.job_dir.unwrap_or_else(std::env::temp_dir),

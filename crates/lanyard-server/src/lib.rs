@@ -9,6 +9,7 @@
 mod auth;
 mod builtin;
 mod config;
+mod data_dir;
 mod error;
 mod master_key;
 mod openapi;

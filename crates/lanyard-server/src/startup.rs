@@ -42,6 +42,9 @@ pub enum StartError {
     /// The server failed while serving.
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
+    /// The built-in runner's job settings or directories are unusable.
+    #[error("{0}")]
+    Jobs(String),
 }
 
 /// What a first start created, to be shown once.
@@ -57,7 +60,8 @@ pub struct PreparedServer {
     listener: tokio::net::TcpListener,
     app: Lanyard,
     store: SqlStore,
-    job_dir: std::path::PathBuf,
+    /// How the built-in runner runs jobs; `None` when it is off.
+    runner: Option<lanyard_runner::RunnerOptions>,
     /// The address actually bound (useful with port 0).
     pub local_addr: SocketAddr,
     /// Present only when this start set up an empty database.
@@ -97,6 +101,9 @@ pub async fn prepare_with(
         .clone()
         .unwrap_or_else(|| DatabaseUrl::sqlite_in(&config.data_dir));
     let store = SqlStore::open(&url).await?;
+    if config.database.is_none() {
+        crate::data_dir::make_private(&config.data_dir);
+    }
     let shared: Arc<dyn Store> = Arc::new(store.clone());
     let installed = lanyard_core::is_installed(shared.as_ref()).await?;
     let (key, source) = master_key::load(&config.master_key, !installed)
@@ -127,15 +134,23 @@ pub async fn prepare_with(
         }
         Err(other) => return Err(other.into()),
     };
-    let app = Lanyard::new(shared, keyring)
+    let mut app = Lanyard::new(shared, keyring.clone())
         .with_secret_registry(registry)
         .with_builtin_runner(config.builtin_runner)
         .with_runner_timeout(config.runner_timeout)
         .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier::default()));
+    let runner = if config.builtin_runner {
+        let own = crate::builtin::own_secrets(&keyring, first_start.as_ref());
+        let options = crate::builtin::options(&config, &url, own).await?;
+        app = app.with_builtin_isolation(options.sandbox.isolation().to_string());
+        Some(options)
+    } else {
+        None
+    };
     Ok(PreparedServer {
         listener,
         app,
-        job_dir: config.job_dir.clone(),
+        runner,
         store,
         local_addr,
         first_start,
@@ -160,7 +175,7 @@ impl PreparedServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         tracing::info!(address = %self.local_addr, database = %self.database, "serving");
-        let background = tokio::spawn(crate::builtin::background(self.app.clone(), self.job_dir));
+        let background = tokio::spawn(crate::builtin::background(self.app.clone(), self.runner));
         let router = crate::router(self.app);
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         // Small responses and streamed job events must not wait for Nagle's algorithm to meet

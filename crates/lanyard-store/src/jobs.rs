@@ -14,6 +14,8 @@ pub struct RunnerRecord {
     pub last_seen_at: Option<Timestamp>,
     /// The AWS identity (caller ARN) the runner last reported finding in its environment.
     pub aws_identity: Option<String>,
+    /// How the runner said it isolates jobs, e.g. `sandbox: bubblewrap; …`.
+    pub isolation: Option<String>,
 }
 
 /// A runner to register.

@@ -338,6 +338,8 @@ pub trait RunnerStore: Send + Sync {
     async fn touch_runner(&self, runner_id: &str, at: i64) -> StoreResult<()>;
     /// Records the AWS identity a runner reports (its caller ARN).
     async fn set_runner_aws_identity(&self, runner_id: &str, identity: &str) -> StoreResult<()>;
+    /// Records how the runner isolates its jobs (only written when it changed).
+    async fn set_runner_isolation(&self, runner_id: &str, isolation: &str) -> StoreResult<()>;
 }
 
 /// Jobs, their output, and the credential releases made for them.

@@ -12,9 +12,12 @@ use lanyard_api::{
 };
 use lanyard_client::{Client, ClientError};
 use lanyard_providers::{AuthMode, AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization};
+use anyhow::Context as _;
+use lanyard_runner::sandbox::Sandbox;
+use lanyard_runner::settings::JobSettings;
 use lanyard_runner::{
-    Chunk, GitToClone, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions,
-    TransportError,
+    Chunk, GitToClone, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerDirs,
+    RunnerOptions, TransportError,
 };
 use secrecy::SecretString;
 
@@ -26,14 +29,33 @@ pub(crate) async fn run(
     credentials: RunnerCredentials,
     work_dir: Option<PathBuf>,
     concurrency: usize,
+    settings: JobSettings,
 ) -> anyhow::Result<()> {
     init_logging();
     let token = SecretString::from(credentials.token.expose_secret().to_owned());
-    let client = Client::new(&credentials.server_url, Some(token))?;
-    let options = RunnerOptions {
-        work_root: work_dir.unwrap_or_else(std::env::temp_dir),
-        ..RunnerOptions::default()
-    };
+    let client = Client::new(&credentials.server_url, Some(token.clone()))?;
+    let sandbox = Sandbox::prepare(settings.sandbox)
+        .await
+        .context("invalid job settings")?;
+    if let Some(refusal) = sandbox.refusal() {
+        anyhow::bail!("{refusal}");
+    }
+    let isolation = sandbox.isolation().to_string();
+    if sandbox.isolation().level == "unsandboxed" {
+        tracing::warn!("jobs run UNSANDBOXED, as this runner's own user, and can read its token");
+    }
+    let work_root = work_dir.unwrap_or_else(std::env::temp_dir);
+    let instance = format!("runner-{}-{}", credentials.org, credentials.runner);
+    let dirs = RunnerDirs::claim(
+        &instance,
+        &work_root,
+        lanyard_runner::memory_backed_dir().as_deref(),
+    )
+    .with_context(|| format!("cannot prepare the job directory under {}", work_root.display()))?;
+    let mut options = RunnerOptions::new(dirs, Arc::new(sandbox));
+    options.limits = settings.limits;
+    // The runner's own token is masked in every job's output, in case a job gets hold of it.
+    options.own_secrets = Arc::new(vec![token]);
     let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let aws_identity = Arc::new(std::sync::Mutex::new(None::<String>));
     // With AWS configured in the environment the probe is one STS call: done before the first
@@ -53,13 +75,14 @@ pub(crate) async fn run(
     } else {
         tokio::spawn(probe_aws_identity(aws_identity.clone()));
     }
-    tracing::info!(runner = %credentials.runner, server = %credentials.server_url, "runner started");
+    tracing::info!(runner = %credentials.runner, server = %credentials.server_url,
+        isolation = %isolation, "runner started");
     let mut backoff = Duration::from_secs(1);
     loop {
         let permit = slots.clone().acquire_owned().await?;
         let identity = aws_identity.lock().map(|i| i.clone()).unwrap_or_default();
         match client
-            .claim_job_reporting(CLAIM_WAIT_SECS, identity.as_deref())
+            .claim_job_reporting(CLAIM_WAIT_SECS, identity.as_deref(), Some(&isolation))
             .await
         {
             Ok(Some(claimed)) => {
@@ -187,6 +210,7 @@ async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
             connection: g.connection,
         }),
         credentials: prepared_credentials,
+        timeout: job.timeout_secs.map(Duration::from_secs),
     };
     let outcome = lanyard_runner::run_job(to_run, &transport, options).await;
     tracing::info!(job.id = %job.id, status = outcome.status, exit_code = ?outcome.exit_code, "job ended");

@@ -128,6 +128,9 @@ pub(crate) struct RunArgs {
     /// Print the job id and return at once instead of streaming its output
     #[arg(long, short = 'd')]
     pub detach: bool,
+    /// Stop the job after this long, e.g. 90s, 15m, 2h [default: the runner's]
+    #[arg(long, value_name = "DURATION", value_parser = lanyard_domain::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -172,6 +175,13 @@ pub(crate) enum RunnerCommand {
         /// How many jobs run at once
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// `sandbox` (refuse jobs where none works) or `unsandboxed`; more job settings come
+        /// from LANYARD_JOB_* (user, shared dirs, timeout, limits)
+        #[arg(long, env = "LANYARD_JOB_ISOLATION", value_name = "MODE")]
+        isolation: Option<String>,
+        /// The user jobs run as when the runner is root: a name or UID[:GID] [default: nobody]
+        #[arg(long, env = "LANYARD_JOB_USER", value_name = "USER")]
+        job_user: Option<String>,
     },
     /// List runners
     List,

@@ -159,6 +159,7 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
                 connections: vec![],
                 runner: None,
                 git: None,
+                timeout_secs: None,
                 command: vec![
                     "sh".into(),
                     "-c".into(),

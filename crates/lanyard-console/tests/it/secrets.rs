@@ -74,6 +74,7 @@ async fn no_page_contains_a_secret_value(backend: Backend) {
                 connections: vec!["aws-dev".into()],
                 runner: None,
                 git: None,
+                timeout_secs: None,
                 command: vec![
                     "sh".into(),
                     "-c".into(),

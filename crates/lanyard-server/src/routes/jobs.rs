@@ -48,6 +48,7 @@ pub(crate) fn job(record: JobRecord) -> Job {
                     .collect()
             })
             .unwrap_or_default(),
+        timeout_secs: spec.as_ref().and_then(|s| s.timeout_secs),
         git: spec.and_then(|s| s.git).map(|g| GitView {
             url: g.url,
             reference: g.reference,
@@ -96,6 +97,7 @@ pub(crate) async fn create(
             .transpose()?,
         git: body.git.map(|g| (g.url, g.reference)),
         command: body.command,
+        timeout: body.timeout_secs.map(std::time::Duration::from_secs),
     };
     let record = app.create_job(&caller, &org, request).await?;
     Ok((StatusCode::CREATED, Json(job(record))))

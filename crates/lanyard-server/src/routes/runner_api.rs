@@ -61,6 +61,8 @@ pub(crate) struct ClaimQuery {
     wait: Option<u64>,
     /// The AWS identity (caller ARN) the runner's credential chain found, if any.
     aws_identity: Option<String>,
+    /// How the runner isolates jobs (`sandbox: …`, `unsandboxed: …`, `unavailable: …`).
+    isolation: Option<String>,
 }
 
 /// Takes the oldest job queued for this runner; 204 when there is none within `wait`.
@@ -75,6 +77,9 @@ pub(crate) async fn claim(
     let deadline = Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(60));
     if let Some(identity) = &query.aws_identity {
         app.runner_reports_aws_identity(&runner, identity).await?;
+    }
+    if let Some(isolation) = &query.isolation {
+        app.runner_reports_isolation(&runner, isolation).await?;
     }
     let mut last_touch = Instant::now();
     let claimant = Claimant::Runner(runner.clone());

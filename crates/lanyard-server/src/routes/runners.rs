@@ -26,7 +26,22 @@ fn runner(app: &Lanyard, record: RunnerRecord) -> Runner {
         online: record
             .last_seen_at
             .is_some_and(|t| now - t.millis() <= timeout),
+        isolation: record.isolation,
+        builtin: false,
     }
+}
+
+/// The server's own runner, listed after the registered ones while it is on.
+fn builtin_runner(app: &Lanyard) -> Option<Runner> {
+    app.builtin_runner_enabled().then(|| Runner {
+        name: "built-in".to_owned(),
+        is_default: false,
+        created_at: lanyard_api::rfc3339(0),
+        last_seen_at: None,
+        online: true,
+        isolation: app.builtin_isolation().map(str::to_owned),
+        builtin: true,
+    })
 }
 
 /// The organization's runners.
@@ -41,7 +56,11 @@ pub(crate) async fn list(
     let org = slug("organization", &org)?;
     let runners = app.list_runners(&caller, &org).await?;
     Ok(Json(List {
-        items: runners.into_iter().map(|r| runner(&app, r)).collect(),
+        items: runners
+            .into_iter()
+            .map(|r| runner(&app, r))
+            .chain(builtin_runner(&app))
+            .collect(),
     }))
 }
 

@@ -497,6 +497,7 @@ async fn tokens(server: &TestServer) -> Tokens {
                 connections: vec![],
                 runner: None,
                 git: None,
+                timeout_secs: None,
                 command: vec!["true".into()],
             },
         )

@@ -59,6 +59,7 @@ async fn credentials_go_only_to_the_claiming_runner_while_it_runs(backend: Backe
                 connections: vec!["aws-main".into()],
                 runner: Some("runner-a".into()),
                 git: None,
+                timeout_secs: None,
                 command: vec!["true".into()],
             },
         )

@@ -31,6 +31,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     5 => "0005_audit_drop_time_index",
     6 => "0006_runners_jobs",
     7 => "0007_connection_verification",
+    8 => "0008_runner_isolation",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -40,10 +41,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     5 => "0005_audit_drop_time_index",
     6 => "0006_runners_jobs",
     7 => "0007_connection_verification",
+    8 => "0008_runner_isolation",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

@@ -9,7 +9,7 @@ use super::{begin_write, rows, SqlStore};
 use crate::{AuditEntry, NewRunner, RunnerRecord, RunnerStore, StoreError, StoreResult};
 
 const SELECT_RUNNER: &str = "SELECT r.id, r.org_id, o.slug AS org_slug, r.slug, r.is_default, \
-     r.created_at, r.last_seen_at, r.aws_identity FROM runners r JOIN organizations o ON o.id = r.org_id";
+     r.created_at, r.last_seen_at, r.aws_identity, r.isolation FROM runners r JOIN organizations o ON o.id = r.org_id";
 
 fn runner(row: &AnyRow) -> StoreResult<RunnerRecord> {
     let is_default: i64 = row.try_get("is_default")?;
@@ -23,6 +23,7 @@ fn runner(row: &AnyRow) -> StoreResult<RunnerRecord> {
         created_at: Timestamp(row.try_get("created_at")?),
         last_seen_at: last_seen.map(Timestamp),
         aws_identity: row.try_get("aws_identity")?,
+        isolation: row.try_get("isolation")?,
     })
 }
 
@@ -133,6 +134,18 @@ impl RunnerStore for SqlStore {
              AND (aws_identity IS NULL OR aws_identity <> $1)",
         )
         .bind(identity)
+        .bind(runner_id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_runner_isolation(&self, runner_id: &str, isolation: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE runners SET isolation = $1 WHERE id = $2 \
+             AND (isolation IS NULL OR isolation <> $1)",
+        )
+        .bind(isolation)
         .bind(runner_id)
         .execute(&self.write)
         .await?;

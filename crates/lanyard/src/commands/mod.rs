@@ -16,6 +16,7 @@ mod secret;
 mod server;
 mod token;
 
+use lanyard_runner::settings::RawJobSettings;
 use crate::cli::{Cli, Command};
 use crate::context::Context;
 
@@ -54,7 +55,16 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             credentials_file,
             work_dir,
             concurrency,
-        }) => runner::start(&credentials_file, work_dir, concurrency).await,
+            isolation,
+            job_user,
+        }) => {
+            let settings = RawJobSettings {
+                isolation,
+                user: job_user,
+                ..RawJobSettings::default()
+            };
+            runner::start(&credentials_file, work_dir, concurrency, settings).await
+        }
         Command::Runner(command) => runner::run(&Context::from_global(&cli.global)?, command).await,
         Command::Connection(command) => {
             connection::run(&Context::from_global(&cli.global)?, command).await

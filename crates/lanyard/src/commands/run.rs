@@ -26,6 +26,7 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<()> {
             reference: args.reference,
         }),
         command: args.command,
+        timeout_secs: args.timeout.map(|t| t.as_secs()),
     };
     let job = match ctx.client.create_job(&ctx.org, &request).await {
         Ok(job) => job,

@@ -1,5 +1,6 @@
 //! `lanyard runner`: registering and managing runners, and `runner start`, the agent.
 
+use lanyard_runner::settings::RawJobSettings;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -91,9 +92,24 @@ pub(crate) async fn start(
     credentials_file: &Path,
     work_dir: Option<PathBuf>,
     concurrency: usize,
+    flags: RawJobSettings,
 ) -> anyhow::Result<()> {
     let credentials = read_credentials(credentials_file)?;
-    crate::agent::run(credentials, work_dir, concurrency.max(1)).await
+    // Nothing of the runner's own is visible to its jobs: its credentials, its home, its CLI
+    // profiles (the sandbox shows no home at all; these also cover a home under /opt or /etc).
+    let mut hidden = vec![absolute(credentials_file)];
+    hidden.extend(std::env::var_os("HOME").map(PathBuf::from));
+    hidden.extend(crate::profile::path().ok().and_then(|p| p.parent().map(Path::to_path_buf)));
+    let settings = RawJobSettings::from_env(|name| std::env::var(name).ok())
+        .map_err(|e| anyhow::anyhow!(e))?
+        .merge(flags)
+        .validate(hidden)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    crate::agent::run(credentials, work_dir, concurrency.max(1), settings).await
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn read_credentials(path: &Path) -> anyhow::Result<RunnerCredentials> {
