@@ -15,7 +15,9 @@ impl Timestamp {
 /// Parses a duration as people write it: `90s`, `15m`, `2h`, `1d`, or a number of seconds.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let scale = match unit {
         "" | "s" => 1,
@@ -43,12 +45,25 @@ mod tests {
 
     #[test]
     fn durations_read_as_written() {
-        for (text, secs) in [("90", 90), ("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86_400)] {
-            assert_eq!(parse_duration(text), Ok(Duration::from_secs(secs)), "{text}");
+        for (text, secs) in [
+            ("90", 90),
+            ("90s", 90),
+            ("15m", 900),
+            ("2h", 7200),
+            ("1d", 86_400),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
         }
         for bad in ["", "0", "5x", "m", "-3s", "1.5h", "99999999999999999999d"] {
             let err = parse_duration(bad).unwrap_err();
-            assert!(err.contains(bad) || err.contains("too long"), "{bad}: {err}");
+            assert!(
+                err.contains(bad) || err.contains("too long"),
+                "{bad}: {err}"
+            );
         }
     }
 }

@@ -193,7 +193,9 @@ async fn prepare_and_run(
             Err(e) => return failed(format!("cannot write the git helper: {e}")),
         };
         if let Err(e) = workspace.hand_over(sandbox.owner()) {
-            return failed(format!("cannot give the job directory to the job's user: {e}"));
+            return failed(format!(
+                "cannot give the job directory to the job's user: {e}"
+            ));
         }
         let into = git::checkout_dir(&workspace.work());
         let (argv, git_env) = git::clone_command(source, &login, &askpass, &base, &into);
@@ -225,7 +227,9 @@ async fn prepare_and_run(
             stopped => return ended_early(stopped),
         }
     } else if let Err(e) = workspace.hand_over(sandbox.owner()) {
-        return failed(format!("cannot give the job directory to the job's user: {e}"));
+        return failed(format!(
+            "cannot give the job directory to the job's user: {e}"
+        ));
     }
     let command = Process {
         argv: &job.command,

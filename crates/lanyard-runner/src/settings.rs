@@ -136,7 +136,12 @@ mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
@@ -188,8 +193,8 @@ mod tests {
             let err = raw.clone().validate(Vec::new()).unwrap_err();
             assert!(err.contains(hint), "{err}");
         }
-        let err = RawJobSettings::from_env(env(&[("LANYARD_JOB_MAX_PROCESSES", "lots")]))
-            .unwrap_err();
+        let err =
+            RawJobSettings::from_env(env(&[("LANYARD_JOB_MAX_PROCESSES", "lots")])).unwrap_err();
         assert!(err.contains("LANYARD_JOB_MAX_PROCESSES"), "{err}");
     }
 }

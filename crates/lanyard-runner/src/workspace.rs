@@ -69,7 +69,10 @@ fn fresh_dir(dir: &Path) -> std::io::Result<PathBuf> {
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            DirBuilder::new().recursive(true).mode(RUNNER_DIR_MODE).create(dir)?;
+            DirBuilder::new()
+                .recursive(true)
+                .mode(RUNNER_DIR_MODE)
+                .create(dir)?;
         }
         Err(e) => return Err(e),
     }
@@ -271,7 +274,9 @@ mod tests {
         assert_eq!(mode & 0o777, 0o711);
         // Another runner's directory on the same machine is left alone.
         let other = RunnerDirs::claim("t4", jobs.path(), Some(secrets.path())).unwrap();
-        Workspace::create(&other, "j4").map(std::mem::forget).unwrap();
+        Workspace::create(&other, "j4")
+            .map(std::mem::forget)
+            .unwrap();
         RunnerDirs::claim("t3", jobs.path(), Some(secrets.path())).unwrap();
         assert_eq!(left(&other.jobs), 1);
     }

@@ -72,7 +72,8 @@ impl Bwrap {
             .filter(|p| visible(p) && p.exists())
             .map(|p| (p.clone(), p.is_dir()))
             .collect();
-        let needs_prlimit = config.limits.processes.is_some() || config.limits.memory_bytes.is_some();
+        let needs_prlimit =
+            config.limits.processes.is_some() || config.limits.memory_bytes.is_some();
         let prlimit = match needs_prlimit {
             false => None,
             true => Some(
@@ -89,6 +90,30 @@ impl Bwrap {
             shared: config.shared_dirs.clone(),
             prlimit,
         })
+    }
+
+    /// Whether `program` exists inside the sandbox `launch` would get: a path, or a name
+    /// found in the job's `PATH`, under a directory the job sees.
+    pub(crate) fn finds(&self, program: &str, launch: &Launch<'_>) -> bool {
+        let visible = |path: &Path| {
+            path.is_file()
+                && (self.system.iter().any(|e| match e {
+                    SystemEntry::Dir(dir) => path.starts_with(dir),
+                    SystemEntry::Link { path: link, .. } => path.starts_with(link),
+                }) || self
+                    .shared
+                    .iter()
+                    .chain(launch.binds)
+                    .any(|d| path.starts_with(d)))
+        };
+        if program.contains('/') {
+            return visible(&launch.cwd.join(program));
+        }
+        let path = launch
+            .env
+            .get("PATH")
+            .map_or("/usr/bin:/bin", String::as_str);
+        std::env::split_paths(path).any(|dir| dir.is_absolute() && visible(&dir.join(program)))
     }
 
     pub(crate) fn owner(&self) -> Option<Owner> {
@@ -164,16 +189,8 @@ impl Bwrap {
             };
         }
         command.args([
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            "/tmp",
-            "--tmpfs",
-            "/dev/shm",
-            "--tmpfs",
-            "/var/tmp",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
+            "--tmpfs", "/var/tmp",
         ]);
         for (path, is_dir) in &self.covers {
             if *is_dir {

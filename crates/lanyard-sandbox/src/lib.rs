@@ -133,6 +133,8 @@ pub struct Launch<'a> {
 pub enum LaunchError {
     #[error("empty command")]
     Empty,
+    #[error("no such command in the job's sandbox (looked in its PATH: {0})")]
+    NotFound(String),
     #[error("{0}")]
     Unavailable(String),
 }
@@ -145,8 +147,10 @@ impl Sandbox {
             if !shared.is_absolute() || !shared.is_dir() {
                 return Err(ConfigError::BadShared(shared.clone()));
             }
+            // Sharing a directory inside a hidden one shows only that directory; sharing one
+            // that contains a hidden path would show it.
             for hidden in &config.hidden {
-                if hidden.starts_with(shared) || shared.starts_with(hidden) {
+                if hidden.starts_with(shared) {
                     return Err(ConfigError::SharesHidden {
                         shared: shared.clone(),
                         hidden: hidden.clone(),
@@ -220,7 +224,15 @@ impl Sandbox {
             return Err(LaunchError::Empty);
         };
         match &self.state {
-            State::Ready(bwrap) => Ok(bwrap.command(launch, &self.limits)),
+            State::Ready(bwrap) => {
+                // bubblewrap would report a missing program as its own failure (exit 1); say
+                // it the way a shell does, before anything starts.
+                if !bwrap.finds(program, launch) {
+                    let path = launch.env.get("PATH").map_or("", String::as_str);
+                    return Err(LaunchError::NotFound(path.to_owned()));
+                }
+                Ok(bwrap.command(launch, &self.limits))
+            }
             State::Unsandboxed => {
                 let mut command = tokio::process::Command::new(program);
                 command
@@ -230,9 +242,9 @@ impl Sandbox {
                     .current_dir(launch.cwd);
                 Ok(command)
             }
-            State::Unavailable(_) => Err(LaunchError::Unavailable(
-                self.refusal().unwrap_or_default(),
-            )),
+            State::Unavailable(_) => {
+                Err(LaunchError::Unavailable(self.refusal().unwrap_or_default()))
+            }
         }
     }
 }

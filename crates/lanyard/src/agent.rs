@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use base64::Engine as _;
 use lanyard_api::{
     FinishJob, Job, JobReport, OutputChunk, ReleasedCredential, RunnerCredentials, WireEnvValue,
 };
 use lanyard_client::{Client, ClientError};
 use lanyard_providers::{AuthMode, AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization};
-use anyhow::Context as _;
 use lanyard_runner::sandbox::Sandbox;
 use lanyard_runner::settings::JobSettings;
 use lanyard_runner::{
@@ -45,13 +45,18 @@ pub(crate) async fn run(
         tracing::warn!("jobs run UNSANDBOXED, as this runner's own user, and can read its token");
     }
     let work_root = work_dir.unwrap_or_else(std::env::temp_dir);
-    let instance = format!("runner-{}-{}", credentials.org, credentials.runner);
+    let instance = instance(&credentials);
     let dirs = RunnerDirs::claim(
         &instance,
         &work_root,
         lanyard_runner::memory_backed_dir().as_deref(),
     )
-    .with_context(|| format!("cannot prepare the job directory under {}", work_root.display()))?;
+    .with_context(|| {
+        format!(
+            "cannot prepare the job directory under {}",
+            work_root.display()
+        )
+    })?;
     let mut options = RunnerOptions::new(dirs, Arc::new(sandbox));
     options.limits = settings.limits;
     // The runner's own token is masked in every job's output, in case a job gets hold of it.
@@ -108,6 +113,16 @@ pub(crate) async fn run(
             }
         }
     }
+}
+
+/// A name for this runner's job directories, unique per server, organization and runner:
+/// several runners on one machine never clean up each other's jobs.
+fn instance(credentials: &RunnerCredentials) -> String {
+    use std::hash::{Hash, Hasher};
+    // Not a security boundary, only a name; a stable hash of what identifies the runner.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (&credentials.server_url, &credentials.org).hash(&mut hasher);
+    format!("runner-{}-{:016x}", credentials.runner, hasher.finish())
 }
 
 /// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), which

@@ -16,9 +16,9 @@ mod secret;
 mod server;
 mod token;
 
-use lanyard_runner::settings::RawJobSettings;
 use crate::cli::{Cli, Command};
 use crate::context::Context;
+use lanyard_runner::settings::RawJobSettings;
 
 /// Runs the parsed command.
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {

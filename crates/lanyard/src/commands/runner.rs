@@ -99,7 +99,11 @@ pub(crate) async fn start(
     // profiles (the sandbox shows no home at all; these also cover a home under /opt or /etc).
     let mut hidden = vec![absolute(credentials_file)];
     hidden.extend(std::env::var_os("HOME").map(PathBuf::from));
-    hidden.extend(crate::profile::path().ok().and_then(|p| p.parent().map(Path::to_path_buf)));
+    hidden.extend(
+        crate::profile::path()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf)),
+    );
     let settings = RawJobSettings::from_env(|name| std::env::var(name).ok())
         .map_err(|e| anyhow::anyhow!(e))?
         .merge(flags)

@@ -193,7 +193,7 @@ async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
             &format!("token={wrong}"),
         ])
         .ok();
-    let marker = sandbox.home().join("ran");
+    let marker = sandbox.shared().join("ran");
     let refused = sandbox.run(&[
         "run",
         "--env",

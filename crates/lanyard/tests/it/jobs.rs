@@ -288,7 +288,7 @@ async fn an_unauthorized_job_never_starts_its_command(backend: Backend) {
             "gh",
         ])
         .ok();
-    let marker = sandbox.home().join("marker");
+    let marker = sandbox.shared().join("marker");
     let touch = format!("touch {}", marker.display());
 
     let refused = sandbox.run(&[
@@ -387,10 +387,7 @@ async fn a_job_inherits_none_of_the_servers_secrets(backend: Backend) {
         .lines()
         .find_map(|l| l.strip_prefix("HOME="))
         .expect("HOME is set");
-    assert!(
-        home.contains("lanyard-job-"),
-        "the job has its own home: {home}"
-    );
+    assert!(home.contains("/job-"), "the job has its own home: {home}");
     assert!(
         !std::path::Path::new(home).exists(),
         "the job directory is removed afterwards"
@@ -439,7 +436,10 @@ async fn credential_files_live_in_memory_and_leave_with_the_job(backend: Backend
         .find_map(|l| l.strip_prefix("path="))
         .expect("KUBECONFIG is set");
     if std::path::Path::new("/dev/shm").is_dir() {
-        assert!(path.starts_with("/dev/shm/lanyard-creds-"), "{path}");
+        assert!(
+            path.starts_with("/dev/shm/lanyard-builtin-") && path.contains("/creds-"),
+            "{path}"
+        );
     }
     assert!(
         !std::path::Path::new(path).exists(),
@@ -514,7 +514,7 @@ async fn a_killed_runner_fails_its_job_and_a_restarted_one_takes_new_jobs(backen
         credentials.to_str().unwrap(),
     ];
     let runner = sandbox.spawn(&args, &[("LANYARD_MASTER_KEY", "not-for-jobs")]);
-    let marker = sandbox.home().join("started");
+    let marker = sandbox.shared().join("started");
     let script = format!(
         "echo token=$GITHUB_TOKEN; touch {}; sleep 60",
         marker.display()

@@ -7,6 +7,7 @@ mod commands;
 mod failures;
 mod first_start;
 mod git;
+mod isolation;
 mod jobs;
 mod keys;
 mod support;

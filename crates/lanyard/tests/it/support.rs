@@ -244,6 +244,11 @@ impl Background {
         format!("{}{}", self.proc.stdout(), self.proc.stderr())
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.proc.child.id()
+    }
+
     /// Kills it with SIGKILL, as a crash or an OOM kill would.
     pub fn kill(mut self) -> Out {
         let _ = self.proc.child.kill();
@@ -281,6 +286,17 @@ impl Server {
         }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.proc.child.id()
+    }
+
+    /// Kills it with SIGKILL, as a crash would; returns its output.
+    pub fn kill(mut self) -> Out {
+        let _ = self.proc.child.kill();
+        self.proc.finish()
+    }
+
     /// Sends SIGTERM and waits for the exit; returns the whole output of the server's life.
     pub fn stop(mut self) -> Out {
         let pid = self.proc.child.id().to_string();
@@ -310,13 +326,27 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub async fn new(backend: Backend) -> Self {
+        use std::os::unix::fs::PermissionsExt;
         let database = TestDatabase::create(backend).await;
         let master_key = (backend == Backend::Postgres).then(random_master_key);
+        let home = tempfile::tempdir().expect("temp home");
+        // Jobs run as another user and see only what runners share with them: the home is
+        // traversable (not listable) so that its `shared` directory can be shared.
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+        let shared = home.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
         Self {
-            home: tempfile::tempdir().expect("temp home"),
+            home,
             database,
             master_key,
         }
+    }
+
+    /// A directory servers and runners share with every job (`LANYARD_JOB_SHARED_DIRS`): the
+    /// one place a job can leave a marker the test sees.
+    pub fn shared(&self) -> PathBuf {
+        self.home().join("shared")
     }
 
     pub fn home(&self) -> &Path {
@@ -346,6 +376,7 @@ impl Sandbox {
             .current_dir(self.home())
             .env("HOME", self.home())
             .env("LANYARD_CONFIG_DIR", self.home().join("cfg"))
+            .env("LANYARD_JOB_SHARED_DIRS", self.shared())
             .env("RUST_BACKTRACE", "1")
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_DATA_HOME");
