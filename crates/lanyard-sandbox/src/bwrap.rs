@@ -95,16 +95,22 @@ impl Bwrap {
     /// Whether `program` exists inside the sandbox `launch` would get: a path, or a name
     /// found in the job's `PATH`, under a directory the job sees.
     pub(crate) fn finds(&self, program: &str, launch: &Launch<'_>) -> bool {
+        // Where the program really is: a symlink into a directory the job cannot see (a
+        // virtualenv's python pointing into a home) is as missing as no file at all.
         let visible = |path: &Path| {
-            path.is_file()
-                && (self.system.iter().any(|e| match e {
-                    SystemEntry::Dir(dir) => path.starts_with(dir),
-                    SystemEntry::Link { path: link, .. } => path.starts_with(link),
-                }) || self
-                    .shared
-                    .iter()
-                    .chain(launch.binds)
-                    .any(|d| path.starts_with(d)))
+            let Ok(real) = std::fs::canonicalize(path) else {
+                return false;
+            };
+            let in_system = self
+                .system
+                .iter()
+                .any(|e| matches!(e, SystemEntry::Dir(dir) if real.starts_with(dir)));
+            let in_job = self
+                .shared
+                .iter()
+                .chain(launch.binds)
+                .any(|d| real.starts_with(d));
+            real.is_file() && (in_system || in_job)
         };
         if program.contains('/') {
             return visible(&launch.cwd.join(program));

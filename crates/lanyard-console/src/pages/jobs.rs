@@ -18,6 +18,27 @@ struct RunnerRow {
     name: String,
     default: bool,
     last_seen: String,
+    isolation: Isolation,
+}
+
+/// How a runner isolates jobs, split for display: the level as a badge, the rest as text.
+struct Isolation {
+    level: String,
+    detail: String,
+    safe: bool,
+}
+
+impl Isolation {
+    fn from_report(report: Option<&str>) -> Self {
+        let (level, detail) = report
+            .and_then(|r| r.split_once(": "))
+            .unwrap_or(("unknown", "not reported yet; the runner reports with its next claim"));
+        Self {
+            safe: level == "sandbox",
+            level: level.to_owned(),
+            detail: detail.to_owned(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -26,6 +47,7 @@ struct Runners {
     layout: Layout,
     builtin: bool,
     rows: Vec<RunnerRow>,
+    builtin_isolation: Isolation,
 }
 
 /// The registered runners.
@@ -42,12 +64,14 @@ pub(crate) async fn runners(State(console): State<Console>, user: User) -> PageR
             last_seen: r
                 .last_seen_at
                 .map_or_else(|| "never".to_owned(), |t| when(t.millis())),
+            isolation: Isolation::from_report(r.isolation.as_deref()),
         })
         .collect();
     let page = Runners {
         layout: console.layout(&user, "runners", "Runners"),
         builtin: console.app.builtin_runner_enabled(),
         rows,
+        builtin_isolation: Isolation::from_report(console.app.builtin_isolation()),
     };
     Ok(console.page(&page))
 }

@@ -87,6 +87,17 @@ async fn organization_pages_change_what_the_api_sees(backend: Backend) {
     let page = v.follow(done).await;
     assert!(page.body.contains("Runner builder is now the default."));
     assert!(admin.list_runners("acme").await.unwrap()[0].is_default);
+    // Each runner's isolation shows: the built-in runner's as its sandbox described it, a
+    // registered runner's as unknown until it reports.
+    let runners = v.get("/runners").await;
+    assert!(
+        runners.body.contains("Built-in runner isolation:"),
+        "{}",
+        runners.body
+    );
+    assert!(runners.body.contains(">sandbox</span>"), "{}", runners.body);
+    assert!(runners.body.contains("bubblewrap"), "{}", runners.body);
+    assert!(runners.body.contains(">unknown</span>"), "{}", runners.body);
 
     // Every change above is in the audit trail, whose chain verifies.
     let audit = v.get("/audit?verify=1").await;

@@ -10,6 +10,9 @@ use crate::cli::{Global, ServerArgs};
 use crate::profile::{self, Profile, Profiles, StoredToken};
 
 pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()> {
+    // Everything the server creates (the database, its WAL and shared-memory files, the key,
+    // job directories) is its own alone, whatever umask it was started with.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let registry = lanyard_redact::SecretRegistry::new();
     init_logging(registry.clone());
     warn_unknown_env_vars();
@@ -25,7 +28,13 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
         org: global.org.clone(),
         ..RawServerConfig::default()
     };
-    let config = file.merge(env).merge(flags).validate()?;
+    let mut config = file.merge(env).merge(flags).validate()?;
+    // Jobs never see the server's config file, its user's home or CLI profiles, even where one
+    // lies inside a directory jobs do see (e.g. /etc or /opt).
+    let hidden = &mut config.jobs.sandbox.hidden;
+    hidden.extend(args.config.iter().map(|p| std::path::absolute(p).unwrap_or(p.clone())));
+    hidden.extend(std::env::var_os("HOME").map(std::path::PathBuf::from));
+    hidden.extend(profile::path().ok().and_then(|p| p.parent().map(|d| d.to_path_buf())));
     // Handlers first: a supervisor may send SIGTERM as soon as it sees the listening line, and a
     // signal that arrives before a handler exists would kill the process without a clean stop.
     let shutdown = shutdown_signal()?;

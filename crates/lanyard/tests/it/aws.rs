@@ -64,7 +64,7 @@ pub(crate) fn start_runner(
             .as_array()
             .unwrap()
             .iter()
-            .any(|r| r["online"] == true)
+            .any(|r| r["online"] == true && r["builtin"] != true)
         {
             return runner;
         }

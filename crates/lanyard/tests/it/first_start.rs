@@ -29,6 +29,11 @@ async fn first_start_prints_the_token_once_and_the_cli_just_works(backend: Backe
         Backend::Sqlite => {
             assert_eq!(mode(&sandbox.data_dir()), 0o700, "data dir mode");
             assert_eq!(mode(&sandbox.data_dir().join("master.key")), 0o600);
+            // The database and the files SQLite creates beside it: the owner's alone.
+            for entry in std::fs::read_dir(sandbox.data_dir()).unwrap().flatten() {
+                assert_eq!(mode(&entry.path()), 0o600, "{}", entry.path().display());
+            }
+            assert!(sandbox.data_dir().join("lanyard.db-wal").exists());
         }
         Backend::Postgres => assert!(
             !sandbox.data_dir().join("master.key").exists(),
