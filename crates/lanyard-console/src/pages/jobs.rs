@@ -30,9 +30,10 @@ struct Isolation {
 
 impl Isolation {
     fn from_report(report: Option<&str>) -> Self {
-        let (level, detail) = report
-            .and_then(|r| r.split_once(": "))
-            .unwrap_or(("unknown", "not reported yet; the runner reports with its next claim"));
+        let (level, detail) = report.and_then(|r| r.split_once(": ")).unwrap_or((
+            "unknown",
+            "not reported yet; the runner reports with its next claim",
+        ));
         Self {
             safe: level == "sandbox",
             level: level.to_owned(),

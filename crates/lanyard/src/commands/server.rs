@@ -32,9 +32,17 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
     // Jobs never see the server's config file, its user's home or CLI profiles, even where one
     // lies inside a directory jobs do see (e.g. /etc or /opt).
     let hidden = &mut config.jobs.sandbox.hidden;
-    hidden.extend(args.config.iter().map(|p| std::path::absolute(p).unwrap_or(p.clone())));
+    hidden.extend(
+        args.config
+            .iter()
+            .map(|p| std::path::absolute(p).unwrap_or(p.clone())),
+    );
     hidden.extend(std::env::var_os("HOME").map(std::path::PathBuf::from));
-    hidden.extend(profile::path().ok().and_then(|p| p.parent().map(|d| d.to_path_buf())));
+    hidden.extend(
+        profile::path()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.to_path_buf())),
+    );
     // Handlers first: a supervisor may send SIGTERM as soon as it sees the listening line, and a
     // signal that arrives before a handler exists would kill the process without a clean stop.
     let shutdown = shutdown_signal()?;
