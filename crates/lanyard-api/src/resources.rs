@@ -39,6 +39,16 @@ pub struct Health {
 pub struct Organization {
     pub name: String,
     pub created_at: String,
+    /// Default wall-clock limit of its jobs in seconds; `None`: the runner's default.
+    #[serde(default)]
+    pub job_timeout_secs: Option<u64>,
+}
+
+/// `PUT /orgs/{org}/job-timeout`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct SetJobTimeout {
+    /// Seconds (1 to 7 days); `null` clears the default.
+    pub seconds: Option<u64>,
 }
 
 /// `POST /orgs`.

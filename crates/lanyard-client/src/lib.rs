@@ -171,6 +171,19 @@ impl Client {
         self.get(&["orgs", org]).await
     }
 
+    /// Sets (or, with `None`, clears) the organization's default job timeout, in seconds.
+    pub async fn set_job_timeout(
+        &self,
+        org: &str,
+        seconds: Option<u64>,
+    ) -> Result<Organization, ClientError> {
+        self.put(
+            &["orgs", org, "job-timeout"],
+            &lanyard_api::SetJobTimeout { seconds },
+        )
+        .await
+    }
+
     /// Deletes an organization and everything in it.
     pub async fn delete_organization(&self, org: &str) -> Result<(), ClientError> {
         self.delete(&["orgs", org]).await

@@ -57,6 +57,17 @@ pub struct GitSource {
 /// The longest timeout a job may ask for: a week.
 const MAX_TIMEOUT_SECS: u64 = 7 * 86_400;
 
+/// A job timeout in seconds, if it is one a job may have.
+pub(crate) fn checked_timeout(timeout: std::time::Duration) -> CoreResult<u64> {
+    match timeout.as_secs() {
+        secs @ 1..=MAX_TIMEOUT_SECS => Ok(secs),
+        _ => Err(CoreError::Invalid(format!(
+            "a job timeout must be between 1 second and {} days",
+            MAX_TIMEOUT_SECS / 86_400
+        ))),
+    }
+}
+
 /// What `lanyard run` asks for.
 #[derive(Debug, Clone)]
 pub struct JobRequest {
@@ -171,14 +182,10 @@ impl Lanyard {
                     .to_owned(),
             ));
         }
+        // The job's own timeout, else the organization's default, else the runner's.
         let timeout_secs = match request.timeout {
-            Some(t) if t.as_secs() == 0 || t.as_secs() > MAX_TIMEOUT_SECS => {
-                return Err(CoreError::Invalid(format!(
-                    "a job timeout must be between 1 second and {} days",
-                    MAX_TIMEOUT_SECS / 86_400
-                )))
-            }
-            other => other.map(|t| t.as_secs()),
+            Some(t) => Some(checked_timeout(t)?),
+            None => org.job_timeout_secs.and_then(|s| u64::try_from(s).ok()),
         };
         let mut connections = self.resolve_job_connections(&org, &request).await?;
         let git = match &request.git {
@@ -351,6 +358,7 @@ impl Lanyard {
             id: job.org_id.clone(),
             slug: job.org.clone(),
             created_at: job.created_at,
+            job_timeout_secs: None,
         };
         let mut released = Vec::with_capacity(spec.connections.len());
         for connection in spec.connections {

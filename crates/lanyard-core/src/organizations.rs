@@ -57,6 +57,36 @@ impl Lanyard {
         ))
     }
 
+    /// Sets (or, with `None`, clears) how long the organization's jobs may run when they do
+    /// not say; a job's own `--timeout` wins, and without either the runner's default applies.
+    pub async fn set_job_timeout(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        timeout: Option<std::time::Duration>,
+    ) -> CoreResult<OrgRecord> {
+        principal.authorize(Action::Manage, "change the organization's job timeout")?;
+        let record = self.own_org(principal, org).await?;
+        let seconds = timeout
+            .map(crate::jobs::checked_timeout)
+            .transpose()?
+            .map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+        let audit = self.change_entry(
+            principal,
+            &record.id,
+            "organization.job_timeout",
+            format!("organization/{}", record.slug),
+            serde_json::json!({ "job_timeout_secs": seconds }),
+        );
+        self.store
+            .set_org_job_timeout(&record.id, seconds, &audit)
+            .await?;
+        Ok(OrgRecord {
+            job_timeout_secs: seconds,
+            ..record
+        })
+    }
+
     /// Deletes the caller's organization and everything in it, its tokens included.
     pub async fn delete_organization(&self, principal: &Principal, org: &Slug) -> CoreResult<()> {
         principal.authorize(Action::Manage, "delete organizations")?;

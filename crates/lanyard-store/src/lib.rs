@@ -46,6 +46,13 @@ pub trait OrgStore: Send + Sync {
     ) -> StoreResult<OrgRecord>;
     /// Finds an organization by slug.
     async fn find_org(&self, slug: &Slug) -> StoreResult<Option<OrgRecord>>;
+    /// Sets (or, with `None`, clears) the organization's default job timeout.
+    async fn set_org_job_timeout(
+        &self,
+        org_id: &str,
+        seconds: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     /// Deletes an organization and everything in it.
     async fn delete_org(&self, org_id: &str) -> StoreResult<()>;
 }

@@ -8,6 +8,8 @@ pub struct OrgRecord {
     pub id: String,
     pub slug: Slug,
     pub created_at: Timestamp,
+    /// Default wall-clock limit of its jobs, in seconds.
+    pub job_timeout_secs: Option<i64>,
 }
 
 /// An organization to create.

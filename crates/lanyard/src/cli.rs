@@ -229,6 +229,15 @@ pub(crate) enum OrgCommand {
     List,
     /// Show an organization (default: the current one)
     Get { name: Option<String> },
+    /// Set how long the current organization's jobs may run when they set no --timeout
+    JobTimeout {
+        /// e.g. 30m, 2h, 1d
+        #[arg(value_parser = lanyard_domain::parse_duration, required_unless_present = "clear")]
+        duration: Option<std::time::Duration>,
+        /// Remove the default (runners' own defaults apply)
+        #[arg(long, conflicts_with = "duration")]
+        clear: bool,
+    },
     /// Delete an organization and everything in it
     Delete {
         name: String,

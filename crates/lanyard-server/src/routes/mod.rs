@@ -30,6 +30,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(organizations::list, organizations::create))
         .routes(routes!(organizations::get, organizations::delete))
+        .routes(routes!(organizations::set_job_timeout))
         .routes(routes!(environments::list, environments::create))
         .routes(routes!(environments::get, environments::delete))
         .routes(routes!(tokens::list, tokens::create))

@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use lanyard_api::{CreateOrganization, CreatedOrganization, ErrorBody, List, Organization};
+use lanyard_api::{
+    CreateOrganization, CreatedOrganization, ErrorBody, List, Organization, SetJobTimeout,
+};
 use lanyard_core::Lanyard;
 
 use super::tokens::created_token;
@@ -14,7 +16,25 @@ pub(crate) fn organization(record: lanyard_store::OrgRecord) -> Organization {
     Organization {
         name: record.slug.to_string(),
         created_at: lanyard_api::rfc3339(record.created_at.millis()),
+        job_timeout_secs: record.job_timeout_secs.and_then(|s| u64::try_from(s).ok()),
     }
+}
+
+/// Sets or clears the organization's default job timeout.
+#[utoipa::path(operation_id = "set_job_timeout", put, path = "/orgs/{org}/job-timeout", tag = "organizations",
+    params(("org" = String, Path)), request_body = SetJobTimeout,
+    responses((status = 200, body = Organization), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub(crate) async fn set_job_timeout(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+    ApiJson(body): ApiJson<SetJobTimeout>,
+) -> ApiResult<Json<Organization>> {
+    let org = slug("organization", &org)?;
+    let timeout = body.seconds.map(std::time::Duration::from_secs);
+    let record = app.set_job_timeout(&caller, &org, timeout).await?;
+    Ok(Json(organization(record)))
 }
 
 /// The organizations this token can see (its own).

@@ -32,6 +32,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     6 => "0006_runners_jobs",
     7 => "0007_connection_verification",
     8 => "0008_runner_isolation",
+    9 => "0009_org_job_timeout",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -42,10 +43,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     6 => "0006_runners_jobs",
     7 => "0007_connection_verification",
     8 => "0008_runner_isolation",
+    9 => "0009_org_job_timeout",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

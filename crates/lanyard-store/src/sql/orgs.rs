@@ -24,6 +24,7 @@ pub(super) async fn insert_org(
         id: org.id.clone(),
         slug: org.slug.clone(),
         created_at: org.created_at,
+        job_timeout_secs: None,
     })
 }
 
@@ -44,13 +45,35 @@ impl OrgStore for SqlStore {
     }
 
     async fn find_org(&self, slug: &Slug) -> StoreResult<Option<OrgRecord>> {
-        sqlx::query("SELECT id, slug, created_at FROM organizations WHERE slug = $1")
-            .bind(slug.as_str())
-            .fetch_optional(&self.read)
-            .await?
-            .as_ref()
-            .map(rows::org)
-            .transpose()
+        sqlx::query(
+            "SELECT id, slug, created_at, job_timeout_secs FROM organizations WHERE slug = $1",
+        )
+        .bind(slug.as_str())
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(rows::org)
+        .transpose()
+    }
+
+    async fn set_org_job_timeout(
+        &self,
+        org_id: &str,
+        seconds: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        let done = sqlx::query("UPDATE organizations SET job_timeout_secs = $1 WHERE id = $2")
+            .bind(seconds)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("organization".to_owned()));
+        }
+        super::audit::append(&mut tx, self.backend, audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn delete_org(&self, org_id: &str) -> StoreResult<()> {

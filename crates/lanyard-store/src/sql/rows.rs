@@ -28,6 +28,7 @@ pub(crate) fn org(row: &AnyRow) -> StoreResult<OrgRecord> {
         id: row.try_get("id")?,
         slug: slug(row, "slug")?,
         created_at: Timestamp(row.try_get("created_at")?),
+        job_timeout_secs: row.try_get("job_timeout_secs")?,
     })
 }
 

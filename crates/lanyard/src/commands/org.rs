@@ -55,10 +55,34 @@ pub(crate) async fn run(ctx: &Context, command: OrgCommand) -> anyhow::Result<()
                 .await?;
             output::print(ctx.output, &org, |o| {
                 output::table(
-                    &["NAME", "CREATED"],
-                    [vec![o.name.clone(), o.created_at.clone()]],
+                    &["NAME", "CREATED", "JOB TIMEOUT"],
+                    [vec![
+                        o.name.clone(),
+                        o.created_at.clone(),
+                        o.job_timeout_secs
+                            .map_or_else(|| "runner default".to_owned(), |s| format!("{s}s")),
+                    ]],
                 )
             })
+        }
+        OrgCommand::JobTimeout { duration, clear } => {
+            let seconds = if clear {
+                None
+            } else {
+                duration.map(|d| d.as_secs())
+            };
+            let org = ctx.client.set_job_timeout(&ctx.org, seconds).await?;
+            let line = match org.job_timeout_secs {
+                Some(s) => format!(
+                    "Jobs of {} now stop after {s}s unless they set --timeout",
+                    org.name
+                ),
+                None => format!(
+                    "Jobs of {} now use their runner's default timeout",
+                    org.name
+                ),
+            };
+            output::confirm(ctx.output, &org, &line)
         }
         OrgCommand::Delete { name, yes } => {
             if !yes {

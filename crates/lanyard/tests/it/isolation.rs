@@ -454,6 +454,27 @@ async fn a_job_is_stopped_at_its_timeout_and_its_output_cap(backend: Backend) {
         assert!(run.stderr.contains(error), "{run:?}");
         assert!(started.elapsed() < Duration::from_secs(15), "{run:?}");
     }
+    // An organization default applies to jobs that set none; a job's own timeout wins; only
+    // an admin may change it.
+    let deployer = sandbox
+        .run(&["token", "create", "--role", "deployer", "-o", "json"])
+        .json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = sandbox.run(&["--token", &deployer, "org", "job-timeout", "5m"]);
+    assert!(!refused.status.success(), "{refused:?}");
+    sandbox.run(&["org", "job-timeout", "1s"]).ok();
+    let org = sandbox.run(&["org", "get", "-o", "json"]).json();
+    assert_eq!(org["job_timeout_secs"], 1, "{org}");
+    let stopped = sandbox.run(&["run", "--env", "dev", "--", "sleep", "30"]);
+    assert!(stopped.stderr.contains("timeout of 1s"), "{stopped:?}");
+    let own = sandbox.run(&["run", "--env", "dev", "--timeout", "1m", "--", "sleep", "2"]);
+    assert_eq!(own.status.code(), Some(0), "{own:?}");
+    sandbox.run(&["org", "job-timeout", "--clear"]).ok();
+    let org = sandbox.run(&["org", "get", "-o", "json"]).json();
+    assert!(org["job_timeout_secs"].is_null(), "{org}");
+
     // The process limit holds inside the job: a fork bomb fails instead of taking the host.
     let bomb = sandbox.run(&[
         "run",
