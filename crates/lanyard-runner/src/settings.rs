@@ -118,6 +118,8 @@ impl RawJobSettings {
                     processes: self.max_processes,
                     memory_bytes: self.max_memory_mib.map(mib),
                 },
+                // Set by the binary, which is the helper (see `lanyard_sandbox::landlock`).
+                landlock_helper: None,
             },
             limits: JobLimits {
                 timeout,

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use crate::{Launch, Limits, Owner, SandboxConfig, PROBE_TIMEOUT};
+use crate::{landlock, Launch, Limits, Owner, SandboxConfig, PROBE_TIMEOUT};
 
 /// Read-only system directories every job sees (where they exist); everything else of the
 /// host is absent unless shared.
@@ -32,6 +32,9 @@ pub(crate) struct Bwrap {
     covers: Vec<(PathBuf, bool)>,
     shared: Vec<PathBuf>,
     prlimit: Option<PathBuf>,
+    /// The Landlock helper on the host, and what the probe found it can enforce.
+    helper: Option<PathBuf>,
+    landlock: Option<String>,
 }
 
 fn find_program(name: &str) -> Option<PathBuf> {
@@ -89,6 +92,8 @@ impl Bwrap {
             covers,
             shared: config.shared_dirs.clone(),
             prlimit,
+            helper: config.landlock_helper.clone().filter(|p| p.is_file()),
+            landlock: None,
         })
     }
 
@@ -140,11 +145,30 @@ impl Bwrap {
         if let Some(bytes) = limits.memory_bytes {
             text.push_str(&format!("; {} MiB address space", bytes / (1024 * 1024)));
         }
+        text.push_str("; ");
+        text.push_str(
+            self.landlock
+                .as_deref()
+                .unwrap_or("landlock off (no helper)"),
+        );
         text
     }
 
-    /// Checks that a trivial job starts and exits 0.
-    pub(crate) async fn probe(&self, limits: &Limits) -> Result<(), String> {
+    /// Checks that a trivial job starts and exits 0, and how far Landlock is enforced.
+    pub(crate) async fn probe(&mut self, limits: &Limits) -> Result<(), String> {
+        self.run_probe(limits, false).await?;
+        if self.helper.is_some() {
+            let said = self.run_probe(limits, true).await?;
+            self.landlock = Some(if landlock::reported_enforced(&said) {
+                "landlock (filesystem, abstract sockets, signals)".to_owned()
+            } else {
+                said.trim().to_owned()
+            });
+        }
+        Ok(())
+    }
+
+    async fn run_probe(&self, limits: &Limits, report: bool) -> Result<String, String> {
         let env = [("PATH".to_owned(), "/usr/bin:/bin".to_owned())].into();
         let argv = ["true".to_owned()];
         let launch = Launch {
@@ -153,16 +177,16 @@ impl Bwrap {
             cwd: Path::new("/"),
             binds: &[],
         };
-        let mut command = self.command(&launch, limits);
+        let mut command = self.build(&launch, limits, report);
         command
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let run = async {
             let out = command.output().await.map_err(|e| e.to_string())?;
             if out.status.success() {
-                Ok(())
+                Ok(String::from_utf8_lossy(&out.stdout).into_owned())
             } else {
                 let said = String::from_utf8_lossy(&out.stderr).trim().to_owned();
                 Err(format!("bubblewrap cannot start a sandbox here: {said}"))
@@ -174,6 +198,15 @@ impl Bwrap {
     }
 
     pub(crate) fn command(&self, launch: &Launch<'_>, limits: &Limits) -> tokio::process::Command {
+        self.build(launch, limits, false)
+    }
+
+    fn build(
+        &self,
+        launch: &Launch<'_>,
+        limits: &Limits,
+        report_landlock: bool,
+    ) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(&self.program);
         command.args([
             "--unshare-user",
@@ -208,7 +241,24 @@ impl Bwrap {
         for dir in self.shared.iter().chain(launch.binds) {
             command.arg("--bind").arg(dir).arg(dir);
         }
+        if let Some(helper) = &self.helper {
+            command
+                .arg("--ro-bind")
+                .arg(helper)
+                .arg(landlock::HELPER_PATH);
+        }
         command.arg("--chdir").arg(launch.cwd).arg("--");
+        if self.helper.is_some() {
+            let writable: Vec<&Path> = self
+                .shared
+                .iter()
+                .chain(launch.binds)
+                .map(PathBuf::as_path)
+                .collect();
+            command
+                .arg(landlock::HELPER_PATH)
+                .args(landlock::helper_args(&writable, report_landlock));
+        }
         if let Some(prlimit) = &self.prlimit {
             command.arg(prlimit);
             if let Some(n) = limits.processes {

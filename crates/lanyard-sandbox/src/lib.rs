@@ -20,6 +20,7 @@
 //! unless the operator chose [`IsolationMode::Unsandboxed`] explicitly.
 
 mod bwrap;
+pub mod landlock;
 mod user;
 
 use std::collections::BTreeMap;
@@ -74,6 +75,9 @@ pub struct SandboxConfig {
     /// the config file, the runner's home and credentials.
     pub hidden: Vec<PathBuf>,
     pub limits: Limits,
+    /// A binary that implements [`landlock::helper_main`] (the `lanyard` binary): when set, it
+    /// applies Landlock inside the sandbox before the job's program starts.
+    pub landlock_helper: Option<PathBuf>,
 }
 
 /// Why a sandbox configuration is refused outright.
@@ -168,7 +172,7 @@ impl Sandbox {
         let owner = user::job_owner(config.job_user.as_ref()).map_err(ConfigError::User)?;
         let state = match bwrap::Bwrap::find(owner, &config) {
             Err(reason) => State::Unavailable(reason),
-            Ok(bwrap) => match bwrap.probe(&limits).await {
+            Ok(mut bwrap) => match bwrap.probe(&limits).await {
                 Ok(()) => State::Ready(bwrap),
                 Err(reason) => State::Unavailable(reason),
             },

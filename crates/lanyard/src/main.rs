@@ -11,8 +11,15 @@ mod profile;
 use std::process::ExitCode;
 
 use clap::Parser;
+use lanyard_runner::sandbox::landlock;
 
 fn main() -> ExitCode {
+    // Inside a job's sandbox this binary is the Landlock helper: it restricts itself and
+    // becomes the job's program, before any runtime or argument parser starts.
+    let mut args = std::env::args_os();
+    if args.nth(1).as_deref() == Some(std::ffi::OsStr::new(landlock::HELPER_ARG)) {
+        landlock::helper_main(args);
+    }
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -104,11 +104,12 @@ pub(crate) async fn start(
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf)),
     );
-    let settings = RawJobSettings::from_env(|name| std::env::var(name).ok())
+    let mut settings = RawJobSettings::from_env(|name| std::env::var(name).ok())
         .map_err(|e| anyhow::anyhow!(e))?
         .merge(flags)
         .validate(hidden)
         .map_err(|e| anyhow::anyhow!(e))?;
+    settings.sandbox.landlock_helper = std::env::current_exe().ok();
     crate::agent::run(credentials, work_dir, concurrency.max(1), settings).await
 }
 

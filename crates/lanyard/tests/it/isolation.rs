@@ -98,6 +98,37 @@ fn trace(pid: u32) -> String {
     )
 }
 
+/// A listening abstract UNIX socket on the host (D-Bus, X11 and container shims use them): the
+/// network namespace is shared with jobs, so only Landlock's scope keeps jobs from connecting.
+struct HostSocket {
+    name: String,
+    _listener: std::os::unix::net::UnixListener,
+}
+
+impl HostSocket {
+    fn listen() -> Self {
+        use std::os::linux::net::SocketAddrExt;
+        let name = format!("lanyard-test-{}", random_alnum(12));
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(&name).unwrap();
+        let listener = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
+        Self {
+            name,
+            _listener: listener,
+        }
+    }
+
+    fn attack(&self) -> Attack {
+        attack(
+            "host-abstract-socket",
+            format!(
+                "/usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_UNIX); \
+                 s.connect(chr(0)+\"{}\")'",
+                self.name
+            ),
+        )
+    }
+}
+
 /// A kubernetes and an AWS connection usable in `dev`, and a deployer token for `dev` only.
 fn stage(sandbox: &Sandbox) -> String {
     sandbox.run(&["env", "create", "dev"]).ok();
@@ -184,10 +215,16 @@ fn attack_as(
 
 /// What every job must not reach of a server: the files of its data directory, its process,
 /// its user's CLI profile, and another running job's credential file.
-fn server_attacks(sandbox: &Sandbox, server: &Server, other_job_file: &str) -> Vec<Attack> {
+fn server_attacks(
+    sandbox: &Sandbox,
+    server: &Server,
+    other_job_file: &str,
+    socket: &HostSocket,
+) -> Vec<Attack> {
     let data = sandbox.data_dir();
     let pid = server.pid();
     let mut attacks = vec![
+        socket.attack(),
         attack(
             "server-environ",
             format!("grep -q LANYARD /proc/{pid}/environ"),
@@ -234,8 +271,9 @@ async fn jobs_on_the_builtin_runner_reach_nothing_of_the_server(backend: Backend
         )
         .expect("server starts");
     let deployer = stage(&sandbox);
+    let socket = HostSocket::listen();
     let (victim_id, file) = victim(&sandbox, None);
-    let attacks = server_attacks(&sandbox, &open, &file);
+    let attacks = server_attacks(&sandbox, &open, &file, &socket);
     let baseline = attack_as(&sandbox, &deployer, None, &attacks, &open.url());
     assert_all(&baseline, &attacks, "LEAK");
     // Defense in depth: even a job that reads the key or the first admin token cannot print
@@ -265,7 +303,7 @@ async fn jobs_on_the_builtin_runner_reach_nothing_of_the_server(backend: Backend
         .try_start(&addr, &[], &[])
         .expect("server restarts sandboxed");
     let (victim_id, file) = victim(&sandbox, None);
-    let attacks = server_attacks(&sandbox, &server, &file);
+    let attacks = server_attacks(&sandbox, &server, &file, &socket);
     let sealed = attack_as(&sandbox, &deployer, None, &attacks, &server.url());
     assert_all(&sealed, &attacks, "SAFE");
     assert!(!sandbox.data_dir().join("planted").exists());
@@ -277,6 +315,12 @@ async fn jobs_on_the_builtin_runner_reach_nothing_of_the_server(backend: Backend
             .as_str()
             .unwrap_or_default()
             .starts_with("sandbox: bubblewrap"),
+        "{runners}"
+    );
+    assert!(
+        runners
+            .to_string()
+            .contains("landlock (filesystem, abstract sockets, signals)"),
         "{runners}"
     );
     sandbox.run(&["job", "cancel", &victim_id]).ok();
@@ -294,9 +338,11 @@ async fn jobs_on_an_external_runner_reach_nothing_of_the_runner(backend: Backend
     let start = ["runner", "start", "--credentials-file", &path];
     let planted = format!("runner-env-{}", random_alnum(12));
     let env = [("RUNNER_SECRET_PLANTED", planted.as_str())];
+    let socket = HostSocket::listen();
     let attacks_on = |runner: &crate::support::Background, other_job_file: &str| {
         let pid = runner.pid();
         vec![
+            socket.attack(),
             attack("runner-token-file", format!("grep -q lyr_ {path}")),
             attack(
                 "runner-environ",
@@ -341,6 +387,12 @@ async fn jobs_on_an_external_runner_reach_nothing_of_the_runner(backend: Backend
             .as_str()
             .unwrap_or_default()
             .starts_with("sandbox: bubblewrap"),
+        "{runners}"
+    );
+    assert!(
+        runners
+            .to_string()
+            .contains("landlock (filesystem, abstract sockets, signals)"),
         "{runners}"
     );
     sandbox.run(&["job", "cancel", &victim_id]).ok();
