@@ -59,6 +59,7 @@ impl From<CoreError> for PageError {
             CoreError::NotFound(_) => StatusCode::NOT_FOUND,
             CoreError::Conflict(_) => StatusCode::CONFLICT,
             CoreError::Invalid(_) => StatusCode::BAD_REQUEST,
+            CoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             CoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             CoreError::KeyMismatch { .. } | CoreError::Unreadable(_) | CoreError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

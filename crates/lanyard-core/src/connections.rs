@@ -371,6 +371,10 @@ impl Lanyard {
                     "cannot name the secret for field `{field}`: {e}; use a shorter connection name"
                 ))
             })?;
+        crate::secrets::check_secret_size(
+            &format!("field `{field}` of connection `{connection}`"),
+            value.expose_secret().len(),
+        )?;
         let bytes = SecretBytes::from_str_secret(value);
         match self.store.find_secret(&org.id, &secret_name).await? {
             Some(secret) => {

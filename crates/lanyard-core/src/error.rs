@@ -24,6 +24,9 @@ pub enum CoreError {
     /// The request is malformed; the message says how to fix it.
     #[error("{0}")]
     Invalid(String),
+    /// A value is larger than Lanyard accepts; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// The master key does not open this database.
     #[error(
         "the master key from {key_source} does not match this database (key check failed); start \

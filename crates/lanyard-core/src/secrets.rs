@@ -12,6 +12,24 @@ pub struct SecretSummary {
     pub used_by: Vec<Slug>,
 }
 
+/// The largest secret value: 64 KiB holds any key file, kubeconfig or service-account JSON
+/// (they run to a few KiB) with room to spare, while every value is masked in every form a
+/// program may print it in, and masking cost grows with the bytes masked.
+pub const MAX_SECRET_BYTES: usize = 64 * 1024;
+
+/// Refuses a value over [`MAX_SECRET_BYTES`] before anything is built from it.
+pub(crate) fn check_secret_size(what: &str, len: usize) -> CoreResult<()> {
+    if len > MAX_SECRET_BYTES {
+        return Err(CoreError::TooLarge(format!(
+            "{what} is {} KiB; secret values may be at most {} KiB (enough for any key file or \
+             kubeconfig); store large files elsewhere and keep their credentials here",
+            len.div_ceil(1024),
+            MAX_SECRET_BYTES / 1024
+        )));
+    }
+    Ok(())
+}
+
 /// How often a version write retries when a concurrent writer took the version number.
 const VERSION_RACE_RETRIES: usize = 8;
 
@@ -25,6 +43,7 @@ impl Lanyard {
         value: &SecretBytes,
     ) -> CoreResult<SecretRecord> {
         principal.authorize(Action::Manage, "set secrets")?;
+        check_secret_size(&format!("the value for secret `{name}`"), value.len())?;
         let org = self.own_org(principal, org).await?;
         if value.is_empty() {
             return Err(CoreError::Invalid(format!(
@@ -93,6 +112,7 @@ impl Lanyard {
         version: i64,
         value: &SecretBytes,
     ) -> CoreResult<NewSecretVersion> {
+        check_secret_size("this secret value", value.len())?;
         let context = SecretContext::new(org_id, secret_id, version_u32(version)?);
         self.secrets_seen.add(value.expose_secret());
         let sealed =

@@ -63,6 +63,17 @@ pub(crate) fn helper_args(write: &[&Path], report: bool) -> Vec<OsString> {
     args
 }
 
+/// The helper a runner whose binary is `exe` uses: the small `lanyard-sandbox-exec` beside it
+/// when installed, else `exe` itself (which implements the helper too, and starts slower).
+pub fn helper_beside(exe: &Path) -> PathBuf {
+    let small = exe.with_file_name("lanyard-sandbox-exec");
+    if small.is_file() {
+        small
+    } else {
+        exe.to_path_buf()
+    }
+}
+
 /// Whether a `--report` run said that Landlock is fully enforced.
 pub(crate) fn reported_enforced(stdout: &str) -> bool {
     stdout.trim() == ENFORCED

@@ -51,6 +51,7 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             CoreError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             CoreError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
+            CoreError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             CoreError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             CoreError::KeyMismatch { .. } | CoreError::Internal(_) | CoreError::Unreadable(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

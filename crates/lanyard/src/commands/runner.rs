@@ -109,7 +109,9 @@ pub(crate) async fn start(
         .merge(flags)
         .validate(hidden)
         .map_err(|e| anyhow::anyhow!(e))?;
-    settings.sandbox.landlock_helper = std::env::current_exe().ok();
+    settings.sandbox.landlock_helper = std::env::current_exe()
+        .ok()
+        .map(|exe| lanyard_runner::sandbox::landlock::helper_beside(&exe));
     crate::agent::run(credentials, work_dir, concurrency.max(1), settings).await
 }
 

@@ -31,7 +31,9 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
     let mut config = file.merge(env).merge(flags).validate()?;
     // Jobs never see the server's config file, its user's home or CLI profiles, even where one
     // lies inside a directory jobs do see (e.g. /etc or /opt).
-    config.jobs.sandbox.landlock_helper = std::env::current_exe().ok();
+    config.jobs.sandbox.landlock_helper = std::env::current_exe()
+        .ok()
+        .map(|exe| lanyard_runner::sandbox::landlock::helper_beside(&exe));
     let hidden = &mut config.jobs.sandbox.hidden;
     hidden.extend(
         args.config
