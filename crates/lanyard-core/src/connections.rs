@@ -207,6 +207,11 @@ impl Lanyard {
         for (field, value) in &spec.fields {
             match value {
                 FieldValue::Literal(v) => {
+                    // Before any parsing: nothing is built from a value over the limit.
+                    crate::secrets::check_secret_size(
+                        &format!("field `{field}`"),
+                        v.expose_secret().len(),
+                    )?;
                     inputs.insert(
                         field.clone(),
                         lanyard_providers::FieldInput::Literal(v.clone()),

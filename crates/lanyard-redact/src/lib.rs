@@ -25,7 +25,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use zeroize::Zeroizing;
 
 pub use forms::forms;
-pub use registry::SecretRegistry;
+pub use registry::{Masks, SecretRegistry, MAX_REGISTRY_BYTES};
 pub use stream::StreamRedactor;
 
 /// What replaces every masked span.
@@ -38,6 +38,10 @@ pub const MIN_SECRET_LEN: usize = 6;
 /// Derived forms shorter than this are not searched for (a 2-character base64 tail matches
 /// everywhere).
 const MIN_FORM_LEN: usize = 6;
+
+/// Up to this many pattern bytes the automaton is a DFA (fastest to search); beyond it, a
+/// contiguous NFA, whose size grows with the pattern bytes and not with them times the alphabet.
+const DFA_MAX_PATTERN_BYTES: usize = 16 * 1024;
 
 /// A compiled set of secret values to mask.
 #[derive(Clone)]
@@ -105,9 +109,15 @@ impl Redactor {
         } else {
             // The DFA is the fastest search for hundreds of patterns; overlapping search (which
             // merging needs) requires the standard match semantics.
+            let total: usize = patterns.iter().map(|p| p.len()).sum();
+            let kind = if total <= DFA_MAX_PATTERN_BYTES {
+                AhoCorasickKind::DFA
+            } else {
+                AhoCorasickKind::ContiguousNFA
+            };
             let built = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
+                .kind(Some(kind))
                 // Its own prefilter misfires on ordinary text with many patterns; ours is
                 // the q-gram filter.
                 .prefilter(false)

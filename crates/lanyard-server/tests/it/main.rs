@@ -6,6 +6,7 @@ mod audit;
 mod connections;
 mod hygiene;
 mod keys;
+mod limits;
 mod openapi;
 mod replicas;
 mod resolution;
