@@ -75,7 +75,7 @@ async fn the_largest_secret_does_not_hold_up_other_requests(backend: Backend) {
     // responses included: those pass through the server's masks.
     let began = Instant::now();
     let mut slowest = Duration::ZERO;
-    let mut answer = || async {
+    let answer = || async {
         let started = Instant::now();
         let missing = admin.get_environment("acme", "nowhere").await.unwrap_err();
         assert_eq!(missing.status(), Some(404));
