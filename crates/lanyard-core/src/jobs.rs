@@ -3,6 +3,7 @@
 //! re-checks them, records where they went, and hands them only to the runner that claimed it.
 
 mod control;
+mod git_origin;
 mod pinning;
 mod usage;
 
@@ -306,6 +307,12 @@ impl Lanyard {
                     .unwrap_or_else(|| unreachable!())
             }
         };
+        let record = self
+            .store
+            .find_connection(&org.id, &connection)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("connection `{connection}` is gone")))?;
+        git_origin::check(url, &record)?;
         Ok(GitSource {
             url: url.to_owned(),
             reference: reference.clone(),

@@ -33,7 +33,14 @@ fn main() {
         "{:<26} {:>12} {:>12} {:>8} {:>12}",
         "secrets", "forms only", "build", "ratio", "memory"
     );
-    for (count, len) in [(10, 40), (100, 40), (1000, 40), (1, 65_536), (10, 65_536), (100, 65_536)] {
+    for (count, len) in [
+        (10, 40),
+        (100, 40),
+        (1000, 40),
+        (1, 65_536),
+        (10, 65_536),
+        (100, 65_536),
+    ] {
         let values: Vec<Vec<u8>> = (0..count).map(|n| secret(n, len)).collect();
         let started = Instant::now();
         for v in &values {

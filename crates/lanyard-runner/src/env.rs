@@ -19,6 +19,8 @@ pub const ALLOWED_ENV: &[&str] = &[
     "SHELL",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
+    // A private CA for git servers (GitHub Enterprise, self-managed GitLab) behind it.
+    "GIT_SSL_CAINFO",
 ];
 
 /// The base environment of every process a job starts. `HOME` is the job's own directory, so

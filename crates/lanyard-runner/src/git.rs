@@ -1,5 +1,8 @@
 //! Cloning the job's repository with its GitHub or GitLab connection's token, given to git
 //! through an askpass helper so that it never appears in a URL, an argument or `.git/config`.
+//!
+//! The server only accepts clone URLs on the connection's own https host; here, as a second
+//! guard, git follows no redirects and the helper answers only prompts for that host.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -64,6 +67,8 @@ pub(crate) fn clone_command(
         "git".to_owned(),
         "-c".to_owned(),
         "credential.helper=".to_owned(),
+        "-c".to_owned(),
+        "http.followRedirects=false".to_owned(),
         "clone".to_owned(),
         "--quiet".to_owned(),
     ];
@@ -78,6 +83,7 @@ pub(crate) fn clone_command(
     env.insert("GIT_ASKPASS".to_owned(), askpass.display().to_string());
     env.insert("GIT_TERMINAL_PROMPT".to_owned(), "0".to_owned());
     env.insert("GIT_CONFIG_NOSYSTEM".to_owned(), "1".to_owned());
+    env.insert("LANYARD_GIT_HOST".to_owned(), authority(&git.url));
     env.insert("LANYARD_GIT_USERNAME".to_owned(), login.username.to_owned());
     env.insert(
         "LANYARD_GIT_PASSWORD".to_owned(),
@@ -86,10 +92,84 @@ pub(crate) fn clone_command(
     (argv, env)
 }
 
-/// The askpass helper: git calls it with its prompt ("Username for ...", "Password for ...").
-pub(crate) const ASKPASS: &str = "#!/bin/sh\ncase \"$1\" in\n  Username*) printf '%s\\n' \"$LANYARD_GIT_USERNAME\" ;;\n  *) printf '%s\\n' \"$LANYARD_GIT_PASSWORD\" ;;\nesac\n";
+/// The `host[:port]` of a clone URL, as git names it in its prompts.
+fn authority(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The askpass helper: git calls it with its prompt ("Username for 'https://HOST': ",
+/// "Password for 'https://USER@HOST': "). It answers only for the clone's own host.
+pub(crate) const ASKPASS: &str = r#"#!/bin/sh
+case "$1" in
+  *"//$LANYARD_GIT_HOST'"*|*"@$LANYARD_GIT_HOST'"*) ;;
+  *) echo "lanyard: no credentials for $1" >&2; exit 1 ;;
+esac
+case "$1" in
+  Username*) printf '%s
+' "$LANYARD_GIT_USERNAME" ;;
+  *) printf '%s
+' "$LANYARD_GIT_PASSWORD" ;;
+esac
+"#;
 
 /// Where the repository is cloned.
 pub(crate) fn checkout_dir(work: &Path) -> PathBuf {
     work.join("repo")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(prompt: &str) -> Option<String> {
+        let out = std::process::Command::new("sh")
+            .args(["-c", ASKPASS, "askpass", prompt])
+            .env("LANYARD_GIT_HOST", "git.example.com:8443")
+            .env("LANYARD_GIT_USERNAME", "x-access-token")
+            .env("LANYARD_GIT_PASSWORD", "planted-token")
+            .output()
+            .unwrap();
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    #[test]
+    fn the_helper_answers_only_for_the_clone_host() {
+        let cases = [
+            (
+                "Username for 'https://git.example.com:8443': ",
+                Some("x-access-token"),
+            ),
+            (
+                "Password for 'https://x-access-token@git.example.com:8443': ",
+                Some("planted-token"),
+            ),
+            ("Password for 'https://x-access-token@evil.example': ", None),
+            (
+                "Password for 'https://git.example.com:8443.evil.example': ",
+                None,
+            ),
+            ("Password for 'https://git.example.com': ", None),
+        ];
+        for (prompt, want) in cases {
+            assert_eq!(ask(prompt).as_deref(), want, "{prompt}");
+        }
+    }
+
+    #[test]
+    fn authorities_are_read_as_git_prompts_name_them() {
+        assert_eq!(
+            authority("https://git.example.com:8443/a.git"),
+            "git.example.com:8443"
+        );
+        assert_eq!(authority("https://u@github.com/a.git"), "github.com");
+    }
 }

@@ -420,6 +420,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             M::PUT,
+            "/orgs/{org}/job-timeout",
+            "/orgs/acme/job-timeout",
+            Some(json!({"seconds": 3600})),
+            |w| manage(StatusCode::OK)(w),
+        ),
+        case(
+            M::PUT,
             "/orgs/{org}/default-runner",
             "/orgs/acme/default-runner",
             Some(json!({"runner": null})),

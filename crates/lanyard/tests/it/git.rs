@@ -1,22 +1,24 @@
 //! `lanyard run --git`: cloning through a real git server (git-http-backend behind lighttpd
-//! with basic auth) with the job's GitHub connection token as the password.
+//! with TLS and basic auth) with the job's GitHub connection token as the password, and never
+//! anywhere else: a URL on another host, or over plain http, is refused before anything runs.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::jobs::connect_github;
+use crate::jobs::authorize_and_default;
 use crate::support::{random_alnum, Backend, Sandbox};
 
 /// The username GitHub expects with a token; the peer's password file has it.
 const GIT_USER: &str = "x-access-token";
 
-/// lighttpd serving `<root>/repos` through git-http-backend at `/git/`, basic auth required.
+/// lighttpd serving `<root>/repos` through git-http-backend at `/git/` over TLS (a
+/// self-signed certificate for 127.0.0.1), basic auth required.
 struct GitServer {
     child: Child,
     port: u16,
-    _root: tempfile::TempDir,
+    root: tempfile::TempDir,
 }
 
 impl Drop for GitServer {
@@ -48,6 +50,20 @@ impl GitServer {
     /// authenticates with `password`.
     fn start(password: &str) -> Self {
         let root = tempfile::tempdir().unwrap();
+        run_ok(
+            Command::new("openssl")
+                .current_dir(root.path())
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                ])
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                .args(["-keyout", "key.pem", "-out", "cert.pem"]),
+        );
         let repos = root.path().join("repos");
         std::fs::create_dir_all(&repos).unwrap();
         let work = root.path().join("work");
@@ -102,15 +118,22 @@ impl GitServer {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Self {
-            child,
-            port,
-            _root: root,
-        }
+        Self { child, port, root }
     }
 
     fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/git/demo.git", self.port)
+        format!("{}/git/demo.git", self.origin())
+    }
+
+    fn origin(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// Copies the server's certificate where jobs can read it; returns its path.
+    fn share_certificate(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("git-ca.pem");
+        std::fs::copy(self.root.path().join("cert.pem"), &path).unwrap();
+        path
     }
 }
 
@@ -129,7 +152,10 @@ server.bind = "127.0.0.1"
 server.port = {port}
 server.pid-file = "{root}/lighttpd.pid"
 server.errorlog = "{root}/error.log"
-server.modules = ("mod_auth", "mod_authn_file", "mod_cgi", "mod_alias", "mod_setenv")
+server.modules = ("mod_openssl", "mod_auth", "mod_authn_file", "mod_cgi", "mod_alias", "mod_setenv")
+ssl.engine = "enable"
+ssl.pemfile = "{root}/cert.pem"
+ssl.privkey = "{root}/key.pem"
 auth.backend = "plain"
 auth.backend.plain.userfile = "{users}"
 auth.require = ("/git/" => ("method" => "basic", "realm" => "git", "require" => "valid-user"))
@@ -152,9 +178,60 @@ async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
     let token = format!("ghp_{}", random_alnum(36));
     let git = GitServer::start(&token);
     let sandbox = Sandbox::new(backend).await;
-    let _server = sandbox.start(&[]);
+    // The runner trusts the git server's private CA, as an operator would set it up.
+    let ca = git.share_certificate(&sandbox.shared());
+    let ca = ca.to_str().unwrap();
+    let _server = sandbox
+        .try_start("127.0.0.1:0", &[], &[("GIT_SSL_CAINFO", ca)])
+        .expect("server starts");
     sandbox.run(&["env", "create", "dev"]).ok();
-    connect_github(&sandbox, &token);
+    sandbox
+        .run(&[
+            "connect",
+            "github",
+            "--name",
+            "gh",
+            "--field",
+            &format!("token={token}"),
+            "--field",
+            &format!("host={}", git.origin()),
+        ])
+        .ok();
+    authorize_and_default(&sandbox, "github", "gh");
+
+    // The token goes nowhere but the connection's host, and only over https: a listener that
+    // stands in for someone else's server sees no connection at all.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let elsewhere = listener.local_addr().unwrap().port();
+    for (url, says) in [
+        (
+            format!("http://127.0.0.1:{elsewhere}/acme/infra.git"),
+            "not an https URL".to_owned(),
+        ),
+        (
+            format!("https://127.0.0.1:{elsewhere}/acme/infra.git"),
+            format!("sends its token only to {}", git.origin()),
+        ),
+        (
+            git.url().replace("https://", "http://"),
+            "not an https URL".to_owned(),
+        ),
+        (
+            "https://github.com/acme/infra.git".to_owned(),
+            format!("sends its token only to {}", git.origin()),
+        ),
+    ] {
+        let refused = sandbox.run(&["run", "--env", "dev", "--git", &url, "--", "true"]);
+        assert_eq!(refused.status.code(), Some(125), "{url}: {refused:?}");
+        assert!(refused.stderr.contains(&says), "{url}: {refused:?}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "a refused --git URL still reached its host"
+    );
+    let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
+    assert_eq!(jobs, serde_json::json!([]), "refused before a job exists");
 
     let cloned = sandbox.run(&[
         "run",
