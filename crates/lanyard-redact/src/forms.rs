@@ -13,7 +13,12 @@ const URL_RESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// The raw value and its likely printed forms (duplicates possible; the caller dedups).
+///
+/// Line terminators at the end of the value (a key read from a file ends in one) are not part
+/// of any form: they carry nothing secret, and masking them would glue the next line of output
+/// to the mask.
 pub fn forms(secret: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    let secret = without_trailing_newlines(secret);
     let mut out: Vec<Zeroizing<Vec<u8>>> = vec![Zeroizing::new(secret.to_vec())];
     // A PEM key or a multi-line token printed line by line.
     if secret.contains(&b'\n') {
@@ -51,6 +56,16 @@ pub fn forms(secret: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
     out
 }
 
+fn without_trailing_newlines(mut value: &[u8]) -> &[u8] {
+    while let Some(rest) = value
+        .strip_suffix(b"\n")
+        .or_else(|| value.strip_suffix(b"\r"))
+    {
+        value = rest;
+    }
+    value
+}
+
 /// The value with shell metacharacters backslash-escaped, as bash's `printf %q` prints it.
 fn backslash_quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -69,6 +84,18 @@ mod tests {
 
     fn has(forms: &[Zeroizing<Vec<u8>>], want: &str) -> bool {
         forms.iter().any(|f| f.as_slice() == want.as_bytes())
+    }
+
+    #[test]
+    fn a_trailing_newline_is_not_part_of_any_form() {
+        for f in forms(b"token-from-a-file\r\n") {
+            assert!(!f.ends_with(b"\n") && !f.ends_with(b"\\n"), "{:?}", f.len());
+        }
+        let r = crate::Redactor::new([b"token-from-a-file\n".as_slice()]);
+        assert_eq!(
+            &*r.redact(b"a token-from-a-file\nNEXT LINE\n"),
+            b"a [REDACTED]\nNEXT LINE\n"
+        );
     }
 
     #[test]
