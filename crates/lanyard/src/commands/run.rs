@@ -1,10 +1,11 @@
 //! `lanyard run`: creates a job, streams its (redacted) output, and exits with its exit code.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use lanyard_api::{CreateJob, GitRequest, Job, JobEvent};
-use lanyard_client::Client;
+use lanyard_client::{Client, ClientError};
 
 use crate::cli::RunArgs;
 use crate::context::Context;
@@ -43,8 +44,29 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<()> {
     Err(Exit(exit_status(&ended)).into())
 }
 
+/// How long following a job keeps trying to reach a server that went away (a restart takes a
+/// few seconds); `LANYARD_RECONNECT_SECS` changes it.
+const RECONNECT_FOR: Duration = Duration::from_secs(60);
+
+fn reconnect_for() -> Duration {
+    std::env::var("LANYARD_RECONNECT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(RECONNECT_FOR, Duration::from_secs)
+}
+
+/// Whether an error means the server went away (rather than answering something wrong).
+fn server_lost(error: &ClientError) -> bool {
+    matches!(
+        error,
+        ClientError::Connect { .. } | ClientError::Transport(_) | ClientError::Decode(_)
+    )
+}
+
 /// Prints a job's output as it arrives (stdout to stdout, the rest to stderr) and returns the
-/// job as it ended. Ctrl-C cancels the job and keeps following until it stops.
+/// job as it ended. Ctrl-C cancels the job and keeps following until it stops. A lost server
+/// is retried (a restart picks up where it left off); past [`reconnect_for`] the command ends
+/// with status 125, naming the server.
 pub(crate) async fn follow(
     client: &Client,
     org: &str,
@@ -53,11 +75,43 @@ pub(crate) async fn follow(
 ) -> anyhow::Result<Job> {
     let mut after = -1;
     let mut interrupted = false;
+    let mut lost_since: Option<Instant> = None;
     loop {
-        let mut stream = client.job_output(org, id, after, live).await?;
+        let lost = |error: ClientError, since: &mut Option<Instant>| -> anyhow::Result<()> {
+            if !live || !server_lost(&error) {
+                return Err(error.into());
+            }
+            let since = *since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= reconnect_for() {
+                eprintln!(
+                    "error: lost the Lanyard server at {} while following job {id} ({error}); \
+                     the job may still be running: `lanyard job logs -f {id}` follows it again",
+                    client.server()
+                );
+                return Err(Exit(NOT_RUN).into());
+            }
+            Ok(())
+        };
+        let mut stream = match client.job_output(org, id, after, live).await {
+            Ok(stream) => stream,
+            Err(error) => {
+                lost(error, &mut lost_since)?;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
         loop {
             let event = tokio::select! {
-                event = stream.next_event() => event?,
+                event = stream.next_event() => match event {
+                    Ok(event) => {
+                        lost_since = None;
+                        event
+                    }
+                    Err(error) => {
+                        lost(error, &mut lost_since)?;
+                        break;
+                    }
+                },
                 _ = tokio::signal::ctrl_c(), if live && !interrupted => {
                     interrupted = true;
                     eprintln!("lanyard: canceling job {id}...");
@@ -84,7 +138,7 @@ pub(crate) async fn follow(
                 None => break,
             }
         }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

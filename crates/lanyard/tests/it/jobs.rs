@@ -13,6 +13,7 @@ lanyard_testkit::backend_tests!(
     a_job_inherits_none_of_the_servers_secrets,
     a_killed_runner_fails_its_job_and_a_restarted_one_takes_new_jobs,
     a_job_running_when_the_server_stops_ends_failed,
+    following_a_job_survives_a_restart_and_names_a_lost_server,
     credential_files_live_in_memory_and_leave_with_the_job,
 );
 
@@ -611,4 +612,60 @@ async fn a_job_running_when_the_server_stops_ends_failed(backend: Backend) {
         .expect("server restarts");
     let job = wait_for_status(&sandbox, &id, "failed");
     assert!(job["finished_at"].is_string(), "{job}");
+}
+
+/// `lanyard run` follows its job across a server restart, and says which server it lost (exit
+/// 125) when none comes back, instead of a decoding error.
+async fn following_a_job_survives_a_restart_and_names_a_lost_server(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let timeout = [("LANYARD_RUNNER_TIMEOUT", "3")];
+    let server = sandbox
+        .try_start("127.0.0.1:0", &[], &timeout)
+        .expect("server starts");
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let follow = |grace: &'static str| {
+        let run = [
+            "run",
+            "--env",
+            "dev",
+            "--",
+            "sh",
+            "-c",
+            "echo started; sleep 60",
+        ];
+        let running = sandbox.spawn(&run, &[("LANYARD_RECONNECT_SECS", grace)]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !running.output().contains("started") {
+            assert!(Instant::now() < deadline, "{}", running.output());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        running
+    };
+
+    // A restart within the grace: the same `lanyard run` sees its job end (failed: it died
+    // with the server) and exits like any failed job.
+    let running = follow("30");
+    let addr = server.addr.clone();
+    server.kill();
+    let server = sandbox
+        .try_start(&addr, &[], &timeout)
+        .expect("server restarts");
+    let ended = running.wait();
+    assert_eq!(ended.status.code(), Some(125), "{ended:?}");
+    assert!(ended.stderr.contains("failed"), "{ended:?}");
+    assert_eq!(ended.stdout.matches("started").count(), 1, "{ended:?}");
+    assert!(!ended.stderr.contains("decoding"), "{ended:?}");
+
+    // No server comes back: a clear message naming it, status 125.
+    let running = follow("2");
+    let url = server.url();
+    server.kill();
+    let lost = running.wait();
+    assert_eq!(lost.status.code(), Some(125), "{lost:?}");
+    assert!(
+        lost.stderr
+            .contains(&format!("lost the Lanyard server at {url}")),
+        "{lost:?}"
+    );
+    assert!(lost.stderr.contains("lanyard job logs -f"), "{lost:?}");
 }

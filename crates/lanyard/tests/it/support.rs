@@ -249,6 +249,11 @@ impl Background {
         self.proc.child.id()
     }
 
+    /// Waits for it to exit by itself; returns its status and output.
+    pub fn wait(mut self) -> Out {
+        self.proc.finish()
+    }
+
     /// Kills it with SIGKILL, as a crash or an OOM kill would.
     pub fn kill(mut self) -> Out {
         let _ = self.proc.child.kill();
