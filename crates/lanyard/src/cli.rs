@@ -258,8 +258,13 @@ pub(crate) enum EnvCommand {
     List,
     /// Show one environment
     Get { name: String },
-    /// Delete an environment
-    Delete { name: String },
+    /// Delete an environment; says what goes with it (defaults, authorizations) and asks
+    Delete {
+        name: String,
+        /// Confirm without asking (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -431,8 +436,13 @@ pub(crate) enum ConnectionCommand {
     /// Verify a connection against its provider (AWS: STS GetCallerIdentity with what it would
     /// inject); stores the verdict and time; exits 1 when it fails
     Test { name: String },
-    /// Delete a connection
-    Delete { name: String },
+    /// Delete a connection; says what goes with it (defaults, authorizations, usage) and asks
+    Delete {
+        name: String,
+        /// Confirm without asking (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Where a connection may be used: organization-wide or listed environments
     #[command(subcommand, visible_alias = "auth")]
     Authorization(AuthorizationCommand),

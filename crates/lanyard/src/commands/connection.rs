@@ -233,7 +233,9 @@ pub(crate) async fn run(ctx: &Context, command: ConnectionCommand) -> anyhow::Re
         ConnectionCommand::Matrix { provider } => super::access::matrix(ctx, provider).await,
         ConnectionCommand::Usage { name, limit } => super::job::usage(ctx, &name, limit).await,
         ConnectionCommand::Test { name } => super::cross_account::test(ctx, &name).await,
-        ConnectionCommand::Delete { name } => {
+        ConnectionCommand::Delete { name, yes } => {
+            let goes = super::impact::of_connection(ctx, &name).await?;
+            super::impact::confirm(&format!("connection `{name}`"), &goes, yes)?;
             ctx.client.delete_connection(&ctx.org, &name).await?;
             output::confirm(
                 ctx.output,

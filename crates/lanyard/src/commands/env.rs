@@ -33,7 +33,9 @@ pub(crate) async fn run(ctx: &Context, command: EnvCommand) -> anyhow::Result<()
                 )
             })
         }
-        EnvCommand::Delete { name } => {
+        EnvCommand::Delete { name, yes } => {
+            let goes = super::impact::of_environment(ctx, &name).await?;
+            super::impact::confirm(&format!("environment `{name}`"), &goes, yes)?;
             ctx.client.delete_environment(&ctx.org, &name).await?;
             let done = serde_json::json!({ "deleted": name });
             output::confirm(ctx.output, &done, &format!("Deleted environment {name}"))

@@ -5,6 +5,7 @@ mod audit;
 mod connection;
 mod cross_account;
 mod env;
+mod impact;
 mod job;
 mod keys;
 mod manifest;

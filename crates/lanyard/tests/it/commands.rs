@@ -8,6 +8,7 @@ lanyard_testkit::backend_tests!(
     a_second_organization_is_invisible_to_the_first,
     help_works_for_every_subcommand,
     tokens_stay_out_of_the_log_and_the_profile_listing,
+    deletions_say_what_goes_with_them_and_need_a_yes,
 );
 
 async fn a_viewer_token_reads_but_cannot_write(backend: Backend) {
@@ -204,4 +205,82 @@ async fn tokens_stay_out_of_the_log_and_the_profile_listing(backend: Backend) {
         assert!(!out.stderr.contains(token), "a token in the log: {out:?}");
     }
     assert_eq!(tokens_in(&out.stdout), [admin], "{out:?}");
+}
+
+/// `env delete` and `connection delete` name the defaults, authorizations and usage that go
+/// with them, and without a terminal to ask on they need `--yes`: nothing is deleted otherwise.
+async fn deletions_say_what_goes_with_them_and_need_a_yes(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    sandbox.run(&["env", "create", "staging"]).ok();
+    let token = format!("ghp_{}", crate::support::random_alnum(36));
+    sandbox
+        .run(&[
+            "connect",
+            "github",
+            "--name",
+            "gh",
+            "-f",
+            &format!("token={token}"),
+        ])
+        .ok();
+    let authorize = [
+        "connection",
+        "auth",
+        "create",
+        "--provider",
+        "github",
+        "--connection",
+        "gh",
+        "--scope",
+        "environment",
+        "--environments",
+        "dev",
+    ];
+    sandbox.run(&authorize).ok();
+    let default = [
+        "connection",
+        "default",
+        "set",
+        "--provider",
+        "github",
+        "--connection",
+        "gh",
+        "--env",
+        "dev",
+    ];
+    sandbox.run(&default).ok();
+    sandbox
+        .run(&["run", "--env", "dev", "-p", "github", "--", "true"])
+        .ok();
+
+    let refused = sandbox.run(&["env", "delete", "dev"]);
+    let line = refused.error_line();
+    for says in [
+        "its default github connection (`gh`)",
+        "the only authorization of connection `gh`",
+        "--yes",
+    ] {
+        assert!(line.contains(says), "{line}");
+    }
+    let refused = sandbox.run(&["connection", "delete", "gh"]);
+    let line = refused.error_line();
+    for says in [
+        "the default github connection of environment dev",
+        "its authorization for dev",
+        "its use by 1 job(s) in dev",
+    ] {
+        assert!(line.contains(says), "{line}");
+    }
+    // Nothing went.
+    sandbox.run(&["env", "get", "dev"]).ok();
+    sandbox.run(&["connection", "get", "gh"]).ok();
+    let plain = sandbox.run(&["env", "delete", "staging"]);
+    assert!(plain.error_line().contains("cannot be undone"), "{plain:?}");
+
+    sandbox.run(&["env", "delete", "dev", "--yes"]).ok();
+    sandbox.run(&["connection", "delete", "gh", "--yes"]).ok();
+    let envs = sandbox.run(&["env", "list", "-o", "json"]).json();
+    assert_eq!(envs.as_array().map(Vec::len), Some(1), "{envs}");
 }
