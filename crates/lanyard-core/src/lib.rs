@@ -16,6 +16,7 @@ mod install;
 mod jobs;
 mod keys;
 mod organizations;
+mod read_audit;
 mod release;
 mod resolve;
 mod runners;
@@ -41,6 +42,7 @@ pub use jobs::{
     ReleasedConnection, UsageReport,
 };
 pub use keys::{KeyStatus, KeyUse, RotationStep};
+pub use read_audit::DEFAULT_READ_WINDOW;
 pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
@@ -63,6 +65,8 @@ pub struct Lanyard {
     signals: Arc<jobs::Signals>,
     /// A running job whose runner is silent this long is failed.
     runner_timeout: std::time::Duration,
+    /// Counts identical reads into one audit event per window.
+    read_audit: Arc<read_audit::ReadAudit>,
     /// Reaches cloud providers for verification; plugged in by the server.
     verifier: Option<Arc<dyn verify::CloudVerifier>>,
 }
@@ -77,6 +81,7 @@ impl Lanyard {
             secrets_seen: lanyard_redact::SecretRegistry::new(),
             builtin_runner: true,
             builtin_isolation: None,
+            read_audit: Arc::new(read_audit::ReadAudit::new(read_audit::DEFAULT_READ_WINDOW)),
             signals: Arc::new(jobs::Signals::default()),
             runner_timeout: std::time::Duration::from_secs(30),
             verifier: None,
@@ -93,6 +98,21 @@ impl Lanyard {
     pub fn with_builtin_runner(mut self, enabled: bool) -> Self {
         self.builtin_runner = enabled;
         self
+    }
+
+    /// Sets the window in which identical reads are counted into one audit event.
+    pub fn with_read_audit_window(mut self, window: std::time::Duration) -> Self {
+        self.read_audit = Arc::new(read_audit::ReadAudit::new(window));
+        self
+    }
+
+    /// Records the counts of read windows that have ended (every open one with `all`); the
+    /// server calls it every second and when it stops.
+    pub async fn flush_read_audit(&self, all: bool) -> CoreResult<()> {
+        for entry in self.read_audit.ended(all) {
+            self.store.queue_audit(&entry).await?;
+        }
+        Ok(())
     }
 
     /// Records how the built-in runner isolates jobs, for `runner list` and the console.

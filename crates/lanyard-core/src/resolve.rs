@@ -138,8 +138,11 @@ impl Lanyard {
         });
         let audit = crate::audit::entry(principal, &org.id, "connection.resolve", target, details);
         // A resolve changes nothing: its event is queued for the next group commit rather than
-        // waited for; reads of the trail wait for it.
-        self.store.queue_audit(&audit).await?;
+        // waited for (reads of the trail wait for it), and identical ones within a window are
+        // counted into one event (`read_audit.rs`).
+        for entry in self.read_audit.admit(audit) {
+            self.store.queue_audit(&entry).await?;
+        }
         Ok(resolution)
     }
 

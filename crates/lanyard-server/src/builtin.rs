@@ -98,6 +98,9 @@ pub(crate) async fn background(app: Lanyard, options: Option<RunnerOptions>) {
             if let Err(e) = app.reap_jobs(app.runner_timeout()).await {
                 tracing::warn!(error = %e, "could not reap stale jobs");
             }
+            if let Err(e) = app.flush_read_audit(false).await {
+                tracing::warn!(error = %e, "could not record counted reads");
+            }
             last_reap = tokio::time::Instant::now();
         }
         if let Some(options) = &options {

@@ -41,6 +41,7 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "LANYARD_LOG",
     "LANYARD_CONFIG_DIR",
     "LANYARD_RECONNECT_SECS",
+    "LANYARD_AUDIT_READ_WINDOW",
     "LANYARD_JOB_ISOLATION",
     "LANYARD_JOB_USER",
     "LANYARD_JOB_SHARED_DIRS",
@@ -75,6 +76,9 @@ pub struct RawServerConfig {
     pub job_dir: Option<PathBuf>,
     /// How the built-in runner isolates and limits jobs (the `[jobs]` table).
     pub jobs: Option<RawJobSettings>,
+    /// Identical reads (resolves) within this window are one audit event plus a count, e.g.
+    /// `60s` (the default).
+    pub audit_read_window: Option<String>,
     /// The base64 master key itself; only from the environment, never from a file layer.
     #[serde(skip)]
     pub master_key: Option<SecretString>,
@@ -106,6 +110,7 @@ pub struct ServerConfig {
     /// The built-in runner's isolation and limits; its hidden paths already hold the data
     /// directory and key files (a caller adds the config file and home it knows of).
     pub jobs: JobSettings,
+    pub audit_read_window: std::time::Duration,
 }
 
 impl RawServerConfig {
@@ -164,6 +169,7 @@ impl RawServerConfig {
                 .transpose()?,
             job_dir: lookup("LANYARD_JOB_DIR").map(PathBuf::from),
             jobs: Some(RawJobSettings::from_env(&lookup).map_err(|e| anyhow!(e))?),
+            audit_read_window: lookup("LANYARD_AUDIT_READ_WINDOW"),
             master_key: lookup("LANYARD_MASTER_KEY").map(SecretString::from),
         })
     }
@@ -183,6 +189,7 @@ impl RawServerConfig {
             builtin_runner: over.builtin_runner.or(self.builtin_runner),
             runner_timeout: over.runner_timeout.or(self.runner_timeout),
             job_dir: over.job_dir.or(self.job_dir),
+            audit_read_window: over.audit_read_window.or(self.audit_read_window),
             jobs: match (self.jobs, over.jobs) {
                 (Some(under), Some(over)) => Some(under.merge(over)),
                 (under, over) => over.or(under),
@@ -236,8 +243,14 @@ impl RawServerConfig {
             .unwrap_or_default()
             .validate(hidden)
             .map_err(|e| anyhow!(e))?;
+        let audit_read_window = match self.audit_read_window.as_deref() {
+            Some(text) => lanyard_domain::parse_duration(text)
+                .map_err(|e| anyhow!("audit read window: {e}"))?,
+            None => lanyard_core::DEFAULT_READ_WINDOW,
+        };
         Ok(ServerConfig {
             jobs,
+            audit_read_window,
             builtin_runner: self.builtin_runner.unwrap_or(true),
             runner_timeout: std::time::Duration::from_secs(runner_timeout),
             job_dir: self.job_dir.unwrap_or_else(std::env::temp_dir),

@@ -138,6 +138,7 @@ pub async fn prepare_with(
         .with_secret_registry(registry)
         .with_builtin_runner(config.builtin_runner)
         .with_runner_timeout(config.runner_timeout)
+        .with_read_audit_window(config.audit_read_window)
         .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier::default()));
     let runner = if config.builtin_runner {
         let own = crate::builtin::own_secrets(&keyring, first_start.as_ref());
@@ -168,6 +169,12 @@ impl PreparedServer {
         self
     }
 
+    /// Counts identical reads into one audit event per `window` (default one minute).
+    pub fn with_read_audit_window(mut self, window: std::time::Duration) -> Self {
+        self.app = self.app.with_read_audit_window(window);
+        self
+    }
+
     /// Serves the API until `shutdown` completes, then finishes in-flight requests and closes the
     /// database.
     pub async fn serve(
@@ -176,6 +183,7 @@ impl PreparedServer {
     ) -> Result<(), StartError> {
         tracing::info!(address = %self.local_addr, database = %self.database, "serving");
         let background = tokio::spawn(crate::builtin::background(self.app.clone(), self.runner));
+        let app = self.app.clone();
         let router = crate::router(self.app);
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         // Small responses and streamed job events must not wait for Nagle's algorithm to meet
@@ -190,6 +198,9 @@ impl PreparedServer {
             .await
             .map_err(StartError::Serve);
         background.abort();
+        if let Err(e) = app.flush_read_audit(true).await {
+            tracing::warn!(error = %e, "could not record counted reads");
+        }
         self.store.close().await;
         result
     }

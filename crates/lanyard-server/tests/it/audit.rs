@@ -182,7 +182,20 @@ async fn concurrent_resolves_keep_one_intact_chain(backend: Backend) {
     let one = TestServer::start(backend).await;
     let two = one.start_another().await;
     let admin = one.admin();
-    admin.create_environment("acme", "dev").await.unwrap();
+    // 120 different reads (identical ones would be counted into one event per window).
+    let envs = ["dev", "qa", "staging", "prod", "perf", "demo"];
+    for env in envs {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    let providers: Vec<String> = admin
+        .list_providers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .take(20)
+        .collect();
+    assert_eq!(providers.len(), 20);
     let mut calls = Vec::new();
     for n in 0..120 {
         let client = if n % 2 == 0 {
@@ -190,8 +203,9 @@ async fn concurrent_resolves_keep_one_intact_chain(backend: Backend) {
         } else {
             two.client(one.admin_token())
         };
+        let (provider, env) = (providers[n % 20].clone(), envs[n / 20]);
         calls.push(tokio::spawn(async move {
-            client.resolve("acme", "aws", "dev", None).await
+            client.resolve("acme", &provider, env, None).await
         }));
     }
     for call in calls {
@@ -216,8 +230,67 @@ async fn concurrent_resolves_keep_one_intact_chain(backend: Backend) {
     assert!(verdict.intact, "{verdict:?}");
 }
 
+/// A token resolving in a loop writes one event per kind of read per window, plus one that
+/// counts the repeats: the trail stays bounded and still says how often.
+async fn repeated_reads_are_counted_not_each_recorded(backend: Backend) {
+    let server = TestServer::start_adjusted(backend, |p| {
+        p.with_read_audit_window(std::time::Duration::from_secs(1))
+    })
+    .await;
+    let admin = server.admin();
+    admin.create_environment("acme", "dev").await.unwrap();
+    let viewer = admin
+        .create_token(
+            "acme",
+            &lanyard_api::CreateToken {
+                role: lanyard_api::RoleName::Viewer,
+                environments: vec![],
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let viewer = server.client(viewer.secret.expose_secret());
+    for _ in 0..300 {
+        viewer.resolve("acme", "aws", "dev", None).await.unwrap();
+    }
+    let resolves = |events: &[lanyard_api::AuditEvent]| {
+        events
+            .iter()
+            .filter(|e| e.action == "connection.resolve")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let now = admin
+        .audit_events("acme", None, None, Some(1000))
+        .await
+        .unwrap();
+    assert_eq!(resolves(&now).len(), 1, "{:?}", resolves(&now));
+    // When the window ends, the server records the count.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let counted = loop {
+        let events = admin
+            .audit_events("acme", None, None, Some(1000))
+            .await
+            .unwrap();
+        let resolves = resolves(&events);
+        if resolves.len() == 2 {
+            break resolves;
+        }
+        assert!(std::time::Instant::now() < deadline, "{resolves:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let repeated: Vec<i64> = counted
+        .iter()
+        .filter_map(|e| e.details["repeated"].as_i64())
+        .collect();
+    assert_eq!(repeated, [299], "{counted:?}");
+    assert!(admin.verify_audit("acme").await.unwrap().intact);
+}
+
 backend_tests!(
     every_change_resolve_and_release_is_recorded,
     verify_detects_edited_and_deleted_events,
     concurrent_resolves_keep_one_intact_chain,
+    repeated_reads_are_counted_not_each_recorded,
 );
