@@ -230,6 +230,10 @@ pub struct ReleasedCredential {
     pub assume_role: Option<WireAssumeRole>,
     /// Every secret string to mask in the job's output.
     pub masks: Vec<WireSecret>,
+    /// Files (`file:ID`) and variables (`env:NAME`) holding documents whose secret parts are in
+    /// `masks`: the runner masks those parts, not the whole document.
+    #[serde(default)]
+    pub structured: Vec<String>,
 }
 
 fn inline() -> String {

@@ -219,7 +219,7 @@ mod tests {
             file_name: "key.json".to_owned(),
             contents: SecretString::from("{\"private_key\": \"planted\"}".to_owned()),
         };
-        Materialization::from_parts(Vec::new(), vec![file], None, Vec::new())
+        Materialization::from_parts(Vec::new(), vec![file], None, Vec::new(), Vec::new())
     }
 
     #[test]

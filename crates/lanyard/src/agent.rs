@@ -311,6 +311,12 @@ fn prepared(released: ReleasedCredential) -> PreparedCredential {
         connection: released.connection,
         provider: released.provider,
         git_only: released.git_only,
-        materialization: Materialization::from_parts(env, files, assume_role, masks),
+        materialization: Materialization::from_parts(
+            env,
+            files,
+            assume_role,
+            masks,
+            released.structured.clone(),
+        ),
     }
 }

@@ -81,8 +81,6 @@ pub(crate) struct ServiceAccountKey {
     pub project_id: Option<String>,
     /// The PEM private key inside the JSON.
     pub private_key: Zeroizing<String>,
-    /// The id of that private key.
-    pub private_key_id: Option<Zeroizing<String>>,
 }
 
 const SERVICE_ACCOUNT_MESSAGE: &str = "must be a Google service account JSON key (raw or base64) \
@@ -116,7 +114,6 @@ pub(crate) fn service_account_key(v: &str) -> Result<ServiceAccountKey, &'static
     Ok(ServiceAccountKey {
         project_id: text("project_id").map(str::to_owned),
         private_key: Zeroizing::new(private_key.to_owned()),
-        private_key_id: text("private_key_id").map(|id| Zeroizing::new(id.to_owned())),
         json,
     })
 }

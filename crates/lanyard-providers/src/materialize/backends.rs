@@ -45,7 +45,7 @@ pub(super) fn pulumi(cx: &mut Ctx<'_>) -> Result {
             let bucket = cx.require("gcs_bucket")?;
             if let Some(key) = service_account(cx, "service_account_key")? {
                 const FILE: &str = "pulumi-gcs-credentials";
-                cx.file(FILE, "credentials.json", key.json.to_string());
+                cx.structured_file(FILE, "credentials.json", key.json.to_string());
                 cx.file_path("GOOGLE_APPLICATION_CREDENTIALS", FILE);
             }
             format!("gs://{bucket}")
@@ -76,9 +76,14 @@ impl BackendFile {
             .push_str(&format!("{name} = {}\n", hcl_string(value)));
     }
 
-    fn field(&mut self, cx: &Ctx<'_>, name: &str, field: &str) {
+    /// Writes a field's value; a secret one is also registered to be masked on its own (the
+    /// file as a whole is not masked: it holds bucket names and keys people need to see).
+    fn field(&mut self, cx: &mut Ctx<'_>, name: &str, field: &str) {
         if let Some(value) = cx.get(field) {
             self.string(name, value);
+            if cx.is_secret(field) {
+                cx.embedded_secret(value);
+            }
         }
     }
 
@@ -124,7 +129,7 @@ pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
             if let Some(key) = service_account(cx, "service_account_key")? {
                 // The gcs backend's own variable, so the google provider's credentials (from a
                 // gcp connection in the same job) stay untouched.
-                cx.secret("GOOGLE_BACKEND_CREDENTIALS", &key.json);
+                cx.structured_secret("GOOGLE_BACKEND_CREDENTIALS", &key.json);
             }
         }
         Some("azurerm") => {
@@ -139,7 +144,7 @@ pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
         }
         _ => return Err(MaterializeError::MissingValue { field: "kind" }),
     }
-    cx.file(FILE, "backend.tfbackend", file.0);
+    cx.structured_file(FILE, "backend.tfbackend", file.0);
     cx.file_arg("TF_CLI_ARGS_init", "-backend-config=", FILE);
     cx.file_path("LANYARD_TF_BACKEND_CONFIG", FILE);
     Ok(())

@@ -38,11 +38,9 @@ pub(super) fn service_account(
     };
     let key = document::service_account_key(raw)
         .map_err(|reason| MaterializeError::Decode { field, reason })?;
-    cx.embedded_secret(raw);
+    // The private key is the secret; the project, the client email and the key's id are
+    // identifiers that say where a job points, and stay readable.
     cx.embedded_multiline_secret(&key.private_key);
-    if let Some(id) = &key.private_key_id {
-        cx.embedded_secret(id);
-    }
     Ok(Some(key))
 }
 
@@ -57,17 +55,17 @@ pub(super) fn gcp(cx: &mut Ctx<'_>) -> Result {
     if let Some(key) = &key {
         // Client libraries and Terraform read the file through ADC; gcloud ignores ADC and
         // needs its own override; the Terraform/Pulumi providers also take the JSON inline.
-        cx.file(FILE, "credentials.json", key.json.to_string());
+        cx.structured_file(FILE, "credentials.json", key.json.to_string());
         cx.file_path("GOOGLE_APPLICATION_CREDENTIALS", FILE);
         cx.file_path("CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", FILE);
-        cx.secret("GOOGLE_CREDENTIALS", &key.json);
+        cx.structured_secret("GOOGLE_CREDENTIALS", &key.json);
     }
     if cx.get("project_id").is_some() {
         cx.field_env("project_id", &PROJECT_VARS);
     } else if let Some(project) = key.as_ref().and_then(|k| k.project_id.as_deref()) {
-        // Read out of the key file, so it counts as derived from a secret.
+        // Read out of the key file, but an identifier, not a secret.
         for variable in PROJECT_VARS {
-            cx.secret(variable, project);
+            cx.plain(variable, project);
         }
     }
     Ok(())
@@ -169,11 +167,16 @@ pub(super) fn kubernetes(cx: &mut Ctx<'_>) -> Result {
         field: "kubeconfig",
         reason,
     })?;
-    cx.embedded_secret(raw);
-    for secret in &config.user_secrets {
-        cx.embedded_secret(secret);
+    if config.user_secrets.is_empty() {
+        // No secret recognized inside (an exec plugin, say): mask the whole document.
+        cx.embedded_secret(raw);
+        cx.file(FILE, "config", config.text.to_string());
+    } else {
+        for secret in &config.user_secrets {
+            cx.embedded_multiline_secret(secret);
+        }
+        cx.structured_file(FILE, "config", config.text.to_string());
     }
-    cx.file(FILE, "config", config.text.to_string());
     cx.file_path("KUBECONFIG", FILE);
     Ok(())
 }

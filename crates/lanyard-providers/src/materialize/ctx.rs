@@ -63,7 +63,7 @@ impl<'a> Ctx<'a> {
             .ok_or(MaterializeError::MissingValue { field: name })
     }
 
-    fn is_secret(&self, name: &str) -> bool {
+    pub(super) fn is_secret(&self, name: &str) -> bool {
         self.spec.field(name).is_some_and(|f| f.secret)
     }
 
@@ -121,6 +121,19 @@ impl<'a> Ctx<'a> {
             file_name: file_name.to_owned(),
             contents: SecretString::from(contents),
         });
+    }
+
+    /// A file that holds a document whose secret parts are registered one by one (see
+    /// `Materialization::structured`); the rest of it stays readable in job output.
+    pub(super) fn structured_file(&mut self, id: &str, file_name: &str, contents: String) {
+        self.file(id, file_name, contents);
+        self.out.structured.push(format!("file:{id}"));
+    }
+
+    /// A variable holding such a document.
+    pub(super) fn structured_secret(&mut self, variable: &str, value: &str) {
+        self.secret(variable, value);
+        self.out.structured.push(format!("env:{variable}"));
     }
 
     /// A secret that appears inside a file or an encoding but not as a whole env value.

@@ -31,6 +31,11 @@ pub struct Materialization {
     /// Secret fragments embedded in files or encodings (a token inside `.npmrc`, a docker
     /// `auth` value, PEM lines of a key) that do not appear as whole env values or files.
     pub(crate) embedded_secrets: Vec<SecretString>,
+    /// Files (`file:ID`) and secret variables (`env:NAME`) that hold a document with secrets
+    /// inside (a kubeconfig, a service-account key): their secret parts are masked one by one
+    /// (as embedded secrets), not the whole document, so that cluster URLs, context names,
+    /// project ids and client emails stay readable in job output.
+    pub(crate) structured: Vec<String>,
 }
 
 /// One environment variable.
@@ -103,13 +108,20 @@ impl Materialization {
         files: Vec<FileSpec>,
         assume_role: Option<AwsAssumeRole>,
         masks: Vec<SecretString>,
+        structured: Vec<String>,
     ) -> Self {
         Self {
             env,
             files,
             assume_role,
             embedded_secrets: masks,
+            structured,
         }
+    }
+
+    /// The files (`file:ID`) and variables (`env:NAME`) masked by their secret parts only.
+    pub fn structured(&self) -> &[String] {
+        &self.structured
     }
 
     /// The variable called `name`.
@@ -126,11 +138,16 @@ impl Materialization {
     /// duplicates: secret env values, file contents, the external id, and secret fragments
     /// embedded in files. A redactor masks each of them in job output.
     pub fn secret_values(&self) -> Vec<&SecretString> {
+        let whole = |key: String| !self.structured.contains(&key);
         let env = self.env.iter().filter_map(|v| match &v.value {
-            EnvValue::Secret(secret) => Some(secret),
+            EnvValue::Secret(secret) if whole(format!("env:{}", v.name)) => Some(secret),
             _ => None,
         });
-        let files = self.files.iter().map(|f| &f.contents);
+        let files = self
+            .files
+            .iter()
+            .filter(|f| whole(format!("file:{}", f.id)))
+            .map(|f| &f.contents);
         let role = self
             .assume_role
             .iter()
@@ -224,6 +241,7 @@ mod tests {
             }],
             assume_role: None,
             embedded_secrets: vec!["short".to_owned().into(), String::new().into()],
+            structured: Vec::new(),
         }
     }
 

@@ -241,5 +241,6 @@ fn to_wire(released: ReleasedConnection) -> ReleasedCredential {
             external_id: r.external_id.as_ref().map(wire),
         }),
         masks: m.secret_values().into_iter().map(wire).collect(),
+        structured: m.structured().to_vec(),
     }
 }

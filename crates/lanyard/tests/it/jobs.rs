@@ -15,6 +15,7 @@ lanyard_testkit::backend_tests!(
     a_job_running_when_the_server_stops_ends_failed,
     following_a_job_survives_a_restart_and_names_a_lost_server,
     credential_files_live_in_memory_and_leave_with_the_job,
+    masks_hide_secrets_not_structure,
 );
 
 /// A GitHub connection `gh` with this token, authorized everywhere and the default.
@@ -668,4 +669,62 @@ async fn following_a_job_survives_a_restart_and_names_a_lost_server(backend: Bac
         "{lost:?}"
     );
     assert!(lost.stderr.contains("lanyard job logs -f"), "{lost:?}");
+}
+
+/// A kubeconfig printed whole shows where it points (cluster address, contexts) and hides its
+/// token; the masked line keeps its line break; on the built-in and an external runner alike.
+async fn masks_hide_secrets_not_structure(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let token = format!("kube-token-{}", random_alnum(32));
+    let kubeconfig = lanyard_providers::examples::kubeconfig()
+        .replace(lanyard_providers::examples::KUBE_TOKEN, &token)
+        + "preferences: {}\n";
+    let file = sandbox.home().join("kubeconfig.yaml");
+    std::fs::write(&file, &kubeconfig).unwrap();
+    sandbox
+        .run(&[
+            "connect",
+            "kubernetes",
+            "--name",
+            "cluster",
+            "-f",
+            &format!("kubeconfig=@{}", file.display()),
+        ])
+        .ok();
+    authorize_and_default(&sandbox, "kubernetes", "cluster");
+    let credentials = sandbox.home().join("runner.json");
+    let path = credentials.to_str().unwrap();
+    sandbox
+        .run(&["runner", "register", "edge", "--credentials-file", path])
+        .ok();
+    let runner = sandbox.spawn(&["runner", "start", "--credentials-file", path], &[]);
+    for on in [None, Some("edge")] {
+        let mut args = vec!["run", "--env", "dev", "-p", "kubernetes"];
+        args.extend(on.map(|r| ["--runner", r]).into_iter().flatten());
+        args.extend(["--", "sh", "-c", "cat \"$KUBECONFIG\""]);
+        let shown = sandbox.run(&args);
+        assert_eq!(
+            shown.status.code(),
+            Some(0),
+            "{shown:?} {}",
+            runner.output()
+        );
+        for readable in [
+            "server: https://203.0.113.10:6443",
+            "current-context: prod",
+            "user: deployer",
+        ] {
+            assert!(shown.stdout.contains(readable), "{on:?}: {shown:?}");
+        }
+        assert!(!shown.stdout.contains(&token), "{on:?}: {shown:?}");
+        assert!(
+            shown
+                .stdout
+                .contains("    token: [REDACTED]\npreferences: {}"),
+            "{on:?}: the masked line keeps its line break: {shown:?}"
+        );
+    }
+    drop(runner);
 }

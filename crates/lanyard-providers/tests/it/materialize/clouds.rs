@@ -72,11 +72,23 @@ fn gcp_key_raw_or_base64_is_written_as_raw_json() {
             m.env_var("CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE"),
             Some(EnvValue::FilePath(_))
         ));
-        // The project comes out of the key, so it is treated as secret-derived.
-        assert_eq!(secret(&m, "CLOUDSDK_CORE_PROJECT"), "demo-project-1");
-        assert_eq!(secret(&m, "GOOGLE_PROJECT"), "demo-project-1");
-        // The key's PEM body is masked even when printed JSON-escaped on one line.
-        assert!(secret_values(&m).contains(crate::fixtures::PRIVATE_KEY_BODY));
+        // The project comes out of the key, but it is an identifier: readable.
+        assert_eq!(plain(&m, "CLOUDSDK_CORE_PROJECT"), "demo-project-1");
+        assert_eq!(plain(&m, "GOOGLE_PROJECT"), "demo-project-1");
+        // The key's PEM body is masked even when printed JSON-escaped on one line; the
+        // identifiers in the key are not masked, and neither is the key file whole.
+        let masks = secret_values(&m);
+        assert!(masks.contains(crate::fixtures::PRIVATE_KEY_BODY));
+        for identifier in [
+            "demo-project-1",
+            "deployer@demo-project-1.iam.gserviceaccount.com",
+            "0123456789abcdef0123456789abcdef01234567",
+        ] {
+            assert!(
+                masks.iter().all(|mask| !mask.contains(identifier)),
+                "{identifier} is masked"
+            );
+        }
     }
     let explicit = ResolvedFields::new()
         .with("service_account_key", sa_key_json())
@@ -97,7 +109,19 @@ fn kubernetes_gets_a_kubeconfig_file() {
     let (name, contents) = file_of(&m, "KUBECONFIG");
     assert_eq!(name, "config");
     assert_eq!(contents, kubeconfig().trim());
-    assert!(secret_values(&m).contains(KUBE_TOKEN));
+    // The token is masked; the cluster, its address and the contexts are not.
+    let masks = secret_values(&m);
+    assert!(masks.contains(KUBE_TOKEN));
+    for identifier in [
+        "https://203.0.113.10:6443",
+        "current-context: prod",
+        "deployer",
+    ] {
+        assert!(
+            masks.iter().all(|mask| !mask.contains(identifier)),
+            "{identifier} is masked"
+        );
+    }
 
     let encoded = base64::engine::general_purpose::STANDARD.encode(kubeconfig());
     let m = run(
