@@ -4,6 +4,7 @@
 
 mod control;
 mod git_origin;
+mod owners;
 mod pinning;
 mod usage;
 
@@ -367,7 +368,7 @@ impl Lanyard {
             created_at: job.created_at,
             job_timeout_secs: None,
         };
-        let mut released = Vec::with_capacity(spec.connections.len());
+        let mut opened = Vec::with_capacity(spec.connections.len());
         for connection in spec.connections {
             let resolution = self
                 .resolve_in(
@@ -402,6 +403,17 @@ impl Lanyard {
                 }
             }
             let (materialization, versions) = self.open_connection(&org.id, &record).await?;
+            opened.push((connection, record, auth_mode, materialization, versions));
+        }
+        // Nothing is recorded as released until every connection is known to own its variables.
+        owners::check(
+            opened
+                .iter()
+                .filter(|(c, ..)| !c.git_only)
+                .map(|(c, _, _, m, _)| (c.connection.as_str(), m)),
+        )?;
+        let mut released = Vec::with_capacity(opened.len());
+        for (connection, record, auth_mode, materialization, versions) in opened {
             let release = ReleaseRecord {
                 id: new_id(),
                 org_id: org.id.clone(),

@@ -16,6 +16,7 @@ lanyard_testkit::backend_tests!(
     following_a_job_survives_a_restart_and_names_a_lost_server,
     credential_files_live_in_memory_and_leave_with_the_job,
     masks_hide_secrets_not_structure,
+    two_connections_never_write_one_variable,
 );
 
 /// A GitHub connection `gh` with this token, authorized everywhere and the default.
@@ -727,4 +728,68 @@ async fn masks_hide_secrets_not_structure(backend: Backend) {
         );
     }
     drop(runner);
+}
+
+/// An AWS connection and a Terraform S3 backend with other keys would both set
+/// `AWS_ACCESS_KEY_ID`: the job is refused before its command runs, naming both.
+async fn two_connections_never_write_one_variable(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let connect = |args: &[&str]| {
+        let mut full = vec!["connect"];
+        full.extend_from_slice(args);
+        full.push("--no-verify");
+        sandbox.run(&full).ok();
+    };
+    let deployer_secret = format!("secret_access_key={}", random_alnum(40));
+    connect(&[
+        "aws",
+        "--name",
+        "aws-dev",
+        "-f",
+        "account_id=123456789012",
+        "-f",
+        "access_key_id=AKIAIOSFODNN7EXAMPLE",
+        "-f",
+        &deployer_secret,
+    ]);
+    authorize_and_default(&sandbox, "aws", "aws-dev");
+    let state_secret = format!("aws_secret_access_key={}", random_alnum(40));
+    connect(&[
+        "terraform-backend",
+        "--name",
+        "state",
+        "--kind",
+        "s3",
+        "-f",
+        "bucket=acme-tf-state",
+        "-f",
+        "key=network/terraform.tfstate",
+        "-f",
+        "region=us-east-1",
+        "-f",
+        "aws_access_key_id=AKIAI44QH8DHBEXAMPLE",
+        "-f",
+        &state_secret,
+    ]);
+    authorize_and_default(&sandbox, "terraform-backend", "state");
+    let marker = sandbox.shared().join("ran");
+    let run = sandbox.run(&[
+        "run",
+        "--env",
+        "dev",
+        "-p",
+        "aws",
+        "-p",
+        "terraform-backend",
+        "--",
+        "touch",
+        marker.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(125), "{run:?}");
+    for says in ["`aws-dev`", "`state`", "AWS_ACCESS_KEY_ID", "two jobs"] {
+        assert!(run.stderr.contains(says), "{says}: {run:?}");
+    }
+    assert!(!marker.exists(), "the command ran");
 }
