@@ -57,7 +57,7 @@ mod tests {
     fn materialized(provider: &str, kind: Option<&str>) -> Materialization {
         let case = examples::cases()
             .into_iter()
-            .find(|c| c.provider == provider && c.kind.as_deref() == kind)
+            .find(|c| c.provider == provider && c.kind == kind)
             .expect("an example");
         materialize(
             find(provider).unwrap(),
