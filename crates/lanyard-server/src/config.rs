@@ -42,6 +42,7 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "LANYARD_CONFIG_DIR",
     "LANYARD_RECONNECT_SECS",
     "LANYARD_AUDIT_READ_WINDOW",
+    "LANYARD_RATE_LIMIT",
     "LANYARD_JOB_ISOLATION",
     "LANYARD_JOB_USER",
     "LANYARD_JOB_SHARED_DIRS",
@@ -79,6 +80,8 @@ pub struct RawServerConfig {
     /// Identical reads (resolves) within this window are one audit event plus a count, e.g.
     /// `60s` (the default).
     pub audit_read_window: Option<String>,
+    /// API requests per second each token may make (bursts of twice that); 0 turns limits off.
+    pub rate_limit: Option<u32>,
     /// The base64 master key itself; only from the environment, never from a file layer.
     #[serde(skip)]
     pub master_key: Option<SecretString>,
@@ -111,6 +114,8 @@ pub struct ServerConfig {
     /// directory and key files (a caller adds the config file and home it knows of).
     pub jobs: JobSettings,
     pub audit_read_window: std::time::Duration,
+    /// `None`: no rate limits.
+    pub rate_limit: Option<std::num::NonZeroU32>,
 }
 
 impl RawServerConfig {
@@ -170,6 +175,16 @@ impl RawServerConfig {
             job_dir: lookup("LANYARD_JOB_DIR").map(PathBuf::from),
             jobs: Some(RawJobSettings::from_env(&lookup).map_err(|e| anyhow!(e))?),
             audit_read_window: lookup("LANYARD_AUDIT_READ_WINDOW"),
+            rate_limit: lookup("LANYARD_RATE_LIMIT")
+                .map(|v| {
+                    v.trim().parse().map_err(|_| {
+                        anyhow!(
+                            "LANYARD_RATE_LIMIT must be a number of requests per second (0: no \
+                             limit), not `{v}`"
+                        )
+                    })
+                })
+                .transpose()?,
             master_key: lookup("LANYARD_MASTER_KEY").map(SecretString::from),
         })
     }
@@ -190,6 +205,7 @@ impl RawServerConfig {
             runner_timeout: over.runner_timeout.or(self.runner_timeout),
             job_dir: over.job_dir.or(self.job_dir),
             audit_read_window: over.audit_read_window.or(self.audit_read_window),
+            rate_limit: over.rate_limit.or(self.rate_limit),
             jobs: match (self.jobs, over.jobs) {
                 (Some(under), Some(over)) => Some(under.merge(over)),
                 (under, over) => over.or(under),
@@ -248,9 +264,14 @@ impl RawServerConfig {
                 .map_err(|e| anyhow!("audit read window: {e}"))?,
             None => lanyard_core::DEFAULT_READ_WINDOW,
         };
+        let rate_limit = std::num::NonZeroU32::new(
+            self.rate_limit
+                .unwrap_or(crate::rate_limit::DEFAULT_PER_SECOND),
+        );
         Ok(ServerConfig {
             jobs,
             audit_read_window,
+            rate_limit,
             builtin_runner: self.builtin_runner.unwrap_or(true),
             runner_timeout: std::time::Duration::from_secs(runner_timeout),
             job_dir: self.job_dir.unwrap_or_else(std::env::temp_dir),

@@ -62,6 +62,8 @@ pub struct PreparedServer {
     store: SqlStore,
     /// How the built-in runner runs jobs; `None` when it is off.
     runner: Option<lanyard_runner::RunnerOptions>,
+    /// Per-token API rate limits; `None` when off.
+    rate_limits: Option<crate::rate_limit::RateLimits>,
     /// The address actually bound (useful with port 0).
     pub local_addr: SocketAddr,
     /// Present only when this start set up an empty database.
@@ -152,6 +154,7 @@ pub async fn prepare_with(
         listener,
         app,
         runner,
+        rate_limits: config.rate_limit.map(crate::rate_limit::RateLimits::new),
         store,
         local_addr,
         first_start,
@@ -166,6 +169,12 @@ impl PreparedServer {
     pub fn with_aws_origin(mut self, origin: lanyard_aws::session::AwsOrigin) -> Self {
         let verifier = crate::verifier::AwsVerifier { origin };
         self.app = self.app.with_verifier(std::sync::Arc::new(verifier));
+        self
+    }
+
+    /// Limits each token to `per_second` API requests per second (bursts of twice that).
+    pub fn with_rate_limit(mut self, per_second: std::num::NonZeroU32) -> Self {
+        self.rate_limits = Some(crate::rate_limit::RateLimits::new(per_second));
         self
     }
 
@@ -184,7 +193,22 @@ impl PreparedServer {
         tracing::info!(address = %self.local_addr, database = %self.database, "serving");
         let background = tokio::spawn(crate::builtin::background(self.app.clone(), self.runner));
         let app = self.app.clone();
-        let router = crate::router(self.app);
+        let mut router = crate::router(self.app);
+        let mut forgetting = None;
+        if let Some(limits) = self.rate_limits {
+            let idle = limits.clone();
+            forgetting = Some(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+                loop {
+                    tick.tick().await;
+                    idle.forget_idle();
+                }
+            }));
+            router = router.layer(axum::middleware::from_fn_with_state(
+                limits,
+                crate::rate_limit::limit,
+            ));
+        }
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         // Small responses and streamed job events must not wait for Nagle's algorithm to meet
         // the client's delayed ACK (a fixed ~40 ms per exchange on Linux).
@@ -198,6 +222,9 @@ impl PreparedServer {
             .await
             .map_err(StartError::Serve);
         background.abort();
+        if let Some(task) = forgetting {
+            task.abort();
+        }
         if let Err(e) = app.flush_read_audit(true).await {
             tracing::warn!(error = %e, "could not record counted reads");
         }

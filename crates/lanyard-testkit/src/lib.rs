@@ -154,6 +154,8 @@ impl TestServer {
             org: Some("acme".to_owned()),
             master_key: Some(key.expose_secret().to_owned().into()),
             retired_master_key_files: Some(files),
+            // Tests drive servers harder than any person; the rate-limit tests set their own.
+            rate_limit: Some(0),
             ..RawServerConfig::default()
         };
         lanyard_server::prepare(raw.validate().expect("valid test config")).await

@@ -8,6 +8,7 @@ mod hygiene;
 mod keys;
 mod limits;
 mod openapi;
+mod rate_limits;
 mod replicas;
 mod resolution;
 mod runners;

@@ -1,0 +1,99 @@
+//! Per-token rate limits on the API: one noisy token (a viewer resolving in a loop, a runaway
+//! script) is slowed down with `429 Too Many Requests` and `Retry-After`, while every other
+//! token, the runners and the console carry on.
+//!
+//! Each bearer token is its own bucket (keyed by the token's SHA-256, so no token is kept in
+//! memory); requests without one share a bucket per client address. Runner endpoints are not
+//! limited here: a runner reports its jobs' output as often as they print, and only its own
+//! token can do so.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// Requests per second each token may make unless configured (with bursts of twice as many).
+pub const DEFAULT_PER_SECOND: u32 = 50;
+
+/// The API's rate limits; cheap to clone.
+#[derive(Clone)]
+pub struct RateLimits {
+    limiter: Arc<DefaultKeyedRateLimiter<[u8; 32]>>,
+    per_second: NonZeroU32,
+}
+
+impl RateLimits {
+    /// `per_second` requests per second per token, in bursts of up to twice that.
+    pub fn new(per_second: NonZeroU32) -> Self {
+        let burst = per_second.saturating_mul(NonZeroU32::MIN.saturating_add(1));
+        let quota = Quota::per_second(per_second).allow_burst(burst);
+        Self {
+            limiter: Arc::new(DefaultKeyedRateLimiter::keyed(quota)),
+            per_second,
+        }
+    }
+
+    /// Forgets buckets that are full again, so memory follows the tokens in use.
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+fn key(request: &Request) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    match request.headers().get(header::AUTHORIZATION) {
+        Some(value) => hash.update(value.as_bytes()),
+        None => {
+            let peer = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string())
+                .unwrap_or_default();
+            hash.update(b"anonymous:");
+            hash.update(peer.as_bytes());
+        }
+    }
+    hash.finalize().into()
+}
+
+/// The middleware: counts API requests per token and refuses the excess.
+pub(crate) async fn limit(
+    State(limits): State<RateLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/runner/") {
+        return next.run(request).await;
+    }
+    match limits.limiter.check_key(&key(&request)) {
+        Ok(()) => next.run(request).await,
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "too many requests with this token (at most {} per second); retry in {seconds} s",
+                    limits.per_second
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+            response
+        }
+    }
+}

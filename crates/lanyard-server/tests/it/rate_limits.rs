@@ -1,0 +1,76 @@
+//! Per-token rate limits: a noisy token gets `429` with `Retry-After` and a message saying
+//! why; every other token carries on.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use lanyard_testkit::{backend_tests, Backend, TestServer};
+
+backend_tests!(a_noisy_token_is_slowed_down_alone);
+
+async fn a_noisy_token_is_slowed_down_alone(backend: Backend) {
+    let server =
+        TestServer::start_adjusted(backend, |p| p.with_rate_limit(NonZeroU32::new(5).unwrap()))
+            .await;
+    let admin = server.admin();
+    admin.create_environment("acme", "dev").await.unwrap();
+    let viewer = admin
+        .create_token(
+            "acme",
+            &lanyard_api::CreateToken {
+                role: lanyard_api::RoleName::Viewer,
+                environments: vec![],
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let viewer = viewer.secret.expose_secret().to_owned();
+    let http = reqwest::Client::new();
+    let resolve = format!(
+        "{}/api/v1/orgs/acme/resolve?provider=aws&env=dev",
+        server.url
+    );
+    let mut refused = None;
+    for _ in 0..40 {
+        let response = http
+            .get(&resolve)
+            .bearer_auth(&viewer)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 429 {
+            refused = Some(response);
+            break;
+        }
+    }
+    let refused = refused.expect("40 requests at once exceed 5 per second");
+    let retry: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After: {retry}");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 5 per second"),
+        "{body}"
+    );
+    // Another token is not slowed down by it.
+    for _ in 0..5 {
+        admin.resolve("acme", "aws", "dev", None).await.unwrap();
+    }
+    // After the wait the noisy token is served again.
+    tokio::time::sleep(Duration::from_secs(retry)).await;
+    let again = http
+        .get(&resolve)
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+}
