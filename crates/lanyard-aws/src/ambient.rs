@@ -81,7 +81,12 @@ pub async fn complete(
             };
             let role_arn = role.role_arn.clone();
             let region = plain_env(m, "AWS_REGION");
-            let config = session::config(Identity::Ambient, region.as_deref()).await;
+            // The connection's own endpoint (an emulator, a VPC endpoint) for the STS call too.
+            let origin = session::AwsOrigin {
+                endpoint_url: plain_env(m, "AWS_ENDPOINT_URL"),
+                keys: None,
+            };
+            let config = session::config_from(&origin, Identity::Ambient, region.as_deref()).await;
             let session = JobSession { name: job_id, tags };
             let keys = sts::assume_for_job(&config, &role_arn, role.external_id.as_ref(), &session)
                 .await

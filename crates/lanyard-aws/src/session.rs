@@ -16,6 +16,7 @@ pub const FALLBACK_REGION: &str = "us-east-1";
 
 /// An access key pair, with the session token of temporary credentials. No `Debug` or
 /// `Display` shows the values.
+#[derive(Clone)]
 pub struct AwsKeys {
     /// `AKIA…` or `ASIA…`.
     pub access_key_id: SecretString,

@@ -61,8 +61,21 @@ impl CloudVerifier for AwsVerifier {
         m: &Materialization,
         region: Option<&str>,
     ) -> Result<String, String> {
+        // The connection's endpoint wins over the server's own (`endpoint_url` field).
+        let endpoint = match m.env_var("AWS_ENDPOINT_URL") {
+            Some(EnvValue::Plain(url)) => Some(url.clone()),
+            _ => self.origin.endpoint_url.clone(),
+        };
+        let keys_origin = AwsOrigin {
+            endpoint_url: endpoint.clone(),
+            keys: None,
+        };
         let config = if let Some(role) = &m.assume_role {
-            let base = session::config_from(&self.origin, Identity::Ambient, region).await;
+            let ambient = AwsOrigin {
+                endpoint_url: endpoint,
+                keys: self.origin.keys.clone(),
+            };
+            let base = session::config_from(&ambient, Identity::Ambient, region).await;
             let session = sts::JobSession {
                 name: "lanyard-connection-test",
                 tags: Vec::new(),
@@ -71,7 +84,7 @@ impl CloudVerifier for AwsVerifier {
                 sts::assume_for_job(&base, &role.role_arn, role.external_id.as_ref(), &session)
                     .await
                     .map_err(|e| e.to_string())?;
-            session::config_from(&self.origin, Identity::Keys(&keys), region).await
+            session::config_from(&keys_origin, Identity::Keys(&keys), region).await
         } else {
             let (Some(access_key_id), Some(secret_access_key)) = (
                 env_secret(m, "AWS_ACCESS_KEY_ID"),
@@ -84,7 +97,7 @@ impl CloudVerifier for AwsVerifier {
                 secret_access_key,
                 session_token: env_secret(m, "AWS_SESSION_TOKEN"),
             };
-            session::config_from(&self.origin, Identity::Keys(&keys), region).await
+            session::config_from(&keys_origin, Identity::Keys(&keys), region).await
         };
         sts::caller_identity(&config)
             .await

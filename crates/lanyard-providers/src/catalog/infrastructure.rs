@@ -28,6 +28,12 @@ pub(super) const AWS: ProviderSpec = ProviderSpec {
         )
         .checked(Format::AwsRegion),
         FieldSpec::new(
+            "endpoint_url",
+            "Endpoint URL",
+            "Send every AWS API call here instead of the public endpoints: LocalStack or moto, an              S3-compatible store, or a VPC/FIPS endpoint, e.g. http://localhost:4566. Exported as              AWS_ENDPOINT_URL and used by `connection test`.",
+        )
+        .checked(Format::Url),
+        FieldSpec::new(
             "access_key_id",
             "Access key ID",
             "The access key id of an IAM user or role session (AKIA… or ASIA…).",

@@ -10,6 +10,8 @@ type Result = std::result::Result<(), MaterializeError>;
 pub(super) fn aws(cx: &mut Ctx<'_>) -> Result {
     // AWS_REGION is what current SDKs read; the CLI and older SDKs read AWS_DEFAULT_REGION.
     cx.field_env("region", &["AWS_REGION", "AWS_DEFAULT_REGION"]);
+    // Current SDKs and the CLI read it for every service.
+    cx.field_env("endpoint_url", &["AWS_ENDPOINT_URL"]);
     match cx.mode() {
         AuthMode::Inline => {
             cx.field_env("access_key_id", &["AWS_ACCESS_KEY_ID"]);

@@ -11,6 +11,7 @@ lanyard_testkit::backend_tests!(
     cross_account_trust_from_template_to_job,
     connect_tests_inline_keys_and_records_the_verdict,
     on_a_terminal_connect_waits_for_the_role_arn,
+    a_connection_endpoint_is_used_by_its_test_and_its_jobs,
 );
 
 /// A server whose own AWS identity is moto user `lanyard-server` (it may do anything).
@@ -367,4 +368,58 @@ async fn on_a_terminal_connect_waits_for_the_role_arn(backend: Backend) {
         completed["fields"]["iam_role_arn"]["value"], arn,
         "{completed}"
     );
+}
+
+/// `endpoint_url` on an AWS connection points `connection test` and the job's own tools at
+/// that endpoint (here moto), with nothing set in the server's environment.
+async fn a_connection_endpoint_is_used_by_its_test_and_its_jobs(backend: Backend) {
+    let moto = Moto::start();
+    let keys = moto.create_user("deployer", &["sts:*"]);
+    moto.enable_auth();
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let connected = sandbox.run(&[
+        "connect",
+        "aws",
+        "--name",
+        "local",
+        "-f",
+        &format!("account_id={}", moto::ACCOUNT),
+        "-f",
+        &format!("endpoint_url={}", moto.endpoint()),
+        "-f",
+        "region=us-east-1",
+        "-f",
+        &format!("access_key_id={}", keys.access_key_id),
+        "-f",
+        &format!("secret_access_key={}", keys.secret_access_key),
+    ]);
+    assert!(connected.status.success(), "{connected:?}");
+    let tested = sandbox
+        .run(&["connection", "get", "local", "-o", "json"])
+        .json();
+    assert_eq!(tested["verdict"], "ok", "{tested}");
+    authorize_and_default(&sandbox, "aws", "local");
+    // The job's boto3 gets only what the connection injects: no endpoint on its command line.
+    let script = "import boto3\nprint('arn=' + boto3.client('sts').get_caller_identity()['Arn'])";
+    let python = moto::venv_bin("python").display().to_string();
+    let ran = sandbox.run(&[
+        "run", "--env", "dev", "-p", "aws", "--", &python, "-c", script,
+    ]);
+    assert_eq!(ran.status.code(), Some(0), "{ran:?}");
+    assert!(
+        ran.stdout
+            .contains(&format!("arn=arn:aws:iam::{}:user/deployer", moto::ACCOUNT)),
+        "{ran:?}"
+    );
+    // A wrong secret fails the test clearly.
+    let wrong = sandbox.run(&[
+        "connection",
+        "update",
+        "local",
+        "-f",
+        "secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGWRONGKEY",
+    ]);
+    assert!(!wrong.status.success(), "{wrong:?}");
 }
