@@ -130,6 +130,7 @@ fn fields_for_depends_on_kind_and_mode() {
         [
             "account_id",
             "region",
+            "endpoint_url",
             "iam_role_arn",
             "external_id",
             "runner"
@@ -137,7 +138,7 @@ fn fields_for_depends_on_kind_and_mode() {
     );
     assert_eq!(
         names("aws", None, AuthMode::Runner),
-        ["account_id", "region", "runner"]
+        ["account_id", "region", "endpoint_url", "runner"]
     );
     assert_eq!(
         names("container-registry", Some("ghcr"), AuthMode::Inline),
