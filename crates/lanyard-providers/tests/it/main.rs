@@ -6,4 +6,5 @@ use lanyard_providers::examples as fixtures;
 mod formats;
 mod materialize;
 mod redaction;
+mod reference;
 mod validation;
