@@ -159,7 +159,7 @@ async fn prepare_and_run(
         Ok(ws) => ws,
         Err(e) => return failed(format!("cannot create the job directory: {e}")),
     };
-    let mut env = env::base_env(&workspace.home(), &workspace.tmp());
+    let mut env = env::base_env(&workspace.home(), &workspace.tmp(), &options.pass_env);
     let base = env.clone();
     for (index, credential) in job.credentials.iter().enumerate() {
         let dir = workspace.credential_dir(index);

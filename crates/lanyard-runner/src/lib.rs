@@ -18,7 +18,7 @@ pub mod settings;
 mod workspace;
 
 pub use drive::{fail_before_start, run_job, Chunk, JobTransport, Outcome, TransportError};
-pub use env::ALLOWED_ENV;
+pub use env::{check_pass_env, ALLOWED_ENV};
 pub use lanyard_sandbox as sandbox;
 pub use workspace::{memory_backed_dir, RunnerDirs};
 
@@ -91,6 +91,9 @@ pub struct RunnerOptions {
     /// Secrets the runner itself holds (its token; the server's master key): masked in every
     /// job's output in case a job gets hold of one.
     pub own_secrets: Arc<Vec<SecretString>>,
+    /// Variables of the runner's own environment its operator passes to every job (proxy, CA
+    /// bundle, provider mirror); never credentials (see [`check_pass_env`]).
+    pub pass_env: Arc<Vec<String>>,
 }
 
 impl RunnerOptions {
@@ -102,6 +105,7 @@ impl RunnerOptions {
             sandbox,
             limits: JobLimits::default(),
             own_secrets: Arc::new(Vec::new()),
+            pass_env: Arc::new(Vec::new()),
         }
     }
 }

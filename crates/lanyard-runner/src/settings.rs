@@ -18,6 +18,7 @@ pub const JOB_ENV_VARS: &[&str] = &[
     "LANYARD_JOB_MAX_OUTPUT_MIB",
     "LANYARD_JOB_MAX_PROCESSES",
     "LANYARD_JOB_MAX_MEMORY_MIB",
+    "LANYARD_JOB_PASS_ENV",
 ];
 
 /// One layer of job settings; every field optional so that layers merge.
@@ -35,6 +36,9 @@ pub struct RawJobSettings {
     pub max_output_mib: Option<u64>,
     pub max_processes: Option<u64>,
     pub max_memory_mib: Option<u64>,
+    /// Variables of the runner's environment every job inherits (proxy settings, a CA bundle, a
+    /// provider mirror); names that look like credentials are refused.
+    pub pass_env: Option<Vec<String>>,
 }
 
 /// Validated job settings.
@@ -42,6 +46,7 @@ pub struct RawJobSettings {
 pub struct JobSettings {
     pub sandbox: SandboxConfig,
     pub limits: JobLimits,
+    pub pass_env: Vec<String>,
 }
 
 impl RawJobSettings {
@@ -70,6 +75,13 @@ impl RawJobSettings {
             max_output_mib: number("LANYARD_JOB_MAX_OUTPUT_MIB")?,
             max_processes: number("LANYARD_JOB_MAX_PROCESSES")?,
             max_memory_mib: number("LANYARD_JOB_MAX_MEMORY_MIB")?,
+            pass_env: lookup("LANYARD_JOB_PASS_ENV").map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
         })
     }
 
@@ -84,6 +96,7 @@ impl RawJobSettings {
             max_output_mib: over.max_output_mib.or(self.max_output_mib),
             max_processes: over.max_processes.or(self.max_processes),
             max_memory_mib: over.max_memory_mib.or(self.max_memory_mib),
+            pass_env: over.pass_env.or(self.pass_env),
         }
     }
 
@@ -104,11 +117,14 @@ impl RawJobSettings {
             .map(lanyard_domain::parse_duration)
             .transpose()
             .map_err(|e| format!("job timeout: {e}"))?;
+        let pass_env = self.pass_env.unwrap_or_default();
+        crate::check_pass_env(&pass_env).map_err(|e| format!("job pass-through variables: {e}"))?;
         let mib = |n: u64| n.saturating_mul(1024 * 1024);
         if self.max_output_mib == Some(0) || self.max_processes == Some(0) {
             return Err("job limits must be above zero; leave one unset for no limit".to_owned());
         }
         Ok(JobSettings {
+            pass_env,
             sandbox: SandboxConfig {
                 mode,
                 job_user,

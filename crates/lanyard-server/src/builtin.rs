@@ -74,6 +74,7 @@ pub(crate) async fn options(
     let mut options = RunnerOptions::new(dirs, Arc::new(sandbox));
     options.limits = config.jobs.limits;
     options.own_secrets = Arc::new(own_secrets);
+    options.pass_env = Arc::new(config.jobs.pass_env.clone());
     Ok(options)
 }
 

@@ -50,6 +50,7 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "LANYARD_JOB_MAX_OUTPUT_MIB",
     "LANYARD_JOB_MAX_PROCESSES",
     "LANYARD_JOB_MAX_MEMORY_MIB",
+    "LANYARD_JOB_PASS_ENV",
 ];
 
 /// One layer of configuration; every field optional so layers can be merged.

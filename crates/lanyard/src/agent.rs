@@ -61,6 +61,7 @@ pub(crate) async fn run(
     options.limits = settings.limits;
     // The runner's own token is masked in every job's output, in case a job gets hold of it.
     options.own_secrets = Arc::new(vec![token]);
+    options.pass_env = Arc::new(settings.pass_env);
     let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let aws_identity = Arc::new(std::sync::Mutex::new(None::<String>));
     // With AWS configured in the environment the probe is one STS call: done before the first

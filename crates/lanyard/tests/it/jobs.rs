@@ -17,6 +17,7 @@ lanyard_testkit::backend_tests!(
     credential_files_live_in_memory_and_leave_with_the_job,
     masks_hide_secrets_not_structure,
     two_connections_never_write_one_variable,
+    operators_pass_settings_to_jobs_but_never_credentials,
 );
 
 /// A GitHub connection `gh` with this token, authorized everywhere and the default.
@@ -792,4 +793,49 @@ async fn two_connections_never_write_one_variable(backend: Backend) {
         assert!(run.stderr.contains(says), "{says}: {run:?}");
     }
     assert!(!marker.exists(), "the command ran");
+}
+
+/// A runner behind a proxy passes its proxy settings to jobs (`LANYARD_JOB_PASS_ENV`); a name
+/// that looks like a credential is refused when the server starts.
+async fn operators_pass_settings_to_jobs_but_never_credentials(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let refused = sandbox
+        .try_start(
+            "127.0.0.1:0",
+            &[],
+            &[("LANYARD_JOB_PASS_ENV", "HTTPS_PROXY,GITHUB_TOKEN")],
+        )
+        .err()
+        .expect("a credential in the pass-through list is refused");
+    let line = refused.server_error_line();
+    assert!(line.contains("GITHUB_TOKEN"), "{line}");
+    assert!(line.contains("looks like a credential"), "{line}");
+
+    let _server = sandbox
+        .try_start(
+            "127.0.0.1:0",
+            &[],
+            &[
+                ("LANYARD_JOB_PASS_ENV", "HTTPS_PROXY, NO_PROXY"),
+                ("HTTPS_PROXY", "http://proxy.invalid:3128"),
+                ("NO_PROXY", "127.0.0.1,localhost"),
+                ("HTTP_PROXY", "http://not-passed.invalid:3128"),
+            ],
+        )
+        .expect("server starts");
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let run = sandbox.run(&["run", "--env", "dev", "--", "sh", "-c", "env | sort"]);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    assert!(
+        run.stdout.contains("HTTPS_PROXY=http://proxy.invalid:3128"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains("NO_PROXY=127.0.0.1,localhost"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stdout.contains("HTTP_PROXY="),
+        "only listed variables pass: {run:?}"
+    );
 }
