@@ -542,6 +542,19 @@ impl Client {
     }
 
     /// Verifies the organization's audit chain.
+    /// A page of the trail for export: up to `limit` events after `after`, oldest first.
+    pub async fn export_audit(
+        &self,
+        org: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>, ClientError> {
+        let request = self
+            .request(Method::GET, &["orgs", org, "audit", "export"])
+            .query(&[("after", after), ("limit", limit)]);
+        Ok(self.send::<List<AuditEvent>>(request).await?.items)
+    }
+
     pub async fn verify_audit(&self, org: &str) -> Result<AuditVerification, ClientError> {
         self.get(&["orgs", org, "audit", "verify"]).await
     }

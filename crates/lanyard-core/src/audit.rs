@@ -81,6 +81,24 @@ impl Lanyard {
             .await?)
     }
 
+    /// A page of the trail for export, oldest first after sequence number `after`: each event
+    /// with its chain hash, so that an export can be verified (and truncation detected) away
+    /// from the database. Admins only: the trail names every token and address.
+    pub async fn export_audit(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        after: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<AuditEvent>> {
+        principal.authorize(Action::Manage, "export the audit trail")?;
+        let org = self.own_org(principal, org).await?;
+        Ok(self
+            .store
+            .audit_page(&org.id, after.max(0), limit.clamp(1, 10_000))
+            .await?)
+    }
+
     /// Recomputes the organization's hash chain and says whether it is intact.
     pub async fn verify_audit(
         &self,

@@ -309,6 +309,13 @@ pub trait AuditStore: Send + Sync {
         target: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<AuditEvent>>;
+    /// Up to `limit` events after sequence number `after`, oldest first: a page of an export.
+    async fn audit_page(
+        &self,
+        org_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEvent>>;
     /// The whole chain in order, and the recorded head, read consistently.
     async fn audit_chain(
         &self,

@@ -317,6 +317,15 @@ pub(crate) enum AuditCommand {
     },
     /// Recompute the hash chain; exits non-zero if an event was edited or deleted
     Verify,
+    /// Write the trail as JSON lines, oldest first, each event with its chain hash (admins)
+    Export {
+        /// Only events after this sequence number, e.g. the last one of a previous export
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+        /// Write to this file instead of standard output (appended to, for resuming)
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Copy, Clone, ValueEnum)]

@@ -58,20 +58,53 @@ pub(crate) async fn list(
             query.limit.unwrap_or(100),
         )
         .await?;
-    let items = events
-        .into_iter()
-        .map(|e| AuditEvent {
-            seq: e.seq,
-            at: lanyard_api::rfc3339(e.entry.at),
-            actor: e.entry.actor,
-            source: e.entry.source,
-            action: e.entry.action,
-            target: e.entry.target,
-            details: serde_json::from_str(&e.entry.details).unwrap_or(serde_json::Value::Null),
-            hash: e.hash,
-        })
-        .collect();
+    let items = events.into_iter().map(view).collect();
     Ok(Json(List { items }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct ExportQuery {
+    /// Only events after this sequence number (default 0: from the start).
+    after: Option<i64>,
+    /// At most this many events (default 1000, at most 10000), oldest first.
+    limit: Option<i64>,
+}
+
+/// A page of the trail for export, oldest first, each event with its chain hash. Admins only.
+#[utoipa::path(operation_id = "export_audit", get, path = "/orgs/{org}/audit/export", tag = "audit",
+    params(("org" = String, Path), ExportQuery),
+    responses((status = 200, body = List<AuditEvent>), (status = 403, body = ErrorBody)))]
+pub(crate) async fn export(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+    Query(query): Query<ExportQuery>,
+) -> ApiResult<Json<List<AuditEvent>>> {
+    let org = slug("organization", &org)?;
+    let events = app
+        .export_audit(
+            &caller,
+            &org,
+            query.after.unwrap_or(0),
+            query.limit.unwrap_or(1000),
+        )
+        .await?;
+    Ok(Json(List {
+        items: events.into_iter().map(view).collect(),
+    }))
+}
+
+fn view(e: lanyard_store::AuditEvent) -> AuditEvent {
+    AuditEvent {
+        seq: e.seq,
+        at: lanyard_api::rfc3339(e.entry.at),
+        actor: e.entry.actor,
+        source: e.entry.source,
+        action: e.entry.action,
+        target: e.entry.target,
+        details: serde_json::from_str(&e.entry.details).unwrap_or(serde_json::Value::Null),
+        hash: e.hash,
+    }
 }
 
 /// Recomputes the hash chain: detects an edited, reordered or deleted event.

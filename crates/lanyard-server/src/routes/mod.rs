@@ -66,6 +66,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(access::matrix))
         .routes(routes!(audit::list))
         .routes(routes!(audit::verify))
+        .routes(routes!(audit::export))
         .routes(routes!(keys::status))
         .routes(routes!(keys::rotate))
         .routes(routes!(jobs::list, jobs::create))

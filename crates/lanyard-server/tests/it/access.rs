@@ -419,6 +419,13 @@ fn cases() -> Vec<Case> {
             |w| manage(StatusCode::NO_CONTENT)(w),
         ),
         case(
+            M::GET,
+            "/orgs/{org}/audit/export",
+            "/orgs/acme/audit/export",
+            None,
+            |w| manage(StatusCode::OK)(w),
+        ),
+        case(
             M::PUT,
             "/orgs/{org}/job-timeout",
             "/orgs/acme/job-timeout",

@@ -278,6 +278,26 @@ impl AuditStore for SqlStore {
         self.submit(Job::Event(entry.clone(), None), None).await
     }
 
+    async fn audit_page(
+        &self,
+        org_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        self.flush_audit().await?;
+        sqlx::query(&format!(
+            "{SELECT_EVENT} WHERE org_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3"
+        ))
+        .bind(org_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(event)
+        .collect()
+    }
+
     async fn list_audit(
         &self,
         org_id: &str,

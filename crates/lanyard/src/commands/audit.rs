@@ -81,5 +81,49 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
                 verdict.reason.unwrap_or_default()
             )
         }
+        AuditCommand::Export { after, out } => export(ctx, after, out.as_deref()).await,
     }
+}
+
+/// Events per request while exporting.
+const EXPORT_PAGE: i64 = 1000;
+
+/// Streams the trail page by page as JSON lines, so that the database need not keep years of
+/// events: each line is an event with its chain hash, and `--after` resumes where a previous
+/// export ended.
+async fn export(
+    ctx: &Context,
+    mut after: i64,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut sink: Box<dyn std::io::Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| anyhow!("cannot open {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut written = 0u64;
+    loop {
+        let page = ctx
+            .client
+            .export_audit(&ctx.org, after, EXPORT_PAGE)
+            .await?;
+        for event in &page {
+            serde_json::to_writer(&mut sink, event)?;
+            sink.write_all(b"\n")?;
+            after = event.seq;
+            written += 1;
+        }
+        if page.len() < usize::try_from(EXPORT_PAGE).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    sink.flush()?;
+    eprintln!("Exported {written} events; the last is #{after} (resume with --after {after})");
+    Ok(())
 }

@@ -9,6 +9,7 @@ lanyard_testkit::backend_tests!(
     help_works_for_every_subcommand,
     tokens_stay_out_of_the_log_and_the_profile_listing,
     deletions_say_what_goes_with_them_and_need_a_yes,
+    the_trail_exports_as_json_lines_and_resumes,
 );
 
 async fn a_viewer_token_reads_but_cannot_write(backend: Backend) {
@@ -283,4 +284,49 @@ async fn deletions_say_what_goes_with_them_and_need_a_yes(backend: Backend) {
     sandbox.run(&["connection", "delete", "gh", "--yes"]).ok();
     let envs = sandbox.run(&["env", "list", "-o", "json"]).json();
     assert_eq!(envs.as_array().map(Vec::len), Some(1), "{envs}");
+}
+
+/// `audit export` writes every event oldest first with its chain hash, resumes after a given
+/// event, and is for admins only.
+async fn the_trail_exports_as_json_lines_and_resumes(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    for env in ["dev", "qa", "prod"] {
+        sandbox.run(&["env", "create", env]).ok();
+    }
+    let file = sandbox.home().join("audit.jsonl");
+    let path = file.to_str().unwrap();
+    sandbox.run(&["audit", "export", "--out", path]).ok();
+    let lines = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let first = lines(&std::fs::read_to_string(&file).unwrap());
+    let listed = sandbox.run(&["audit", "list", "-o", "json"]).json();
+    assert_eq!(first.len(), listed.as_array().unwrap().len(), "{first:?}");
+    let seqs: Vec<i64> = first.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert!(first
+        .iter()
+        .all(|e| e["hash"].as_str().is_some_and(|h| h.len() == 64)));
+    // Resuming appends only what came after.
+    sandbox.run(&["env", "create", "staging"]).ok();
+    let last = seqs.last().unwrap().to_string();
+    let resumed = sandbox
+        .run(&["audit", "export", "--after", &last, "--out", path])
+        .ok();
+    assert!(resumed.stderr.contains("Exported 1 events"), "{resumed:?}");
+    let all = lines(&std::fs::read_to_string(&file).unwrap());
+    assert_eq!(all.len(), first.len() + 1);
+    assert_eq!(all.last().unwrap()["action"], "environment.create");
+    // Viewers read the trail but do not export it.
+    let viewer = sandbox
+        .run(&["token", "create", "--role", "viewer", "-o", "json"])
+        .json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = sandbox.run(&["--token", &viewer, "audit", "export"]);
+    assert!(refused.error_line().contains("admin"), "{refused:?}");
 }
