@@ -61,48 +61,91 @@ pub enum ChainVerdict {
 
 /// Checks a chain (events in sequence order) against its recorded head.
 pub fn verify_chain(events: &[AuditEvent], head: Option<(i64, &str)>) -> ChainVerdict {
-    let mut prev = GENESIS_HASH.to_owned();
-    for (index, event) in events.iter().enumerate() {
-        let expected_seq = i64::try_from(index).unwrap_or(i64::MAX) + 1;
+    let mut check = ChainCheck::new();
+    for event in events {
+        if let Err(broken) = check.feed(event) {
+            return broken;
+        }
+    }
+    check.finish(head)
+}
+
+/// Checks a chain one event at a time, in constant memory: feed every event in sequence order,
+/// then compare the end with the recorded head.
+#[derive(Debug, Clone)]
+pub struct ChainCheck {
+    prev: String,
+    last: i64,
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChainCheck {
+    /// A check at the start of a chain.
+    pub fn new() -> Self {
+        Self {
+            prev: GENESIS_HASH.to_owned(),
+            last: 0,
+        }
+    }
+
+    /// The last event checked (0 before the first).
+    pub fn last(&self) -> i64 {
+        self.last
+    }
+
+    /// Checks the next event: it must follow the last one and hash to what it says.
+    pub fn feed(&mut self, event: &AuditEvent) -> Result<(), ChainVerdict> {
+        let expected_seq = self.last + 1;
         if event.seq != expected_seq {
-            return ChainVerdict::Broken {
+            return Err(ChainVerdict::Broken {
                 at_seq: expected_seq,
                 reason: format!(
                     "event {expected_seq} is missing (the next one is {})",
                     event.seq
                 ),
-            };
+            });
         }
-        if event.prev_hash != prev {
-            return ChainVerdict::Broken {
+        if event.prev_hash != self.prev {
+            return Err(ChainVerdict::Broken {
                 at_seq: event.seq,
                 reason: format!(
                     "event {} does not follow event {}",
                     event.seq,
                     event.seq - 1
                 ),
-            };
+            });
         }
         if audit_hash(&event.prev_hash, event.seq, &event.entry) != event.hash {
-            return ChainVerdict::Broken {
+            return Err(ChainVerdict::Broken {
                 at_seq: event.seq,
                 reason: format!("event {} was altered after it was written", event.seq),
-            };
+            });
         }
-        prev.clone_from(&event.hash);
+        self.prev.clone_from(&event.hash);
+        self.last = event.seq;
+        Ok(())
     }
-    let last = events.last().map_or(0, |e| e.seq);
-    match head {
-        Some((seq, hash)) if seq != last || hash != prev => ChainVerdict::Broken {
-            at_seq: last + 1,
-            reason: format!(
-                "the log ends at event {last} but event {seq} was written; events were deleted"
-            ),
-        },
-        None if last > 0 => ChainVerdict::Broken {
-            at_seq: last,
-            reason: "the chain's head record is missing".to_owned(),
-        },
-        _ => ChainVerdict::Intact { events: last },
+
+    /// The verdict once every event up to the head was fed.
+    pub fn finish(self, head: Option<(i64, &str)>) -> ChainVerdict {
+        let last = self.last;
+        match head {
+            Some((seq, hash)) if seq != last || hash != self.prev => ChainVerdict::Broken {
+                at_seq: last + 1,
+                reason: format!(
+                    "the log ends at event {last} but event {seq} was written; events were deleted"
+                ),
+            },
+            None if last > 0 => ChainVerdict::Broken {
+                at_seq: last,
+                reason: "the chain's head record is missing".to_owned(),
+            },
+            _ => ChainVerdict::Intact { events: last },
+        }
     }
 }

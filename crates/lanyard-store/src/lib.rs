@@ -18,7 +18,9 @@ use async_trait::async_trait;
 use lanyard_domain::{Slug, Timestamp};
 
 pub use access::{AuthorizationRecord, AuthorizationScope, DefaultRecord, ResolutionFacts};
-pub use audit::{audit_hash, verify_chain, AuditEntry, AuditEvent, ChainVerdict, GENESIS_HASH};
+pub use audit::{
+    audit_hash, verify_chain, AuditEntry, AuditEvent, ChainCheck, ChainVerdict, GENESIS_HASH,
+};
 pub use content::{
     ConnectionRecord, ConnectionWrite, FieldSource, KeyUsage, NewFieldSource, NewSecret,
     NewSecretVersion, NewVariable, RewrappedVersion, SealedVersion, SecretRecord,
@@ -316,6 +318,8 @@ pub trait AuditStore: Send + Sync {
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<AuditEvent>>;
+    /// The recorded head of the organization's chain: its last sequence number and hash.
+    async fn audit_head(&self, org_id: &str) -> StoreResult<Option<(i64, String)>>;
     /// The whole chain in order, and the recorded head, read consistently.
     async fn audit_chain(
         &self,

@@ -293,4 +293,42 @@ backend_tests!(
     verify_detects_edited_and_deleted_events,
     concurrent_resolves_keep_one_intact_chain,
     repeated_reads_are_counted_not_each_recorded,
+    verify_pages_through_a_long_trail,
 );
+
+/// A trail longer than one verification page verifies page by page, and a change in a later
+/// page, or a deleted tail, is still found.
+async fn verify_pages_through_a_long_trail(backend: Backend) {
+    // Every resolve recorded (no counting window), to make a long trail quickly.
+    let server = TestServer::start_adjusted(backend, |p| {
+        p.with_read_audit_window(std::time::Duration::ZERO)
+    })
+    .await;
+    let admin = server.admin();
+    admin.create_environment("acme", "dev").await.unwrap();
+    for _ in 0..1_100 {
+        admin.resolve("acme", "aws", "dev", None).await.unwrap();
+    }
+    let ok = admin.verify_audit("acme").await.unwrap();
+    assert!(ok.intact, "{ok:?}");
+    assert!(ok.events > 1_100, "{ok:?}");
+    let mut conn = db(&server).await;
+    sqlx::query("UPDATE audit_events SET target = 'provider/gcp' WHERE seq = 1050")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let broken = admin.verify_audit("acme").await.unwrap();
+    assert_eq!(broken.broken_at, Some(1050), "{broken:?}");
+    sqlx::query("UPDATE audit_events SET target = 'provider/aws' WHERE seq = 1050")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert!(admin.verify_audit("acme").await.unwrap().intact);
+    let last = ok.events;
+    sqlx::query(&format!("DELETE FROM audit_events WHERE seq = {last}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let broken = admin.verify_audit("acme").await.unwrap();
+    assert!(!broken.intact && broken.reason.unwrap().contains("deleted"));
+}

@@ -321,6 +321,18 @@ impl AuditStore for SqlStore {
         .collect()
     }
 
+    async fn audit_head(&self, org_id: &str) -> StoreResult<Option<(i64, String)>> {
+        self.flush_audit().await?;
+        sqlx::query("SELECT seq, hash FROM audit_heads WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&self.read)
+            .await?
+            .map(|row| -> StoreResult<(i64, String)> {
+                Ok((row.try_get("seq")?, row.try_get("hash")?))
+            })
+            .transpose()
+    }
+
     async fn audit_chain(
         &self,
         org_id: &str,
