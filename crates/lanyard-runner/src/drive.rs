@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::exec::{self, Emitted, Exit, OutputBudget, Process, Stops};
 use crate::workspace::Workspace;
-use crate::{env, git, JobToRun, RunnerOptions};
+use crate::{env, git, git_helper, JobToRun, RunnerOptions};
 
 /// Output batches are sent at least this often while there is output.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -179,6 +179,10 @@ async fn prepare_and_run(
             ),
             Err(e) => return failed(format!("connection `{}`: {e}", credential.connection)),
         }
+    }
+    match git_helper::configure(&workspace, &job.credentials) {
+        Ok(vars) => env.extend(vars),
+        Err(e) => return failed(format!("cannot write the git credential helper: {e}")),
     }
     let binds = workspace.binds();
     let sandbox = &options.sandbox;

@@ -14,6 +14,7 @@ mod drive;
 mod env;
 mod exec;
 mod git;
+mod git_helper;
 pub mod settings;
 mod workspace;
 

@@ -259,6 +259,37 @@ async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
         "{cloned:?}"
     );
 
+    // The job's own git gets the token from a helper scoped to the connection's host: it can
+    // push, and the token is in no URL and no `.git/config`.
+    let push = "git -c user.name=job -c user.email=job@example.com commit -q --allow-empty \
+                -m 'pushed from a job' && git push -q origin HEAD:main && cat .git/config && \
+                git ls-remote origin main";
+    let pushed = sandbox.run(&[
+        "run",
+        "--env",
+        "dev",
+        "-p",
+        "github",
+        "--git",
+        &git.url(),
+        "--",
+        "sh",
+        "-c",
+        push,
+    ]);
+    assert_eq!(pushed.status.code(), Some(0), "{pushed:?}");
+    assert!(!pushed.stdout.contains(&token), "{pushed:?}");
+    let log = Command::new("git")
+        .arg("--git-dir")
+        .arg(git.root.path().join("repos").join("demo.git"))
+        .args(["log", "--format=%s", "main"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&log.stdout).contains("pushed from a job"),
+        "the push reached the server: {log:?}"
+    );
+
     // With a wrong token the clone fails clearly and the command never runs.
     let wrong = format!("ghp_{}", random_alnum(36));
     sandbox
