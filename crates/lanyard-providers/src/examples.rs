@@ -271,6 +271,17 @@ pub fn cases() -> Vec<Case> {
             "github_username",
             ("personal_access_token", "hunter2"),
         ),
+        case(
+            "container-registry",
+            Some("generic"),
+            &[
+                ("registry_url", "https://registry.example.com:5000"),
+                ("registry_username", "robot$ci"),
+                ("registry_password", "registry-password-0123456789"),
+            ],
+            "registry_password",
+            ("registry_url", "http://registry.example.com"),
+        ),
         gar("npm", &sa64),
         jfrog("npm"),
         ghp("npm"),

@@ -137,6 +137,10 @@ pub(super) const CONTAINER_REGISTRY: ProviderSpec = ProviderSpec {
             id: "ghcr",
             display_name: "GitHub Container Registry",
         },
+        KindSpec {
+            id: "generic",
+            display_name: "Any registry (Docker Hub, Harbor, Quay, Nexus, distribution)",
+        },
     ],
     fields: &[
         GAR_PROJECT,
@@ -216,6 +220,33 @@ pub(super) const CONTAINER_REGISTRY: ProviderSpec = ProviderSpec {
         JFROG_TOKEN,
         github_username(&["ghcr"]),
         github_token(&["ghcr"]),
+        FieldSpec::new(
+            "registry_url",
+            "Registry",
+            "The registry's address as image names start with it, e.g. registry.example.com, \
+             quay.io, or http://localhost:5000 for one on the runner's machine (index.docker.io \
+             for Docker Hub).",
+        )
+        .for_kinds(&["generic"])
+        .required()
+        .checked(Format::RegistryUrl),
+        FieldSpec::new(
+            "registry_username",
+            "Username",
+            "The account or robot account that pushes and pulls.",
+        )
+        .for_kinds(&["generic"])
+        .required()
+        .checked(Format::NonEmpty),
+        FieldSpec::new(
+            "registry_password",
+            "Password or token",
+            "Its password or access token.",
+        )
+        .for_kinds(&["generic"])
+        .secret()
+        .required()
+        .checked(Format::NonEmpty),
     ],
     rules: &[],
 };

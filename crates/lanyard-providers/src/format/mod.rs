@@ -35,6 +35,9 @@ pub enum Format {
     HttpsUrl,
     /// A host name (optionally with a port) or an `http(s)://` URL.
     HostOrUrl,
+    /// A registry: a host (optionally with a port) or an `https://` URL; plain `http://` only
+    /// for a registry on this machine, since credentials would cross the network in the clear.
+    RegistryUrl,
     /// A UUID in its hyphenated form (Azure tenant, client and subscription ids).
     Uuid,
     /// Base64 data (standard or URL-safe alphabet, padding optional, line breaks allowed).
@@ -126,6 +129,7 @@ impl Format {
             Format::Url => text::url(v, false),
             Format::HttpsUrl => text::url(v, true),
             Format::HostOrUrl => text::host_or_url(v),
+            Format::RegistryUrl => text::registry_url(v),
             Format::Uuid => text::uuid(v),
             Format::AwsAccountId => cloud::aws_account_id(v),
             Format::AwsAccessKeyId => cloud::aws_access_key_id(v),

@@ -89,6 +89,19 @@ pub(super) fn host_or_url(v: &str) -> Check {
     )
 }
 
+pub(super) fn registry_url(v: &str) -> Check {
+    host_or_url(v)?;
+    let loopback = |host: &str| host == "localhost" || host.starts_with("127.") || host == "[::1]";
+    match parse_url(v) {
+        Some(url) if url.scheme == "http" && !loopback(url.host) => Err(
+            "must be https:// (plain http:// only for a registry on this machine, e.g. \
+             http://localhost:5000): the password would cross the network in the clear"
+                .to_owned(),
+        ),
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn uuid(v: &str) -> Check {
     let ok = v.len() == 36
         && v.char_indices().all(|(i, c)| match i {

@@ -94,6 +94,15 @@ pub(super) fn container_registry(cx: &mut Ctx<'_>) -> Result<(), MaterializeErro
                 Login::Basic { user, password },
             )
         }
+        Some("generic") => {
+            let server = cx.require("registry_url")?;
+            let host = parse_url(server)
+                .map_or(server, |url| url.authority)
+                .to_ascii_lowercase();
+            let user = cx.require("registry_username")?;
+            let password = cx.require("registry_password")?.to_owned();
+            (host.clone(), host, Login::Basic { user, password })
+        }
         _ => return Err(MaterializeError::MissingValue { field: "kind" }),
     };
 

@@ -50,7 +50,7 @@ fn kinds_match_the_product() {
     };
     assert_eq!(
         kinds("container-registry"),
-        ["gar", "ecr", "acr", "jfrog", "ghcr"]
+        ["gar", "ecr", "acr", "jfrog", "ghcr", "generic"]
     );
     assert_eq!(kinds("npm"), ["gar", "jfrog", "github-packages"]);
     assert_eq!(kinds("maven"), ["gar", "jfrog", "github-packages"]);

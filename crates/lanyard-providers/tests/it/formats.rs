@@ -64,3 +64,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn registries_take_plain_http_only_on_this_machine() {
+    use lanyard_providers::Format;
+    for ok in [
+        "registry.example.com",
+        "quay.io",
+        "https://harbor.example.com:8443",
+        "http://localhost:5000",
+        "http://127.0.0.1:5000",
+    ] {
+        assert!(Format::RegistryUrl.check(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "http://registry.example.com",
+        "http://10.0.0.5:5000",
+        "ftp://x",
+    ] {
+        let err = Format::RegistryUrl.check(bad).unwrap_err();
+        assert!(err.contains("https"), "{bad}: {err}");
+    }
+}
