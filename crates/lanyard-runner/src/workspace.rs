@@ -51,6 +51,16 @@ impl RunnerDirs {
     }
 }
 
+impl RunnerDirs {
+    /// Removes the runner's directories when it stops, if no job left anything in them (a
+    /// running job's directory keeps them; the next start cleans up).
+    pub fn release(&self) {
+        for dir in std::iter::once(&self.jobs).chain(self.secrets.as_ref()) {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 /// `dir`, emptied of anything left behind, mode 0711.
 fn fresh_dir(dir: &Path) -> std::io::Result<PathBuf> {
     match std::fs::read_dir(dir) {
@@ -254,6 +264,20 @@ mod tests {
         assert!(dirs.secrets.is_none());
         let ws = Workspace::create(&dirs, "j2").unwrap();
         assert!(ws.credential_dir(0).starts_with(ws.path()));
+    }
+
+    #[test]
+    fn a_stopping_runner_removes_its_empty_directories_only() {
+        let jobs = tempfile::tempdir().unwrap();
+        let secrets = tempfile::tempdir().unwrap();
+        let dirs = RunnerDirs::claim("t5", jobs.path(), Some(secrets.path())).unwrap();
+        let running = Workspace::create(&dirs, "j5").unwrap();
+        dirs.release();
+        assert!(dirs.jobs.exists(), "a running job's directory keeps it");
+        drop(running);
+        dirs.release();
+        assert!(!dirs.jobs.exists());
+        assert!(!dirs.secrets.as_deref().unwrap().exists());
     }
 
     #[test]

@@ -191,6 +191,7 @@ impl PreparedServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         tracing::info!(address = %self.local_addr, database = %self.database, "serving");
+        let dirs = self.runner.as_ref().map(|r| r.dirs.clone());
         let background = tokio::spawn(crate::builtin::background(self.app.clone(), self.runner));
         let app = self.app.clone();
         let mut router = crate::router(self.app);
@@ -222,6 +223,9 @@ impl PreparedServer {
             .await
             .map_err(StartError::Serve);
         background.abort();
+        if let Some(dirs) = dirs {
+            dirs.release();
+        }
         if let Some(task) = forgetting {
             task.abort();
         }
