@@ -153,10 +153,7 @@ pub fn inject_aws_keys(m: &mut Materialization, keys: &AwsKeys) {
 }
 
 fn plain_env(m: &Materialization, name: &str) -> Option<String> {
-    match m.env_var(name) {
-        Some(EnvValue::Plain(v)) => Some(v.clone()),
-        _ => None,
-    }
+    m.plain_env(name).map(str::to_owned)
 }
 
 async fn aws(m: &mut Materialization) -> Result<String, AmbientError> {

@@ -93,7 +93,7 @@ pub(crate) fn clone_command(
 }
 
 /// The `host[:port]` of a clone URL, as git names it in its prompts.
-fn authority(url: &str) -> String {
+pub(crate) fn authority(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     rest.split(['/', '?', '#'])
         .next()

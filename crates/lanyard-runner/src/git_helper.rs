@@ -7,8 +7,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use lanyard_providers::EnvValue;
-
 use crate::workspace::Workspace;
 use crate::PreparedCredential;
 
@@ -21,26 +19,16 @@ struct GitLogin {
 
 fn login(credential: &PreparedCredential) -> Option<GitLogin> {
     let m = &credential.materialization;
-    let plain = |name: &str| match m.env_var(name) {
-        Some(EnvValue::Plain(value)) => Some(value.clone()),
-        _ => None,
-    };
-    let authority = |url: &str| {
-        url.split_once("://")
-            .map_or(url, |(_, rest)| rest)
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned()
-    };
     match credential.provider.as_str() {
         "github" => Some(GitLogin {
-            host: plain("GH_HOST").unwrap_or_else(|| "github.com".to_owned()),
+            host: m.plain_env("GH_HOST").unwrap_or("github.com").to_owned(),
             username: "x-access-token",
             token_variable: "GITHUB_TOKEN",
         }),
         "gitlab" => Some(GitLogin {
-            host: plain("GITLAB_HOST").map_or_else(|| "gitlab.com".to_owned(), |h| authority(&h)),
+            host: m
+                .plain_env("GITLAB_HOST")
+                .map_or_else(|| "gitlab.com".to_owned(), crate::git::authority),
             username: "oauth2",
             token_variable: "GITLAB_TOKEN",
         }),

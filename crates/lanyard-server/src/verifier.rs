@@ -62,10 +62,10 @@ impl CloudVerifier for AwsVerifier {
         region: Option<&str>,
     ) -> Result<String, String> {
         // The connection's endpoint wins over the server's own (`endpoint_url` field).
-        let endpoint = match m.env_var("AWS_ENDPOINT_URL") {
-            Some(EnvValue::Plain(url)) => Some(url.clone()),
-            _ => self.origin.endpoint_url.clone(),
-        };
+        let endpoint = m
+            .plain_env("AWS_ENDPOINT_URL")
+            .map(str::to_owned)
+            .or_else(|| self.origin.endpoint_url.clone());
         let keys_origin = AwsOrigin {
             endpoint_url: endpoint.clone(),
             keys: None,

@@ -129,6 +129,14 @@ impl Materialization {
         self.env.iter().find(|v| v.name == name).map(|v| &v.value)
     }
 
+    /// The value of variable `name` when it is a plain (non-secret) one.
+    pub fn plain_env(&self, name: &str) -> Option<&str> {
+        match self.env_var(name) {
+            Some(EnvValue::Plain(value)) => Some(value),
+            _ => None,
+        }
+    }
+
     /// The file with this id.
     pub fn file(&self, id: &str) -> Option<&FileSpec> {
         self.files.iter().find(|f| f.id == id)
