@@ -208,6 +208,22 @@ impl TestServer {
         Client::new(&self.url, Some(token.to_owned().into())).expect("valid url")
     }
 
+    /// Issues a viewer token (every environment) with the admin token; returns its secret.
+    pub async fn viewer_token(&self) -> String {
+        let request = lanyard_api::CreateToken {
+            role: lanyard_api::RoleName::Viewer,
+            environments: vec![],
+            description: String::new(),
+        };
+        self.admin()
+            .create_token(&self.org, &request)
+            .await
+            .expect("the admin issues a viewer token")
+            .secret
+            .expose_secret()
+            .to_owned()
+    }
+
     /// A client without a token.
     pub fn anonymous(&self) -> Client {
         Client::new(&self.url, None).expect("valid url")

@@ -239,18 +239,7 @@ async fn repeated_reads_are_counted_not_each_recorded(backend: Backend) {
     .await;
     let admin = server.admin();
     admin.create_environment("acme", "dev").await.unwrap();
-    let viewer = admin
-        .create_token(
-            "acme",
-            &lanyard_api::CreateToken {
-                role: lanyard_api::RoleName::Viewer,
-                environments: vec![],
-                description: String::new(),
-            },
-        )
-        .await
-        .unwrap();
-    let viewer = server.client(viewer.secret.expose_secret());
+    let viewer = server.client(&server.viewer_token().await);
     for _ in 0..300 {
         viewer.resolve("acme", "aws", "dev", None).await.unwrap();
     }

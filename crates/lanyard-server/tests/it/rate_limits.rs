@@ -14,18 +14,7 @@ async fn a_noisy_token_is_slowed_down_alone(backend: Backend) {
             .await;
     let admin = server.admin();
     admin.create_environment("acme", "dev").await.unwrap();
-    let viewer = admin
-        .create_token(
-            "acme",
-            &lanyard_api::CreateToken {
-                role: lanyard_api::RoleName::Viewer,
-                environments: vec![],
-                description: String::new(),
-            },
-        )
-        .await
-        .unwrap();
-    let viewer = viewer.secret.expose_secret().to_owned();
+    let viewer = server.viewer_token().await;
     let http = reqwest::Client::new();
     let resolve = format!(
         "{}/api/v1/orgs/acme/resolve?provider=aws&env=dev",

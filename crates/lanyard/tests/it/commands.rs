@@ -143,12 +143,7 @@ async fn tokens_stay_out_of_the_log_and_the_profile_listing(backend: Backend) {
         .unwrap_or_else(|out| panic!("the server did not start: {out:?}"));
     let admin = server.first_token();
     sandbox.run(&["env", "create", "dev"]).ok();
-    let viewer = sandbox
-        .run(&["token", "create", "--role", "viewer", "-o", "json"])
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let viewer = sandbox.issue_token(&["--role", "viewer"]);
     sandbox.run(&["--token", &viewer, "env", "list"]).ok();
     let created = sandbox
         .run(&[
@@ -226,20 +221,7 @@ async fn deletions_say_what_goes_with_them_and_need_a_yes(backend: Backend) {
             &format!("token={token}"),
         ])
         .ok();
-    let authorize = [
-        "connection",
-        "auth",
-        "create",
-        "--provider",
-        "github",
-        "--connection",
-        "gh",
-        "--scope",
-        "environment",
-        "--environments",
-        "dev",
-    ];
-    sandbox.run(&authorize).ok();
+    crate::jobs::authorize_in(&sandbox, "github", "gh", "dev");
     let default = [
         "connection",
         "default",
@@ -321,12 +303,7 @@ async fn the_trail_exports_as_json_lines_and_resumes(backend: Backend) {
     assert_eq!(all.len(), first.len() + 1);
     assert_eq!(all.last().unwrap()["action"], "environment.create");
     // Viewers read the trail but do not export it.
-    let viewer = sandbox
-        .run(&["token", "create", "--role", "viewer", "-o", "json"])
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let viewer = sandbox.issue_token(&["--role", "viewer"]);
     let refused = sandbox.run(&["--token", &viewer, "audit", "export"]);
     assert!(refused.error_line().contains("admin"), "{refused:?}");
 }

@@ -159,14 +159,7 @@ fn stage(sandbox: &Sandbox) -> String {
         ])
         .ok();
     authorize_and_default(sandbox, "aws", "aws-dev");
-    sandbox
-        .run(&[
-            "token", "create", "--role", "deployer", "--env", "dev", "-o", "json",
-        ])
-        .json()["secret"]
-        .as_str()
-        .expect("a deployer token")
-        .to_owned()
+    sandbox.issue_token(&["--role", "deployer", "--env", "dev"])
 }
 
 /// Starts a job that holds its credential file while the attacker runs; returns its id and
@@ -310,19 +303,7 @@ async fn jobs_on_the_builtin_runner_reach_nothing_of_the_server(backend: Backend
     let runners = sandbox.run(&["runner", "list", "-o", "json"]).json();
     let builtin = &runners[runners.as_array().unwrap().len() - 1];
     assert_eq!(builtin["builtin"], true, "{runners}");
-    assert!(
-        builtin["isolation"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("sandbox: bubblewrap"),
-        "{runners}"
-    );
-    assert!(
-        runners
-            .to_string()
-            .contains("landlock (filesystem, abstract sockets, signals)"),
-        "{runners}"
-    );
+    assert_sealed(builtin);
     sandbox.run(&["job", "cancel", &victim_id]).ok();
 }
 
@@ -382,20 +363,19 @@ async fn jobs_on_an_external_runner_reach_nothing_of_the_runner(backend: Backend
     let sealed = attack_as(&sandbox, &deployer, Some("edge"), &attacks, &server.url());
     assert_all(&sealed, &attacks, "SAFE");
     let runners = sandbox.run(&["runner", "list", "-o", "json"]).json();
-    assert!(
-        runners[0]["isolation"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("sandbox: bubblewrap"),
-        "{runners}"
-    );
-    assert!(
-        runners
-            .to_string()
-            .contains("landlock (filesystem, abstract sockets, signals)"),
-        "{runners}"
-    );
+    assert_sealed(&runners[0]);
     sandbox.run(&["job", "cancel", &victim_id]).ok();
+}
+
+/// A runner (as `runner list` shows it) reports the full sandbox: bubblewrap and Landlock.
+#[track_caller]
+fn assert_sealed(runner: &serde_json::Value) {
+    let isolation = runner["isolation"].as_str().unwrap_or_default();
+    assert!(isolation.starts_with("sandbox: bubblewrap"), "{runner}");
+    assert!(
+        isolation.contains("landlock (filesystem, abstract sockets, signals)"),
+        "{runner}"
+    );
 }
 
 /// Whether any process's command line contains `needle`.
@@ -508,12 +488,7 @@ async fn a_job_is_stopped_at_its_timeout_and_its_output_cap(backend: Backend) {
     }
     // An organization default applies to jobs that set none; a job's own timeout wins; only
     // an admin may change it.
-    let deployer = sandbox
-        .run(&["token", "create", "--role", "deployer", "-o", "json"])
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let deployer = sandbox.issue_token(&["--role", "deployer"]);
     let refused = sandbox.run(&["--token", &deployer, "org", "job-timeout", "5m"]);
     assert!(!refused.status.success(), "{refused:?}");
     sandbox.run(&["org", "job-timeout", "1s"]).ok();

@@ -35,6 +35,25 @@ pub fn connect_github(sandbox: &Sandbox, token: &str) {
     authorize_and_default(sandbox, "github", "gh");
 }
 
+/// Authorizes connection `name` of `provider` in environment `env` only.
+pub fn authorize_in(sandbox: &Sandbox, provider: &str, name: &str, env: &str) {
+    sandbox
+        .run(&[
+            "connection",
+            "auth",
+            "create",
+            "--provider",
+            provider,
+            "--connection",
+            name,
+            "--scope",
+            "environment",
+            "--environments",
+            env,
+        ])
+        .ok();
+}
+
 pub fn authorize_and_default(sandbox: &Sandbox, provider: &str, name: &str) {
     sandbox
         .run(&[
@@ -266,21 +285,7 @@ async fn an_unauthorized_job_never_starts_its_command(backend: Backend) {
             &format!("token={token}"),
         ])
         .ok();
-    sandbox
-        .run(&[
-            "connection",
-            "auth",
-            "create",
-            "--provider",
-            "github",
-            "--connection",
-            "gh",
-            "--scope",
-            "environment",
-            "--environments",
-            "dev",
-        ])
-        .ok();
+    authorize_in(&sandbox, "github", "gh", "dev");
     sandbox
         .run(&[
             "connection",

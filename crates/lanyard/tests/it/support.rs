@@ -388,6 +388,18 @@ impl Sandbox {
         command
     }
 
+    /// Issues a token with `args` (e.g. `["--role", "viewer"]`) through the CLI; returns its
+    /// secret.
+    #[track_caller]
+    pub fn issue_token(&self, args: &[&str]) -> String {
+        let mut command = vec!["token", "create", "-o", "json"];
+        command.extend_from_slice(args);
+        self.run(&command).json()["secret"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
     /// Runs a client command to completion.
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_env(args, &[])
