@@ -29,6 +29,19 @@ pub struct RunnerDirs {
 const RUNNER_DIR_MODE: u32 = 0o711;
 
 impl RunnerDirs {
+    /// A name for a runner's directories: `kind`, then a short SHA-256 of what identifies the
+    /// runner, so that runners sharing a machine never clean up each other's jobs, and the same
+    /// runner finds its own leftovers again after a restart or an upgrade.
+    pub fn instance_name(kind: &str, identity: &[&[u8]]) -> String {
+        use sha2::Digest as _;
+        let mut hash = sha2::Sha256::new();
+        for part in identity {
+            hash.update(part);
+            hash.update([0]);
+        }
+        format!("{kind}-{}", hex::encode(&hash.finalize()[..6]))
+    }
+
     /// Creates (or empties) `lanyard-<instance>` under `work_root` and under `secret_root`:
     /// directories and credential files of jobs that a killed runner could not remove are
     /// deleted here, before any new job runs.

@@ -81,13 +81,14 @@ pub(crate) async fn options(
 /// A name for this installation's built-in runner directories: servers on different data
 /// (tests, several installations on one machine) never clean up each other's jobs.
 fn instance(config: &ServerConfig, database: &DatabaseUrl) -> String {
-    use sha2::Digest as _;
-    let mut hash = sha2::Sha256::new();
-    hash.update(config.data_dir.as_os_str().as_encoded_bytes());
-    hash.update([0]);
-    hash.update(database.to_string().as_bytes());
-    let digest = hash.finalize();
-    format!("builtin-{}", hex::encode(&digest[..6]))
+    let database = database.to_string();
+    RunnerDirs::instance_name(
+        "builtin",
+        &[
+            config.data_dir.as_os_str().as_encoded_bytes(),
+            database.as_bytes(),
+        ],
+    )
 }
 
 /// Runs the reaper and (if on) the built-in runner until the task is dropped.

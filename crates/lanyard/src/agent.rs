@@ -119,11 +119,13 @@ pub(crate) async fn run(
 /// A name for this runner's job directories, unique per server, organization and runner:
 /// several runners on one machine never clean up each other's jobs.
 fn instance(credentials: &RunnerCredentials) -> String {
-    use std::hash::{Hash, Hasher};
-    // Not a security boundary, only a name; a stable hash of what identifies the runner.
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (&credentials.server_url, &credentials.org).hash(&mut hasher);
-    format!("runner-{}-{:016x}", credentials.runner, hasher.finish())
+    RunnerDirs::instance_name(
+        &format!("runner-{}", credentials.runner),
+        &[
+            credentials.server_url.as_bytes(),
+            credentials.org.as_bytes(),
+        ],
+    )
 }
 
 /// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), which
