@@ -30,6 +30,30 @@ pub struct CreateJob {
     /// Stop the job after this many seconds; default: the runner's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
+    /// An upload's id (`POST /orgs/{org}/uploads`): its files are the job's work tree. Not
+    /// with `git`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<String>,
+    /// Paths in the work tree to bring back when the job ends
+    /// (`GET /orgs/{org}/jobs/{id}/artifacts`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<String>,
+}
+
+/// An uploaded directory (`POST /orgs/{org}/uploads`, body: the archive).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Upload {
+    /// Pass it as `upload` when creating the job (once, within the hour).
+    pub id: String,
+    /// Bytes of the compressed archive.
+    pub size: u64,
+    /// `sha256:<hex>` of the archive.
+    pub digest: String,
+    /// Files, directories and symlinks it holds.
+    pub files: u64,
+    /// Bytes of file content.
+    pub bytes: u64,
+    pub expires_at: String,
 }
 
 /// A repository to clone before the command runs.
@@ -82,6 +106,21 @@ pub struct Job {
     /// Its wall-clock limit in seconds, when it set one.
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// The uploaded directory it runs on (its id is not shown: it is used once).
+    #[serde(default)]
+    pub upload: Option<UploadView>,
+    /// Paths it brings back as artifacts.
+    #[serde(default)]
+    pub artifacts: Vec<String>,
+}
+
+/// The directory a job runs on.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct UploadView {
+    pub size: u64,
+    pub digest: String,
+    pub files: u64,
+    pub bytes: u64,
 }
 
 /// One piece of output.

@@ -42,6 +42,19 @@ pub struct Organization {
     /// Default wall-clock limit of its jobs in seconds; `None`: the runner's default.
     #[serde(default)]
     pub job_timeout_secs: Option<u64>,
+    /// The most a directory uploaded for a job (`lanyard run --dir`) may hold.
+    #[serde(default)]
+    pub upload_limits: Option<UploadLimits>,
+}
+
+/// Limits of a directory uploaded for a job; also the body of `PUT /orgs/{org}/upload-limits`,
+/// where a `null` restores the server's default.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Bytes of file content.
+    pub max_bytes: Option<u64>,
+    /// Files, directories and symlinks.
+    pub max_files: Option<u64>,
 }
 
 /// `PUT /orgs/{org}/job-timeout`.

@@ -12,10 +12,13 @@
 //! writes bytes. Both the server and the runner check archives: neither trusts the other side.
 
 mod check;
+#[cfg(feature = "crafted")]
+pub mod crafted;
 mod digest;
 mod error;
 mod limits;
 mod pack;
+pub mod pipe;
 mod read;
 
 pub use check::{check_path, check_symlink, EntryKind};

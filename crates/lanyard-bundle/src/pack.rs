@@ -98,6 +98,82 @@ impl Plan {
         Ok(plan)
     }
 
+    /// Walks the named `paths` under `root` (files or directories, relative) without any
+    /// ignore rules: what a job names as artifacts is what it wants back, build output
+    /// included. A path that does not exist is left out (see [`Plan::skipped`]); nothing is
+    /// followed through a symlink.
+    pub fn of_paths(root: &Path, paths: &[String], limits: &Limits) -> Result<Self, BundleError> {
+        let mut plan = Self {
+            root: root.to_owned(),
+            entries: Vec::new(),
+            summary: Summary::default(),
+            skipped: Vec::new(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        for path in paths {
+            let relative = crate::check::check_path(Path::new(path))
+                .map_err(|reason| BundleError::refused(path.clone(), reason))?;
+            if std::fs::symlink_metadata(root.join(&relative)).is_err() {
+                plan.skipped.push((path.clone(), "not found"));
+                continue;
+            }
+            // Parents first, so that unpacking recreates them as directories.
+            let mut parent = PathBuf::new();
+            let parts: Vec<_> = relative.components().collect();
+            for part in &parts[..parts.len() - 1] {
+                parent.push(part);
+                if std::fs::symlink_metadata(root.join(&parent)).is_ok_and(|m| m.is_symlink()) {
+                    return Err(BundleError::refused(
+                        path.clone(),
+                        format!("it lies below the symlink `{}`", parent.display()),
+                    ));
+                }
+                if seen.insert(parent.clone()) {
+                    plan.summary.dirs += 1;
+                    plan.entries.push(PlannedEntry {
+                        path: parent.clone(),
+                        kind: EntryKind::Dir,
+                        size: 0,
+                        target: None,
+                    });
+                }
+            }
+            let walker = ignore::WalkBuilder::new(root.join(&relative))
+                .standard_filters(false)
+                .follow_links(false)
+                .sort_by_file_name(|a, b| a.cmp(b))
+                .build();
+            for entry in walker {
+                let entry = entry.map_err(|e| BundleError::Io {
+                    context: format!("cannot walk {path}"),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+                let inside = entry
+                    .path()
+                    .strip_prefix(root)
+                    .map_err(|_| BundleError::refused(path.clone(), "outside the work tree"))?
+                    .to_owned();
+                if !seen.insert(inside.clone()) {
+                    continue; // Named twice, or inside another named directory.
+                }
+                plan.add(entry.path(), inside)?;
+                if plan.summary.entries() > limits.max_files {
+                    return Err(BundleError::TooManyFiles {
+                        summary: plan.summary,
+                        limits: *limits,
+                    });
+                }
+            }
+        }
+        if plan.summary.bytes > limits.max_bytes {
+            return Err(BundleError::TooBig {
+                summary: plan.summary,
+                limits: *limits,
+            });
+        }
+        Ok(plan)
+    }
+
     fn add(&mut self, full: &Path, path: PathBuf) -> Result<(), BundleError> {
         let shown = path.display().to_string();
         let meta = std::fs::symlink_metadata(full)

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use lanyard_bundle::crafted::Crafted;
 use lanyard_bundle::{inspect, unpack, BundleError, Limits, Plan};
 
 fn write(root: &Path, path: &str, body: &[u8]) {
@@ -146,37 +147,6 @@ fn a_symlink_pointing_out_of_the_directory_is_named_before_packing() {
         message.contains("`passwd`") && message.contains("outside"),
         "{message}"
     );
-}
-
-/// A hand-made archive: entries with raw names, types and link targets that `tar::Builder`
-/// would refuse to write.
-struct Crafted(tar::Builder<Vec<u8>>);
-
-impl Crafted {
-    fn new() -> Self {
-        Self(tar::Builder::new(Vec::new()))
-    }
-
-    fn entry(mut self, name: &str, kind: tar::EntryType, link: &str, body: &[u8]) -> Self {
-        let mut header = tar::Header::new_old();
-        let raw = header.as_old_mut();
-        raw.name[..name.len()].copy_from_slice(name.as_bytes());
-        raw.linkname[..link.len()].copy_from_slice(link.as_bytes());
-        header.set_entry_type(kind);
-        header.set_mode(0o644);
-        header.set_size(body.len() as u64);
-        header.set_cksum();
-        self.0.append(&header, body).unwrap();
-        self
-    }
-
-    fn file(self, name: &str, body: &[u8]) -> Self {
-        self.entry(name, tar::EntryType::Regular, "", body)
-    }
-
-    fn compressed(self) -> Vec<u8> {
-        zstd::encode_all(self.0.into_inner().unwrap().as_slice(), 1).unwrap()
-    }
 }
 
 #[test]

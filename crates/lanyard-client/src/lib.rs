@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bundles;
 mod error;
 mod jobs;
 
@@ -28,6 +29,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use bundles::{ArchiveDownload, ArchivePieces};
 pub use error::ClientError;
 pub use jobs::OutputStream;
 

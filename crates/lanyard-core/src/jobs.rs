@@ -2,6 +2,7 @@
 //! authorizes every connection first (nothing is queued otherwise); releasing its credentials
 //! re-checks them, records where they went, and hands them only to the runner that claimed it.
 
+mod artifacts;
 mod control;
 mod git_origin;
 mod owners;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::runners::RunnerIdentity;
 use crate::{new_id, now, CoreError, CoreResult, Lanyard};
 
+use artifacts::check_artifact_paths;
 pub(crate) use pinning::runner_field;
 
 pub use control::{JobControl, Signals};
@@ -31,6 +33,25 @@ pub struct JobSpec {
     /// Wall-clock limit in seconds; `None`: the runner's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
+    /// The uploaded directory the job runs on (`lanyard run --dir`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadRef>,
+    /// Paths in the work tree collected as artifacts when the job ends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<String>,
+}
+
+/// An uploaded directory, as the job was created with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRef {
+    pub id: String,
+    /// Bytes of the compressed archive.
+    pub size: i64,
+    /// `sha256:<hex>` of the archive: the runner checks it.
+    pub digest: String,
+    /// Entries and bytes of file content it unpacks to.
+    pub files: i64,
+    pub bytes: i64,
 }
 
 /// A connection a job uses, as resolved when the job was created.
@@ -82,6 +103,10 @@ pub struct JobRequest {
     pub command: Vec<String>,
     /// How long the job may run; `None`: the runner's default.
     pub timeout: Option<std::time::Duration>,
+    /// An upload (from `POST /orgs/{org}/uploads`) to unpack into the work tree.
+    pub upload: Option<String>,
+    /// Paths of the work tree to bring back when the job ends.
+    pub artifacts: Vec<String>,
 }
 
 /// A job's state.
@@ -138,7 +163,7 @@ impl Claimant {
     }
 
     /// The actor recorded in the audit trail.
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         match self {
             Self::BuiltIn => "runner:built-in".to_owned(),
             Self::Runner(r) => format!("runner:{}", r.name),
@@ -189,6 +214,16 @@ impl Lanyard {
             Some(t) => Some(checked_timeout(t)?),
             None => org.job_timeout_secs.and_then(|s| u64::try_from(s).ok()),
         };
+        if request.git.is_some() && request.upload.is_some() {
+            return Err(CoreError::Invalid(
+                "--dir and --git both give the job its files; choose one".to_owned(),
+            ));
+        }
+        let artifacts = check_artifact_paths(&request.artifacts)?;
+        let upload = match &request.upload {
+            Some(id) => Some(self.usable_upload(principal, &org, id).await?),
+            None => None,
+        };
         let mut connections = self.resolve_job_connections(&org, &request).await?;
         let git = match &request.git {
             Some((url, reference)) => Some(
@@ -205,6 +240,8 @@ impl Lanyard {
             connections,
             git,
             timeout_secs,
+            upload,
+            artifacts,
         };
         let new = NewJob {
             id: new_id(),
@@ -215,12 +252,16 @@ impl Lanyard {
             spec: serde_json::to_string(&spec).map_err(|e| CoreError::Internal(Box::new(e)))?,
             created_by: principal.token_id.clone(),
             created_at: now(),
+            upload_id: spec.upload.as_ref().map(|u| u.id.clone()),
         };
         let details = serde_json::json!({
             "environment": request.environment.as_str(),
             "runner": runner.as_ref().map_or("built-in", Slug::as_str),
             "connections": spec.connections.iter().map(|c| c.connection.as_str()).collect::<Vec<_>>(),
             "command": spec.command.first(),
+            "upload": spec.upload.as_ref().map(|u| serde_json::json!({
+                "size": u.size, "digest": u.digest, "files": u.files,
+            })),
         });
         let audit = self.change_entry(
             principal,
@@ -367,6 +408,8 @@ impl Lanyard {
             slug: job.org.clone(),
             created_at: job.created_at,
             job_timeout_secs: None,
+            upload_max_bytes: None,
+            upload_max_files: None,
         };
         let mut opened = Vec::with_capacity(spec.connections.len());
         for connection in spec.connections {

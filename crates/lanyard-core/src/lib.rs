@@ -7,6 +7,7 @@
 
 mod audit;
 mod authorizations;
+mod bundles;
 mod cache;
 mod connections;
 mod cross_account;
@@ -32,6 +33,9 @@ use lanyard_domain::{Principal, Slug, Timestamp};
 use lanyard_store::{OrgRecord, Store};
 
 pub use authorizations::{SavedDefault, Scope};
+pub use bundles::{
+    org_limits, BundleReader, BundleWriter, ARTIFACT_RETENTION, PART_BYTES, UPLOAD_RETENTION,
+};
 pub use cache::TTL as CACHE_TTL;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use cross_account::{CrossAccountSetup, CrossAccountStarted};
@@ -39,9 +43,10 @@ pub use error::{CoreError, CoreResult};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
 pub use jobs::{
     Claimant, GitSource, JobConnection, JobControl, JobRequest, JobSpec, JobStatus,
-    ReleasedConnection, UsageReport,
+    ReleasedConnection, UploadRef, UsageReport,
 };
 pub use keys::{KeyStatus, KeyUse, RotationStep};
+pub use lanyard_bundle::Limits as UploadLimits;
 pub use read_audit::DEFAULT_READ_WINDOW;
 pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
 pub use runners::{RegisteredRunner, RunnerIdentity};

@@ -87,6 +87,45 @@ impl Lanyard {
         })
     }
 
+    /// Sets the limits of directories uploaded for the organization's jobs; `None` restores
+    /// the server's default for that limit.
+    pub async fn set_upload_limits(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        max_bytes: Option<u64>,
+        max_files: Option<u64>,
+    ) -> CoreResult<OrgRecord> {
+        principal.authorize(Action::Manage, "change the organization's upload limits")?;
+        let record = self.own_org(principal, org).await?;
+        let ceiling = lanyard_bundle::Limits::CEILING;
+        let within = |value: Option<u64>, most: u64, what: &str| match value {
+            Some(0) => Err(CoreError::Invalid(format!("{what} must be at least 1"))),
+            Some(v) if v > most => Err(CoreError::Invalid(format!(
+                "{what} may be at most {most}; larger directories belong in a repository \
+                 (`lanyard run --git`)"
+            ))),
+            v => Ok(v.map(|v| i64::try_from(v).unwrap_or(i64::MAX))),
+        };
+        let bytes = within(max_bytes, ceiling.max_bytes, "the byte limit")?;
+        let files = within(max_files, ceiling.max_files, "the file limit")?;
+        let audit = self.change_entry(
+            principal,
+            &record.id,
+            "organization.upload_limits",
+            format!("organization/{}", record.slug),
+            serde_json::json!({ "max_bytes": bytes, "max_files": files }),
+        );
+        self.store
+            .set_org_upload_limits(&record.id, bytes, files, &audit)
+            .await?;
+        Ok(OrgRecord {
+            upload_max_bytes: bytes,
+            upload_max_files: files,
+            ..record
+        })
+    }
+
     /// Deletes the caller's organization and everything in it, its tokens included.
     pub async fn delete_organization(&self, principal: &Principal, org: &Slug) -> CoreResult<()> {
         principal.authorize(Action::Manage, "delete organizations")?;

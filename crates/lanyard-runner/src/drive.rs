@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::exec::{self, Emitted, Exit, OutputBudget, Process, Stops};
 use crate::workspace::Workspace;
-use crate::{env, git, git_helper, JobToRun, RunnerOptions};
+use crate::{bundle, env, git, git_helper, JobToRun, RunnerOptions};
 
 /// Output batches are sent at least this often while there is output.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -50,6 +50,10 @@ pub trait JobTransport: Send + Sync {
     async fn report(&self, chunks: Vec<Chunk>) -> Result<bool, TransportError>;
     /// Records the outcome.
     async fn finish(&self, outcome: Outcome) -> Result<(), TransportError>;
+    /// Streams the job's uploaded directory (an archive) into `into`, piece by piece.
+    async fn fetch_upload(&self, into: mpsc::Sender<Vec<u8>>) -> Result<(), TransportError>;
+    /// Sends the job's artifacts, an archive arriving piece by piece.
+    async fn send_artifacts(&self, archive: mpsc::Receiver<Vec<u8>>) -> Result<(), TransportError>;
 }
 
 /// Ends a job whose command never started (its credentials could not be prepared): says why in
@@ -99,7 +103,7 @@ pub async fn run_job(
     let execution = {
         let redactor = redactor.clone();
         async move {
-            let outcome = execute(job, &redactor, &events_tx, stops, options).await;
+            let outcome = execute(job, &redactor, &events_tx, stops, options, transport).await;
             drop(events_tx);
             outcome
         }
@@ -119,8 +123,9 @@ async fn execute(
     events: &mpsc::Sender<Emitted>,
     stops: Stops,
     options: &RunnerOptions,
+    transport: &dyn JobTransport,
 ) -> Outcome {
-    let outcome = prepare_and_run(job, redactor, events, stops, options).await;
+    let outcome = prepare_and_run(job, redactor, events, stops, options, transport).await;
     if let (Some(error), "failed") = (&outcome.error, outcome.status) {
         exec::say(events, redactor, error).await;
     }
@@ -133,6 +138,7 @@ async fn prepare_and_run(
     events: &mpsc::Sender<Emitted>,
     mut stops: Stops,
     options: &RunnerOptions,
+    transport: &dyn JobTransport,
 ) -> Outcome {
     let failed = |error: String| Outcome {
         status: "failed",
@@ -183,6 +189,18 @@ async fn prepare_and_run(
     match git_helper::configure(&workspace, &job.credentials) {
         Ok(vars) => env.extend(vars),
         Err(e) => return failed(format!("cannot write the git credential helper: {e}")),
+    }
+    if let Some(upload) = &job.upload {
+        match bundle::unpack_upload(transport, upload, &workspace.work()).await {
+            Ok(summary) => {
+                let message = format!(
+                    "unpacked the uploaded directory ({})",
+                    bundle::describe(&summary)
+                );
+                exec::say(events, redactor, &message).await;
+            }
+            Err(e) => return failed(e),
+        }
     }
     let binds = workspace.binds();
     let sandbox = &options.sandbox;
@@ -254,6 +272,25 @@ async fn prepare_and_run(
         },
         stopped => ended_early(stopped),
     };
+    if !job.artifacts.is_empty() && outcome.exit_code.is_some() {
+        let message = format!(
+            "collecting artifacts {} (their contents are not masked)",
+            bundle::listed(&job.artifacts)
+        );
+        exec::say(events, redactor, &message).await;
+        let message = match bundle::send_artifacts(transport, &cwd, &job.artifacts).await {
+            Ok((summary, missing)) if missing.is_empty() => {
+                format!("kept artifacts: {}", bundle::describe(&summary))
+            }
+            Ok((summary, missing)) => format!(
+                "kept artifacts: {}; not found: {}",
+                bundle::describe(&summary),
+                bundle::listed(&missing)
+            ),
+            Err(e) => e,
+        };
+        exec::say(events, redactor, &message).await;
+    }
     drop(workspace);
     outcome
 }

@@ -10,6 +10,7 @@
 //! `LANYARD_*` variable, no runner token, no cloud credentials of the host. Only
 //! [`ALLOWED_ENV`] passes through.
 
+mod bundle;
 mod drive;
 mod env;
 mod exec;
@@ -18,8 +19,10 @@ mod git_helper;
 pub mod settings;
 mod workspace;
 
+pub use bundle::UploadToUnpack;
 pub use drive::{fail_before_start, run_job, Chunk, JobTransport, Outcome, TransportError};
 pub use env::{check_pass_env, ALLOWED_ENV};
+pub use lanyard_bundle::Limits as BundleLimits;
 pub use lanyard_sandbox as sandbox;
 pub use workspace::{memory_backed_dir, RunnerDirs};
 
@@ -56,6 +59,10 @@ pub struct JobToRun {
     pub credentials: Vec<PreparedCredential>,
     /// How long it may run; `None`: the runner's default.
     pub timeout: Option<Duration>,
+    /// The uploaded directory it runs on (`lanyard run --dir`), unpacked into its work tree.
+    pub upload: Option<UploadToUnpack>,
+    /// Paths in its work tree sent back as artifacts when its command ends.
+    pub artifacts: Vec<String>,
 }
 
 /// Limits every job of a runner gets.

@@ -22,6 +22,7 @@ use lanyard_runner::{
     Chunk, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerOptions, TransportError,
 };
 use lanyard_store::{JobOutcome, JobRecord, OutputChunk};
+use tokio::sync::mpsc;
 
 /// How many built-in jobs run at once in one server.
 const CONCURRENCY: usize = 8;
@@ -169,6 +170,39 @@ impl JobTransport for Direct {
             .await
             .map_err(|e| TransportError(e.to_string()))
     }
+
+    async fn fetch_upload(&self, into: mpsc::Sender<Vec<u8>>) -> Result<(), TransportError> {
+        let failed = |e: lanyard_core::CoreError| TransportError(e.to_string());
+        let mut reader = self
+            .app
+            .job_upload(&Claimant::BuiltIn, &self.org_id, &self.job_id)
+            .await
+            .map_err(failed)?
+            .ok_or_else(|| TransportError("the job's upload is gone".to_owned()))?;
+        while let Some(part) = reader.next_part().await.map_err(failed)? {
+            if into.send(part).await.is_err() {
+                break; // The unpacker stopped; it says why.
+            }
+        }
+        Ok(())
+    }
+
+    async fn send_artifacts(
+        &self,
+        mut archive: mpsc::Receiver<Vec<u8>>,
+    ) -> Result<(), TransportError> {
+        let failed = |e: lanyard_core::CoreError| TransportError(e.to_string());
+        let mut writer = self
+            .app
+            .begin_artifacts(&Claimant::BuiltIn, &self.org_id, &self.job_id)
+            .await
+            .map_err(failed)?;
+        while let Some(piece) = archive.recv().await {
+            writer.write(&piece).await.map_err(failed)?;
+        }
+        writer.finish().await.map_err(failed)?;
+        Ok(())
+    }
 }
 
 async fn run(app: Lanyard, job: JobRecord, options: &RunnerOptions) {
@@ -219,6 +253,14 @@ async fn prepare(app: &Lanyard, job: &JobRecord) -> Result<JobToRun, String> {
         }),
         credentials: prepared,
         timeout: spec.timeout_secs.map(Duration::from_secs),
+        upload: spec.upload.map(|u| lanyard_runner::UploadToUnpack {
+            digest: u.digest,
+            limits: lanyard_runner::BundleLimits {
+                max_bytes: u64::try_from(u.bytes).unwrap_or(0),
+                max_files: u64::try_from(u.files).unwrap_or(0),
+            },
+        }),
+        artifacts: spec.artifacts,
     })
 }
 

@@ -42,6 +42,9 @@ pub struct NewJob {
     pub spec: String,
     pub created_by: String,
     pub created_at: Timestamp,
+    /// An uploaded directory the job runs on: attached in the same transaction, refused if
+    /// another job has it or it expired.
+    pub upload_id: Option<String>,
 }
 
 /// A stored job.

@@ -7,6 +7,7 @@
 
 mod access;
 mod audit;
+mod bundles;
 mod content;
 mod error;
 mod jobs;
@@ -21,6 +22,7 @@ pub use access::{AuthorizationRecord, AuthorizationScope, DefaultRecord, Resolut
 pub use audit::{
     audit_hash, verify_chain, AuditEntry, AuditEvent, ChainCheck, ChainVerdict, GENESIS_HASH,
 };
+pub use bundles::{BundleKind, BundlePart, BundleRecord, BundleStats, NewBundle};
 pub use content::{
     ConnectionRecord, ConnectionWrite, FieldSource, KeyUsage, NewFieldSource, NewSecret,
     NewSecretVersion, NewVariable, RewrappedVersion, SealedVersion, SecretRecord,
@@ -53,6 +55,14 @@ pub trait OrgStore: Send + Sync {
         &self,
         org_id: &str,
         seconds: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    /// Sets (or with `None`, clears) the limits of directories uploaded for its jobs.
+    async fn set_org_upload_limits(
+        &self,
+        org_id: &str,
+        max_bytes: Option<i64>,
+        max_files: Option<i64>,
         audit: &AuditEntry,
     ) -> StoreResult<()>;
     /// Deletes an organization and everything in it.
@@ -409,6 +419,34 @@ pub trait JobStore: Send + Sync {
     ) -> StoreResult<Vec<ReleaseRecord>>;
 }
 
+/// Archives that travel with jobs, stored in sealed parts.
+#[async_trait]
+pub trait BundleStore: Send + Sync {
+    /// Starts an archive; its parts follow, then [`BundleStore::complete_bundle`].
+    async fn create_bundle(&self, bundle: &NewBundle) -> StoreResult<()>;
+    /// Stores one sealed part.
+    async fn put_bundle_part(&self, bundle_id: &str, part: &BundlePart) -> StoreResult<()>;
+    /// Marks an archive complete with what it holds and records its audit event, in one
+    /// transaction.
+    async fn complete_bundle(
+        &self,
+        bundle_id: &str,
+        stats: &BundleStats,
+        audit: &AuditEntry,
+    ) -> StoreResult<BundleRecord>;
+    /// One archive of an organization.
+    async fn find_bundle(&self, org_id: &str, id: &str) -> StoreResult<Option<BundleRecord>>;
+    /// The complete archive of this kind that belongs to a job.
+    async fn job_bundle(&self, job_id: &str, kind: BundleKind)
+        -> StoreResult<Option<BundleRecord>>;
+    /// One sealed part.
+    async fn bundle_part(&self, bundle_id: &str, seq: i64) -> StoreResult<Option<BundlePart>>;
+    /// Deletes an archive and its parts.
+    async fn delete_bundle(&self, bundle_id: &str) -> StoreResult<()>;
+    /// Deletes archives past their expiry and the uploads of jobs that ended; returns how many.
+    async fn purge_bundles(&self, now: i64) -> StoreResult<u64>;
+}
+
 /// Everything the server needs from storage.
 pub trait Store:
     OrgStore
@@ -422,6 +460,7 @@ pub trait Store:
     + AuditStore
     + RunnerStore
     + JobStore
+    + BundleStore
 {
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;

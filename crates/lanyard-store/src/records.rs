@@ -10,6 +10,9 @@ pub struct OrgRecord {
     pub created_at: Timestamp,
     /// Default wall-clock limit of its jobs, in seconds.
     pub job_timeout_secs: Option<i64>,
+    /// Limits of directories uploaded for its jobs; `None`: the server's defaults.
+    pub upload_max_bytes: Option<i64>,
+    pub upload_max_files: Option<i64>,
 }
 
 /// An organization to create.

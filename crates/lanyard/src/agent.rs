@@ -16,8 +16,8 @@ use lanyard_providers::{AuthMode, AwsAssumeRole, EnvValue, EnvVar, FileSpec, Mat
 use lanyard_runner::sandbox::Sandbox;
 use lanyard_runner::settings::JobSettings;
 use lanyard_runner::{
-    Chunk, GitToClone, JobToRun, JobTransport, Outcome, PreparedCredential, RunnerDirs,
-    RunnerOptions, TransportError,
+    BundleLimits, Chunk, GitToClone, JobToRun, JobTransport, Outcome, PreparedCredential,
+    RunnerDirs, RunnerOptions, TransportError, UploadToUnpack,
 };
 use secrecy::SecretString;
 
@@ -194,6 +194,31 @@ impl JobTransport for Remote<'_> {
             .await
             .map_err(|e| TransportError(e.to_string()))
     }
+
+    async fn fetch_upload(
+        &self,
+        into: tokio::sync::mpsc::Sender<Vec<u8>>,
+    ) -> Result<(), TransportError> {
+        let failed = |e: lanyard_client::ClientError| TransportError(e.to_string());
+        let mut download = self.client.job_upload(&self.job_id).await.map_err(failed)?;
+        while let Some(piece) = download.next_piece().await.map_err(failed)? {
+            if into.send(piece).await.is_err() {
+                break; // The unpacker stopped; it says why.
+            }
+        }
+        Ok(())
+    }
+
+    async fn send_artifacts(
+        &self,
+        mut archive: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    ) -> Result<(), TransportError> {
+        let pieces = futures::stream::poll_fn(move |cx| archive.poll_recv(cx).map(|p| p.map(Ok)));
+        self.client
+            .send_artifacts(&self.job_id, pieces)
+            .await
+            .map_err(|e| TransportError(e.to_string()))
+    }
 }
 
 async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
@@ -229,6 +254,14 @@ async fn run_one(client: &Client, job: Job, options: &RunnerOptions) {
         }),
         credentials: prepared_credentials,
         timeout: job.timeout_secs.map(Duration::from_secs),
+        upload: job.upload.map(|u| UploadToUnpack {
+            digest: u.digest,
+            limits: BundleLimits {
+                max_bytes: u.bytes,
+                max_files: u.files,
+            },
+        }),
+        artifacts: job.artifacts,
     };
     let outcome = lanyard_runner::run_job(to_run, &transport, options).await;
     tracing::info!(job.id = %job.id, status = outcome.status, exit_code = ?outcome.exit_code, "job ended");

@@ -125,6 +125,13 @@ pub(crate) struct RunArgs {
     /// Branch or tag to clone
     #[arg(long = "ref", requires = "git")]
     pub reference: Option<String>,
+    /// Upload this directory and run in it (honors .gitignore and .lanyardignore; .git is left out)
+    #[arg(long, value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+    /// Bring this file or directory of the job's work tree back when it ends; repeatable.
+    /// Artifacts are not masked: name only what holds no secret. Download with `lanyard job artifacts`
+    #[arg(long = "artifact", value_name = "PATH")]
+    pub artifacts: Vec<String>,
     /// Print the job id and return at once instead of streaming its output
     #[arg(long, short = 'd')]
     pub detach: bool,
@@ -153,6 +160,13 @@ pub(crate) enum JobCommand {
     },
     /// Cancel a job
     Cancel { id: String },
+    /// Download what a job kept with --artifact (never overwrites a file)
+    Artifacts {
+        id: String,
+        /// Unpack into this directory
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +251,18 @@ pub(crate) enum OrgCommand {
         /// Remove the default (runners' own defaults apply)
         #[arg(long, conflicts_with = "duration")]
         clear: bool,
+    },
+    /// Set how much a directory uploaded for a job (`lanyard run --dir`) may hold
+    UploadLimits {
+        /// Megabytes (MiB) of file content
+        #[arg(long, required_unless_present_any = ["max_files", "default"])]
+        max_mib: Option<u64>,
+        /// Files, directories and symlinks
+        #[arg(long)]
+        max_files: Option<u64>,
+        /// Restore the server's defaults
+        #[arg(long, conflicts_with_all = ["max_mib", "max_files"])]
+        default: bool,
     },
     /// Delete an organization and everything in it
     Delete {

@@ -160,6 +160,8 @@ async fn connect_authorize_and_default_in_a_browser(backend: Backend) {
                 runner: None,
                 git: None,
                 timeout_secs: None,
+                upload: None,
+                artifacts: vec![],
                 command: vec![
                     "sh".into(),
                     "-c".into(),

@@ -75,6 +75,8 @@ async fn no_page_contains_a_secret_value(backend: Backend) {
                 runner: None,
                 git: None,
                 timeout_secs: None,
+                upload: None,
+                artifacts: vec![],
                 command: vec![
                     "sh".into(),
                     "-c".into(),

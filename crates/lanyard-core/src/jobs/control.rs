@@ -122,6 +122,7 @@ impl Lanyard {
         self.store
             .finish_job(&job.id, &outcome, now().millis())
             .await?;
+        self.drop_job_upload(&job.id).await;
         self.signals.job_changed();
         tracing::info!(job.id = %job.id, status = outcome.status, exit_code = ?outcome.exit_code, "job ended");
         Ok(())
@@ -133,6 +134,10 @@ impl Lanyard {
         let at = now().millis();
         let cutoff = at - i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
         let reaped = self.store.reap_jobs(cutoff, at).await?;
+        // The same sweep deletes uploads whose jobs ended and archives past their expiry.
+        if let Err(e) = self.purge_bundles().await {
+            tracing::warn!(error = %e, "cannot delete spent archives yet");
+        }
         for id in &reaped {
             tracing::warn!(job.id = %id, "job failed: its runner stopped responding");
         }

@@ -11,7 +11,7 @@ use axum::Json;
 use base64::Engine as _;
 use lanyard_api::{
     ConnectionUsage, CreateJob, ErrorBody, GitView, Job, JobConnectionView, JobEvent, List,
-    OutputChunk, Release, ReleasedVersion,
+    OutputChunk, Release, ReleasedVersion, UploadView,
 };
 use lanyard_core::{JobRequest, JobSpec, JobStatus, Lanyard};
 use lanyard_domain::Principal;
@@ -49,6 +49,19 @@ pub(crate) fn job(record: JobRecord) -> Job {
             })
             .unwrap_or_default(),
         timeout_secs: spec.as_ref().and_then(|s| s.timeout_secs),
+        upload: spec
+            .as_ref()
+            .and_then(|s| s.upload.as_ref())
+            .map(|u| UploadView {
+                size: u64::try_from(u.size).unwrap_or(0),
+                digest: u.digest.clone(),
+                files: u64::try_from(u.files).unwrap_or(0),
+                bytes: u64::try_from(u.bytes).unwrap_or(0),
+            }),
+        artifacts: spec
+            .as_ref()
+            .map(|s| s.artifacts.clone())
+            .unwrap_or_default(),
         git: spec.and_then(|s| s.git).map(|g| GitView {
             url: g.url,
             reference: g.reference,
@@ -98,6 +111,8 @@ pub(crate) async fn create(
         git: body.git.map(|g| (g.url, g.reference)),
         command: body.command,
         timeout: body.timeout_secs.map(std::time::Duration::from_secs),
+        upload: body.upload,
+        artifacts: body.artifacts,
     };
     let record = app.create_job(&caller, &org, request).await?;
     Ok((StatusCode::CREATED, Json(job(record))))

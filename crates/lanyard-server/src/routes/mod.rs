@@ -2,6 +2,7 @@
 
 mod access;
 mod audit;
+mod bundles;
 mod connections;
 mod environments;
 mod health;
@@ -31,6 +32,8 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(organizations::list, organizations::create))
         .routes(routes!(organizations::get, organizations::delete))
         .routes(routes!(organizations::set_job_timeout))
+        .routes(routes!(bundles::set_limits))
+        .routes(routes!(bundles::upload))
         .routes(routes!(environments::list, environments::create))
         .routes(routes!(environments::get, environments::delete))
         .routes(routes!(tokens::list, tokens::create))
@@ -73,6 +76,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::cancel))
         .routes(routes!(jobs::output))
+        .routes(routes!(bundles::artifacts))
         .routes(routes!(jobs::usage))
         .routes(routes!(runners::list, runners::register))
         .routes(routes!(runners::delete))
@@ -81,6 +85,8 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(runner_api::credentials))
         .routes(routes!(runner_api::report))
         .routes(routes!(runner_api::finish))
+        .routes(routes!(bundles::runner_upload))
+        .routes(routes!(bundles::runner_artifacts))
 }
 
 pub(crate) use runner_api::now_millis;

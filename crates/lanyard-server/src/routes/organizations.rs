@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use lanyard_api::{
     CreateOrganization, CreatedOrganization, ErrorBody, List, Organization, SetJobTimeout,
+    UploadLimits,
 };
 use lanyard_core::Lanyard;
 
@@ -17,6 +18,13 @@ pub(crate) fn organization(record: lanyard_store::OrgRecord) -> Organization {
         name: record.slug.to_string(),
         created_at: lanyard_api::rfc3339(record.created_at.millis()),
         job_timeout_secs: record.job_timeout_secs.and_then(|s| u64::try_from(s).ok()),
+        upload_limits: Some({
+            let limits = lanyard_core::org_limits(&record);
+            UploadLimits {
+                max_bytes: Some(limits.max_bytes),
+                max_files: Some(limits.max_files),
+            }
+        }),
     }
 }
 

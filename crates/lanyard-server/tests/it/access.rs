@@ -374,6 +374,32 @@ fn cases() -> Vec<Case> {
             None,
             read,
         ),
+        // Readers may download artifacts; this job kept none.
+        case(
+            M::GET,
+            "/orgs/{org}/jobs/{id}/artifacts",
+            "/orgs/acme/jobs/{job}/artifacts",
+            None,
+            |w| match read(w) {
+                StatusCode::OK => StatusCode::NOT_FOUND,
+                other => other,
+            },
+        ),
+        // Deployers may upload; an empty body is no archive.
+        case(
+            M::POST,
+            "/orgs/{org}/uploads",
+            "/orgs/acme/uploads",
+            None,
+            |w| deploy(StatusCode::BAD_REQUEST)(w),
+        ),
+        case(
+            M::PUT,
+            "/orgs/{org}/upload-limits",
+            "/orgs/acme/upload-limits",
+            Some(json!({"max_bytes": 1_048_576, "max_files": 100})),
+            |w| manage(StatusCode::OK)(w),
+        ),
         // Both fail after the access check (an invalid account, an unknown connection), so
         // that the matrix makes no call to AWS.
         case(
@@ -458,6 +484,20 @@ fn cases() -> Vec<Case> {
             |_| StatusCode::UNAUTHORIZED,
         ),
         case(
+            M::GET,
+            "/runner/jobs/{id}/upload",
+            "/runner/jobs/{job}/upload",
+            None,
+            |_| StatusCode::UNAUTHORIZED,
+        ),
+        case(
+            M::PUT,
+            "/runner/jobs/{id}/artifacts",
+            "/runner/jobs/{job}/artifacts",
+            None,
+            |_| StatusCode::UNAUTHORIZED,
+        ),
+        case(
             M::POST,
             "/runner/jobs/{id}/finish",
             "/runner/jobs/{job}/finish",
@@ -513,6 +553,8 @@ async fn tokens(server: &TestServer) -> Tokens {
                 git: None,
                 timeout_secs: None,
                 command: vec!["true".into()],
+                upload: None,
+                artifacts: vec![],
             },
         )
         .await

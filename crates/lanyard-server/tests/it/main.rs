@@ -13,3 +13,4 @@ mod replicas;
 mod resolution;
 mod runners;
 mod startup;
+mod uploads;

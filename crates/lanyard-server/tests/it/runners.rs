@@ -60,6 +60,8 @@ async fn credentials_go_only_to_the_claiming_runner_while_it_runs(backend: Backe
                 runner: Some("runner-a".into()),
                 git: None,
                 timeout_secs: None,
+                upload: None,
+                artifacts: vec![],
                 command: vec!["true".into()],
             },
         )

@@ -79,6 +79,9 @@ impl JobStore for SqlStore {
         .bind(new.created_at.millis())
         .execute(&mut *tx)
         .await?;
+        if let Some(upload) = &new.upload_id {
+            super::bundles::attach_upload(&mut tx, upload, new).await?;
+        }
         let row = sqlx::query(&format!("{SELECT_JOB} WHERE j.id = $1"))
             .bind(&new.id)
             .fetch_one(&mut *tx)

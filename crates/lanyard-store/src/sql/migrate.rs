@@ -33,6 +33,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     7 => "0007_connection_verification",
     8 => "0008_runner_isolation",
     9 => "0009_org_job_timeout",
+    10 => "0010_bundles",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -44,10 +45,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     7 => "0007_connection_verification",
     8 => "0008_runner_isolation",
     9 => "0009_org_job_timeout",
+    10 => "0010_bundles",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

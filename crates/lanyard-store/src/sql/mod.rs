@@ -7,6 +7,7 @@
 
 mod access;
 pub(crate) mod audit;
+mod bundles;
 mod connections;
 mod environments;
 mod jobs;

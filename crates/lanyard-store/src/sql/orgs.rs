@@ -25,6 +25,8 @@ pub(super) async fn insert_org(
         slug: org.slug.clone(),
         created_at: org.created_at,
         job_timeout_secs: None,
+        upload_max_bytes: None,
+        upload_max_files: None,
     })
 }
 
@@ -46,7 +48,8 @@ impl OrgStore for SqlStore {
 
     async fn find_org(&self, slug: &Slug) -> StoreResult<Option<OrgRecord>> {
         sqlx::query(
-            "SELECT id, slug, created_at, job_timeout_secs FROM organizations WHERE slug = $1",
+            "SELECT id, slug, created_at, job_timeout_secs, upload_max_bytes, upload_max_files \
+             FROM organizations WHERE slug = $1",
         )
         .bind(slug.as_str())
         .fetch_optional(&self.read)
@@ -68,6 +71,30 @@ impl OrgStore for SqlStore {
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("organization".to_owned()));
+        }
+        super::audit::append(&mut tx, self.backend, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_org_upload_limits(
+        &self,
+        org_id: &str,
+        max_bytes: Option<i64>,
+        max_files: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        let done = sqlx::query(
+            "UPDATE organizations SET upload_max_bytes = $1, upload_max_files = $2 WHERE id = $3",
+        )
+        .bind(max_bytes)
+        .bind(max_files)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("organization".to_owned()));
         }

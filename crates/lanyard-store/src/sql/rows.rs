@@ -29,6 +29,8 @@ pub(crate) fn org(row: &AnyRow) -> StoreResult<OrgRecord> {
         slug: slug(row, "slug")?,
         created_at: Timestamp(row.try_get("created_at")?),
         job_timeout_secs: row.try_get("job_timeout_secs")?,
+        upload_max_bytes: row.try_get("upload_max_bytes")?,
+        upload_max_files: row.try_get("upload_max_files")?,
     })
 }
 

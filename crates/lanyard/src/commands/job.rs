@@ -63,6 +63,18 @@ pub(crate) async fn run(ctx: &Context, command: JobCommand) -> anyhow::Result<()
                             "git".to_owned(),
                             j.git.as_ref().map(|g| g.url.clone()).unwrap_or_default(),
                         ],
+                        vec![
+                            "upload".to_owned(),
+                            j.upload.as_ref().map_or_else(String::new, |u| {
+                                format!(
+                                    "{} files, {} ({})",
+                                    u.files,
+                                    lanyard_bundle::human_bytes(u.bytes),
+                                    u.digest
+                                )
+                            }),
+                        ],
+                        vec!["artifacts".to_owned(), j.artifacts.join(", ")],
                         vec!["created".to_owned(), j.created_at.clone()],
                         vec![
                             "finished".to_owned(),
@@ -71,6 +83,9 @@ pub(crate) async fn run(ctx: &Context, command: JobCommand) -> anyhow::Result<()
                     ],
                 )
             })
+        }
+        JobCommand::Artifacts { id, out } => {
+            super::bundle::download_artifacts(ctx, &id, &out).await
         }
         JobCommand::Logs { id, follow } => {
             super::run::follow(&ctx.client, &ctx.org, &id, follow).await?;

@@ -2,6 +2,7 @@
 
 mod access;
 mod audit;
+mod bundle;
 mod connection;
 mod cross_account;
 mod env;

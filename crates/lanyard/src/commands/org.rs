@@ -1,6 +1,7 @@
 //! `lanyard org`: organizations.
 
 use anyhow::bail;
+use lanyard_api::UploadLimits;
 use secrecy::SecretString;
 
 use crate::cli::OrgCommand;
@@ -54,13 +55,21 @@ pub(crate) async fn run(ctx: &Context, command: OrgCommand) -> anyhow::Result<()
                 .get_organization(name.as_deref().unwrap_or(&ctx.org))
                 .await?;
             output::print(ctx.output, &org, |o| {
+                let uploads = o.upload_limits.as_ref().map_or_else(String::new, |l| {
+                    format!(
+                        "{} in {} files",
+                        lanyard_bundle::human_bytes(l.max_bytes.unwrap_or(0)),
+                        l.max_files.unwrap_or(0)
+                    )
+                });
                 output::table(
-                    &["NAME", "CREATED", "JOB TIMEOUT"],
+                    &["NAME", "CREATED", "JOB TIMEOUT", "UPLOADS"],
                     [vec![
                         o.name.clone(),
                         o.created_at.clone(),
                         o.job_timeout_secs
                             .map_or_else(|| "runner default".to_owned(), |s| format!("{s}s")),
+                        uploads,
                     ]],
                 )
             })
@@ -82,6 +91,40 @@ pub(crate) async fn run(ctx: &Context, command: OrgCommand) -> anyhow::Result<()
                     org.name
                 ),
             };
+            output::confirm(ctx.output, &org, &line)
+        }
+        OrgCommand::UploadLimits {
+            max_mib,
+            max_files,
+            default,
+        } => {
+            let current = ctx.client.get_organization(&ctx.org).await?.upload_limits;
+            let limits = if default {
+                UploadLimits {
+                    max_bytes: None,
+                    max_files: None,
+                }
+            } else {
+                // A limit not given stays as it is.
+                let current = current.unwrap_or(UploadLimits {
+                    max_bytes: None,
+                    max_files: None,
+                });
+                UploadLimits {
+                    max_bytes: max_mib
+                        .map(|m| m.saturating_mul(1024 * 1024))
+                        .or(current.max_bytes),
+                    max_files: max_files.or(current.max_files),
+                }
+            };
+            let org = ctx.client.set_upload_limits(&ctx.org, &limits).await?;
+            let now = org.upload_limits.clone().unwrap_or(limits);
+            let line = format!(
+                "Directories uploaded for jobs of {} may now hold {} in {} files",
+                org.name,
+                lanyard_bundle::human_bytes(now.max_bytes.unwrap_or(0)),
+                now.max_files.unwrap_or(0)
+            );
             output::confirm(ctx.output, &org, &line)
         }
         OrgCommand::Delete { name, yes } => {

@@ -17,6 +17,21 @@ const NOT_RUN: u8 = 125;
 const CANCELED: u8 = 130;
 
 pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<()> {
+    if args.dir.is_some() && args.git.is_some() {
+        eprintln!("error: --dir and --git both give the job its files; choose one");
+        return Err(Exit(2).into());
+    }
+    let upload = match &args.dir {
+        Some(dir) => match super::bundle::upload_dir(ctx, dir).await {
+            Ok(id) => Some(id),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return Err(Exit(NOT_RUN).into());
+            }
+        },
+        None => None,
+    };
+    let artifacts = !args.artifacts.is_empty();
     let request = CreateJob {
         environment: args.environment,
         providers: args.providers,
@@ -28,6 +43,8 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<()> {
         }),
         command: args.command,
         timeout_secs: args.timeout.map(|t| t.as_secs()),
+        upload,
+        artifacts: args.artifacts,
     };
     let job = match ctx.client.create_job(&ctx.org, &request).await {
         Ok(job) => job,
@@ -41,6 +58,12 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let ended = follow(&ctx.client, &ctx.org, &job.id, true).await?;
+    if artifacts {
+        eprintln!(
+            "lanyard: download the artifacts with `lanyard job artifacts {}`",
+            ended.id
+        );
+    }
     Err(Exit(exit_status(&ended)).into())
 }
 

@@ -11,3 +11,4 @@ mod isolation;
 mod jobs;
 mod keys;
 mod support;
+mod uploads;

@@ -1,0 +1,89 @@
+//! Archive bytes between async code (a request body, a response) and the blocking packer or
+//! unpacker on another thread, through a bounded channel of pieces: neither side holds an
+//! archive whole, and a fast side waits for a slow one.
+
+use std::io::{Read, Write};
+
+use tokio::sync::mpsc;
+
+use crate::digest::ArchiveDigest;
+
+/// Pieces in flight: enough to keep both sides busy.
+pub const PIECES_IN_FLIGHT: usize = 8;
+/// How much a writer hands over at a time (see [`PieceWriter::buffered`]).
+pub const PIECE_BYTES: usize = 256 * 1024;
+
+/// A channel for archive pieces.
+pub fn pipe() -> (mpsc::Sender<Vec<u8>>, mpsc::Receiver<Vec<u8>>) {
+    mpsc::channel(PIECES_IN_FLIGHT)
+}
+
+/// Reads the pieces sent on a channel, on a blocking thread, hashing every byte.
+pub struct PieceReader {
+    pieces: mpsc::Receiver<Vec<u8>>,
+    pending: Vec<u8>,
+    at: usize,
+    digest: ArchiveDigest,
+}
+
+impl PieceReader {
+    pub fn new(pieces: mpsc::Receiver<Vec<u8>>) -> Self {
+        Self {
+            pieces,
+            pending: Vec::new(),
+            at: 0,
+            digest: ArchiveDigest::default(),
+        }
+    }
+
+    /// Reads to the end (so that the sender is never left waiting) and returns the digest of
+    /// everything that arrived.
+    pub fn finish(mut self) -> String {
+        let _ = std::io::copy(&mut self, &mut std::io::sink());
+        self.digest.finish()
+    }
+}
+
+impl Read for PieceReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.pending.len() {
+            match self.pieces.blocking_recv() {
+                Some(next) => {
+                    self.digest.update(&next);
+                    self.pending = next;
+                    self.at = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.pending.len() - self.at);
+        buf[..n].copy_from_slice(&self.pending[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Sends what is written as pieces on a channel, from a blocking thread.
+pub struct PieceWriter {
+    pieces: mpsc::Sender<Vec<u8>>,
+}
+
+impl PieceWriter {
+    /// A writer that hands over [`PIECE_BYTES`] at a time.
+    pub fn buffered(pieces: mpsc::Sender<Vec<u8>>) -> std::io::BufWriter<Self> {
+        std::io::BufWriter::with_capacity(PIECE_BYTES, Self { pieces })
+    }
+}
+
+impl Write for PieceWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pieces
+            .blocking_send(buf.to_vec())
+            .map_err(|_| std::io::Error::other("the receiving side stopped"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
