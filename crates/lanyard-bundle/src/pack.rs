@@ -2,6 +2,7 @@
 //! itself), check it against the limits from metadata alone — a sparse multi-GB file is refused
 //! before one byte of it is read — then stream it as an archive.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -62,40 +63,9 @@ impl Plan {
             .filter_entry(|entry| entry.file_name() != ".git")
             .sort_by_file_name(|a, b| a.cmp(b))
             .build();
-        let mut plan = Self {
-            root: root.to_owned(),
-            entries: Vec::new(),
-            summary: Summary::default(),
-            skipped: Vec::new(),
-        };
-        for entry in walker {
-            let entry = entry.map_err(|e| BundleError::Io {
-                context: format!("cannot walk {}", root.display()),
-                source: std::io::Error::other(e.to_string()),
-            })?;
-            if entry.depth() == 0 {
-                continue;
-            }
-            let path = entry
-                .path()
-                .strip_prefix(root)
-                .map_err(|_| BundleError::refused(entry.path().display().to_string(), "outside"))?
-                .to_owned();
-            plan.add(entry.path(), path)?;
-            if plan.summary.entries() > limits.max_files {
-                return Err(BundleError::TooManyFiles {
-                    summary: plan.summary,
-                    limits: *limits,
-                });
-            }
-        }
-        if plan.summary.bytes > limits.max_bytes {
-            return Err(BundleError::TooBig {
-                summary: plan.summary,
-                limits: *limits,
-            });
-        }
-        Ok(plan)
+        let mut plan = Self::empty(root);
+        plan.take(walker, limits, &mut HashSet::new())?;
+        plan.within(limits)
     }
 
     /// Walks the named `paths` under `root` (files or directories, relative) without any
@@ -103,13 +73,8 @@ impl Plan {
     /// included. A path that does not exist is left out (see [`Plan::skipped`]); nothing is
     /// followed through a symlink.
     pub fn of_paths(root: &Path, paths: &[String], limits: &Limits) -> Result<Self, BundleError> {
-        let mut plan = Self {
-            root: root.to_owned(),
-            entries: Vec::new(),
-            summary: Summary::default(),
-            skipped: Vec::new(),
-        };
-        let mut seen = std::collections::HashSet::new();
+        let mut plan = Self::empty(root);
+        let mut seen = HashSet::new();
         for path in paths {
             let relative = crate::check::check_path(Path::new(path))
                 .map_err(|reason| BundleError::refused(path.clone(), reason))?;
@@ -143,35 +108,60 @@ impl Plan {
                 .follow_links(false)
                 .sort_by_file_name(|a, b| a.cmp(b))
                 .build();
-            for entry in walker {
-                let entry = entry.map_err(|e| BundleError::Io {
-                    context: format!("cannot walk {path}"),
-                    source: std::io::Error::other(e.to_string()),
-                })?;
-                let inside = entry
-                    .path()
-                    .strip_prefix(root)
-                    .map_err(|_| BundleError::refused(path.clone(), "outside the work tree"))?
-                    .to_owned();
-                if !seen.insert(inside.clone()) {
-                    continue; // Named twice, or inside another named directory.
-                }
-                plan.add(entry.path(), inside)?;
-                if plan.summary.entries() > limits.max_files {
-                    return Err(BundleError::TooManyFiles {
-                        summary: plan.summary,
-                        limits: *limits,
-                    });
-                }
+            plan.take(walker, limits, &mut seen)?;
+        }
+        plan.within(limits)
+    }
+
+    fn empty(root: &Path) -> Self {
+        Self {
+            root: root.to_owned(),
+            entries: Vec::new(),
+            summary: Summary::default(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Adds what a walk finds (but the plan's root itself, and paths in `seen`), stopping past
+    /// the file limit.
+    fn take(
+        &mut self,
+        walker: ignore::Walk,
+        limits: &Limits,
+        seen: &mut HashSet<PathBuf>,
+    ) -> Result<(), BundleError> {
+        for entry in walker {
+            let entry = entry.map_err(|e| BundleError::Io {
+                context: format!("cannot walk {}", self.root.display()),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            let Ok(inside) = entry.path().strip_prefix(&self.root) else {
+                continue;
+            };
+            // The root itself; or a path named twice, or inside another named directory.
+            if inside.as_os_str().is_empty() || !seen.insert(inside.to_owned()) {
+                continue;
+            }
+            self.add(entry.path(), inside.to_owned())?;
+            if self.summary.entries() > limits.max_files {
+                return Err(BundleError::TooManyFiles {
+                    summary: self.summary.clone(),
+                    limits: *limits,
+                });
             }
         }
-        if plan.summary.bytes > limits.max_bytes {
+        Ok(())
+    }
+
+    /// The plan, if its content is within the byte limit.
+    fn within(self, limits: &Limits) -> Result<Self, BundleError> {
+        if self.summary.bytes > limits.max_bytes {
             return Err(BundleError::TooBig {
-                summary: plan.summary,
+                summary: self.summary,
                 limits: *limits,
             });
         }
-        Ok(plan)
+        Ok(self)
     }
 
     fn add(&mut self, full: &Path, path: PathBuf) -> Result<(), BundleError> {

@@ -30,16 +30,6 @@ pub(crate) fn whoami(moto: &Moto) -> Vec<String> {
     ]
 }
 
-/// Registers runner `name`, writing its credentials file; returns the file's path.
-pub(crate) fn register_runner(sandbox: &Sandbox, name: &str) -> String {
-    let credentials = sandbox.home().join(format!("{name}.json"));
-    let path = credentials.to_str().unwrap().to_owned();
-    sandbox
-        .run(&["runner", "register", name, "--credentials-file", &path])
-        .ok();
-    path
-}
-
 /// Starts the runner with AWS keys in its environment and waits until the server sees it online.
 pub(crate) fn start_runner(
     sandbox: &Sandbox,
@@ -122,7 +112,7 @@ async fn a_runner_mode_job_runs_on_its_runner_with_its_own_identity(backend: Bac
         "{refused:?}"
     );
 
-    let credentials = register_runner(&sandbox, "edge");
+    let credentials = sandbox.register_runner("edge");
     connect_runner_mode(&sandbox, "edge");
     let runner = start_runner(&sandbox, &credentials, &keys, &moto);
 
@@ -146,7 +136,7 @@ async fn a_runner_mode_job_runs_on_its_runner_with_its_own_identity(backend: Bac
     assert_eq!(jobs[0]["runner"], "edge", "{jobs}");
 
     // Another runner is refused for it, by name.
-    register_runner(&sandbox, "other");
+    sandbox.register_runner("other");
     let elsewhere = sandbox.run(&[
         "run",
         "--env",
@@ -188,7 +178,7 @@ async fn a_runner_mode_job_is_refused_while_its_runner_is_offline(backend: Backe
     let sandbox = Sandbox::new(backend).await;
     let _server = sandbox.start(&[]);
     sandbox.run(&["env", "create", "dev"]).ok();
-    register_runner(&sandbox, "edge");
+    sandbox.register_runner("edge");
     connect_runner_mode(&sandbox, "edge");
     let ran = sandbox.run(&["run", "--env", "dev", "--provider", "aws", "--", "true"]);
     assert_eq!(ran.status.code(), Some(125), "{ran:?}");

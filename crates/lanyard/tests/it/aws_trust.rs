@@ -3,7 +3,7 @@
 
 use lanyard_testkit::moto::{self, Moto, TestKeys};
 
-use crate::aws::{register_runner, start_runner, whoami};
+use crate::aws::{start_runner, whoami};
 use crate::jobs::authorize_and_default;
 use crate::support::{Backend, Sandbox};
 
@@ -192,7 +192,7 @@ async fn cross_account_trust_from_template_to_job(backend: Backend) {
 
     // On an external runner: a connection pinned to it also trusts the identity that runner
     // reported, and the runner assumes the role with it.
-    let credentials = register_runner(&sandbox, "edge");
+    let credentials = sandbox.register_runner("edge");
     let runner = start_runner(&sandbox, &credentials, &edge_keys, &moto);
     let pinned = begin_cross_account(
         &sandbox,

@@ -311,11 +311,7 @@ async fn jobs_on_an_external_runner_reach_nothing_of_the_runner(backend: Backend
     let sandbox = Sandbox::new(backend).await;
     let server = sandbox.start(&[]);
     let deployer = stage(&sandbox);
-    let credentials = sandbox.home().join("runner.json");
-    let path = credentials.display().to_string();
-    sandbox
-        .run(&["runner", "register", "edge", "--credentials-file", &path])
-        .ok();
+    let path = sandbox.register_runner("edge");
     let start = ["runner", "start", "--credentials-file", &path];
     let planted = format!("runner-env-{}", random_alnum(12));
     let env = [("RUNNER_SECRET_PLANTED", planted.as_str())];
@@ -348,7 +344,7 @@ async fn jobs_on_an_external_runner_reach_nothing_of_the_runner(backend: Backend
     assert_all(&baseline, &attacks, "LEAK");
     // The runner's own token is masked in its jobs' output even when a job reads it.
     let token: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&credentials).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let token = token["token"].as_str().unwrap().to_owned();
     let printed = sandbox.run(&[
         "--token", &deployer, "run", "--env", "dev", "--runner", "edge", "--", "cat", &path,

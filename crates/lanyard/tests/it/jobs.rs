@@ -701,12 +701,7 @@ async fn masks_hide_secrets_not_structure(backend: Backend) {
         ])
         .ok();
     authorize_and_default(&sandbox, "kubernetes", "cluster");
-    let credentials = sandbox.home().join("runner.json");
-    let path = credentials.to_str().unwrap();
-    sandbox
-        .run(&["runner", "register", "edge", "--credentials-file", path])
-        .ok();
-    let runner = sandbox.spawn(&["runner", "start", "--credentials-file", path], &[]);
+    let runner = sandbox.start_runner("edge", &[]);
     for on in [None, Some("edge")] {
         let mut args = vec!["run", "--env", "dev", "-p", "kubernetes"];
         args.extend(on.map(|r| ["--runner", r]).into_iter().flatten());

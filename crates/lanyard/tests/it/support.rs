@@ -400,6 +400,21 @@ impl Sandbox {
             .to_owned()
     }
 
+    /// Registers runner `name`, writing its credentials file; returns the file's path.
+    pub fn register_runner(&self, name: &str) -> String {
+        let credentials = self.home().join(format!("{name}.json"));
+        let path = credentials.to_str().unwrap().to_owned();
+        self.run(&["runner", "register", name, "--credentials-file", &path])
+            .ok();
+        path
+    }
+
+    /// Registers runner `name` and starts it (with `env`).
+    pub fn start_runner(&self, name: &str, env: &[(&str, &str)]) -> Background {
+        let path = self.register_runner(name);
+        self.spawn(&["runner", "start", "--credentials-file", &path], env)
+    }
+
     /// Runs a client command to completion.
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_env(args, &[])

@@ -134,12 +134,7 @@ async fn a_directory_runs_on_a_registered_runner(backend: Backend) {
     let sandbox = Sandbox::new(backend).await;
     let _server = sandbox.start(&[]);
     sandbox.run(&["env", "create", "dev"]).ok();
-    let credentials = sandbox.home().join("runner.json");
-    let path = credentials.to_str().unwrap();
-    sandbox
-        .run(&["runner", "register", "edge", "--credentials-file", path])
-        .ok();
-    let runner = sandbox.spawn(&["runner", "start", "--credentials-file", path], &[]);
+    let runner = sandbox.start_runner("edge", &[]);
     let root = project(&sandbox);
     let ran = sandbox.run(&[
         "run",
