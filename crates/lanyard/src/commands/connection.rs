@@ -16,10 +16,18 @@ use crate::output;
 /// Parses `NAME=VALUE`, `NAME=@FILE`, `NAME=secret:SLUG` or `NAME=var:SLUG`. Errors never repeat
 /// the value: it may be a secret.
 fn parse_field(arg: &str) -> anyhow::Result<(String, FieldInput)> {
+    // Without an `=` the whole argument may be a pasted secret: show none of it.
     let (name, value) = arg.split_once('=').ok_or_else(|| {
-        let shown: String = arg.chars().take_while(|c| *c != ':').take(40).collect();
-        anyhow!("invalid --field `{shown}…`: use NAME=VALUE, NAME=@FILE, NAME=secret:SLUG or NAME=var:SLUG")
+        anyhow!(
+            "invalid --field: an argument has no `=`; use NAME=VALUE, NAME=@FILE, \
+             NAME=secret:SLUG or NAME=var:SLUG"
+        )
     })?;
+    if name.is_empty() {
+        return Err(anyhow!(
+            "invalid --field: the field name before `=` is empty; use NAME=VALUE"
+        ));
+    }
     let input = if let Some(secret) = value.strip_prefix("secret:") {
         FieldInput::Secret(secret.to_owned())
     } else if let Some(variable) = value.strip_prefix("var:") {
@@ -287,6 +295,45 @@ pub(crate) async fn run_provider(ctx: &Context, command: ProviderCommand) -> any
                     }),
                 )
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a `--field` argument holds, parsing it never panics, each form parses to
+        /// its kind, and an error never repeats the value (it may be a secret pasted without
+        /// its `NAME=`).
+        #[test]
+        fn field_syntax_never_panics_or_shows_a_value(
+            name in "[a-z_]{0,12}",
+            separator in prop_oneof![Just(""), Just("=")],
+            kind in prop_oneof![Just(""), Just("secret:"), Just("var:")],
+            value in "[^=:@]{4,40}",
+        ) {
+            let arg = format!("{name}{separator}{kind}{value}");
+            match parse_field(&arg) {
+                Ok((parsed, input)) => {
+                    prop_assert!(separator == "=" && !name.is_empty(), "{arg} was accepted");
+                    prop_assert_eq!(parsed, name);
+                    let right_kind = match (kind, input) {
+                        ("secret:", FieldInput::Secret(slug)) | ("var:", FieldInput::Variable(slug)) => slug == value,
+                        ("", FieldInput::Value(_)) => true,
+                        _ => false,
+                    };
+                    prop_assert!(right_kind, "{arg} parsed as the wrong kind");
+                }
+                Err(error) => {
+                    prop_assert!(separator.is_empty() || name.is_empty(), "{arg} was refused: {error:#}");
+                    let message = format!("{error:#}");
+                    let shown = value.trim();
+                    prop_assert!(shown.len() < 4 || !message.contains(shown), "{message} shows `{value}`");
+                }
+            }
         }
     }
 }
