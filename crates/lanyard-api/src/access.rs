@@ -120,6 +120,19 @@ pub struct AuditVerification {
     pub reason: Option<String>,
 }
 
+/// `GET /orgs/{org}/audit/checkpoint`: the chain's head as it is now, with a MAC under the
+/// chain's key. Kept outside the database (a file, an object-locked bucket), it later proves
+/// that no event up to it was deleted or rewritten (`POST /orgs/{org}/audit/verify`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AuditCheckpoint {
+    pub org: String,
+    pub seq: i64,
+    pub hash: String,
+    pub taken_at: String,
+    /// HMAC-SHA256 (hex) of the fields above under the chain's key.
+    pub mac: String,
+}
+
 /// `GET /keys`: which master keys wrap how many sealed secret versions.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct KeyStatus {

@@ -15,8 +15,8 @@ mod error;
 mod jobs;
 
 use lanyard_api::{
-    AuditEvent, AuditVerification, Authorization, AuthorizationRequest, DefaultConnection,
-    ProviderMatrix, Resolution, SavedDefault, SetDefault,
+    AuditCheckpoint, AuditEvent, AuditVerification, Authorization, AuthorizationRequest,
+    DefaultConnection, ProviderMatrix, Resolution, SavedDefault, SetDefault,
 };
 use lanyard_api::{
     Connection, CreateConnection, CreateEnvironment, CreateOrganization, CreateToken,
@@ -559,6 +559,21 @@ impl Client {
 
     pub async fn verify_audit(&self, org: &str) -> Result<AuditVerification, ClientError> {
         self.get(&["orgs", org, "audit", "verify"]).await
+    }
+
+    /// The audit chain's head now, with its MAC, to keep outside the database.
+    pub async fn audit_checkpoint(&self, org: &str) -> Result<AuditCheckpoint, ClientError> {
+        self.get(&["orgs", org, "audit", "checkpoint"]).await
+    }
+
+    /// Verifies the audit chain against a checkpoint taken earlier.
+    pub async fn verify_audit_checkpoint(
+        &self,
+        org: &str,
+        checkpoint: &AuditCheckpoint,
+    ) -> Result<AuditVerification, ClientError> {
+        self.post(&["orgs", org, "audit", "verify"], checkpoint)
+            .await
     }
 
     /// Which master keys wrap how many sealed versions.

@@ -7,7 +7,7 @@ use lanyard_store::{AuditEntry, AuditEvent, ChainCheck, ChainVerdict};
 /// Events read per page while verifying: memory stays the same for any length of trail.
 const VERIFY_PAGE: i64 = 1000;
 
-use crate::{now, CoreResult, Lanyard};
+use crate::{now, Checkpoint, CoreResult, Lanyard};
 
 /// Builds an audit event for something `principal` did in organization `org_id`.
 pub(crate) fn entry(
@@ -110,11 +110,31 @@ impl Lanyard {
         principal: &Principal,
         org: &Slug,
     ) -> CoreResult<ChainVerdict> {
+        self.verify_audit_against(principal, org, None).await
+    }
+
+    /// [`Lanyard::verify_audit`], also against a checkpoint taken earlier: an event it saw
+    /// must still be there, unchanged.
+    pub async fn verify_audit_against(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        checkpoint: Option<&Checkpoint>,
+    ) -> CoreResult<ChainVerdict> {
         principal.authorize(Action::Manage, "verify the whole audit trail")?;
         let org = self.own_org(principal, org).await?;
+        if let Some(checkpoint) = checkpoint {
+            self.check_checkpoint(&org.id, checkpoint)?;
+        }
         let head = self.store.audit_head(&org.id).await?;
         let until = head.as_ref().map_or(i64::MAX, |(seq, _)| *seq);
-        let mut check = ChainCheck::new();
+        let mut check = match self.audit_key.get() {
+            Some(key) => ChainCheck::keyed(key.clone(), key.since),
+            None => ChainCheck::new(),
+        };
+        if let Some(checkpoint) = checkpoint {
+            check = check.expecting(checkpoint.seq, checkpoint.hash.clone());
+        }
         loop {
             let page = self
                 .store

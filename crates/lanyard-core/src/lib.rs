@@ -6,6 +6,7 @@
 //! where review looks. The core never names a database and never does HTTP.
 
 mod audit;
+mod audit_key;
 mod authorizations;
 mod bundles;
 mod cache;
@@ -32,6 +33,7 @@ use lanyard_crypto::Keyring;
 use lanyard_domain::{Principal, Slug, Timestamp};
 use lanyard_store::{OrgRecord, Store};
 
+pub use audit_key::Checkpoint;
 pub use authorizations::{SavedDefault, Scope};
 pub use bundles::{
     org_limits, BundleReader, BundleWriter, ARTIFACT_RETENTION, PART_BYTES, UPLOAD_RETENTION,
@@ -74,6 +76,8 @@ pub struct Lanyard {
     read_audit: Arc<read_audit::ReadAudit>,
     /// Reaches cloud providers for verification; plugged in by the server.
     verifier: Option<Arc<dyn verify::CloudVerifier>>,
+    /// The audit chain's key, once `key_the_audit_chain` loaded it.
+    audit_key: Arc<std::sync::OnceLock<Arc<audit_key::ChainKey>>>,
 }
 
 impl Lanyard {
@@ -90,6 +94,7 @@ impl Lanyard {
             signals: Arc::new(jobs::Signals::default()),
             runner_timeout: std::time::Duration::from_secs(30),
             verifier: None,
+            audit_key: Arc::default(),
         }
     }
 

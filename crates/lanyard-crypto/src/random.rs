@@ -19,6 +19,11 @@ pub(crate) fn fill(buf: &mut [u8]) {
     }
 }
 
+/// Fills `buf` with random bytes from the operating system, e.g. a new key.
+pub fn bytes(buf: &mut [u8]) {
+    fill(buf);
+}
+
 /// `len` random characters from `[A-Za-z0-9]` (about 5.95 bits each), e.g. the random part of
 /// an AWS external id.
 pub fn alphanumeric(len: usize) -> crate::SecretString {

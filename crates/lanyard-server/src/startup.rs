@@ -142,6 +142,7 @@ pub async fn prepare_with(
         .with_runner_timeout(config.runner_timeout)
         .with_read_audit_window(config.audit_read_window)
         .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier::default()));
+    app.key_the_audit_chain().await?;
     let runner = if config.builtin_runner {
         let own = crate::builtin::own_secrets(&keyring, first_start.as_ref());
         let options = crate::builtin::options(&config, &url, own).await?;

@@ -32,10 +32,39 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-/// The hash of an event: SHA-256 over the previous hash and every field, encoded as a JSON array
-/// so that no two different events encode alike.
+/// What keys the audit chain: a MAC under a key the database never holds (the core's, sealed by
+/// the master key). The store only calls it.
+pub trait AuditKey: Send + Sync {
+    /// HMAC-SHA256 of `message`.
+    fn mac(&self, message: &[u8]) -> [u8; 32];
+}
+
+/// Keyed links are written `k1:<hex>`, so that a chain says per event how it was linked.
+pub const KEYED_PREFIX: &str = "k1:";
+
+/// The link of an event: with a key, its MAC over the previous link and every field
+/// (`k1:<hex>`); without one, their SHA-256 (`<hex>`, the chains written before keys).
+pub fn audit_link(
+    key: Option<&dyn AuditKey>,
+    prev_hash: &str,
+    seq: i64,
+    entry: &AuditEntry,
+) -> String {
+    let encoded = encode(prev_hash, seq, entry);
+    match key {
+        Some(key) => format!("{KEYED_PREFIX}{}", hex::encode(key.mac(encoded.as_bytes()))),
+        None => hex::encode(Sha256::digest(encoded.as_bytes())),
+    }
+}
+
+/// The hash of an event in an unkeyed chain: SHA-256 over the previous hash and every field.
 pub fn audit_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
-    let encoded = serde_json::json!([
+    audit_link(None, prev_hash, seq, entry)
+}
+
+/// Every field as a JSON array, so that no two different events encode alike.
+fn encode(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
+    serde_json::json!([
         prev_hash,
         entry.org_id,
         seq,
@@ -46,8 +75,7 @@ pub fn audit_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
         entry.target,
         entry.details,
     ])
-    .to_string();
-    hex::encode(Sha256::digest(encoded.as_bytes()))
+    .to_string()
 }
 
 /// What `audit verify` found.
@@ -72,10 +100,16 @@ pub fn verify_chain(events: &[AuditEvent], head: Option<(i64, &str)>) -> ChainVe
 
 /// Checks a chain one event at a time, in constant memory: feed every event in sequence order,
 /// then compare the end with the recorded head.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ChainCheck {
     prev: String,
     last: i64,
+    key: Option<std::sync::Arc<dyn AuditKey>>,
+    /// Events written at or after this time (ms) must be keyed: the key existed then.
+    keyed_since: Option<i64>,
+    seen_keyed: bool,
+    /// An event an earlier checkpoint saw: (seq, link).
+    checkpoint: Option<(i64, String)>,
 }
 
 impl Default for ChainCheck {
@@ -90,6 +124,29 @@ impl ChainCheck {
         Self {
             prev: GENESIS_HASH.to_owned(),
             last: 0,
+            key: None,
+            keyed_since: None,
+            seen_keyed: false,
+            checkpoint: None,
+        }
+    }
+
+    /// Also checks the chain against a checkpoint taken earlier (and kept outside the
+    /// database): event `seq` must still be there, with the same link. This is what catches
+    /// newest events deleted with the head re-pointed at what is left.
+    pub fn expecting(mut self, seq: i64, hash: impl Into<String>) -> Self {
+        self.checkpoint = Some((seq, hash.into()));
+        self
+    }
+
+    /// A check of a keyed chain: keyed links are checked with `key`, and an event written at or
+    /// after `keyed_since` (when the key was made) without one was rewritten by someone who
+    /// did not have the key.
+    pub fn keyed(key: std::sync::Arc<dyn AuditKey>, keyed_since: i64) -> Self {
+        Self {
+            key: Some(key),
+            keyed_since: Some(keyed_since),
+            ..Self::new()
         }
     }
 
@@ -120,11 +177,42 @@ impl ChainCheck {
                 ),
             });
         }
-        if audit_hash(&event.prev_hash, event.seq, &event.entry) != event.hash {
-            return Err(ChainVerdict::Broken {
-                at_seq: event.seq,
-                reason: format!("event {} was altered after it was written", event.seq),
-            });
+        let broken = |reason: String| ChainVerdict::Broken {
+            at_seq: event.seq,
+            reason,
+        };
+        let keyed = event.hash.starts_with(KEYED_PREFIX);
+        if keyed {
+            self.seen_keyed = true;
+        } else if self.seen_keyed || self.keyed_since.is_some_and(|since| event.entry.at > since) {
+            return Err(broken(format!(
+                "event {} is not keyed although the chain was keyed when it was written: the log \
+                 was rewritten without the key",
+                event.seq
+            )));
+        }
+        let key = match (keyed, &self.key) {
+            (true, None) => {
+                return Err(broken(format!(
+                    "event {} is keyed and this check has no key",
+                    event.seq
+                )))
+            }
+            (true, Some(key)) => Some(key.as_ref()),
+            (false, _) => None,
+        };
+        if audit_link(key, &event.prev_hash, event.seq, &event.entry) != event.hash {
+            return Err(broken(format!(
+                "event {} was altered after it was written",
+                event.seq
+            )));
+        }
+        if let Some((seq, hash)) = &self.checkpoint {
+            if *seq == event.seq && *hash != event.hash {
+                return Err(broken(format!(
+                    "event {seq} is not the one the checkpoint saw: the log was rewritten"
+                )));
+            }
         }
         self.prev.clone_from(&event.hash);
         self.last = event.seq;
@@ -134,6 +222,17 @@ impl ChainCheck {
     /// The verdict once every event up to the head was fed.
     pub fn finish(self, head: Option<(i64, &str)>) -> ChainVerdict {
         let last = self.last;
+        if let Some((seq, _)) = &self.checkpoint {
+            if *seq > last {
+                return ChainVerdict::Broken {
+                    at_seq: last + 1,
+                    reason: format!(
+                        "the log ends at event {last} but a checkpoint saw event {seq}: events \
+                         were deleted and the head re-pointed"
+                    ),
+                };
+            }
+        }
         match head {
             Some((seq, hash)) if seq != last || hash != self.prev => ChainVerdict::Broken {
                 at_seq: last + 1,

@@ -20,7 +20,8 @@ use lanyard_domain::{Slug, Timestamp};
 
 pub use access::{AuthorizationRecord, AuthorizationScope, DefaultRecord, ResolutionFacts};
 pub use audit::{
-    audit_hash, verify_chain, AuditEntry, AuditEvent, ChainCheck, ChainVerdict, GENESIS_HASH,
+    audit_hash, audit_link, verify_chain, AuditEntry, AuditEvent, AuditKey, ChainCheck,
+    ChainVerdict, GENESIS_HASH, KEYED_PREFIX,
 };
 pub use bundles::{BundleKind, BundlePart, BundleRecord, BundleStats, NewBundle};
 pub use content::{
@@ -464,4 +465,7 @@ pub trait Store:
 {
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;
+    /// Keys every audit event appended from now on (set once, at start-up; later calls are
+    /// ignored).
+    fn set_audit_key(&self, key: std::sync::Arc<dyn AuditKey>);
 }

@@ -173,7 +173,12 @@ impl TestServer {
             .expect("open store");
         let key = MasterKey::from_base64(&self.master_key).expect("test key");
         let keyring = lanyard_crypto::Keyring::new(key);
-        lanyard_core::Lanyard::new(std::sync::Arc::new(store), std::sync::Arc::new(keyring))
+        let core =
+            lanyard_core::Lanyard::new(std::sync::Arc::new(store), std::sync::Arc::new(keyring));
+        core.key_the_audit_chain()
+            .await
+            .expect("the audit chain's key");
+        core
     }
 
     /// The database this server runs on.

@@ -341,8 +341,19 @@ pub(crate) enum AuditCommand {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
-    /// Recompute the hash chain; exits non-zero if an event was edited or deleted
-    Verify,
+    /// Recompute the keyed chain; exits non-zero if an event was edited or deleted
+    Verify {
+        /// Also check against a checkpoint from `lanyard audit checkpoint`: finds newest events
+        /// deleted with the head re-pointed
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Print (or write) a MAC-signed checkpoint of the chain's head, to keep outside Lanyard's
+    /// database (a file, an object-locked bucket) for later `audit verify --checkpoint`
+    Checkpoint {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Write the trail as JSON lines, oldest first, each event with its chain hash (admins)
     Export {
         /// Only events after this sequence number, e.g. the last one of a previous export

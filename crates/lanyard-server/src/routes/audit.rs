@@ -2,12 +2,12 @@
 
 use axum::extract::{Query, State};
 use axum::Json;
-use lanyard_api::{AuditEvent, AuditVerification, ErrorBody, List};
+use lanyard_api::{AuditCheckpoint, AuditEvent, AuditVerification, ErrorBody, List};
 use lanyard_core::Lanyard;
 use lanyard_store::ChainVerdict;
 use serde::Deserialize;
 
-use crate::auth::{slug, ApiPath, Caller};
+use crate::auth::{slug, ApiJson, ApiPath, Caller};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -118,7 +118,11 @@ pub(crate) async fn verify(
 ) -> ApiResult<Json<AuditVerification>> {
     let org = slug("organization", &org)?;
     let verdict = app.verify_audit(&caller, &org).await?;
-    Ok(Json(match verdict {
+    Ok(Json(verification(verdict)))
+}
+
+fn verification(verdict: ChainVerdict) -> AuditVerification {
+    match verdict {
         ChainVerdict::Intact { events } => AuditVerification {
             intact: true,
             events,
@@ -131,5 +135,52 @@ pub(crate) async fn verify(
             broken_at: Some(at_seq),
             reason: Some(reason),
         },
+    }
+}
+
+/// The chain's head now, with a MAC under the chain's key, to keep outside the database.
+#[utoipa::path(operation_id = "audit_checkpoint", get, path = "/orgs/{org}/audit/checkpoint", tag = "audit",
+    params(("org" = String, Path)),
+    responses((status = 200, body = AuditCheckpoint), (status = 403, body = ErrorBody)))]
+pub(crate) async fn checkpoint(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+) -> ApiResult<Json<AuditCheckpoint>> {
+    let org = slug("organization", &org)?;
+    let taken = app.audit_checkpoint(&caller, &org).await?;
+    Ok(Json(AuditCheckpoint {
+        org: org.to_string(),
+        seq: taken.seq,
+        hash: taken.hash,
+        taken_at: lanyard_api::rfc3339(taken.taken_at),
+        mac: taken.mac,
     }))
+}
+
+/// Verifies the chain, and that the event a checkpoint saw is still there unchanged (so newest
+/// events deleted with the head re-pointed are found).
+#[utoipa::path(operation_id = "verify_audit_checkpoint", post, path = "/orgs/{org}/audit/verify", tag = "audit",
+    params(("org" = String, Path)), request_body = AuditCheckpoint,
+    responses((status = 200, body = AuditVerification), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub(crate) async fn verify_checkpoint(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+    ApiJson(body): ApiJson<AuditCheckpoint>,
+) -> ApiResult<Json<AuditVerification>> {
+    let org = slug("organization", &org)?;
+    let taken_at = time::OffsetDateTime::parse(&body.taken_at, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| ApiError::invalid("taken_at is not an RFC 3339 time; use the checkpoint as `lanyard audit checkpoint` wrote it"))?;
+    let checkpoint = lanyard_core::Checkpoint {
+        seq: body.seq,
+        hash: body.hash,
+        taken_at: i64::try_from(taken_at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+        mac: body.mac,
+    };
+    let verdict = app
+        .verify_audit_against(&caller, &org, Some(&checkpoint))
+        .await?;
+    Ok(Json(verification(verdict)))
 }

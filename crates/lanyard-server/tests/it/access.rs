@@ -446,6 +446,23 @@ fn cases() -> Vec<Case> {
         ),
         case(
             M::GET,
+            "/orgs/{org}/audit/checkpoint",
+            "/orgs/acme/audit/checkpoint",
+            None,
+            |w| manage(StatusCode::OK)(w),
+        ),
+        // A checkpoint this installation did not sign is refused.
+        case(
+            M::POST,
+            "/orgs/{org}/audit/verify",
+            "/orgs/acme/audit/verify",
+            Some(
+                json!({"org": "acme", "seq": 1, "hash": "00", "taken_at": "2026-01-01T00:00:00Z", "mac": "00"}),
+            ),
+            |w| manage(StatusCode::BAD_REQUEST)(w),
+        ),
+        case(
+            M::GET,
             "/orgs/{org}/audit/export",
             "/orgs/acme/audit/export",
             None,

@@ -132,7 +132,8 @@ async fn every_change_resolve_and_release_is_recorded(backend: Backend) {
         .await
         .unwrap();
     assert!(rows.iter().all(|(d,)| !d.contains(PLANTED)));
-    assert!(admin.verify_audit("acme").await.unwrap().intact);
+    let verdict = admin.verify_audit("acme").await.unwrap();
+    assert!(verdict.intact, "{verdict:?}");
 }
 
 async fn verify_detects_edited_and_deleted_events(backend: Backend) {
@@ -280,10 +281,130 @@ async fn repeated_reads_are_counted_not_each_recorded(backend: Backend) {
 backend_tests!(
     every_change_resolve_and_release_is_recorded,
     verify_detects_edited_and_deleted_events,
+    a_database_writer_without_the_key_cannot_rewrite_or_truncate,
     concurrent_resolves_keep_one_intact_chain,
     repeated_reads_are_counted_not_each_recorded,
     verify_pages_through_a_long_trail,
 );
+
+/// What someone who can write the database (but lacks the master key) tries: rewrite an event
+/// and recompute every later link as the old unkeyed chain did, or delete the newest events and
+/// point the head at what is left. The first breaks the keyed links; the second is caught by a
+/// checkpoint kept outside the database. Events written before the chain was keyed (the first
+/// start's own, or a whole trail on an upgraded installation) stay verifiable.
+async fn a_database_writer_without_the_key_cannot_rewrite_or_truncate(backend: Backend) {
+    use sqlx::Row as _;
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    for env in ["a", "b", "c", "d"] {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    let checkpoint = admin.audit_checkpoint("acme").await.unwrap();
+    assert_eq!(checkpoint.seq, 5);
+    let mut conn = db(&server).await;
+    let links: Vec<String> = sqlx::query("SELECT hash FROM audit_events ORDER BY seq")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>("hash"))
+        .collect();
+    assert!(
+        !links[0].starts_with("k1:"),
+        "the first start's event predates the key"
+    );
+    assert!(links[1..].iter().all(|l| l.starts_with("k1:")), "{links:?}");
+
+    // Rewrite event 3 and recompute the chain from there, then re-point the head.
+    let rows = sqlx::query(
+        "SELECT org_id, seq, at, actor, source, action, target, details FROM audit_events \
+         WHERE seq >= 3 ORDER BY seq",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut prev = links[1].clone();
+    for row in &rows {
+        let seq: i64 = row.get("seq");
+        let mut entry = lanyard_store::AuditEntry {
+            org_id: row.get("org_id"),
+            at: row.get("at"),
+            actor: row.get("actor"),
+            source: row.get("source"),
+            action: row.get("action"),
+            target: row.get("target"),
+            details: row.get("details"),
+        };
+        if seq == 3 {
+            entry.target = "environment/innocent".to_owned();
+        }
+        let hash = lanyard_store::audit_hash(&prev, seq, &entry);
+        sqlx::query(
+            "UPDATE audit_events SET target = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
+        )
+        .bind(&entry.target)
+        .bind(&prev)
+        .bind(&hash)
+        .bind(seq)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_heads SET hash = $1")
+        .bind(&prev)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let broken = admin.verify_audit("acme").await.unwrap();
+    assert!(!broken.intact, "a recomputed chain passed: {broken:?}");
+    assert_eq!(broken.broken_at, Some(3), "{broken:?}");
+
+    // Put the real events back, then cut the newest two and re-point the head at event 3.
+    for (seq, link) in links.iter().enumerate().skip(2) {
+        sqlx::query("UPDATE audit_events SET target = CASE WHEN seq = 3 THEN 'environment/b' ELSE target END, prev_hash = $1, hash = $2 WHERE seq = $3")
+            .bind(&links[seq - 1])
+            .bind(link)
+            .bind(i64::try_from(seq).unwrap() + 1)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE audit_heads SET hash = $1")
+        .bind(&links[4])
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert!(admin.verify_audit("acme").await.unwrap().intact, "restored");
+    sqlx::query("DELETE FROM audit_events WHERE seq > 3")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_heads SET seq = 3, hash = $1")
+        .bind(&links[2])
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // Inside the database alone a clean cut looks whole; the checkpoint kept outside does not.
+    assert!(admin.verify_audit("acme").await.unwrap().intact);
+    let broken = admin
+        .verify_audit_checkpoint("acme", &checkpoint)
+        .await
+        .unwrap();
+    assert!(!broken.intact, "{broken:?}");
+    assert!(broken.reason.unwrap().contains("checkpoint saw event 5"));
+
+    // A checkpoint edited to claim less is refused.
+    let forged = lanyard_api::AuditCheckpoint {
+        seq: 3,
+        ..checkpoint
+    };
+    let refused = admin
+        .verify_audit_checkpoint("acme", &forged)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(400), "{refused}");
+}
 
 /// A trail longer than one verification page verifies page by page, and a change in a later
 /// page, or a deleted tail, is still found.

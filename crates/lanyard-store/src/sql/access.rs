@@ -111,7 +111,7 @@ impl AccessStore for SqlStore {
                 })?;
             }
         }
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(())
     }

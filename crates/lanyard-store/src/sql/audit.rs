@@ -9,18 +9,34 @@ use tokio::sync::{mpsc, oneshot};
 use super::begin_write;
 use super::{Backend, SqlStore};
 use crate::{
-    audit_hash, AuditEntry, AuditEvent, AuditStore, StoreError, StoreResult, GENESIS_HASH,
+    audit_link, AuditEntry, AuditEvent, AuditKey, AuditStore, StoreError, StoreResult, GENESIS_HASH,
 };
+
+/// The key audit links are made with, once the core has set it (see `Store::set_audit_key`);
+/// shared by the store and its group-commit writer.
+#[derive(Clone, Default)]
+pub(crate) struct LinkKey(std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn AuditKey>>>);
+
+impl LinkKey {
+    fn get(&self) -> Option<&dyn AuditKey> {
+        self.0.get().map(|key| key.as_ref())
+    }
+
+    pub(crate) fn set(&self, key: std::sync::Arc<dyn AuditKey>) {
+        let _ = self.0.set(key);
+    }
+}
 
 /// Appends `entry` in the caller's transaction, so the event commits with the change it records.
 pub(crate) async fn append(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
+    key: &LinkKey,
     entry: &AuditEntry,
 ) -> StoreResult<()> {
     let (last, prev_hash) = lock_head(conn, backend, &entry.org_id).await?;
     let seq = last + 1;
-    let hash = audit_hash(&prev_hash, seq, entry);
+    let hash = audit_link(key.get(), &prev_hash, seq, entry);
     sqlx::query(
         "INSERT INTO audit_events (org_id, seq, at, actor, source, action, target, details, \
          prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -99,7 +115,7 @@ const GROUP: usize = 512;
 /// Starts the writer that appends standalone events in groups: every event waiting when a
 /// commit starts goes into that one transaction. Callers that need durability are answered after
 /// the commit; a flush is answered once everything queued before it is written.
-pub(crate) fn spawn_writer(pool: AnyPool, backend: Backend) -> Queue {
+pub(crate) fn spawn_writer(pool: AnyPool, backend: Backend, key: LinkKey) -> Queue {
     let (sender, mut receiver) = mpsc::channel::<Job>(4 * GROUP);
     tokio::spawn(async move {
         while let Some(first) = receiver.recv().await {
@@ -114,7 +130,7 @@ pub(crate) fn spawn_writer(pool: AnyPool, backend: Backend) -> Queue {
                 Job::Event(entry, _) => Some(entry),
                 Job::Flush(_) => None,
             });
-            let answer = write_group(&pool, backend, events)
+            let answer = write_group(&pool, backend, &key, events)
                 .await
                 .map_err(|e| e.to_string());
             if let Err(error) = &answer {
@@ -158,6 +174,7 @@ impl SqlStore {
 async fn write_group<'a>(
     pool: &AnyPool,
     backend: Backend,
+    key: &LinkKey,
     entries: impl Iterator<Item = &'a AuditEntry>,
 ) -> StoreResult<()> {
     // Per organization, in arrival order: one head read, multi-row inserts, one head update.
@@ -179,7 +196,7 @@ async fn write_group<'a>(
             let mut rows = Vec::with_capacity(chunk.len());
             for (i, entry) in chunk.iter().enumerate() {
                 seq += 1;
-                let hash = audit_hash(&prev_hash, seq, entry);
+                let hash = audit_link(key.get(), &prev_hash, seq, entry);
                 let base = i * 10;
                 if i > 0 {
                     sql.push(',');

@@ -131,7 +131,7 @@ impl BundleStore for SqlStore {
             .bind(bundle_id)
             .fetch_one(&mut *tx)
             .await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         bundle(&row)
     }

@@ -192,7 +192,7 @@ impl ConnectionStore for SqlStore {
                 })
             })?;
         }
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         self.find_connection(&write.org_id, &write.name)
             .await?
@@ -276,7 +276,7 @@ impl ConnectionStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("connection".to_owned()));
         }
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -86,7 +86,7 @@ impl JobStore for SqlStore {
             .bind(&new.id)
             .fetch_one(&mut *tx)
             .await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         job(&row)
     }
@@ -211,7 +211,7 @@ impl JobStore for SqlStore {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("job {id}")))?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         job(&row)
     }
@@ -330,7 +330,7 @@ impl JobStore for SqlStore {
         .bind(r.released_at.millis())
         .execute(&mut *tx)
         .await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -52,7 +52,7 @@ impl MetaStore for SqlStore {
         }
         let org = orgs::insert_org(&mut tx, &record.org).await?;
         tokens::insert_token(&mut tx, &record.admin).await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(org)
     }

@@ -48,6 +48,8 @@ pub struct SqlStore {
     backend: Backend,
     /// Standalone audit events (resolves, releases) go through a group-commit writer.
     audit_queue: audit::Queue,
+    /// What keys audit links, once set.
+    audit_key: audit::LinkKey,
 }
 
 impl SqlStore {
@@ -99,12 +101,14 @@ impl SqlStore {
         };
         let (read, write, backend) = store;
         migrate::run(&write, backend).await?;
-        let audit_queue = audit::spawn_writer(write.clone(), backend);
+        let audit_key = audit::LinkKey::default();
+        let audit_queue = audit::spawn_writer(write.clone(), backend, audit_key.clone());
         Ok(Self {
             read,
             write,
             backend,
             audit_queue,
+            audit_key,
         })
     }
 
@@ -199,7 +203,7 @@ impl SqlStore {
             Err(e) => return Ok(Err(e)),
         };
         if rows > 0 {
-            audit::append(&mut tx, self.backend, audit).await?;
+            audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
             tx.commit().await?;
         }
         Ok(Ok(rows))
@@ -207,6 +211,10 @@ impl SqlStore {
 }
 
 impl Store for SqlStore {
+    fn set_audit_key(&self, key: std::sync::Arc<dyn crate::AuditKey>) {
+        self.audit_key.set(key);
+    }
+
     fn backend(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => "sqlite",

@@ -41,7 +41,7 @@ impl OrgStore for SqlStore {
         let mut tx = begin_write(&self.write, self.backend).await?;
         let record = insert_org(&mut tx, org).await?;
         tokens::insert_token(&mut tx, admin).await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -74,7 +74,7 @@ impl OrgStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("organization".to_owned()));
         }
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -98,7 +98,7 @@ impl OrgStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("organization".to_owned()));
         }
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -51,7 +51,7 @@ impl RunnerStore for SqlStore {
             .bind(&new.id)
             .fetch_one(&mut *tx)
             .await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         runner(&row)
     }
@@ -123,7 +123,7 @@ impl RunnerStore for SqlStore {
                 return Err(StoreError::NotFound(format!("runner {id}")));
             }
         }
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -103,7 +103,7 @@ impl SecretStore for SqlStore {
     ) -> StoreResult<SecretRecord> {
         let mut tx = begin_write(&self.write, self.backend).await?;
         insert_secret(&mut tx, secret, first).await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         self.find_secret(&secret.org_id, &secret.name)
             .await?
@@ -121,7 +121,7 @@ impl SecretStore for SqlStore {
             .bind(&version.secret_id)
             .fetch_one(&mut *tx)
             .await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         secret(&row)
     }

@@ -39,7 +39,7 @@ impl TokenStore for SqlStore {
             .bind(&token.id)
             .fetch_one(&mut *tx)
             .await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         rows::token(&row)
     }

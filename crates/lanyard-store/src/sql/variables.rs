@@ -45,7 +45,7 @@ impl VariableStore for SqlStore {
         .bind(v.at.millis())
         .fetch_one(&mut *tx)
         .await?;
-        super::audit::append(&mut tx, self.backend, audit).await?;
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         variable(&row)
     }

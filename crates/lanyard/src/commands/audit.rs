@@ -1,6 +1,6 @@
 //! `lanyard audit list|verify`.
 
-use anyhow::{anyhow, bail};
+use anyhow::{anyhow, bail, Context as _};
 
 use crate::cli::AuditCommand;
 use crate::context::Context;
@@ -63,8 +63,41 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
                 )
             })
         }
-        AuditCommand::Verify => {
-            let verdict = ctx.client.verify_audit(&ctx.org).await?;
+        AuditCommand::Checkpoint { out } => {
+            let checkpoint = ctx.client.audit_checkpoint(&ctx.org).await?;
+            let text = serde_json::to_string_pretty(&checkpoint)? + "\n";
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!(
+                        "Checkpoint of event {} written to {}; keep it outside Lanyard's database",
+                        checkpoint.seq,
+                        path.display()
+                    );
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+        AuditCommand::Verify { checkpoint } => {
+            let verdict = match checkpoint {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    let checkpoint: lanyard_api::AuditCheckpoint = serde_json::from_str(&text)
+                        .with_context(|| {
+                            format!(
+                                "{} is not a checkpoint from `lanyard audit checkpoint`",
+                                path.display()
+                            )
+                        })?;
+                    ctx.client
+                        .verify_audit_checkpoint(&ctx.org, &checkpoint)
+                        .await?
+                }
+                None => ctx.client.verify_audit(&ctx.org).await?,
+            };
             if verdict.intact {
                 let line = format!(
                     "Audit trail intact: {} events, every hash checks out",
