@@ -55,14 +55,13 @@ impl Lanyard {
                     &SecretBytes::copy_from_slice(&material),
                 )
                 .map_err(|e| CoreError::Internal(Box::new(e)))?;
-                self.store
-                    .set_meta(&[(META_KEY, hex::encode(sealed.to_vec()))])
+                // Several replicas may start at once: the first key stored is everyone's.
+                let stored = self
+                    .store
+                    .meta_or_insert(META_KEY, hex::encode(sealed.to_vec()))
                     .await?;
-                tracing::info!("the audit chain is keyed from now on");
-                // Another replica may have written its own at the same moment: use what stands.
-                self.store.get_meta(META_KEY).await?.ok_or_else(|| {
-                    CoreError::Unavailable("the audit key was not stored".to_owned())
-                })?
+                tracing::info!("the audit chain is keyed");
+                stored
             }
         };
         let key = Arc::new(self.open_chain_key(&stored)?);

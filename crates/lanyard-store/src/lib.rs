@@ -122,6 +122,9 @@ pub trait MetaStore: Send + Sync {
     async fn get_meta(&self, key: &str) -> StoreResult<Option<String>>;
     /// Writes installation facts (e.g. the new key check value after a rotation), atomically.
     async fn set_meta(&self, facts: &[(&str, String)]) -> StoreResult<()>;
+    /// Writes one fact unless it is there already, and returns the fact as it stands: when
+    /// several servers make one at once, they all end up with the same.
+    async fn meta_or_insert(&self, key: &str, value: String) -> StoreResult<String>;
     /// First start: writes the facts, the first organization and its admin token in one
     /// transaction. [`StoreError::Conflict`] if the database was bootstrapped already.
     async fn bootstrap(

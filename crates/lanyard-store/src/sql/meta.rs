@@ -33,6 +33,19 @@ impl MetaStore for SqlStore {
         Ok(())
     }
 
+    async fn meta_or_insert(&self, key: &str, value: String) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO lanyard_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(&value)
+        .execute(&self.write)
+        .await?;
+        self.get_meta(key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("installation fact `{key}`")))
+    }
+
     async fn bootstrap(
         &self,
         record: &BootstrapRecord,
