@@ -55,9 +55,6 @@ pub fn unpack(input: impl Read, dest: &Path, limits: &Limits) -> Result<Summary,
     })
 }
 
-type OnEntry<'a> =
-    dyn FnMut(&Path, EntryKind, &mut dyn Read, Option<PathBuf>) -> Result<(), BundleError> + 'a;
-
 fn read_entries(
     input: impl Read,
     limits: &Limits,
@@ -68,7 +65,6 @@ fn read_entries(
         Option<PathBuf>,
     ) -> Result<(), BundleError>,
 ) -> Result<Summary, BundleError> {
-    let on_entry: &mut OnEntry<'_> = &mut on_entry;
     let decoder = zstd::Decoder::new(input).map_err(corrupt)?;
     let capped = Capped {
         inner: decoder,

@@ -3,21 +3,29 @@
 
 use lanyard_api::{Organization, Upload, UploadLimits};
 use reqwest::{header, Method};
+use tokio::sync::mpsc;
 
 use crate::{Client, ClientError};
 
 /// The media type of an archive (`lanyard_bundle::MEDIA_TYPE`).
 const MEDIA_TYPE: &str = "application/vnd.lanyard.bundle+zstd";
 
-/// Pieces of an archive to send.
-pub trait ArchivePieces:
-    futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + Sync + 'static
-{
+/// The pieces of an archive arriving on a channel, as a request body.
+struct Pieces(mpsc::Receiver<Vec<u8>>);
+
+impl futures_core::Stream for Pieces {
+    type Item = Result<Vec<u8>, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx).map(|piece| piece.map(Ok))
+    }
 }
 
-impl<S> ArchivePieces for S where
-    S: futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + Sync + 'static
-{
+fn body(pieces: mpsc::Receiver<Vec<u8>>) -> reqwest::Body {
+    reqwest::Body::wrap_stream(Pieces(pieces))
 }
 
 /// An archive arriving from the server.
@@ -55,12 +63,12 @@ impl Client {
     pub async fn upload(
         &self,
         org: &str,
-        pieces: impl ArchivePieces,
+        pieces: mpsc::Receiver<Vec<u8>>,
     ) -> Result<Upload, ClientError> {
         let request = self
             .request(Method::POST, &["orgs", org, "uploads"])
             .header(header::CONTENT_TYPE, MEDIA_TYPE)
-            .body(reqwest::Body::wrap_stream(pieces));
+            .body(body(pieces));
         self.send(request).await
     }
 
@@ -93,12 +101,12 @@ impl Client {
     pub async fn send_artifacts(
         &self,
         id: &str,
-        pieces: impl ArchivePieces,
+        pieces: mpsc::Receiver<Vec<u8>>,
     ) -> Result<(), ClientError> {
         let request = self
             .request(Method::PUT, &["runner", "jobs", id, "artifacts"])
             .header(header::CONTENT_TYPE, MEDIA_TYPE)
-            .body(reqwest::Body::wrap_stream(pieces));
+            .body(body(pieces));
         self.execute(request).await.map(drop)
     }
 }

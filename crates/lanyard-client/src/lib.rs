@@ -29,7 +29,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use bundles::{ArchiveDownload, ArchivePieces};
+pub use bundles::ArchiveDownload;
 pub use error::ClientError;
 pub use jobs::OutputStream;
 

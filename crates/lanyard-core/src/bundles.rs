@@ -6,11 +6,11 @@
 //! [`ARTIFACT_RETENTION`].
 //!
 //! Opening parts here is the one exception to "only `release.rs` opens": parts are job data
-//! (the engineer's own files, a job's masked results), never a secret value.
+//! (the engineer's own files, a job's artifacts), never a secret value.
 
 use std::time::Duration;
 
-use lanyard_bundle::{ArchiveDigest, BundleError, Limits, Summary};
+use lanyard_bundle::{BundleError, Limits, Summary};
 use lanyard_crypto::{open, seal, SecretBytes, SecretContext};
 use lanyard_domain::{Action, Principal, Slug, Timestamp};
 use lanyard_store::{AuditEntry, BundleKind, BundlePart, BundleRecord, BundleStats, NewBundle};
@@ -39,26 +39,13 @@ pub struct BundleWriter {
     buffer: Vec<u8>,
     parts: i64,
     size: u64,
-    digest: ArchiveDigest,
-    checker: Checker,
-}
-
-/// The check running beside the upload, on a blocking thread.
-enum Checker {
-    Running {
-        bytes: mpsc::Sender<Vec<u8>>,
-        done: JoinHandle<Result<Summary, BundleError>>,
-    },
-    /// The archive ended (its end marker came); what follows is padding.
-    Done(Summary),
+    /// The check beside the upload, on a blocking thread: `None` once the stream ended.
+    feed: Option<mpsc::Sender<Vec<u8>>>,
+    /// Its verdict: what the archive holds and its digest.
+    checked: JoinHandle<lanyard_bundle::pipe::Checked>,
 }
 
 impl BundleWriter {
-    /// The id the archive is stored under.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
     /// Takes the next bytes of the archive. An error ends the upload (its parts are deleted).
     pub async fn write(&mut self, bytes: &[u8]) -> CoreResult<()> {
         if let Err(e) = self.take(bytes).await {
@@ -76,12 +63,14 @@ impl BundleWriter {
                 describe(&self.limits)
             )));
         }
-        self.digest.update(bytes);
-        if let Checker::Running { bytes: feed, .. } = &self.checker {
-            if feed.send(bytes.to_vec()).await.is_err() {
-                // The check ended early: a refusal, or the archive's end.
-                self.checker = Checker::Done(self.settle().await?);
-            }
+        let feed = self.feed.as_ref().ok_or_else(|| {
+            CoreError::Internal("an archive was written to after it ended".into())
+        })?;
+        if feed.send(bytes.to_vec()).await.is_err() {
+            // The check stops early only to refuse the archive.
+            return Err(self.verdict().await.err().unwrap_or_else(|| {
+                CoreError::Internal("the archive check ended without a verdict".into())
+            }));
         }
         self.buffer.extend_from_slice(bytes);
         while self.buffer.len() >= PART_BYTES {
@@ -92,17 +81,13 @@ impl BundleWriter {
         Ok(())
     }
 
-    /// The checker's verdict (after its feed closed).
-    async fn settle(&mut self) -> CoreResult<Summary> {
-        match std::mem::replace(&mut self.checker, Checker::Done(Summary::default())) {
-            Checker::Done(summary) => Ok(summary),
-            Checker::Running { bytes, done } => {
-                drop(bytes);
-                done.await
-                    .map_err(|e| CoreError::Internal(Box::new(e)))?
-                    .map_err(refusal)
-            }
-        }
+    /// Ends the check's input and waits for its verdict.
+    async fn verdict(&mut self) -> CoreResult<(Summary, String)> {
+        self.feed = None;
+        (&mut self.checked)
+            .await
+            .map_err(|e| CoreError::Internal(Box::new(e)))?
+            .map_err(refusal)
     }
 
     async fn store_part(&mut self, part: Vec<u8>) -> CoreResult<()> {
@@ -134,12 +119,11 @@ impl BundleWriter {
     }
 
     async fn complete(&mut self) -> CoreResult<BundleRecord> {
-        let summary = self.settle().await?;
+        let (summary, digest) = self.verdict().await?;
         let last = std::mem::take(&mut self.buffer);
         if !last.is_empty() {
             self.store_part(last).await?;
         }
-        let digest = std::mem::take(&mut self.digest).finish();
         let stats = BundleStats {
             parts: self.parts,
             size: i64::try_from(self.size).unwrap_or(i64::MAX),
@@ -329,10 +313,7 @@ impl Lanyard {
                 expires_at,
             })
             .await?;
-        let (feed, bytes) = lanyard_bundle::pipe::pipe();
-        let done = tokio::task::spawn_blocking(move || {
-            lanyard_bundle::inspect(lanyard_bundle::pipe::PieceReader::new(bytes), &limits)
-        });
+        let (feed, checked) = lanyard_bundle::pipe::inspect_in_background(limits);
         Ok(BundleWriter {
             lanyard: self.clone(),
             id,
@@ -342,8 +323,8 @@ impl Lanyard {
             buffer: Vec::with_capacity(PART_BYTES),
             parts: 0,
             size: 0,
-            digest: ArchiveDigest::default(),
-            checker: Checker::Running { bytes: feed, done },
+            feed: Some(feed),
+            checked,
         })
     }
 

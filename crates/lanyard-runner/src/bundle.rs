@@ -4,10 +4,9 @@
 //! transport (async) and the packer or unpacker (a blocking thread): neither side holds an
 //! archive whole.
 
-use std::io::Write;
 use std::path::Path;
 
-use lanyard_bundle::pipe::{self, PieceReader, PieceWriter};
+use lanyard_bundle::pipe;
 use lanyard_bundle::{human_bytes, Limits, Plan, Summary};
 
 use crate::drive::JobTransport;
@@ -27,14 +26,7 @@ pub(crate) async fn unpack_upload(
     upload: &UploadToUnpack,
     work: &Path,
 ) -> Result<Summary, String> {
-    let (pieces, feed) = pipe::pipe();
-    let (work, limits) = (work.to_owned(), upload.limits);
-    let unpacking = tokio::task::spawn_blocking(move || {
-        let mut input = PieceReader::new(feed);
-        let summary = lanyard_bundle::unpack(&mut input, &work, &limits);
-        // Whatever happened, the digest covers every byte that came.
-        (summary, input.finish())
-    });
+    let (pieces, unpacking) = pipe::unpack_in_background(work.to_owned(), upload.limits);
     let fetched = transport.fetch_upload(pieces).await;
     let (summary, digest) = unpacking
         .await
@@ -62,15 +54,7 @@ pub(crate) async fn send_artifacts(
     if plan.entries().is_empty() {
         return Ok((summary, missing));
     }
-    let (pieces, archive) = pipe::pipe();
-    let packing = tokio::task::spawn_blocking(move || {
-        let mut out = PieceWriter::buffered(pieces);
-        plan.write(&mut out, &mut |_| {})?;
-        out.flush().map_err(|e| lanyard_bundle::BundleError::Io {
-            context: "cannot send the artifacts".to_owned(),
-            source: e,
-        })
-    });
+    let (archive, packing) = pipe::pack_in_background(plan, |_| {});
     let sent = transport.send_artifacts(archive).await;
     let packed = packing
         .await

@@ -211,11 +211,10 @@ impl JobTransport for Remote<'_> {
 
     async fn send_artifacts(
         &self,
-        mut archive: tokio::sync::mpsc::Receiver<Vec<u8>>,
+        archive: tokio::sync::mpsc::Receiver<Vec<u8>>,
     ) -> Result<(), TransportError> {
-        let pieces = futures::stream::poll_fn(move |cx| archive.poll_recv(cx).map(|p| p.map(Ok)));
         self.client
-            .send_artifacts(&self.job_id, pieces)
+            .send_artifacts(&self.job_id, archive)
             .await
             .map_err(|e| TransportError(e.to_string()))
     }

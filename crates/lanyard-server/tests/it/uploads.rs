@@ -19,12 +19,14 @@ async fn upload(
     org: &str,
     archive: Vec<u8>,
 ) -> Result<lanyard_api::Upload, lanyard_client::ClientError> {
-    let pieces = futures::stream::iter(
-        archive
-            .chunks(64 * 1024)
-            .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
-            .collect::<Vec<_>>(),
-    );
+    let (sender, pieces) = lanyard_bundle::pipe::pipe();
+    tokio::spawn(async move {
+        for piece in archive.chunks(64 * 1024) {
+            if sender.send(piece.to_vec()).await.is_err() {
+                break;
+            }
+        }
+    });
     client.upload(org, pieces).await
 }
 

@@ -1,11 +1,11 @@
 //! Files to and from jobs: packing and uploading the directory of `lanyard run --dir`, and
 //! downloading what a job kept with `--artifact`.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use lanyard_bundle::pipe::{self, PieceReader, PieceWriter};
+use lanyard_bundle::pipe;
 use lanyard_bundle::{human_bytes, Limits, Plan};
 
 use crate::context::Context;
@@ -29,21 +29,11 @@ pub(crate) async fn upload_dir(ctx: &Context, dir: &Path) -> anyhow::Result<Stri
         human_bytes(summary.bytes)
     );
     let bar = progress_bar(summary.bytes);
-    let (pieces, archive) = pipe::pipe();
-    let packing = {
+    let (archive, packing) = {
         let bar = bar.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut out = PieceWriter::buffered(pieces);
-            plan.write(&mut out, &mut |done| bar.set_position(done))?;
-            out.flush().map_err(|e| lanyard_bundle::BundleError::Io {
-                context: "cannot send the directory".to_owned(),
-                source: e,
-            })
-        })
+        pipe::pack_in_background(plan, move |done| bar.set_position(done))
     };
-    let mut archive = archive;
-    let body = futures::stream::poll_fn(move |cx| archive.poll_recv(cx).map(|p| p.map(Ok)));
-    let uploaded = ctx.client.upload(&ctx.org, body).await;
+    let uploaded = ctx.client.upload(&ctx.org, archive).await;
     let packed = packing.await?;
     bar.finish_and_clear();
     // A packing error explains an upload cut short better than the upload's own error.
@@ -82,13 +72,7 @@ pub(crate) async fn download_artifacts(ctx: &Context, id: &str, out: &Path) -> a
     let mut download = ctx.client.job_artifacts(&ctx.org, id).await?;
     let expected = download.digest();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let (pieces, feed) = pipe::pipe();
-    let dest = out.to_owned();
-    let unpacking = tokio::task::spawn_blocking(move || {
-        let mut input = PieceReader::new(feed);
-        let summary = lanyard_bundle::unpack(&mut input, &dest, &Limits::CEILING);
-        (summary, input.finish())
-    });
+    let (pieces, unpacking) = pipe::unpack_in_background(out.to_owned(), Limits::CEILING);
     while let Some(piece) = download.next_piece().await? {
         if pieces.send(piece).await.is_err() {
             break; // The unpacker stopped; it says why.
