@@ -273,6 +273,19 @@ pub struct ReleasedCredential {
     /// `masks`: the runner masks those parts, not the whole document.
     #[serde(default)]
     pub structured: Vec<String>,
+    /// Inline AWS keys the runner trades for temporary ones before the job starts.
+    #[serde(default)]
+    pub exchange: Option<WireExchange>,
+    /// Files whose `{{lanyard:path:ID}}` placeholders the runner replaces with file paths.
+    #[serde(default)]
+    pub path_templates: Vec<String>,
+}
+
+/// STS GetSessionToken (or AssumeRole into `role_arn`) lasting `duration_secs`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WireExchange {
+    pub role_arn: Option<String>,
+    pub duration_secs: u64,
 }
 
 fn inline() -> String {

@@ -73,7 +73,15 @@ pub async fn complete(
     tags: Vec<(String, String)>,
 ) -> Result<Option<String>, AmbientError> {
     match mode {
-        AuthMode::Inline => Ok(None),
+        AuthMode::Inline => exchange_inline_keys(m, job_id, tags).await,
+        // The job's SDKs exchange the token themselves; the session is named after the job,
+        // as cross-account sessions are.
+        AuthMode::Oidc => {
+            if provider == "aws" {
+                set(m, "AWS_ROLE_SESSION_NAME", EnvValue::Plain(job_id.to_owned()));
+            }
+            Ok(None)
+        }
         AuthMode::Runner => inject(provider, m).await.map(Some),
         AuthMode::CrossAccountTrust => {
             let Some(role) = m.assume_role.as_ref() else {
@@ -98,6 +106,71 @@ pub async fn complete(
             Ok(Some(format!("aws: assumed {role_arn} for one hour")))
         }
     }
+}
+
+/// An inline AWS connection with a session duration: trades its stored keys for temporary ones
+/// with STS, here on the runner, and puts those in their place. The stored keys stay masked in
+/// the job's output but are in no variable or file the job can read.
+async fn exchange_inline_keys(
+    m: &mut Materialization,
+    job_id: &str,
+    tags: Vec<(String, String)>,
+) -> Result<Option<String>, AmbientError> {
+    let Some(exchange) = m.exchange.take() else {
+        return Ok(None);
+    };
+    let secret_env = |m: &Materialization, name: &str| match m.env_var(name) {
+        Some(EnvValue::Secret(value)) => Some(value.clone()),
+        _ => None,
+    };
+    let (Some(access_key_id), Some(secret_access_key)) = (
+        secret_env(m, "AWS_ACCESS_KEY_ID"),
+        secret_env(m, "AWS_SECRET_ACCESS_KEY"),
+    ) else {
+        return Err(AmbientError::Aws(AwsError::NoCredentials {
+            detail: "the connection has a session duration but no access keys".to_owned(),
+        }));
+    };
+    let stored = AwsKeys {
+        access_key_id,
+        secret_access_key,
+        session_token: secret_env(m, "AWS_SESSION_TOKEN"),
+    };
+    let origin = session::AwsOrigin {
+        endpoint_url: plain_env(m, "AWS_ENDPOINT_URL"),
+        keys: None,
+    };
+    let region = plain_env(m, "AWS_REGION");
+    let config = session::config_from(&origin, Identity::Keys(&stored), region.as_deref()).await;
+    let session = JobSession { name: job_id, tags };
+    let keys = sts::temporary_for_job(
+        &config,
+        exchange.role_arn.as_deref(),
+        exchange.duration_secs,
+        &session,
+    )
+    .await
+    .map_err(|source| match &exchange.role_arn {
+        Some(role_arn) => AmbientError::AssumeRole {
+            role_arn: role_arn.clone(),
+            source,
+        },
+        None => AmbientError::Aws(source),
+    })?;
+    m.keep_masked(stored.access_key_id);
+    m.keep_masked(stored.secret_access_key);
+    if let Some(token) = stored.session_token {
+        m.keep_masked(token);
+    }
+    inject_aws_keys(m, &keys);
+    let how = match &exchange.role_arn {
+        Some(role_arn) => format!("assumed {role_arn}"),
+        None => "a session token".to_owned(),
+    };
+    Ok(Some(format!(
+        "aws: the stored keys were traded for {how} lasting {}s",
+        exchange.duration_secs
+    )))
 }
 
 /// Adds to `m` the identity this process has for `provider`. Returns a short description of

@@ -158,6 +158,47 @@ pub async fn assume_for_job(
     external_id: Option<&SecretString>,
     session: &JobSession<'_>,
 ) -> Result<AwsKeys, AwsError> {
+    assume_for_job_lasting(config, role_arn, external_id, session, JOB_SESSION_SECONDS).await
+}
+
+/// Trades the keys `config` carries for temporary ones lasting `duration_secs`: AssumeRole into
+/// `role_arn` (named after the job and tagged) when there is one, else GetSessionToken. What
+/// an inline connection with a session duration gives its jobs instead of its stored keys.
+pub async fn temporary_for_job(
+    config: &SdkConfig,
+    role_arn: Option<&str>,
+    duration_secs: u64,
+    session: &JobSession<'_>,
+) -> Result<AwsKeys, AwsError> {
+    let duration = i32::try_from(duration_secs).unwrap_or(i32::MAX);
+    if let Some(role_arn) = role_arn {
+        return assume_for_job_lasting(config, role_arn, None, session, duration).await;
+    }
+    const OP: &str = "GetSessionToken";
+    let out = aws_sdk_sts::Client::new(config)
+        .get_session_token()
+        .duration_seconds(duration)
+        .send()
+        .await
+        .map_err(|e| sts_error(OP, e))?;
+    let credentials = out.credentials().ok_or(AwsError::Incomplete {
+        operation: OP,
+        part: "credentials",
+    })?;
+    Ok(AwsKeys {
+        access_key_id: SecretString::from(credentials.access_key_id().to_owned()),
+        secret_access_key: SecretString::from(credentials.secret_access_key().to_owned()),
+        session_token: Some(SecretString::from(credentials.session_token().to_owned())),
+    })
+}
+
+async fn assume_for_job_lasting(
+    config: &SdkConfig,
+    role_arn: &str,
+    external_id: Option<&SecretString>,
+    session: &JobSession<'_>,
+    duration: i32,
+) -> Result<AwsKeys, AwsError> {
     let tags = session
         .tags
         .iter()
@@ -176,6 +217,7 @@ pub async fn assume_for_job(
         external_id.map(|e| e.expose_secret()),
         session.name,
         tags,
+        duration,
     )
     .await
 }
@@ -186,6 +228,7 @@ async fn assume(
     external_id: Option<&str>,
     session_name: &str,
     tags: Vec<Tag>,
+    duration: i32,
 ) -> Result<AwsKeys, AwsError> {
     const OP: &str = "AssumeRole";
     let client = aws_sdk_sts::Client::new(config);
@@ -194,7 +237,7 @@ async fn assume(
         .role_arn(role_arn)
         .role_session_name(session_name)
         .set_external_id(external_id.map(str::to_owned))
-        .duration_seconds(JOB_SESSION_SECONDS)
+        .duration_seconds(duration)
         .set_tags((!tags.is_empty()).then_some(tags))
         .send()
         .await
@@ -225,6 +268,7 @@ pub async fn check_trust(
         Some(external_id.expose_secret()),
         SESSION,
         Vec::new(),
+        JOB_SESSION_SECONDS,
     )
     .await
     {
@@ -240,6 +284,7 @@ pub async fn check_trust(
         Some(wrong_external_id),
         SESSION,
         Vec::new(),
+        JOB_SESSION_SECONDS,
     )
     .await
     {

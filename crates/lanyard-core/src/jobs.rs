@@ -5,6 +5,7 @@
 mod artifacts;
 mod control;
 mod git_origin;
+mod identity;
 mod owners;
 mod pinning;
 mod usage;
@@ -445,18 +446,35 @@ impl Lanyard {
                     )));
                 }
             }
-            let (materialization, versions) = self.open_connection(&org.id, &record).await?;
-            opened.push((connection, record, auth_mode, materialization, versions));
+            let identity = if auth_mode == AuthMode::Oidc {
+                Some(self.job_identity(&job, spec.timeout_secs, &record, claimant).await?)
+            } else {
+                None
+            };
+            let (token, identity_audit) = match identity {
+                Some(issued) => (Some(issued.token), Some(issued.audit)),
+                None => (None, None),
+            };
+            let (materialization, versions) =
+                self.open_connection(&org.id, &record, token).await?;
+            opened.push((
+                connection,
+                record,
+                auth_mode,
+                materialization,
+                versions,
+                identity_audit,
+            ));
         }
         // Nothing is recorded as released until every connection is known to own its variables.
         owners::check(
             opened
                 .iter()
                 .filter(|(c, ..)| !c.git_only)
-                .map(|(c, _, _, m, _)| (c.connection.as_str(), m)),
+                .map(|(c, _, _, m, ..)| (c.connection.as_str(), m)),
         )?;
         let mut released = Vec::with_capacity(opened.len());
-        for (connection, record, auth_mode, materialization, versions) in opened {
+        for (connection, record, auth_mode, materialization, versions, identity) in opened {
             let release = ReleaseRecord {
                 id: new_id(),
                 org_id: org.id.clone(),
@@ -476,12 +494,7 @@ impl Lanyard {
                 source: String::new(),
                 action: "credential.release".to_owned(),
                 target: format!("connection/{}", record.name),
-                details: serde_json::json!({
-                    "job": job.id,
-                    "environment": job.environment.as_str(),
-                    "secrets": versions,
-                })
-                .to_string(),
+                details: release_details(&job, &versions, identity),
             };
             self.store.record_release(&release, &audit).await?;
             released.push(ReleasedConnection {
@@ -518,6 +531,24 @@ impl Lanyard {
             ))),
         }
     }
+}
+
+/// What a release's audit event says: the job, the environment, the secret versions, and for
+/// an `oidc` connection the token's key id, subject, audience and expiry (never the token).
+fn release_details(
+    job: &JobRecord,
+    versions: &[serde_json::Value],
+    identity: Option<serde_json::Value>,
+) -> String {
+    let mut details = serde_json::json!({
+        "job": job.id,
+        "environment": job.environment.as_str(),
+        "secrets": versions,
+    });
+    if let Some(identity) = identity {
+        details["identity_token"] = identity;
+    }
+    details.to_string()
 }
 
 fn push_resolution(

@@ -148,6 +148,7 @@ impl Lanyard {
         let rewrapped = self.store.rewrap_versions(&batch_out).await?;
         // The audit chain's key goes along on the first step.
         self.rewrap_chain_key().await?;
+        self.rewrap_signing_keys().await?;
         // Counted once per step, not re-counted after it: the count scans every version. A
         // concurrent rotation only makes this an overestimate, which costs one more step.
         let mut remaining = (before - rewrapped).max(0);

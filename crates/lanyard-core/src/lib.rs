@@ -15,6 +15,7 @@ mod cross_account;
 mod environments;
 mod error;
 mod install;
+mod issuer;
 mod jobs;
 mod keys;
 mod organizations;
@@ -42,6 +43,7 @@ pub use cache::TTL as CACHE_TTL;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use cross_account::{CrossAccountSetup, CrossAccountStarted};
 pub use error::{CoreError, CoreResult};
+pub use issuer::{IssuerSettings, SigningKeyStatus};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
 pub use jobs::{
     Claimant, GitSource, JobConnection, JobControl, JobRequest, JobSpec, JobStatus,
@@ -78,6 +80,8 @@ pub struct Lanyard {
     verifier: Option<Arc<dyn verify::CloudVerifier>>,
     /// The audit chain's key, once `key_the_audit_chain` loaded it.
     audit_key: Arc<std::sync::OnceLock<Arc<audit_key::ChainKey>>>,
+    /// The OIDC issuer's settings and opened keys.
+    issuer: Arc<issuer::Issuer>,
 }
 
 impl Lanyard {
@@ -95,6 +99,7 @@ impl Lanyard {
             runner_timeout: std::time::Duration::from_secs(30),
             verifier: None,
             audit_key: Arc::default(),
+            issuer: Arc::default(),
         }
     }
 

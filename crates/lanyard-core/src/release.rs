@@ -22,7 +22,7 @@ impl Lanyard {
         principal.authorize_in(Action::Deploy, "use connections", Some(environment))?;
         let org = self.own_org(principal, org).await?;
         let connection = self.require_connection(&org, name).await?;
-        let (materialized, versions) = self.open_connection(&org.id, &connection).await?;
+        let (materialized, versions) = self.open_connection(&org.id, &connection, None).await?;
         let audit = crate::audit::entry(
             principal,
             &org.id,
@@ -36,11 +36,13 @@ impl Lanyard {
 
     /// Opens every field of a connection (decrypting its secrets) and materializes it. Returns
     /// the secret versions used, for the audit trail. Every value opened is added to the
-    /// process's secret registry so that its logs mask it.
+    /// process's secret registry so that its logs mask it. An `oidc` connection needs the
+    /// job's `identity_token`; only jobs have one.
     pub(crate) async fn open_connection(
         &self,
         org_id: &str,
         connection: &lanyard_store::ConnectionRecord,
+        identity_token: Option<SecretString>,
     ) -> CoreResult<(Materialization, Vec<serde_json::Value>)> {
         let name = &connection.name;
         let provider = find_provider(&connection.provider)?;
@@ -48,6 +50,18 @@ impl Lanyard {
             CoreError::Internal(format!("stored auth mode `{}`", connection.auth_mode).into())
         })?;
         let mut values = ResolvedFields::new();
+        match identity_token {
+            Some(token) => {
+                values.insert(lanyard_providers::IDENTITY_TOKEN, token);
+            }
+            None if mode == AuthMode::Oidc => {
+                return Err(CoreError::Invalid(format!(
+                    "connection `{name}` uses oidc: its credentials exist only inside a job, as \
+                     the job's identity token; run a job with it (lanyard run)"
+                )))
+            }
+            None => {}
+        }
         for (field, source) in &connection.fields {
             let value = match source {
                 FieldSource::Literal(v) => SecretString::from(v.clone()),

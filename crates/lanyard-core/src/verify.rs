@@ -160,7 +160,7 @@ impl Lanyard {
         org: &OrgRecord,
         record: &ConnectionRecord,
     ) -> CoreResult<Result<String, String>> {
-        let (materialization, _) = self.open_connection(&org.id, record).await?;
+        let (materialization, _) = self.open_connection(&org.id, record, None).await?;
         let region = field_text(record, "region");
         Ok(self
             .verifier()?
@@ -191,7 +191,7 @@ impl Lanyard {
 }
 
 /// A plain field's value (a literal, or a variable's value).
-fn field_text(record: &ConnectionRecord, field: &str) -> Option<String> {
+pub(crate) fn field_text(record: &ConnectionRecord, field: &str) -> Option<String> {
     match record.fields.get(field) {
         Some(lanyard_store::FieldSource::Literal(v)) => Some(v.clone()),
         Some(lanyard_store::FieldSource::Variable { value, .. }) => Some(value.clone()),

@@ -32,6 +32,7 @@
 pub mod aws_template;
 mod catalog;
 pub mod examples;
+pub mod federation;
 mod format;
 mod input;
 mod materialize;
@@ -40,11 +41,11 @@ mod spec;
 mod validate;
 
 pub use catalog::{catalog, find};
-pub use format::Format;
+pub use format::{session_duration, Format};
 pub use input::{FieldInput, FieldInputs, ResolvedFields};
 pub use materialize::{
-    materialize, AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization, MaterializeError,
-    DIR_MODE, FILE_MODE,
+    materialize, path_placeholder, AwsAssumeRole, AwsExchange, EnvValue, EnvVar, FileSpec,
+    Materialization, MaterializeError, DIR_MODE, FILE_MODE, IDENTITY_TOKEN,
 };
 pub use mode::{AuthMode, Category, UnknownAuthMode, UnknownCategory};
 pub use spec::{FieldSpec, KindSpec, ProviderSpec, Requirement, Rule};

@@ -16,14 +16,19 @@ pub enum AuthMode {
     /// AWS only: the runner assumes an IAM role in the customer's account, passing an external
     /// id that the server generated.
     CrossAccountTrust,
+    /// Keyless (AWS, Google Cloud, Azure): the server signs a short-lived OIDC token per job,
+    /// which the cloud's own SDKs exchange for temporary credentials of a role or identity that
+    /// trusts Lanyard as an issuer. The connection stores no secret.
+    Oidc,
 }
 
 impl AuthMode {
     /// Every mode, in the order the console lists them.
-    pub const ALL: [AuthMode; 3] = [
+    pub const ALL: [AuthMode; 4] = [
         AuthMode::Inline,
         AuthMode::Runner,
         AuthMode::CrossAccountTrust,
+        AuthMode::Oidc,
     ];
 
     /// The spelling used on the command line and in the API.
@@ -32,6 +37,7 @@ impl AuthMode {
             AuthMode::Inline => "inline",
             AuthMode::Runner => "runner",
             AuthMode::CrossAccountTrust => "cross-account-trust",
+            AuthMode::Oidc => "oidc",
         }
     }
 }
@@ -44,7 +50,7 @@ impl fmt::Display for AuthMode {
 
 /// An auth mode name that is not one of [`AuthMode::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown auth mode {given}; expected one of: inline, runner, cross-account-trust")]
+#[error("unknown auth mode {given}; expected one of: inline, runner, cross-account-trust, oidc")]
 pub struct UnknownAuthMode {
     /// What was given.
     pub given: String,

@@ -87,7 +87,8 @@ pub enum Rule {
         /// Each alternative is a set of fields that are given together.
         alternatives: &'static [&'static [&'static str]],
     },
-    /// `field` only makes sense when `needs` is also given.
+    /// `field` only makes sense when `needs` is also given (checked in the modes `needs` is
+    /// used in).
     Requires {
         /// The dependent field.
         field: &'static str,

@@ -446,7 +446,10 @@ fn check_rules(
             }
             Rule::OneOf { .. } => {}
             Rule::Requires { field, needs } => {
-                if present.contains(field) && !present.contains(needs) {
+                // Only where `needs` can be given at all: elsewhere `field` stands on its own
+                // (an AWS role ARN needs a session duration in inline mode only).
+                let applies = spec.field(needs).is_some_and(|f| f.applies_in(mode));
+                if applies && present.contains(field) && !present.contains(needs) {
                     errors.push(ValidationError::MissingPrerequisite {
                         field: field.to_owned(),
                         needs: needs.to_owned(),

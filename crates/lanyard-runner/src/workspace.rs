@@ -173,16 +173,20 @@ impl Workspace {
     }
 
     /// Writes a materialization's files (0600, in 0700 directories) under `dir`.
+    /// Path templates get the paths of the files they name.
     pub(crate) fn write_files(&self, dir: &Path, m: &Materialization) -> std::io::Result<()> {
         private_dir(dir)?;
         for file in &m.files {
+            let contents = m
+                .render_file(file, dir)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
             private_dir(&file.dir_under(dir))?;
             let mut out = OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(FILE_MODE)
                 .open(file.path_under(dir))?;
-            out.write_all(file.contents.expose_secret().as_bytes())?;
+            out.write_all(contents.expose_secret().as_bytes())?;
         }
         Ok(())
     }

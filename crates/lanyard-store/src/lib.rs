@@ -12,6 +12,7 @@ mod content;
 mod error;
 mod jobs;
 mod records;
+mod signing_keys;
 mod sql;
 mod url;
 
@@ -36,6 +37,7 @@ pub use jobs::{
 pub use records::{
     BootstrapRecord, EnvironmentRecord, NewEnvironment, NewOrg, NewToken, OrgRecord, TokenRecord,
 };
+pub use signing_keys::{SigningKeyRecord, SigningKeyStore};
 pub use sql::{SqlStore, SCHEMA_VERSION};
 pub use url::{DatabaseUrl, DatabaseUrlError};
 
@@ -465,6 +467,7 @@ pub trait Store:
     + RunnerStore
     + JobStore
     + BundleStore
+    + SigningKeyStore
 {
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;

@@ -12,7 +12,9 @@ use lanyard_api::{
     FinishJob, Job, JobReport, OutputChunk, ReleasedCredential, RunnerCredentials, WireEnvValue,
 };
 use lanyard_client::{Client, ClientError};
-use lanyard_providers::{AuthMode, AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization};
+use lanyard_providers::{
+    AuthMode, AwsAssumeRole, AwsExchange, EnvValue, EnvVar, FileSpec, Materialization,
+};
 use lanyard_runner::sandbox::Sandbox;
 use lanyard_runner::settings::JobSettings;
 use lanyard_runner::{
@@ -342,16 +344,17 @@ fn prepared(released: ReleasedCredential) -> PreparedCredential {
         external_id: r.external_id.as_ref().map(secret),
     });
     let masks = released.masks.iter().map(secret).collect();
+    let mut materialization =
+        Materialization::from_parts(env, files, assume_role, masks, released.structured.clone());
+    materialization.exchange = released.exchange.as_ref().map(|e| AwsExchange {
+        role_arn: e.role_arn.clone(),
+        duration_secs: e.duration_secs,
+    });
+    materialization.path_templates = released.path_templates.clone();
     PreparedCredential {
         connection: released.connection,
         provider: released.provider,
         git_only: released.git_only,
-        materialization: Materialization::from_parts(
-            env,
-            files,
-            assume_role,
-            masks,
-            released.structured.clone(),
-        ),
+        materialization,
     }
 }

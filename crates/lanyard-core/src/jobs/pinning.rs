@@ -42,7 +42,8 @@ pub(crate) fn mode_of(record: &ConnectionRecord) -> CoreResult<AuthMode> {
 
 impl Lanyard {
     /// The one runner the job's connections pin it to, if any; two different ones are refused,
-    /// and so is a connection still pending.
+    /// and so are a connection still pending and an oidc connection on a server without an
+    /// issuer URL.
     pub(crate) async fn pinned_runner(
         &self,
         org: &OrgRecord,
@@ -58,6 +59,11 @@ impl Lanyard {
                      iam_role_arn=ARN`",
                     record.name
                 )));
+            }
+            // Checked here, where every record is at hand: an oidc connection's job would
+            // otherwise fail only once a runner claimed it.
+            if mode_of(&record)? == AuthMode::Oidc {
+                self.require_issuer_url()?;
             }
             let Some(runner) = runner_field(&record)? else {
                 continue;

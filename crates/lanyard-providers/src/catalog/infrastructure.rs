@@ -1,16 +1,19 @@
 //! Infrastructure providers: the clouds and clusters that jobs deploy into.
 
-use super::{ALL_MODES, CROSS_ACCOUNT, INLINE, INLINE_AND_RUNNER, RUNNER};
+use super::{
+    ALL_MODES, CROSS_ACCOUNT, CROSS_ACCOUNT_AND_OIDC, FEDERATED_MODES, INLINE, INLINE_AND_OIDC,
+    INLINE_AND_RUNNER, OIDC, RUNNER,
+};
 use crate::format::Format;
-use crate::mode::Category;
+use crate::mode::{AuthMode, Category};
 use crate::spec::{FieldSpec, ProviderSpec, Rule};
 
 pub(super) const AWS: ProviderSpec = ProviderSpec {
     id: "aws",
     display_name: "Amazon Web Services",
     category: Category::Infrastructure,
-    description: "An AWS account, reached with access keys, the runner's own IAM identity, or a \
-                  cross-account IAM role.",
+    description: "An AWS account, reached with access keys, the runner's own IAM identity, a \
+                  cross-account IAM role, or a role trusting Lanyard's OIDC tokens (keyless).",
     auth_modes: ALL_MODES,
     kinds: &[],
     fields: &[
@@ -62,12 +65,25 @@ pub(super) const AWS: ProviderSpec = ProviderSpec {
         FieldSpec::new(
             "iam_role_arn",
             "IAM role ARN",
-            "The role the runner assumes in your account, created by the CloudFormation setup, \
-             e.g. arn:aws:iam::123456789012:role/lanyard-deployer.",
+            "The role jobs act as, e.g. arn:aws:iam::123456789012:role/lanyard-deployer: assumed \
+             by the runner (cross-account trust), by the job's SDKs with its identity token \
+             (oidc), or with the stored keys before the job starts (inline with a session \
+             duration).",
         )
-        .required_in(CROSS_ACCOUNT)
-        .only_in(CROSS_ACCOUNT)
+        .required_in(CROSS_ACCOUNT_AND_OIDC)
+        .only_in(&[AuthMode::Inline, AuthMode::CrossAccountTrust, AuthMode::Oidc])
         .checked(Format::AwsRoleArn),
+        FieldSpec::new(
+            "session_duration",
+            "Session duration",
+            "Inline only: hand jobs temporary credentials that last this long (15m to 12h) \
+             instead of the stored keys, which then never reach a job. The runner calls STS \
+             GetSessionToken, or AssumeRole when an IAM role ARN is given. GetSessionToken \
+             credentials cannot call IAM (without MFA) or STS other than AssumeRole.",
+        )
+        .only_in(INLINE)
+        .checked(Format::SessionDuration),
+        AUDIENCE,
         // The server generates the external id during the CloudFormation setup, so users
         // never have to supply it; it is still a field so that `apply` can carry it.
         FieldSpec::new(
@@ -84,16 +100,31 @@ pub(super) const AWS: ProviderSpec = ProviderSpec {
         // own base identity, so pinning one is meaningful.
         RUNNER,
     ],
-    rules: &[],
+    rules: &[Rule::Requires {
+        field: "iam_role_arn",
+        needs: "session_duration",
+    }],
 };
+
+/// The `aud` of a job's identity token; each cloud has the value it expects by default.
+const AUDIENCE: FieldSpec = FieldSpec::new(
+    "audience",
+    "Token audience",
+    "The aud claim of the job's identity token. Leave it empty for the cloud's default: \
+     sts.amazonaws.com (AWS), the provider's https://iam.googleapis.com/… name (Google Cloud), \
+     api://AzureADTokenExchange (Azure).",
+)
+.only_in(OIDC)
+.checked(Format::NonEmpty);
 
 pub(super) const GCP: ProviderSpec = ProviderSpec {
     id: "gcp",
     display_name: "Google Cloud",
     category: Category::Infrastructure,
-    description: "A Google Cloud service account key, or the runner's Application Default \
-                  Credentials.",
-    auth_modes: INLINE_AND_RUNNER,
+    description: "A Google Cloud service account key, the runner's Application Default \
+                  Credentials, or Workload Identity Federation with Lanyard's OIDC tokens \
+                  (keyless).",
+    auth_modes: FEDERATED_MODES,
     kinds: &[],
     fields: &[
         FieldSpec::new(
@@ -107,6 +138,25 @@ pub(super) const GCP: ProviderSpec = ProviderSpec {
         .only_in(INLINE)
         .checked(Format::GcpServiceAccountJson)
         .multiline(),
+        FieldSpec::new(
+            "workload_identity_provider",
+            "Workload identity provider",
+            "The pool provider that trusts Lanyard's issuer: projects/PROJECT_NUMBER/locations/\
+             global/workloadIdentityPools/POOL_ID/providers/PROVIDER_ID.",
+        )
+        .required_in(OIDC)
+        .only_in(OIDC)
+        .checked(Format::GcpWorkloadProvider),
+        FieldSpec::new(
+            "service_account_email",
+            "Service account to impersonate",
+            "Optional: the service account jobs act as (it must grant the pool's principal \
+             roles/iam.workloadIdentityUser). Without it, jobs act as the federated principal \
+             itself.",
+        )
+        .only_in(OIDC)
+        .checked(Format::Email),
+        AUDIENCE,
         // Not in the reference (which derives the project from the key); optional, and the only
         // way to name a default project in runner mode.
         FieldSpec::new(
@@ -124,9 +174,10 @@ pub(super) const AZURE: ProviderSpec = ProviderSpec {
     id: "azure",
     display_name: "Microsoft Azure",
     category: Category::Infrastructure,
-    description: "An Azure subscription, reached with a service principal or the runner's \
-                  managed identity.",
-    auth_modes: INLINE_AND_RUNNER,
+    description: "An Azure subscription, reached with a service principal, the runner's \
+                  managed identity, or a federated credential trusting Lanyard's OIDC tokens \
+                  (keyless).",
+    auth_modes: FEDERATED_MODES,
     kinds: &[],
     fields: &[
         // The reference stores the client id as a secret reference, so it is secret here too.
@@ -134,11 +185,11 @@ pub(super) const AZURE: ProviderSpec = ProviderSpec {
             "client_id",
             "Client (application) ID",
             "The application id of the service principal (az ad sp create-for-rbac prints it as \
-             appId).",
+             appId), or of the app or managed identity with a federated credential (oidc).",
         )
         .secret()
-        .required_in(INLINE)
-        .only_in(INLINE)
+        .required_in(INLINE_AND_OIDC)
+        .only_in(INLINE_AND_OIDC)
         .checked(Format::Uuid),
         FieldSpec::new(
             "client_secret",
@@ -163,6 +214,7 @@ pub(super) const AZURE: ProviderSpec = ProviderSpec {
         )
         .required()
         .checked(Format::Uuid),
+        AUDIENCE,
         RUNNER,
     ],
     rules: &[],

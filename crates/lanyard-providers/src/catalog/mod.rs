@@ -18,6 +18,11 @@ const INLINE: &[AuthMode] = &[AuthMode::Inline];
 const RUNNER_MODE: &[AuthMode] = &[AuthMode::Runner];
 const INLINE_AND_RUNNER: &[AuthMode] = &[AuthMode::Inline, AuthMode::Runner];
 const CROSS_ACCOUNT: &[AuthMode] = &[AuthMode::CrossAccountTrust];
+const OIDC: &[AuthMode] = &[AuthMode::Oidc];
+const INLINE_AND_OIDC: &[AuthMode] = &[AuthMode::Inline, AuthMode::Oidc];
+const CROSS_ACCOUNT_AND_OIDC: &[AuthMode] = &[AuthMode::CrossAccountTrust, AuthMode::Oidc];
+/// Clouds that federate with an OIDC issuer.
+const FEDERATED_MODES: &[AuthMode] = &[AuthMode::Inline, AuthMode::Runner, AuthMode::Oidc];
 const ALL_MODES: &[AuthMode] = &AuthMode::ALL;
 
 /// The `runner` field every runner-capable provider has: required in runner mode (the runner

@@ -120,6 +120,58 @@ pub(super) fn gcp_project_id(v: &str) -> Check {
     )
 }
 
+/// `projects/123456789012/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`.
+pub(super) fn gcp_workload_provider(v: &str) -> Check {
+    let parts: Vec<&str> = v.split('/').collect();
+    let id = |s: &str| {
+        (4..=32).contains(&s.len())
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && all(s, |c| lower_alnum(c) || c == '-')
+    };
+    let ok = matches!(
+        parts.as_slice(),
+        ["projects", number, "locations", "global", "workloadIdentityPools", pool, "providers", provider]
+            if !number.is_empty() && all(number, |c| c.is_ascii_digit()) && id(pool) && id(provider)
+    );
+    ensure(
+        ok,
+        "must be a workload identity pool provider's full name: projects/PROJECT_NUMBER/locations/\
+         global/workloadIdentityPools/POOL_ID/providers/PROVIDER_ID (the project number, not its \
+         id; gcloud iam workload-identity-pools providers describe shows it as name)",
+    )
+}
+
+/// The seconds in `15m`, `1h`, `900s` or `2h30m`: between 15 minutes and 12 hours, the range
+/// STS accepts for both GetSessionToken and AssumeRole (with the role's maximum raised).
+pub fn session_duration(v: &str) -> Result<u64, String> {
+    const MESSAGE: &str = "must be a duration between 15m and 12h, written with h, m and s, e.g. \
+                           15m, 1h or 2h30m";
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    for c in v.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(MESSAGE.to_owned()),
+        };
+        let n: u64 = number.parse().map_err(|_| MESSAGE.to_owned())?;
+        number.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|part| total.checked_add(part))
+            .ok_or_else(|| MESSAGE.to_owned())?;
+    }
+    if !number.is_empty() || !(900..=43_200).contains(&total) {
+        return Err(MESSAGE.to_owned());
+    }
+    Ok(total)
+}
+
 /// `us-central1`, `northamerica-northeast2`, or a multi-region such as `us` or `europe`.
 pub(super) fn gcp_region(v: &str) -> Check {
     let ok = match v.split_once('-') {

@@ -8,6 +8,8 @@ mod cloud;
 pub(crate) mod document;
 pub(crate) mod text;
 
+pub use cloud::session_duration;
+
 /// The shape a literal field value must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -66,6 +68,11 @@ pub enum Format {
     GcpServiceAccountJson,
     /// A Google Cloud project id.
     GcpProjectId,
+    /// A workload identity pool provider's resource name,
+    /// `projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`.
+    GcpWorkloadProvider,
+    /// How long temporary AWS credentials last: `15m` to `12h` (`900s`, `90m`, `1h`...).
+    SessionDuration,
     /// A Google Cloud region or multi-region (`us-central1`, `europe`).
     GcpRegion,
     /// A Cloud Storage bucket name.
@@ -140,6 +147,8 @@ impl Format {
             Format::S3Bucket => cloud::s3_bucket(v),
             Format::S3Region => cloud::s3_region(v),
             Format::GcpProjectId => cloud::gcp_project_id(v),
+            Format::GcpWorkloadProvider => cloud::gcp_workload_provider(v),
+            Format::SessionDuration => cloud::session_duration(v).map(drop),
             Format::GcpRegion => cloud::gcp_region(v),
             Format::GcsBucket => cloud::gcs_bucket(v),
             Format::GarRepository => cloud::gar_repository(v),

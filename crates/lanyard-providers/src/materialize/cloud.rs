@@ -5,6 +5,9 @@ use super::MaterializeError;
 use crate::format::document::{self, ServiceAccountKey};
 use crate::mode::AuthMode;
 
+/// The file an `oidc` connection's identity token is written to.
+const TOKEN_FILE: &str = "oidc-token";
+
 type Result = std::result::Result<(), MaterializeError>;
 
 pub(super) fn aws(cx: &mut Ctx<'_>) -> Result {
@@ -17,6 +20,24 @@ pub(super) fn aws(cx: &mut Ctx<'_>) -> Result {
             cx.field_env("access_key_id", &["AWS_ACCESS_KEY_ID"]);
             cx.field_env("secret_access_key", &["AWS_SECRET_ACCESS_KEY"]);
             cx.field_env("session_token", &["AWS_SESSION_TOKEN"]);
+            if let Some(duration) = cx.get("session_duration") {
+                let seconds = crate::format::session_duration(duration).map_err(|_| {
+                    MaterializeError::Decode {
+                        field: "session_duration",
+                        reason: "a duration between 15m and 12h",
+                    }
+                })?;
+                cx.exchange(cx.get("iam_role_arn"), seconds);
+            }
+        }
+        // The SDKs, the CLI and Terraform's and Pulumi's providers call
+        // AssumeRoleWithWebIdentity themselves (and again when the credentials expire); the
+        // runner names the session after the job.
+        AuthMode::Oidc => {
+            let role_arn = cx.require("iam_role_arn")?;
+            cx.plain("AWS_ROLE_ARN", role_arn);
+            cx.identity_token_file(TOKEN_FILE)?;
+            cx.file_path("AWS_WEB_IDENTITY_TOKEN_FILE", TOKEN_FILE);
         }
         // The runner's SDK credential chain (instance profile, IRSA, ECS task role) applies.
         AuthMode::Runner => {}
@@ -53,6 +74,9 @@ pub(super) fn gcp(cx: &mut Ctx<'_>) -> Result {
         "GOOGLE_PROJECT",
         "CLOUDSDK_CORE_PROJECT",
     ];
+    if cx.mode() == AuthMode::Oidc {
+        gcp_federated(cx)?;
+    }
     let key = service_account(cx, "service_account_key")?;
     if let Some(key) = &key {
         // Client libraries and Terraform read the file through ADC; gcloud ignores ADC and
@@ -73,7 +97,50 @@ pub(super) fn gcp(cx: &mut Ctx<'_>) -> Result {
     Ok(())
 }
 
-pub(super) fn azure(cx: &mut Ctx<'_>) {
+/// Workload Identity Federation: an `external_account` credentials file (what
+/// `gcloud iam workload-identity-pools create-cred-config` writes) whose subject token is the
+/// job's identity token file. Client libraries, gcloud and Terraform read it through
+/// `GOOGLE_APPLICATION_CREDENTIALS`.
+fn gcp_federated(cx: &mut Ctx<'_>) -> Result {
+    const FILE: &str = "gcp-credentials";
+    let provider = cx.require("workload_identity_provider")?;
+    cx.identity_token_file(TOKEN_FILE)?;
+    let mut config = serde_json::json!({
+        "universe_domain": "googleapis.com",
+        "type": "external_account",
+        "audience": format!("//iam.googleapis.com/{provider}"),
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": "https://sts.googleapis.com/v1/token",
+        "credential_source": {
+            "file": super::path_placeholder(TOKEN_FILE),
+            "format": { "type": "text" }
+        }
+    });
+    if let Some(account) = cx.get("service_account_email") {
+        config["service_account_impersonation_url"] = serde_json::Value::String(format!(
+            "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/{account}:generateAccessToken"
+        ));
+    }
+    let pretty = serde_json::to_string_pretty(&config).map_err(|_| MaterializeError::Decode {
+        field: "workload_identity_provider",
+        reason: "a credentials document",
+    })?;
+    cx.path_template_file(FILE, "credentials.json", pretty);
+    cx.file_path("GOOGLE_APPLICATION_CREDENTIALS", FILE);
+    cx.file_path("CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", FILE);
+    Ok(())
+}
+
+pub(super) fn azure(cx: &mut Ctx<'_>) -> Result {
+    // Federated: the SDKs' workload identity credential reads AZURE_FEDERATED_TOKEN_FILE;
+    // Terraform's azurerm/azuread read ARM_USE_OIDC and ARM_OIDC_TOKEN_FILE_PATH.
+    if cx.mode() == AuthMode::Oidc {
+        cx.identity_token_file(TOKEN_FILE)?;
+        cx.file_path("AZURE_FEDERATED_TOKEN_FILE", TOKEN_FILE);
+        cx.file_path("ARM_OIDC_TOKEN_FILE_PATH", TOKEN_FILE);
+        cx.plain("ARM_USE_OIDC", "true");
+        cx.plain("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com/");
+    }
     // ARM_* for Terraform/Pulumi azurerm and azuread; AZURE_* for the Azure SDKs' environment
     // credential and the az CLI. In runner mode only tenant and subscription are set and the
     // runner's managed identity (or az login) supplies the rest.
@@ -87,6 +154,7 @@ pub(super) fn azure(cx: &mut Ctx<'_>) {
         "subscription_id",
         &["ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"],
     );
+    Ok(())
 }
 
 pub(super) fn digitalocean(cx: &mut Ctx<'_>) {

@@ -156,6 +156,36 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Writes the job's identity token (an `oidc` connection) as a file of its own, masked
+    /// whole.
+    pub(super) fn identity_token_file(&mut self, id: &str) -> Result<(), MaterializeError> {
+        let token = self
+            .values
+            .get(super::IDENTITY_TOKEN)
+            .map(|v| v.expose_secret().to_owned())
+            .filter(|v| !v.is_empty())
+            .ok_or(MaterializeError::MissingValue {
+                field: "identity token",
+            })?;
+        self.file(id, "token.jwt", token);
+        Ok(())
+    }
+
+    /// A file with no secret in it whose contents name other files' paths through
+    /// [`super::path_placeholder`]; the runner fills them in.
+    pub(super) fn path_template_file(&mut self, id: &str, file_name: &str, contents: String) {
+        self.structured_file(id, file_name, contents);
+        self.out.path_templates.push(id.to_owned());
+    }
+
+    /// Trades inline AWS keys for temporary credentials on the runner.
+    pub(super) fn exchange(&mut self, role_arn: Option<&str>, duration_secs: u64) {
+        self.out.exchange = Some(super::AwsExchange {
+            role_arn: role_arn.map(str::to_owned),
+            duration_secs,
+        });
+    }
+
     pub(super) fn assume_role(&mut self, role_arn: &str, external_id: Option<&str>) {
         self.out.assume_role = Some(AwsAssumeRole {
             role_arn: role_arn.to_owned(),

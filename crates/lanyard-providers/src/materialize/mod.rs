@@ -28,7 +28,14 @@ use crate::mode::AuthMode;
 use crate::spec::ProviderSpec;
 use crate::validate::{check, Strictness, ValidationErrors};
 
-pub use output::{AwsAssumeRole, EnvValue, EnvVar, FileSpec, Materialization, DIR_MODE, FILE_MODE};
+pub use output::{
+    path_placeholder, AwsAssumeRole, AwsExchange, EnvValue, EnvVar, FileSpec, Materialization,
+    DIR_MODE, FILE_MODE,
+};
+
+/// Where the core puts a job's identity token among the values of an `oidc` connection. Not a
+/// catalog field, so no one can set it.
+pub const IDENTITY_TOKEN: &str = "@identity_token";
 
 use ctx::Ctx;
 use secrecy::ExposeSecret;
@@ -92,7 +99,7 @@ pub fn materialize(
     match spec.id {
         "aws" => cloud::aws(&mut cx)?,
         "gcp" => cloud::gcp(&mut cx)?,
-        "azure" => cloud::azure(&mut cx),
+        "azure" => cloud::azure(&mut cx)?,
         "digitalocean" => cloud::digitalocean(&mut cx),
         "civo" => cloud::civo(&mut cx),
         "cloudflare" => cloud::cloudflare(&mut cx),

@@ -28,6 +28,12 @@ pub struct Materialization {
     /// AWS cross-account trust: the role the runner must assume with its own identity before
     /// the job starts, exporting the temporary credentials as `AWS_*` variables.
     pub assume_role: Option<AwsAssumeRole>,
+    /// Inline AWS keys with a session duration: the runner trades them for temporary
+    /// credentials before the job starts, and the job gets only those.
+    pub exchange: Option<AwsExchange>,
+    /// Files whose contents name other files' paths ([`path_placeholder`]); the runner fills
+    /// the paths in when it writes them ([`Materialization::render_file`]).
+    pub path_templates: Vec<String>,
     /// Secret fragments embedded in files or encodings (a token inside `.npmrc`, a docker
     /// `auth` value, PEM lines of a key) that do not appear as whole env values or files.
     pub(crate) embedded_secrets: Vec<SecretString>,
@@ -88,6 +94,19 @@ pub struct AwsAssumeRole {
     pub external_id: Option<SecretString>,
 }
 
+/// Inline AWS keys to trade for temporary credentials (STS GetSessionToken, or AssumeRole when
+/// a role is named) that last `duration_secs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsExchange {
+    pub role_arn: Option<String>,
+    pub duration_secs: u64,
+}
+
+/// What a path template holds where file `id`'s path goes.
+pub fn path_placeholder(id: &str) -> String {
+    format!("{{{{lanyard:path:{id}}}}}")
+}
+
 impl FileSpec {
     /// Where the runner writes this file under its per-job directory.
     pub fn path_under(&self, job_dir: &Path) -> PathBuf {
@@ -114,9 +133,55 @@ impl Materialization {
             env,
             files,
             assume_role,
+            exchange: None,
+            path_templates: Vec::new(),
             embedded_secrets: masks,
             structured,
         }
+    }
+
+    /// Keeps masking `value` in the job's output although no variable or file holds it any
+    /// more (stored keys a runner traded for temporary ones).
+    pub fn keep_masked(&mut self, value: SecretString) {
+        if !value.expose_secret().is_empty() {
+            self.embedded_secrets.push(value);
+        }
+    }
+
+    /// The contents to write for `file` under `job_dir`: as they are, or, for a path template,
+    /// with every placeholder replaced by the path of the file it names (JSON-escaped: the
+    /// templates are JSON documents).
+    pub fn render_file(
+        &self,
+        file: &FileSpec,
+        job_dir: &Path,
+    ) -> Result<SecretString, MaterializeError> {
+        if !self.path_templates.contains(&file.id) {
+            return Ok(file.contents.clone());
+        }
+        let mut text = file.contents.expose_secret().to_owned();
+        for other in &self.files {
+            let placeholder = path_placeholder(&other.id);
+            if !text.contains(&placeholder) {
+                continue;
+            }
+            let path = other
+                .path_under(job_dir)
+                .into_os_string()
+                .into_string()
+                .map_err(|_| MaterializeError::NonUtf8Path)?;
+            let quoted = serde_json::to_string(&path).map_err(|_| MaterializeError::NonUtf8Path)?;
+            text = text.replace(&placeholder, &quoted[1..quoted.len() - 1]);
+        }
+        if let Some(start) = text.find("{{lanyard:path:") {
+            let rest = &text[start + "{{lanyard:path:".len()..];
+            let id = rest.split("}}").next().unwrap_or_default();
+            return Err(MaterializeError::UnknownFile {
+                variable: format!("file {}", file.id),
+                file: id.to_owned(),
+            });
+        }
+        Ok(SecretString::from(text))
     }
 
     /// The files (`file:ID`) and variables (`env:NAME`) masked by their secret parts only.
@@ -248,6 +313,8 @@ mod tests {
                 contents: "{\"auths\":{}} with a longer body".to_owned().into(),
             }],
             assume_role: None,
+            exchange: None,
+            path_templates: Vec::new(),
             embedded_secrets: vec!["short".to_owned().into(), String::new().into()],
             structured: Vec::new(),
         }

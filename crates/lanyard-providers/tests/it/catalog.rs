@@ -68,10 +68,11 @@ fn kinds_match_the_product() {
 fn auth_modes_follow_the_reference() {
     let modes = |id: &str| find(id).unwrap().auth_modes.to_vec();
     use AuthMode::*;
-    assert_eq!(modes("aws"), [Inline, Runner, CrossAccountTrust]);
+    assert_eq!(modes("aws"), [Inline, Runner, CrossAccountTrust, Oidc]);
+    for id in ["gcp", "azure"] {
+        assert_eq!(modes(id), [Inline, Runner, Oidc], "{id}");
+    }
     for id in [
-        "gcp",
-        "azure",
         "kubernetes",
         "digitalocean",
         "civo",

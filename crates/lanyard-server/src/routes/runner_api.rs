@@ -13,7 +13,7 @@ use axum::Json;
 use base64::Engine as _;
 use lanyard_api::{
     ClaimedJob, ErrorBody, FinishJob, JobCredentials, JobReport, JobReportReply,
-    ReleasedCredential, WireAssumeRole, WireEnvValue, WireEnvVar, WireFile, WireSecret,
+    ReleasedCredential, WireAssumeRole, WireExchange, WireEnvValue, WireEnvVar, WireFile, WireSecret,
 };
 use lanyard_core::{Claimant, Lanyard, ReleasedConnection, RunnerIdentity};
 use lanyard_providers::EnvValue;
@@ -242,5 +242,10 @@ fn to_wire(released: ReleasedConnection) -> ReleasedCredential {
         }),
         masks: m.secret_values().into_iter().map(wire).collect(),
         structured: m.structured().to_vec(),
+        exchange: m.exchange.as_ref().map(|e| WireExchange {
+            role_arn: e.role_arn.clone(),
+            duration_secs: e.duration_secs,
+        }),
+        path_templates: m.path_templates.clone(),
     }
 }

@@ -34,6 +34,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     8 => "0008_runner_isolation",
     9 => "0009_org_job_timeout",
     10 => "0010_bundles",
+    11 => "0011_signing_keys",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -46,10 +47,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     8 => "0008_runner_isolation",
     9 => "0009_org_job_timeout",
     10 => "0010_bundles",
+    11 => "0011_signing_keys",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

@@ -17,6 +17,7 @@ mod orgs;
 mod rows;
 mod runners;
 mod secrets;
+mod signing_keys;
 mod tokens;
 mod variables;
 

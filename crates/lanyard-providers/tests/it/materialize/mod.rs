@@ -2,6 +2,7 @@
 
 mod backends;
 mod clouds;
+mod federated;
 mod files;
 mod invariants;
 

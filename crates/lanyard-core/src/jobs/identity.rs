@@ -1,0 +1,81 @@
+//! A job's identity token for each of its `oidc` connections: minted when the credentials are
+//! released to the job's runner, recorded (claims, never the token) with the release.
+
+use lanyard_crypto::SecretString;
+use lanyard_oidc::JobIdentity;
+use lanyard_store::{ConnectionRecord, JobRecord};
+
+use super::Claimant;
+use crate::verify::field_text;
+use crate::{now, CoreError, CoreResult, Lanyard};
+
+/// A minted token and what the audit trail says of it.
+pub(super) struct IssuedIdentity {
+    pub(super) token: SecretString,
+    pub(super) audit: serde_json::Value,
+}
+
+impl Lanyard {
+    /// Signs the token `connection` gives this job: `sub` names the organization, environment
+    /// and connection; `aud` is the connection's, else its cloud's default; it expires with
+    /// the job's deadline, and within the configured lifetime (an hour at most).
+    pub(super) async fn job_identity(
+        &self,
+        job: &JobRecord,
+        timeout_secs: Option<u64>,
+        connection: &ConnectionRecord,
+        claimant: &Claimant,
+    ) -> CoreResult<IssuedIdentity> {
+        let issuer = self.require_issuer_url()?.to_owned();
+        let audience = audience_of(connection)?;
+        let runner = claimant
+            .name()
+            .map_or_else(|| "built-in".to_owned(), |r| r.to_string());
+        let now_secs = now().millis() / 1000;
+        let deadline = match (job.started_at, timeout_secs) {
+            (Some(started), Some(timeout)) => {
+                Some(started.millis() / 1000 + i64::try_from(timeout).unwrap_or(i64::MAX / 2))
+            }
+            _ => None,
+        };
+        let minted = self
+            .mint_token(JobIdentity {
+                issuer: &issuer,
+                audience: &audience,
+                org: job.org.as_str(),
+                environment: job.environment.as_str(),
+                connection: connection.name.as_str(),
+                runner: &runner,
+                job_id: &job.id,
+                now: now_secs,
+                deadline,
+                lifetime_secs: 0,
+            })
+            .await?;
+        Ok(IssuedIdentity {
+            token: minted.token,
+            audit: serde_json::json!({
+                "kid": minted.kid,
+                "iss": minted.claims.iss,
+                "sub": minted.claims.sub,
+                "aud": minted.claims.aud,
+                "exp": minted.claims.exp,
+            }),
+        })
+    }
+}
+
+/// The connection's `audience` field, else what its cloud expects by default.
+pub(crate) fn audience_of(connection: &ConnectionRecord) -> CoreResult<String> {
+    if let Some(audience) = field_text(connection, "audience") {
+        return Ok(audience);
+    }
+    let pool = field_text(connection, "workload_identity_provider");
+    lanyard_providers::federation::default_audience(&connection.provider, pool.as_deref())
+        .ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "connection `{}` has no token audience; set its audience field",
+                connection.name
+            ))
+        })
+}
