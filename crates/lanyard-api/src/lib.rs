@@ -8,6 +8,7 @@ mod access;
 mod connections;
 mod jobs;
 mod manifest;
+mod oidc;
 mod resources;
 mod wire_secret;
 
@@ -18,6 +19,7 @@ pub use manifest::{
     ConnectionManifest, ConnectionManifestSpec, ManifestField, ManifestMetadata,
     MANIFEST_API_VERSION,
 };
+pub use oidc::*;
 pub use resources::*;
 pub use wire_secret::WireSecret;
 

@@ -78,7 +78,11 @@ pub async fn complete(
         // as cross-account sessions are.
         AuthMode::Oidc => {
             if provider == "aws" {
-                set(m, "AWS_ROLE_SESSION_NAME", EnvValue::Plain(job_id.to_owned()));
+                set(
+                    m,
+                    "AWS_ROLE_SESSION_NAME",
+                    EnvValue::Plain(job_id.to_owned()),
+                );
             }
             Ok(None)
         }

@@ -586,4 +586,15 @@ impl Client {
         self.post(&["keys", "rotate"], &RotateKeys { batch: Some(batch) })
             .await
     }
+
+    /// The OIDC issuer and its signing keys.
+    pub async fn signing_keys(&self) -> Result<lanyard_api::SigningKeys, ClientError> {
+        self.get(&["keys", "signing"]).await
+    }
+
+    /// Replaces the OIDC signing key now.
+    pub async fn rotate_signing_key(&self) -> Result<lanyard_api::SigningKeys, ClientError> {
+        self.post(&["keys", "signing", "rotate"], &serde_json::json!({}))
+            .await
+    }
 }

@@ -16,9 +16,6 @@ use lanyard_store::SigningKeyRecord;
 
 use crate::{now, CoreError, CoreResult, Lanyard};
 
-/// Added to a retired key's grace period: replicas' clocks and the one-second caches differ.
-const GRACE_MARGIN: Duration = Duration::from_secs(300);
-
 /// How the issuer behaves; the server reads it from its configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuerSettings {
@@ -29,6 +26,9 @@ pub struct IssuerSettings {
     pub token_lifetime: Duration,
     /// A signing key older than this is replaced.
     pub key_rotation: Duration,
+    /// Added to a retired key's grace period (the longest a token lives): replicas' clocks
+    /// differ, and clouds cache the JWKS. Five minutes unless a test shortens it.
+    pub grace_margin: Duration,
 }
 
 impl Default for IssuerSettings {
@@ -37,6 +37,7 @@ impl Default for IssuerSettings {
             url: None,
             token_lifetime: Duration::from_secs(3600),
             key_rotation: Duration::from_secs(30 * 24 * 3600),
+            grace_margin: Duration::from_secs(300),
         }
     }
 }
@@ -57,7 +58,10 @@ impl Issuer {
     }
 
     fn grace(&self) -> i64 {
-        millis(self.settings.token_lifetime.min(Duration::from_secs(3600)) + GRACE_MARGIN)
+        millis(
+            self.settings.token_lifetime.min(Duration::from_secs(3600))
+                + self.settings.grace_margin,
+        )
     }
 }
 
@@ -94,6 +98,11 @@ impl Lanyard {
         self
     }
 
+    /// The issuer's settings.
+    pub fn issuer_settings(&self) -> &IssuerSettings {
+        &self.issuer.settings
+    }
+
     /// The issuer URL, if one is configured.
     pub fn issuer_url(&self) -> Option<&str> {
         self.issuer.settings.url.as_deref()
@@ -102,7 +111,7 @@ impl Lanyard {
     /// The issuer URL, or the error that says how to set it.
     pub(crate) fn require_issuer_url(&self) -> CoreResult<&str> {
         self.issuer_url().ok_or_else(|| {
-            CoreError::Unavailable(
+            CoreError::Conflict(
                 "this server has no public URL, so it cannot issue identity tokens for oidc \
                  connections; set public_url in the server's configuration (LANYARD_PUBLIC_URL), \
                  the https address clouds reach it at, and restart it"
@@ -174,11 +183,7 @@ impl Lanyard {
     }
 
     fn opened_signing_key(&self, record: &SigningKeyRecord) -> CoreResult<Arc<SigningKey>> {
-        let mut opened = self
-            .issuer
-            .opened
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut opened = self.issuer.opened.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(key) = opened.get(&record.kid) {
             return Ok(key.clone());
         }
@@ -307,14 +312,13 @@ impl Lanyard {
             if record.sealed.key_id() == active {
                 continue;
             }
-            let sealed = rewrap(&self.keyring, &context(&record.kid), &record.sealed).map_err(
-                |e| {
+            let sealed =
+                rewrap(&self.keyring, &context(&record.kid), &record.sealed).map_err(|e| {
                     CoreError::Unreadable(format!(
                         "OIDC signing key {} cannot be re-wrapped: {e}",
                         record.kid
                     ))
-                },
-            )?;
+                })?;
             self.store.reseal_signing_key(&record.kid, &sealed).await?;
         }
         Ok(())

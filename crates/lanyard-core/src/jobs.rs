@@ -447,7 +447,10 @@ impl Lanyard {
                 }
             }
             let identity = if auth_mode == AuthMode::Oidc {
-                Some(self.job_identity(&job, spec.timeout_secs, &record, claimant).await?)
+                Some(
+                    self.job_identity(&job, spec.timeout_secs, &record, claimant)
+                        .await?,
+                )
             } else {
                 None
             };
@@ -455,8 +458,7 @@ impl Lanyard {
                 Some(issued) => (Some(issued.token), Some(issued.audit)),
                 None => (None, None),
             };
-            let (materialization, versions) =
-                self.open_connection(&org.id, &record, token).await?;
+            let (materialization, versions) = self.open_connection(&org.id, &record, token).await?;
             opened.push((
                 connection,
                 record,

@@ -43,8 +43,8 @@ pub use cache::TTL as CACHE_TTL;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use cross_account::{CrossAccountSetup, CrossAccountStarted};
 pub use error::{CoreError, CoreResult};
-pub use issuer::{IssuerSettings, SigningKeyStatus};
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
+pub use issuer::{IssuerSettings, SigningKeyStatus};
 pub use jobs::{
     Claimant, GitSource, JobConnection, JobControl, JobRequest, JobSpec, JobStatus,
     ReleasedConnection, UploadRef, UsageReport,

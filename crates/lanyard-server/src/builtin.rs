@@ -96,7 +96,17 @@ fn instance(config: &ServerConfig, database: &DatabaseUrl) -> String {
 pub(crate) async fn background(app: Lanyard, options: Option<RunnerOptions>) {
     let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut last_reap = tokio::time::Instant::now() - Duration::from_secs(60);
+    let mut last_key_check: Option<tokio::time::Instant> = None;
     loop {
+        // Signing keys age in days; a check a minute is plenty, and the first waits for a
+        // minute so that a short-lived server (a test, a one-off command) makes no key.
+        let started = *last_key_check.get_or_insert_with(tokio::time::Instant::now);
+        if started.elapsed() >= Duration::from_secs(60) {
+            if let Err(e) = app.maintain_signing_keys().await {
+                tracing::warn!(error = %e, "could not maintain the OIDC signing keys");
+            }
+            last_key_check = Some(tokio::time::Instant::now());
+        }
         if last_reap.elapsed() >= Duration::from_secs(1) {
             if let Err(e) = app.reap_jobs(app.runner_timeout()).await {
                 tracing::warn!(error = %e, "could not reap stale jobs");

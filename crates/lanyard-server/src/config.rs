@@ -83,6 +83,13 @@ pub struct RawServerConfig {
     pub audit_read_window: Option<String>,
     /// API requests per second each token may make (bursts of twice that); 0 turns limits off.
     pub rate_limit: Option<u32>,
+    /// The https URL clouds and people reach this server at (behind its load balancer): the
+    /// OIDC issuer of job identity tokens. Without it, `oidc` connections cannot be used.
+    pub public_url: Option<String>,
+    /// How long a job's identity token lives at most, e.g. `15m` (default and maximum `1h`).
+    pub oidc_token_lifetime: Option<String>,
+    /// How old the OIDC signing key gets before it is replaced, e.g. `30d` (the default).
+    pub oidc_key_rotation: Option<String>,
     /// The base64 master key itself; only from the environment, never from a file layer.
     #[serde(skip)]
     pub master_key: Option<SecretString>,
@@ -117,6 +124,8 @@ pub struct ServerConfig {
     pub audit_read_window: std::time::Duration,
     /// `None`: no rate limits.
     pub rate_limit: Option<std::num::NonZeroU32>,
+    /// The OIDC issuer: public URL, token lifetime, key rotation.
+    pub issuer: lanyard_core::IssuerSettings,
 }
 
 impl RawServerConfig {
@@ -186,6 +195,9 @@ impl RawServerConfig {
                     })
                 })
                 .transpose()?,
+            public_url: lookup("LANYARD_PUBLIC_URL"),
+            oidc_token_lifetime: lookup("LANYARD_OIDC_TOKEN_LIFETIME"),
+            oidc_key_rotation: lookup("LANYARD_OIDC_KEY_ROTATION"),
             master_key: lookup("LANYARD_MASTER_KEY").map(SecretString::from),
         })
     }
@@ -207,6 +219,9 @@ impl RawServerConfig {
             job_dir: over.job_dir.or(self.job_dir),
             audit_read_window: over.audit_read_window.or(self.audit_read_window),
             rate_limit: over.rate_limit.or(self.rate_limit),
+            public_url: over.public_url.or(self.public_url),
+            oidc_token_lifetime: over.oidc_token_lifetime.or(self.oidc_token_lifetime),
+            oidc_key_rotation: over.oidc_key_rotation.or(self.oidc_key_rotation),
             jobs: match (self.jobs, over.jobs) {
                 (Some(under), Some(over)) => Some(under.merge(over)),
                 (under, over) => over.or(under),
@@ -269,7 +284,13 @@ impl RawServerConfig {
             self.rate_limit
                 .unwrap_or(crate::rate_limit::DEFAULT_PER_SECOND),
         );
+        let issuer = issuer_settings(
+            self.public_url,
+            self.oidc_token_lifetime.as_deref(),
+            self.oidc_key_rotation.as_deref(),
+        )?;
         Ok(ServerConfig {
+            issuer,
             jobs,
             audit_read_window,
             rate_limit,
@@ -284,6 +305,60 @@ impl RawServerConfig {
             retired_keys,
         })
     }
+}
+
+/// The issuer URL must be a plain http(s) origin and path: it is compared byte for byte with
+/// the `iss` of every token and with what clouds were configured with.
+fn issuer_settings(
+    public_url: Option<String>,
+    token_lifetime: Option<&str>,
+    key_rotation: Option<&str>,
+) -> anyhow::Result<lanyard_core::IssuerSettings> {
+    let defaults = lanyard_core::IssuerSettings::default();
+    let url = match public_url {
+        Some(url) => {
+            let url = url.trim().trim_end_matches('/').to_owned();
+            let plain = url.starts_with("https://") || url.starts_with("http://");
+            if !plain
+                || url.contains(['?', '#', ' '])
+                || url.split("://").nth(1).is_none_or(str::is_empty)
+            {
+                bail!(
+                    "public URL `{url}` is not an http(s) URL without query or fragment; use the \
+                     address clouds reach this server at, e.g. https://lanyard.example.com"
+                );
+            }
+            if url.starts_with("http://") {
+                tracing::warn!(
+                    public_url = %url,
+                    "the public URL is not https: AWS, Google Cloud and Azure accept only https \
+                     issuers, so oidc connections will not work outside tests"
+                );
+            }
+            Some(url)
+        }
+        None => None,
+    };
+    let duration = |text: Option<&str>, what: &str| {
+        text.map(|t| lanyard_domain::parse_duration(t).map_err(|e| anyhow!("{what}: {e}")))
+            .transpose()
+    };
+    let token_lifetime =
+        duration(token_lifetime, "OIDC token lifetime")?.unwrap_or(defaults.token_lifetime);
+    if token_lifetime > defaults.token_lifetime {
+        bail!("OIDC token lifetime must be at most 1h: a job's identity token is short-lived");
+    }
+    let key_rotation =
+        duration(key_rotation, "OIDC key rotation")?.unwrap_or(defaults.key_rotation);
+    if key_rotation < std::time::Duration::from_secs(3600) {
+        bail!("OIDC key rotation must be 1h or longer: each key must outlive the tokens it signs");
+    }
+    Ok(lanyard_core::IssuerSettings {
+        url,
+        token_lifetime,
+        key_rotation,
+        ..defaults
+    })
 }
 
 /// The user's data directory, e.g. `~/.local/share/lanyard` on Linux.
@@ -345,6 +420,22 @@ mod tests {
         .unwrap();
         let err = both.validate().err().unwrap().to_string();
         assert!(err.contains("not both"), "{err}");
+        for (public_url, lifetime, rotation, expected) in [
+            (Some("ftp://x"), None, None, "http(s) URL"),
+            (Some("https://x/?a=1"), None, None, "without query"),
+            (None, Some("2h"), None, "at most 1h"),
+            (None, None, Some("10m"), "1h or longer"),
+        ] {
+            let raw = RawServerConfig {
+                public_url: public_url.map(str::to_owned),
+                oidc_token_lifetime: lifetime.map(str::to_owned),
+                oidc_key_rotation: rotation.map(str::to_owned),
+                data_dir: Some("/d".into()),
+                ..Default::default()
+            };
+            let err = raw.validate().err().unwrap().to_string();
+            assert!(err.contains(expected), "{err}");
+        }
         let unknown = toml::from_str::<RawServerConfig>("listn = \"x\"");
         assert!(
             unknown.is_err(),

@@ -141,6 +141,7 @@ pub async fn prepare_with(
         .with_builtin_runner(config.builtin_runner)
         .with_runner_timeout(config.runner_timeout)
         .with_read_audit_window(config.audit_read_window)
+        .with_issuer(config.issuer.clone())
         .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier::default()));
     app.key_the_audit_chain().await?;
     let runner = if config.builtin_runner {
@@ -176,6 +177,32 @@ impl PreparedServer {
     /// Limits each token to `per_second` API requests per second (bursts of twice that).
     pub fn with_rate_limit(mut self, per_second: std::num::NonZeroU32) -> Self {
         self.rate_limits = Some(crate::rate_limit::RateLimits::new(per_second));
+        self
+    }
+
+    /// Replaces the OIDC issuer's settings (tests shorten its lifetimes).
+    pub fn with_issuer(mut self, settings: lanyard_core::IssuerSettings) -> Self {
+        self.app = self.app.with_issuer(settings);
+        self
+    }
+
+    /// The OIDC issuer's settings.
+    pub fn issuer_settings(&self) -> &lanyard_core::IssuerSettings {
+        self.app.issuer_settings()
+    }
+
+    /// The public URL (the OIDC issuer), if one is set.
+    pub fn public_url(&self) -> Option<&str> {
+        self.app.issuer_url()
+    }
+
+    /// Sets the public URL (the OIDC issuer), e.g. to the address a test server was given.
+    pub fn with_public_url(mut self, url: impl Into<String>) -> Self {
+        let settings = lanyard_core::IssuerSettings {
+            url: Some(url.into()),
+            ..self.app.issuer_settings().clone()
+        };
+        self.app = self.app.with_issuer(settings);
         self
     }
 

@@ -38,6 +38,9 @@ macro_rules! backend_tests {
 pub struct TestServer {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub url: String,
+    /// The OIDC issuer URL its tokens carry (its own address, or its first replica's; empty
+    /// when a test took it away).
+    pub public_url: String,
     /// The first organization, `acme`.
     pub org: String,
     admin_token: Option<SecretString>,
@@ -73,7 +76,11 @@ impl TestServer {
     /// the same installation after a restart.
     pub async fn start_another(&self) -> Self {
         let key = SecretString::from(self.master_key.expose_secret().to_owned());
-        let mut other = Self::start_on_existing(self.database.clone(), key).await;
+        let prepared = Self::prepare(&self.database, &key)
+            .await
+            .expect("test server starts")
+            .with_public_url(self.public_url.clone());
+        let mut other = Self::serve_prepared(prepared, self.database.clone(), key);
         other.admin_token = self
             .admin_token
             .as_ref()
@@ -98,6 +105,7 @@ impl TestServer {
         key: SecretString,
     ) -> Self {
         let url = format!("http://{}", prepared.local_addr);
+        let public_url = prepared.public_url().unwrap_or_default().to_owned();
         let admin_token = prepared
             .first_start
             .as_ref()
@@ -108,6 +116,7 @@ impl TestServer {
         });
         Self {
             url,
+            public_url,
             org: "acme".to_owned(),
             admin_token,
             master_key: key,
@@ -158,7 +167,11 @@ impl TestServer {
             rate_limit: Some(0),
             ..RawServerConfig::default()
         };
-        lanyard_server::prepare(raw.validate().expect("valid test config")).await
+        // Its public URL (the OIDC issuer) is its own address; replicas are given the first
+        // one's instead, as behind a load balancer.
+        let prepared = lanyard_server::prepare(raw.validate().expect("valid test config")).await?;
+        let own = format!("http://{}", prepared.local_addr);
+        Ok(prepared.with_public_url(own))
     }
 
     /// The application core over this server's database and key, for tests that check what the

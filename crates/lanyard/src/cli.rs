@@ -325,6 +325,10 @@ pub(crate) enum KeysCommand {
     },
     /// Print a new random master key (base64) for LANYARD_MASTER_KEY_FILE; needs no server
     Generate,
+    /// The OIDC issuer's signing keys (which signs, which are still published)
+    Signing,
+    /// Replace the OIDC signing key now; the old one stays published until its tokens expire
+    RotateSigning,
 }
 
 #[derive(Subcommand)]

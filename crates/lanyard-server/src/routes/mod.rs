@@ -8,6 +8,7 @@ mod environments;
 mod health;
 mod jobs;
 mod keys;
+mod oidc;
 mod organizations;
 pub(crate) mod runner_api;
 mod runners;
@@ -73,6 +74,8 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(audit::export))
         .routes(routes!(keys::status))
         .routes(routes!(keys::rotate))
+        .routes(routes!(oidc::status))
+        .routes(routes!(oidc::rotate))
         .routes(routes!(jobs::list, jobs::create))
         .routes(routes!(jobs::get))
         .routes(routes!(jobs::cancel))
@@ -100,6 +103,8 @@ pub fn router(app: Lanyard) -> Router {
         .fallback(|| async { ApiError::not_found("no such API route; see /api/v1/openapi.json") });
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/.well-known/openid-configuration", get(oidc::discovery))
+        .route("/.well-known/jwks.json", get(oidc::jwks))
         .nest(lanyard_api::API_PREFIX, api)
         .merge(lanyard_console::router(app.clone()))
         .layer(axum::middleware::map_response_with_state(

@@ -13,7 +13,8 @@ use axum::Json;
 use base64::Engine as _;
 use lanyard_api::{
     ClaimedJob, ErrorBody, FinishJob, JobCredentials, JobReport, JobReportReply,
-    ReleasedCredential, WireAssumeRole, WireExchange, WireEnvValue, WireEnvVar, WireFile, WireSecret,
+    ReleasedCredential, WireAssumeRole, WireEnvValue, WireEnvVar, WireExchange, WireFile,
+    WireSecret,
 };
 use lanyard_core::{Claimant, Lanyard, ReleasedConnection, RunnerIdentity};
 use lanyard_providers::EnvValue;

@@ -345,6 +345,20 @@ fn cases() -> Vec<Case> {
             Some(json!({"batch": 10})),
             installation_admin,
         ),
+        case(
+            M::GET,
+            "/keys/signing",
+            "/keys/signing",
+            None,
+            installation_admin,
+        ),
+        case(
+            M::POST,
+            "/keys/signing/rotate",
+            "/keys/signing/rotate",
+            Some(json!({})),
+            installation_admin,
+        ),
         case(M::GET, "/orgs/{org}/jobs", "/orgs/acme/jobs", None, read),
         case(
             M::POST,

@@ -7,6 +7,7 @@ mod connections;
 mod hygiene;
 mod keys;
 mod limits;
+mod oidc;
 mod openapi;
 mod rate_limits;
 mod replicas;

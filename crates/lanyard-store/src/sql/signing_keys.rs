@@ -20,9 +20,8 @@ impl SigningKeyStore for SqlStore {
             .map(|row| {
                 let kid: String = row.try_get("kid")?;
                 let bytes: Vec<u8> = row.try_get("sealed")?;
-                let sealed = SealedBlob::from_vec(bytes).map_err(|e| {
-                    StoreError::Corrupt(format!("sealed signing key {kid}: {e}"))
-                })?;
+                let sealed = SealedBlob::from_vec(bytes)
+                    .map_err(|e| StoreError::Corrupt(format!("sealed signing key {kid}: {e}")))?;
                 Ok(SigningKeyRecord {
                     kid,
                     sealed,

@@ -1,8 +1,8 @@
-//! `lanyard keys status|rotate|generate`.
+//! `lanyard keys status|rotate|generate|signing|rotate-signing`.
 
 use std::io::IsTerminal;
 
-use lanyard_api::KeyStatus;
+use lanyard_api::{KeyStatus, SigningKeys};
 use lanyard_crypto::{ExposeSecret, MasterKey};
 
 use crate::cli::{KeysCommand, Output};
@@ -18,6 +18,30 @@ pub(crate) fn generate() -> anyhow::Result<()> {
 pub(crate) async fn run(ctx: &Context, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Generate => generate(),
+        KeysCommand::Signing => {
+            let keys = ctx.client.signing_keys().await?;
+            output::print(ctx.output, &keys, signing_table)?;
+            if ctx.output == Output::Table && keys.issuer.is_none() {
+                eprintln!(
+                    "This server has no public URL, so it issues no identity tokens: set \
+                     LANYARD_PUBLIC_URL (public_url) to the https address clouds reach it at."
+                );
+            }
+            Ok(())
+        }
+        KeysCommand::RotateSigning => {
+            let keys = ctx.client.rotate_signing_key().await?;
+            let active = keys
+                .keys
+                .iter()
+                .find(|k| k.state == "active")
+                .map_or("?", |k| k.kid.as_str());
+            let line = format!(
+                "New signing key {active}; the previous one stays in the JWKS until every token it \
+                 signed has expired"
+            );
+            output::confirm(ctx.output, &keys, &line)
+        }
         KeysCommand::Status => {
             let status = ctx.client.key_status().await?;
             output::print(ctx.output, &status, status_table)?;
@@ -59,6 +83,22 @@ pub(crate) async fn run(ctx: &Context, command: KeysCommand) -> anyhow::Result<(
             output::confirm(ctx.output, &summary, &line)
         }
     }
+}
+
+fn signing_table(keys: &SigningKeys) -> comfy_table::Table {
+    let rows: Vec<Vec<String>> = keys
+        .keys
+        .iter()
+        .map(|k| {
+            vec![
+                k.kid.clone(),
+                k.state.clone(),
+                k.created_at.clone(),
+                k.retired_at.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    output::table(&["KEY ID", "STATE", "CREATED", "RETIRED"], rows)
 }
 
 /// One row per key id; the active key always has one, so the table names it even before it

@@ -13,7 +13,8 @@ use super::{file_of, names, plain, run, secret_values};
 
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwbGFudGVkIn0.PLANTED-signature";
 const ROLE: &str = "arn:aws:iam::123456789012:role/lanyard-deployer";
-const POOL: &str = "projects/123456789012/locations/global/workloadIdentityPools/lanyard/providers/acme";
+const POOL: &str =
+    "projects/123456789012/locations/global/workloadIdentityPools/lanyard/providers/acme";
 
 fn with_token(values: ResolvedFields) -> ResolvedFields {
     values.with(IDENTITY_TOKEN, TOKEN)
@@ -31,7 +32,10 @@ fn aws_oidc_points_the_sdks_at_the_role_and_the_token_file() {
     assert_eq!(plain(&m, "AWS_ROLE_ARN"), ROLE);
     let (name, contents) = file_of(&m, "AWS_WEB_IDENTITY_TOKEN_FILE");
     assert_eq!((name, contents.as_str()), ("token.jwt", TOKEN));
-    assert!(secret_values(&m).contains(TOKEN), "the token is masked whole");
+    assert!(
+        secret_values(&m).contains(TOKEN),
+        "the token is masked whole"
+    );
     assert!(m.assume_role.is_none() && m.exchange.is_none());
 }
 
@@ -50,7 +54,10 @@ fn gcp_oidc_writes_an_external_account_file_naming_the_token_file() {
     let values = with_token(
         ResolvedFields::new()
             .with("workload_identity_provider", POOL)
-            .with("service_account_email", "deployer@acme-prod.iam.gserviceaccount.com")
+            .with(
+                "service_account_email",
+                "deployer@acme-prod.iam.gserviceaccount.com",
+            )
             .with("project_id", "acme-prod"),
     );
     let m = run("gcp", None, AuthMode::Oidc, &values);
@@ -100,7 +107,12 @@ fn azure_oidc_sets_what_the_sdks_and_terraform_read() {
         );
     }
     assert_eq!(plain(&m, "ARM_USE_OIDC"), "true");
-    for variable in ["AZURE_CLIENT_ID", "ARM_CLIENT_ID", "AZURE_TENANT_ID", "ARM_SUBSCRIPTION_ID"] {
+    for variable in [
+        "AZURE_CLIENT_ID",
+        "ARM_CLIENT_ID",
+        "AZURE_TENANT_ID",
+        "ARM_SUBSCRIPTION_ID",
+    ] {
         assert!(m.env_var(variable).is_some(), "{variable}");
     }
     assert!(m.env_var("AZURE_CLIENT_SECRET").is_none());
@@ -112,7 +124,10 @@ fn inline_aws_with_a_session_duration_asks_for_an_exchange() {
         ResolvedFields::new()
             .with("account_id", "123456789012")
             .with("access_key_id", "AKIAIOSFODNN7EXAMPLE")
-            .with("secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            .with(
+                "secret_access_key",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            )
     };
     let cases = [
         (keys().with("session_duration", "15m"), None, 900),
@@ -134,7 +149,9 @@ fn inline_aws_with_a_session_duration_asks_for_an_exchange() {
             })
         );
     }
-    assert!(run("aws", None, AuthMode::Inline, &keys()).exchange.is_none());
+    assert!(run("aws", None, AuthMode::Inline, &keys())
+        .exchange
+        .is_none());
 }
 
 #[test]
@@ -149,7 +166,10 @@ fn what_federation_refuses_at_save_time() {
             FieldInputs::default()
                 .with_literal("account_id", "123456789012")
                 .with_literal("access_key_id", "AKIAIOSFODNN7EXAMPLE")
-                .with_literal("secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+                .with_literal(
+                    "secret_access_key",
+                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                )
                 .with_literal("iam_role_arn", ROLE),
         ),
         (
@@ -159,7 +179,10 @@ fn what_federation_refuses_at_save_time() {
             FieldInputs::default()
                 .with_literal("account_id", "123456789012")
                 .with_literal("access_key_id", "AKIAIOSFODNN7EXAMPLE")
-                .with_literal("secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+                .with_literal(
+                    "secret_access_key",
+                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                )
                 .with_literal("session_duration", "5m"),
         ),
         (
@@ -169,7 +192,10 @@ fn what_federation_refuses_at_save_time() {
             FieldInputs::default()
                 .with_literal("account_id", "123456789012")
                 .with_literal("iam_role_arn", ROLE)
-                .with_literal("secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+                .with_literal(
+                    "secret_access_key",
+                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                ),
         ),
         (
             "an oidc connection without its role",
