@@ -88,6 +88,10 @@ pub struct Connection {
     pub last_verified_at: Option<String>,
     #[serde(default)]
     pub verdict: Option<String>,
+    /// What its jobs receive: `short-lived` (STS sessions, identity tokens), `long-lived` (the
+    /// stored credentials as they are) or `runner identity`.
+    #[serde(default)]
+    pub credentials: String,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -19,6 +19,16 @@ use crate::auth::{slug, ApiJson, ApiPath, Caller};
 use crate::error::{ApiError, ApiResult};
 
 pub(crate) fn connection(record: ConnectionRecord) -> Connection {
+    let credentials = record
+        .auth_mode
+        .parse()
+        .map(|mode| {
+            lanyard_providers::federation::credential_lifetime(&record.provider, mode, |f| {
+                record.fields.contains_key(f)
+            })
+        })
+        .unwrap_or("unknown")
+        .to_owned();
     let fields = record
         .fields
         .into_iter()
@@ -52,6 +62,7 @@ pub(crate) fn connection(record: ConnectionRecord) -> Connection {
             .last_verified_at
             .map(|t| lanyard_api::rfc3339(t.millis())),
         verdict: record.verdict,
+        credentials,
         created_at: lanyard_api::rfc3339(record.created_at.millis()),
         updated_at: lanyard_api::rfc3339(record.updated_at.millis()),
     }

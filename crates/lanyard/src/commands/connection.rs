@@ -163,6 +163,10 @@ fn print_connection(ctx: &Context, connection: &Connection) -> anyhow::Result<()
                 c.kind.clone().unwrap_or_else(|| "-".to_owned()),
             ],
             vec!["auth mode".to_owned(), c.auth_mode.clone()],
+            vec![
+                "jobs get".to_owned(),
+                format!("{} credentials", c.credentials),
+            ],
         ];
         if c.pending {
             rows.push(vec![
@@ -198,13 +202,21 @@ pub(crate) async fn run(ctx: &Context, command: ConnectionCommand) -> anyhow::Re
                 .await?;
             output::print(ctx.output, &connections, |connections| {
                 output::table(
-                    &["NAME", "PROVIDER", "KIND", "AUTH MODE", "UPDATED"],
+                    &[
+                        "NAME",
+                        "PROVIDER",
+                        "KIND",
+                        "AUTH MODE",
+                        "CREDENTIALS",
+                        "UPDATED",
+                    ],
                     connections.iter().map(|c| {
                         vec![
                             c.name.clone(),
                             c.provider.clone(),
                             c.kind.clone().unwrap_or_else(|| "-".to_owned()),
                             c.auth_mode.clone(),
+                            c.credentials.clone(),
                             c.updated_at.clone(),
                         ]
                     }),

@@ -10,5 +10,6 @@ mod git;
 mod isolation;
 mod jobs;
 mod keys;
+mod oidc;
 mod support;
 mod uploads;

@@ -465,6 +465,19 @@ impl Sandbox {
             .unwrap_or_else(|out| panic!("the server did not start: {out:?}"))
     }
 
+    /// Starts a server on a free port whose public URL (its OIDC issuer) is its own address.
+    #[track_caller]
+    pub fn start_issuing(&self) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let public_url = format!("http://{listen}");
+        self.try_start(&listen, &[], &[("LANYARD_PUBLIC_URL", &public_url)])
+            .unwrap_or_else(|out| panic!("the server did not start: {out:?}"))
+    }
+
     /// Starts a server; `Err` with its output if it exits before listening.
     pub fn try_start(
         &self,
