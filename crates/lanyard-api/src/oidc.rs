@@ -58,3 +58,17 @@ pub struct SigningKeys {
     pub issuer: Option<String>,
     pub keys: Vec<SigningKeyView>,
 }
+
+/// `GET /orgs/{org}/connections/{name}/oidc-trust`: what a cloud must be told to trust an
+/// `oidc` connection's job tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct OidcTrust {
+    pub issuer: String,
+    pub audience: String,
+    /// The `sub` values trusted (`*` standing for every environment, on AWS).
+    pub subjects: Vec<String>,
+    /// AWS: a CloudFormation template (the OIDC provider and the role).
+    pub template: Option<serde_json::Value>,
+    /// Google Cloud and Azure: the gcloud / az commands.
+    pub commands: Option<String>,
+}

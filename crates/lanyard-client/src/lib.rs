@@ -344,6 +344,23 @@ impl Client {
         self.get(&["orgs", org, "connections", name]).await
     }
 
+    /// What a cloud must be told to trust an oidc connection's job tokens.
+    pub async fn oidc_trust(
+        &self,
+        org: &str,
+        name: &str,
+        capabilities: &[String],
+    ) -> Result<lanyard_api::OidcTrust, ClientError> {
+        let mut request = self.request(
+            Method::GET,
+            &["orgs", org, "connections", name, "oidc-trust"],
+        );
+        if !capabilities.is_empty() {
+            request = request.query(&[("capabilities", capabilities.join(","))]);
+        }
+        self.send(request).await
+    }
+
     /// Changes a connection.
     pub async fn update_connection(
         &self,

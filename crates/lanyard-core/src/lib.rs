@@ -14,6 +14,7 @@ mod connections;
 mod cross_account;
 mod environments;
 mod error;
+mod federation;
 mod install;
 mod issuer;
 mod jobs;
@@ -43,6 +44,7 @@ pub use cache::TTL as CACHE_TTL;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use cross_account::{CrossAccountSetup, CrossAccountStarted};
 pub use error::{CoreError, CoreResult};
+pub use federation::TrustSetup;
 pub use install::{install_or_verify, is_installed, Installation, KeySource};
 pub use issuer::{IssuerSettings, SigningKeyStatus};
 pub use jobs::{

@@ -34,6 +34,13 @@ fn the_subject_names_organization_environment_and_connection() {
         subject("acme", "prod", "aws-prod"),
         "org:acme:env:prod:connection:aws-prod"
     );
+    // The trust set-up (in the catalog crate) writes the same subjects the tokens carry.
+    for (org, env, connection) in [("acme", "prod", "aws-prod"), ("a-b", "*", "c-d")] {
+        assert_eq!(
+            subject(org, env, connection),
+            lanyard_providers::federation::subject(org, env, connection)
+        );
+    }
 }
 
 #[test]

@@ -486,6 +486,17 @@ pub(crate) enum ConnectionCommand {
     /// Verify a connection against its provider (AWS: STS GetCallerIdentity with what it would
     /// inject); stores the verdict and time; exits 1 when it fails
     Test { name: String },
+    /// How to make the cloud trust an oidc connection's job tokens: an AWS CloudFormation
+    /// template (to a file), or the gcloud / az commands
+    Trust {
+        name: String,
+        /// AWS: what the role may do (repeatable: eks, ecs, vpc-networking, ...); default all
+        #[arg(long = "capability")]
+        capabilities: Vec<String>,
+        /// AWS: write the template here instead of standard output
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Delete a connection; says what goes with it (defaults, authorizations, usage) and asks
     Delete {
         name: String,

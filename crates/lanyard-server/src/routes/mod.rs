@@ -53,6 +53,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         ))
         .routes(routes!(verification::cross_account_setup))
         .routes(routes!(verification::test))
+        .routes(routes!(oidc::trust))
         .routes(routes!(connections::providers))
         .routes(routes!(connections::provider_by_id))
         .routes(routes!(

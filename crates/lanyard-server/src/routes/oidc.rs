@@ -1,14 +1,16 @@
 //! The OIDC issuer: discovery and JWKS at the root (public: clouds fetch them without a token),
 //! and the signing keys' status and rotation under `/api/v1/keys/signing` (admins).
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
-use lanyard_api::{rfc3339, ErrorBody, Jwk, Jwks, OidcDiscovery, SigningKeyView, SigningKeys};
+use lanyard_api::{
+    rfc3339, ErrorBody, Jwk, Jwks, OidcDiscovery, OidcTrust, SigningKeyView, SigningKeys,
+};
 use lanyard_core::{Lanyard, SigningKeyStatus};
 
-use crate::auth::Caller;
+use crate::auth::{slug, ApiPath, Caller};
 use crate::error::{ApiError, ApiResult};
 
 /// Clouds cache these; a rotated key is published long before it signs, so minutes are safe.
@@ -108,4 +110,50 @@ pub(crate) async fn rotate(
     let org = caller.org.clone();
     let keys = app.rotate_signing_key(&caller, &org).await?;
     Ok(Json(view(&app, keys)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub(crate) struct TrustQuery {
+    /// AWS: what the role may do, comma-separated (eks, ecs, vpc-networking, ...); empty: all.
+    #[serde(default)]
+    capabilities: Option<String>,
+}
+
+/// How to make a cloud trust an oidc connection's job tokens: issuer, audience, subjects, and an
+/// AWS CloudFormation template or the gcloud / az commands.
+#[utoipa::path(operation_id = "oidc_trust", get,
+    path = "/orgs/{org}/connections/{name}/oidc-trust", tag = "connections",
+    params(("org" = String, Path), ("name" = String, Path), TrustQuery),
+    responses((status = 200, body = OidcTrust), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn trust(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath((org, name)): ApiPath<(String, String)>,
+    Query(query): Query<TrustQuery>,
+) -> ApiResult<Json<OidcTrust>> {
+    let capabilities: Vec<String> = query
+        .capabilities
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let setup = app
+        .oidc_trust_setup(
+            &caller,
+            &slug("organization", &org)?,
+            &slug("connection", &name)?,
+            &capabilities,
+        )
+        .await?;
+    Ok(Json(OidcTrust {
+        issuer: setup.issuer,
+        audience: setup.audience,
+        subjects: setup.subjects,
+        template: setup.template,
+        commands: setup.commands,
+    }))
 }

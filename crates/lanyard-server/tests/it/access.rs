@@ -347,6 +347,17 @@ fn cases() -> Vec<Case> {
         ),
         case(
             M::GET,
+            "/orgs/{org}/connections/{name}/oidc-trust",
+            "/orgs/acme/connections/aws-main/oidc-trust",
+            None,
+            // Past the access check, the inline connection is refused for what it is.
+            |w| match read(w) {
+                StatusCode::OK => StatusCode::BAD_REQUEST,
+                other => other,
+            },
+        ),
+        case(
+            M::GET,
             "/keys/signing",
             "/keys/signing",
             None,

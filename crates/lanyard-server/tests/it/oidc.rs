@@ -12,6 +12,7 @@ backend_tests!(
     a_rotated_out_key_leaves_the_jwks_after_its_grace_period,
     replicas_publish_one_key_set_and_verify_each_others_tokens,
     without_a_public_url_there_is_no_issuer_and_oidc_jobs_are_refused,
+    the_trust_setup_names_issuer_audience_and_each_trusted_subject,
 );
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/lanyard-deployer";
@@ -326,4 +327,92 @@ async fn without_a_public_url_there_is_no_issuer_and_oidc_jobs_are_refused(backe
         refused.to_string().contains("LANYARD_PUBLIC_URL"),
         "{refused}"
     );
+}
+
+/// A connection, its provider and fields, the environments it is authorized in (none:
+/// organization-wide), and what its trust set-up must say.
+type TrustCase = (
+    &'static str,
+    &'static str,
+    serde_json::Value,
+    Vec<String>,
+    Vec<String>,
+);
+
+async fn the_trust_setup_names_issuer_audience_and_each_trusted_subject(backend: Backend) {
+    const POOL: &str =
+        "projects/123456789012/locations/global/workloadIdentityPools/lanyard/providers/acme";
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    for env in ["dev", "prod"] {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    let cases: [TrustCase; 2] = [
+        (
+            "gcp-prod",
+            "gcp",
+            serde_json::json!({"workload_identity_provider": {"value": POOL},
+                "service_account_email": {"value": "deployer@acme-prod.iam.gserviceaccount.com"}}),
+            vec!["prod".into()],
+            vec![
+                "workload-identity-pools providers create-oidc acme".into(),
+                format!("--issuer-uri=\"{}\"", server.public_url),
+                format!("--allowed-audiences=\"https://iam.googleapis.com/{POOL}\""),
+                "assertion.org == 'acme' && assertion.connection == 'gcp-prod' && \
+                 assertion.environment in ['prod']"
+                    .into(),
+                "add-iam-policy-binding deployer@acme-prod.iam.gserviceaccount.com".into(),
+                "attribute.connection/gcp-prod".into(),
+            ],
+        ),
+        (
+            "azure-all",
+            "azure",
+            serde_json::json!({"client_id": {"value": "00000000-0000-4000-8000-00000000c1d0"},
+                "tenant_id": {"value": "00000000-0000-4000-8000-0000000000aa"},
+                "subscription_id": {"value": "00000000-0000-4000-8000-0000000000bb"}}),
+            vec![],
+            vec![
+                r#""subject":"org:acme:env:dev:connection:azure-all""#.into(),
+                r#""subject":"org:acme:env:prod:connection:azure-all""#.into(),
+                r#""audiences":["api://AzureADTokenExchange"]"#.into(),
+                format!(r#""issuer":"{}""#, server.public_url),
+            ],
+        ),
+    ];
+    for (name, provider, fields, environments, expected) in cases {
+        let request = serde_json::json!({"name": name, "provider": provider,
+            "auth_mode": "oidc", "fields": fields});
+        admin
+            .create_connection("acme", &serde_json::from_value(request).unwrap())
+            .await
+            .unwrap();
+        let scope = if environments.is_empty() {
+            "organization"
+        } else {
+            "environment"
+        };
+        admin
+            .create_authorization(
+                "acme",
+                &AuthorizationRequest {
+                    provider: provider.into(),
+                    connection: name.into(),
+                    scope: scope.into(),
+                    environments,
+                },
+            )
+            .await
+            .unwrap();
+        let trust = admin.oidc_trust("acme", name, &[]).await.unwrap();
+        assert_eq!(trust.issuer, server.public_url);
+        let commands = trust.commands.expect("commands");
+        for line in expected {
+            assert!(commands.contains(&line), "{name}: {line}\n{commands}");
+        }
+        // The client id is sealed like a secret; the commands refer to it, never print it.
+        assert!(!commands.contains("c1d0"), "{commands}");
+    }
+    let refused = admin.oidc_trust("acme", "nope", &[]).await.unwrap_err();
+    assert!(refused.to_string().contains("nope"), "{refused}");
 }

@@ -69,6 +69,20 @@ pub(crate) async fn connect(ctx: &Context, args: ConnectArgs) -> anyhow::Result<
         created.provider, created.name, created.auth_mode
     );
     output::confirm(ctx.output, &created, &line)?;
+    if created.auth_mode == "oidc" {
+        eprintln!(
+            "Next: make {} trust this server's job tokens: `lanyard connection trust {}` prints \
+             the {}.",
+            created.provider,
+            created.name,
+            if created.provider == "aws" {
+                "CloudFormation template"
+            } else {
+                "commands"
+            }
+        );
+        return Ok(());
+    }
     if args.no_verify {
         return Ok(());
     }
@@ -253,6 +267,11 @@ pub(crate) async fn run(ctx: &Context, command: ConnectionCommand) -> anyhow::Re
         ConnectionCommand::Matrix { provider } => super::access::matrix(ctx, provider).await,
         ConnectionCommand::Usage { name, limit } => super::job::usage(ctx, &name, limit).await,
         ConnectionCommand::Test { name } => super::cross_account::test(ctx, &name).await,
+        ConnectionCommand::Trust {
+            name,
+            capabilities,
+            out,
+        } => super::federation::trust(ctx, &name, &capabilities, out.as_deref()).await,
         ConnectionCommand::Delete { name, yes } => {
             let goes = super::impact::of_connection(ctx, &name).await?;
             super::impact::confirm(&format!("connection `{name}`"), &goes, yes)?;

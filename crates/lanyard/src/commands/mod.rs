@@ -6,6 +6,7 @@ mod bundle;
 mod connection;
 mod cross_account;
 mod env;
+mod federation;
 mod impact;
 mod job;
 mod keys;

@@ -67,7 +67,7 @@ fn begin_cross_account(
 }
 
 #[track_caller]
-fn cfn_lint(template: &std::path::Path) {
+pub(crate) fn cfn_lint(template: &std::path::Path) {
     let lint = std::process::Command::new(moto::venv_bin("cfn-lint"))
         .arg(template)
         .output()

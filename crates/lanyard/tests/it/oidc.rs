@@ -48,17 +48,11 @@ async fn an_oidc_job_assumes_its_role_and_the_connection_stores_no_secret(backen
     // moto's IAM checks stay off: they demand a signature even on AssumeRoleWithWebIdentity,
     // which AWS itself accepts unsigned (the token is the proof).
     let moto = Moto::start();
-    let role = moto.python(
-        None,
-        "trust = {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': \
-         {'Federated': 'arn:aws:iam::123456789012:oidc-provider/lanyard.example.com'}, \
-         'Action': 'sts:AssumeRoleWithWebIdentity'}]}\n\
-         print(client('iam').create_role(RoleName='lanyard-oidc', \
-         AssumeRolePolicyDocument=json.dumps(trust))['Role']['Arn'])\n",
-    );
     let sandbox = Sandbox::new(backend).await;
-    let _server = sandbox.start_issuing();
+    let server = sandbox.start_issuing();
     sandbox.run(&["env", "create", "dev"]).ok();
+    // The role's ARN is known before it exists: the template names it after the connection.
+    let role = format!("arn:aws:iam::{}:role/lanyard-aws-oidc", moto::ACCOUNT);
     connect(
         &sandbox,
         "aws",
@@ -71,6 +65,63 @@ async fn an_oidc_job_assumes_its_role_and_the_connection_stores_no_secret(backen
             format!("endpoint_url={}", moto.endpoint()),
         ],
     );
+
+    // The trust set-up: a template cfn-lint accepts, trusting this issuer, audience and
+    // connection. moto has no AWS::IAM::OIDCProvider resource, so the provider is made first
+    // and passed in, as for an account that already has one.
+    let template = sandbox.home().join("trust.json");
+    let trust = sandbox.run(&[
+        "connection",
+        "trust",
+        "aws-oidc",
+        "--capability",
+        "s3-storage",
+        "--out",
+        template.to_str().unwrap(),
+    ]);
+    assert!(trust.status.success(), "{trust:?}");
+    let issuer = format!("http://{}", server.addr);
+    assert!(
+        trust.stderr.contains(&format!("Issuer:   {issuer}")),
+        "{trust:?}"
+    );
+    assert!(
+        trust
+            .stderr
+            .contains("Subject:  org:default:env:*:connection:aws-oidc"),
+        "{trust:?}"
+    );
+    crate::aws_trust::cfn_lint(&template);
+    let created = moto.python(
+        None,
+        &format!(
+            "provider = client('iam').create_open_id_connect_provider(Url='{issuer}', \
+             ClientIDList=['sts.amazonaws.com'], ThumbprintList=['0' * 40])['OpenIDConnectProviderArn']\n\
+             cf = client('cloudformation')\n\
+             cf.create_stack(StackName='lanyard-aws-oidc', TemplateBody=open('{}').read(), \
+             Capabilities=['CAPABILITY_NAMED_IAM'], \
+             Parameters=[{{'ParameterKey': 'OidcProviderArn', 'ParameterValue': provider}}])\n\
+             stack = cf.describe_stacks(StackName='lanyard-aws-oidc')['Stacks'][0]\n\
+             print([o['OutputValue'] for o in stack['Outputs'] if o['OutputKey'] == 'RoleArn'][0])\n\
+             trust = client('iam').get_role(RoleName='lanyard-aws-oidc')['Role']['AssumeRolePolicyDocument']\n\
+             print(json.dumps(trust))\n",
+            template.display()
+        ),
+    );
+    let (created_role, trust_policy) = created.split_once('\n').unwrap();
+    assert_eq!(created_role, role);
+    for expected in [
+        "sts:AssumeRoleWithWebIdentity",
+        &format!("{}:sub", server.addr),
+        "org:default:env:*:connection:aws-oidc",
+        "sts.amazonaws.com",
+    ] {
+        assert!(
+            trust_policy.contains(expected),
+            "{expected}: {trust_policy}"
+        );
+    }
+
     let output = run_python(
         &sandbox,
         &["aws"],
@@ -85,7 +136,7 @@ async fn an_oidc_job_assumes_its_role_and_the_connection_stores_no_secret(backen
     let job = jobs[0]["id"].as_str().unwrap();
     assert!(
         output.contains(&format!(
-            "arn=arn:aws:sts::{}:assumed-role/lanyard-oidc/{job}",
+            "arn=arn:aws:sts::{}:assumed-role/lanyard-aws-oidc/{job}",
             moto::ACCOUNT
         )),
         "{output}"
