@@ -88,6 +88,9 @@ pub struct ProviderMatrix {
 pub struct MatrixRow {
     pub connection: String,
     pub provider: String,
+    /// What its jobs get: `short-lived`, `long-lived` or `runner identity`.
+    #[serde(default)]
+    pub credentials: String,
     /// `not_authorized`, `authorized`, `default` or `misconfigured` (a default that is not
     /// authorized).
     pub cells: Vec<String>,

@@ -56,6 +56,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: Lanyard) -> Router<S> {
         )
         .route("/connections/{name}", get(pages::details::page))
         .route("/connections/{name}/test", post(pages::details::test))
+        .route("/connections/{name}/trust", get(pages::trust::page))
+        .route(
+            "/connections/{name}/trust.json",
+            get(pages::trust::template),
+        )
         .route(
             "/connections/{name}/role",
             get(pages::cross_account::page).post(pages::cross_account::complete),

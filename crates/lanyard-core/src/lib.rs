@@ -54,7 +54,7 @@ pub use jobs::{
 pub use keys::{KeyStatus, KeyUse, RotationStep};
 pub use lanyard_bundle::Limits as UploadLimits;
 pub use read_audit::DEFAULT_READ_WINDOW;
-pub use resolve::{Cell, Checked, Matrix, Resolution, Source};
+pub use resolve::{credential_lifetime, Cell, Checked, Matrix, MatrixLine, Resolution, Source};
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};

@@ -92,7 +92,31 @@ impl Cell {
 /// Connections × environments.
 pub struct Matrix {
     pub environments: Vec<Slug>,
-    pub rows: Vec<(Slug, String, Vec<Cell>)>,
+    pub rows: Vec<MatrixLine>,
+}
+
+/// One connection's row of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatrixLine {
+    pub connection: Slug,
+    pub provider: String,
+    /// What its jobs get: `short-lived`, `long-lived` or `runner identity`.
+    pub credentials: &'static str,
+    /// One per environment, in the matrix's order.
+    pub cells: Vec<Cell>,
+}
+
+/// What a connection's jobs receive (see `lanyard_providers::federation::credential_lifetime`).
+pub fn credential_lifetime(connection: &lanyard_store::ConnectionRecord) -> &'static str {
+    connection
+        .auth_mode
+        .parse()
+        .map(|mode| {
+            lanyard_providers::federation::credential_lifetime(&connection.provider, mode, |f| {
+                connection.fields.contains_key(f)
+            })
+        })
+        .unwrap_or("unknown")
 }
 
 impl Lanyard {
@@ -289,7 +313,12 @@ impl Lanyard {
                         }
                     })
                     .collect();
-                (c.name, c.provider, cells)
+                MatrixLine {
+                    credentials: credential_lifetime(&c),
+                    connection: c.name,
+                    provider: c.provider,
+                    cells,
+                }
             })
             .collect();
         Ok(Matrix { environments, rows })

@@ -68,7 +68,7 @@ pub(crate) async fn mission_control(
         .await?
         .rows
         .iter()
-        .flat_map(|(_, _, cells)| cells)
+        .flat_map(|line| &line.cells)
         .filter(|c| **c == lanyard_core::Cell::Misconfigured)
         .count();
     let groups = Category::ALL

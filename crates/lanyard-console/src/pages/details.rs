@@ -65,6 +65,8 @@ struct Details {
     provider_name: String,
     kind: String,
     auth_mode: String,
+    /// What jobs get: short-lived, long-lived or the runner's identity.
+    credentials: &'static str,
     created: String,
     updated: String,
     verified: String,
@@ -152,6 +154,7 @@ async fn details(
         provider_name: provider_name(&record.provider),
         kind: record.kind.clone().unwrap_or_default(),
         auth_mode: record.auth_mode.clone(),
+        credentials: lanyard_core::credential_lifetime(&record),
         created: when(record.created_at.millis()),
         updated: when(record.updated_at.millis()),
         verified: verification_text(&record),

@@ -25,6 +25,7 @@ struct MatrixRow {
     connection: String,
     provider: String,
     provider_name: String,
+    credentials: &'static str,
     cells: Vec<MatrixCell>,
 }
 
@@ -75,11 +76,13 @@ pub(crate) async fn page(
     let rows = matrix
         .rows
         .into_iter()
-        .map(|(connection, provider, cells)| MatrixRow {
-            connection: connection.to_string(),
-            provider_name: provider_name(&provider),
-            provider,
-            cells: cells
+        .map(|line| MatrixRow {
+            connection: line.connection.to_string(),
+            provider_name: provider_name(&line.provider),
+            provider: line.provider,
+            credentials: line.credentials,
+            cells: line
+                .cells
                 .into_iter()
                 .zip(&environments)
                 .map(|(cell, env)| MatrixCell {

@@ -8,4 +8,5 @@ pub(crate) mod jobs;
 pub(crate) mod login;
 pub(crate) mod matrix;
 pub(crate) mod org;
+pub(crate) mod trust;
 pub(crate) mod wizard;

@@ -8,5 +8,6 @@ mod org;
 mod pages;
 mod secrets;
 mod support;
+mod trust;
 mod webdriver;
 mod wizard;

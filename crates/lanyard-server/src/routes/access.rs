@@ -299,10 +299,11 @@ pub(crate) async fn matrix(
         rows: m
             .rows
             .into_iter()
-            .map(|(connection, provider, cells)| MatrixRow {
-                connection: connection.to_string(),
-                provider,
-                cells: cells.iter().map(|c| c.as_str().to_owned()).collect(),
+            .map(|line| MatrixRow {
+                connection: line.connection.to_string(),
+                provider: line.provider,
+                credentials: line.credentials.to_owned(),
+                cells: line.cells.iter().map(|c| c.as_str().to_owned()).collect(),
             })
             .collect(),
     }))

@@ -19,16 +19,7 @@ use crate::auth::{slug, ApiJson, ApiPath, Caller};
 use crate::error::{ApiError, ApiResult};
 
 pub(crate) fn connection(record: ConnectionRecord) -> Connection {
-    let credentials = record
-        .auth_mode
-        .parse()
-        .map(|mode| {
-            lanyard_providers::federation::credential_lifetime(&record.provider, mode, |f| {
-                record.fields.contains_key(f)
-            })
-        })
-        .unwrap_or("unknown")
-        .to_owned();
+    let credentials = lanyard_core::credential_lifetime(&record).to_owned();
     let fields = record
         .fields
         .into_iter()

@@ -206,10 +206,14 @@ fn print_defaults(ctx: &Context, items: &[lanyard_api::DefaultConnection]) -> an
 pub(crate) async fn matrix(ctx: &Context, provider: Option<String>) -> anyhow::Result<()> {
     let matrix = ctx.client.matrix(&ctx.org, provider.as_deref()).await?;
     output::print(ctx.output, &matrix, |m| {
-        let mut headers = vec!["CONNECTION", "PROVIDER"];
+        let mut headers = vec!["CONNECTION", "PROVIDER", "CREDENTIALS"];
         headers.extend(m.environments.iter().map(String::as_str));
         let rows = m.rows.iter().map(|row| {
-            let mut cells = vec![row.connection.clone(), row.provider.clone()];
+            let mut cells = vec![
+                row.connection.clone(),
+                row.provider.clone(),
+                row.credentials.clone(),
+            ];
             cells.extend(row.cells.iter().map(|c| match c.as_str() {
                 "default" => "★ default".to_owned(),
                 "authorized" => "✓ authorized".to_owned(),
