@@ -192,6 +192,35 @@ pub async fn temporary_for_job(
     })
 }
 
+/// AssumeRoleWithWebIdentity with an identity token (what a job's SDK does with an `oidc`
+/// connection; `connection test` does it once). The call is unsigned: the token is the proof.
+pub async fn assume_with_web_identity(
+    config: &SdkConfig,
+    role_arn: &str,
+    token: &SecretString,
+    session_name: &str,
+) -> Result<AwsKeys, AwsError> {
+    const OP: &str = "AssumeRoleWithWebIdentity";
+    let out = aws_sdk_sts::Client::new(config)
+        .assume_role_with_web_identity()
+        .role_arn(role_arn)
+        .role_session_name(session_name)
+        .web_identity_token(token.expose_secret())
+        .duration_seconds(900)
+        .send()
+        .await
+        .map_err(|e| sts_error(OP, e))?;
+    let credentials = out.credentials().ok_or(AwsError::Incomplete {
+        operation: OP,
+        part: "credentials",
+    })?;
+    Ok(AwsKeys {
+        access_key_id: SecretString::from(credentials.access_key_id().to_owned()),
+        secret_access_key: SecretString::from(credentials.secret_access_key().to_owned()),
+        session_token: Some(SecretString::from(credentials.session_token().to_owned())),
+    })
+}
+
 async fn assume_for_job_lasting(
     config: &SdkConfig,
     role_arn: &str,

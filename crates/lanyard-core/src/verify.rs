@@ -160,7 +160,12 @@ impl Lanyard {
         org: &OrgRecord,
         record: &ConnectionRecord,
     ) -> CoreResult<Result<String, String>> {
-        let (materialization, _) = self.open_connection(&org.id, record, None).await?;
+        let token = if record.auth_mode == lanyard_providers::AuthMode::Oidc.slug() {
+            Some(self.test_identity(org, record).await?)
+        } else {
+            None
+        };
+        let (materialization, _) = self.open_connection(&org.id, record, token).await?;
         let region = field_text(record, "region");
         Ok(self
             .verifier()?

@@ -70,7 +70,18 @@ impl CloudVerifier for AwsVerifier {
             endpoint_url: endpoint.clone(),
             keys: None,
         };
-        let config = if let Some(role) = &m.assume_role {
+        let web_identity = match (m.plain_env("AWS_ROLE_ARN"), m.file("oidc-token")) {
+            (Some(role), Some(token)) => Some((role.to_owned(), token.contents.clone())),
+            _ => None,
+        };
+        let config = if let Some((role_arn, token)) = web_identity {
+            let base = session::config_from(&keys_origin, Identity::Ambient, region).await;
+            let keys =
+                sts::assume_with_web_identity(&base, &role_arn, &token, "lanyard-connection-test")
+                    .await
+                    .map_err(|e| e.to_string())?;
+            session::config_from(&keys_origin, Identity::Keys(&keys), region).await
+        } else if let Some(role) = &m.assume_role {
             let ambient = AwsOrigin {
                 endpoint_url: endpoint,
                 keys: self.origin.keys.clone(),

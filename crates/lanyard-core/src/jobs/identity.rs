@@ -65,6 +65,55 @@ impl Lanyard {
     }
 }
 
+impl Lanyard {
+    /// A token for `connection test`: the subject of the first environment the connection is
+    /// authorized in (the role trusts only those), a five-minute life, `jti` naming the test.
+    pub(crate) async fn test_identity(
+        &self,
+        org: &lanyard_store::OrgRecord,
+        connection: &ConnectionRecord,
+    ) -> CoreResult<SecretString> {
+        let issuer = self.require_issuer_url()?.to_owned();
+        let audience = audience_of(connection)?;
+        let authorization = self.store.find_authorization(&connection.id).await?;
+        let environment = match authorization.map(|a| a.environments) {
+            Some(Some(listed)) => listed.into_iter().next(),
+            Some(None) => self
+                .store
+                .list_environments(&org.id)
+                .await?
+                .into_iter()
+                .map(|e| e.name)
+                .next(),
+            None => None,
+        }
+        .ok_or_else(|| {
+            CoreError::Conflict(format!(
+                "connection `{}` is authorized in no environment, so no job token would name \
+                 one; authorize it first (lanyard connection auth create)",
+                connection.name
+            ))
+        })?;
+        let now_secs = now().millis() / 1000;
+        let test_id = format!("connection-test-{}", crate::new_id());
+        let minted = self
+            .mint_token(JobIdentity {
+                issuer: &issuer,
+                audience: &audience,
+                org: org.slug.as_str(),
+                environment: environment.as_str(),
+                connection: connection.name.as_str(),
+                runner: "server",
+                job_id: &test_id,
+                now: now_secs,
+                deadline: Some(now_secs + 300),
+                lifetime_secs: 0,
+            })
+            .await?;
+        Ok(minted.token)
+    }
+}
+
 /// The connection's `audience` field, else what its cloud expects by default.
 pub(crate) fn audience_of(connection: &ConnectionRecord) -> CoreResult<String> {
     if let Some(audience) = field_text(connection, "audience") {

@@ -145,6 +145,16 @@ async fn an_oidc_job_assumes_its_role_and_the_connection_stores_no_secret(backen
     assert!(output.contains("token-parts=3"), "{output}");
     assert!(output.contains("token=[REDACTED]"), "{output}");
 
+    // `connection test` exchanges a token of its own for the role the same way.
+    let tested = sandbox.run(&["connection", "test", "aws-oidc"]);
+    assert!(tested.status.success(), "{tested:?}");
+    assert!(
+        tested
+            .stdout
+            .contains("assumed-role/lanyard-aws-oidc/lanyard-connection-test"),
+        "{tested:?}"
+    );
+
     // Nothing secret was stored for it, and `connection get` says jobs get short-lived ones.
     let secrets = sandbox.run(&["secret", "list", "-o", "json"]).json();
     assert_eq!(secrets.as_array().map(Vec::len), Some(0), "{secrets}");
