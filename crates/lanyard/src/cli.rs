@@ -221,6 +221,9 @@ pub(crate) struct ServerArgs {
     /// Data directory for the embedded database and generated key [default: ~/.local/share/lanyard]
     #[arg(long, env = "LANYARD_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The https URL clouds reach this server at: the issuer of jobs' OIDC identity tokens
+    #[arg(long, env = "LANYARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// A TOML config file (listen, database_url, data_dir, org, master_key_file)
     #[arg(long, env = "LANYARD_CONFIG")]
     pub config: Option<PathBuf>,

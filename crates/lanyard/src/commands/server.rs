@@ -25,6 +25,7 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
         listen: args.listen,
         database_url: args.database,
         data_dir: args.data_dir,
+        public_url: args.public_url,
         org: global.org.clone(),
         ..RawServerConfig::default()
     };
