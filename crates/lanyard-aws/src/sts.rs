@@ -181,15 +181,7 @@ pub async fn temporary_for_job(
         .send()
         .await
         .map_err(|e| sts_error(OP, e))?;
-    let credentials = out.credentials().ok_or(AwsError::Incomplete {
-        operation: OP,
-        part: "credentials",
-    })?;
-    Ok(AwsKeys {
-        access_key_id: SecretString::from(credentials.access_key_id().to_owned()),
-        secret_access_key: SecretString::from(credentials.secret_access_key().to_owned()),
-        session_token: Some(SecretString::from(credentials.session_token().to_owned())),
-    })
+    temporary_keys(OP, out.credentials())
 }
 
 /// AssumeRoleWithWebIdentity with an identity token (what a job's SDK does with an `oidc`
@@ -210,8 +202,16 @@ pub async fn assume_with_web_identity(
         .send()
         .await
         .map_err(|e| sts_error(OP, e))?;
-    let credentials = out.credentials().ok_or(AwsError::Incomplete {
-        operation: OP,
+    temporary_keys(OP, out.credentials())
+}
+
+/// The temporary keys an STS answer carries (every exchange answers with the same shape).
+fn temporary_keys(
+    operation: &'static str,
+    credentials: Option<&aws_sdk_sts::types::Credentials>,
+) -> Result<AwsKeys, AwsError> {
+    let credentials = credentials.ok_or(AwsError::Incomplete {
+        operation,
         part: "credentials",
     })?;
     Ok(AwsKeys {
@@ -271,15 +271,7 @@ async fn assume(
         .send()
         .await
         .map_err(|e| sts_error(OP, e))?;
-    let credentials = out.credentials().ok_or(AwsError::Incomplete {
-        operation: OP,
-        part: "credentials",
-    })?;
-    Ok(AwsKeys {
-        access_key_id: SecretString::from(credentials.access_key_id().to_owned()),
-        secret_access_key: SecretString::from(credentials.secret_access_key().to_owned()),
-        session_token: Some(SecretString::from(credentials.session_token().to_owned())),
-    })
+    temporary_keys(OP, out.credentials())
 }
 
 /// The two-sided check: AssumeRole with the external id must succeed, and with a wrong one

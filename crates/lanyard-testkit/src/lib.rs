@@ -226,6 +226,35 @@ impl TestServer {
         Client::new(&self.url, Some(token.to_owned().into())).expect("valid url")
     }
 
+    /// Creates a connection in `acme` from a `CreateConnection` body (JSON) and authorizes it in
+    /// `environments`, or organization-wide when there are none.
+    pub async fn connect_authorized(&self, request: serde_json::Value, environments: &[&str]) {
+        let admin = self.admin();
+        let request: lanyard_api::CreateConnection =
+            serde_json::from_value(request).expect("a CreateConnection body");
+        let created = admin
+            .create_connection("acme", &request)
+            .await
+            .expect("the connection is created");
+        let scope = if environments.is_empty() {
+            "organization"
+        } else {
+            "environment"
+        };
+        admin
+            .create_authorization(
+                "acme",
+                &lanyard_api::AuthorizationRequest {
+                    provider: created.provider,
+                    connection: created.name,
+                    scope: scope.into(),
+                    environments: environments.iter().map(|e| (*e).to_owned()).collect(),
+                },
+            )
+            .await
+            .expect("the connection is authorized");
+    }
+
     /// Issues a viewer token (every environment) with the admin token; returns its secret.
     pub async fn viewer_token(&self) -> String {
         let request = lanyard_api::CreateToken {

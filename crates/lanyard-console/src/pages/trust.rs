@@ -27,15 +27,24 @@ struct TrustPage {
     commands: String,
 }
 
+async fn setup_of(
+    console: &Console,
+    user: &User,
+    name: &str,
+) -> PageResult<(lanyard_domain::Slug, lanyard_core::TrustSetup)> {
+    let name = connection_slug(name)?;
+    let p = &user.principal;
+    let setup = console.app.oidc_trust_setup(p, &p.org, &name, &[]).await?;
+    Ok((name, setup))
+}
+
 /// The trust set-up page.
 pub(crate) async fn page(
     State(console): State<Console>,
     user: User,
     Path(name): Path<String>,
 ) -> PageResult<Response> {
-    let name = connection_slug(&name)?;
-    let p = &user.principal;
-    let setup = console.app.oidc_trust_setup(p, &p.org, &name, &[]).await?;
+    let (name, setup) = setup_of(&console, &user, &name).await?;
     let page = TrustPage {
         layout: console.layout(&user, "connections", format!("Trust for {name}")),
         name: name.to_string(),
@@ -54,9 +63,7 @@ pub(crate) async fn template(
     user: User,
     Path(name): Path<String>,
 ) -> PageResult<Response> {
-    let name = connection_slug(&name)?;
-    let p = &user.principal;
-    let setup = console.app.oidc_trust_setup(p, &p.org, &name, &[]).await?;
+    let (name, setup) = setup_of(&console, &user, &name).await?;
     let body =
         serde_json::to_string_pretty(&setup.template.unwrap_or_default()).unwrap_or_default();
     let disposition = format!("attachment; filename=\"lanyard-{name}-oidc.json\"");

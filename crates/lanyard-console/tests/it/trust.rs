@@ -1,7 +1,6 @@
 //! Keyless connections in the console: what jobs get, and the trust set-up page with the
 //! issuer, audience, subjects and the cloud's template or commands.
 
-use lanyard_api::AuthorizationRequest;
 use lanyard_testkit::{backend_tests, Backend, TestServer};
 
 use crate::support::Visitor;
@@ -15,22 +14,7 @@ async fn an_oidc_connection_page_leads_to_its_trust_setup(backend: Backend) {
     let request = serde_json::json!({"name": "aws-keyless", "provider": "aws", "auth_mode": "oidc",
         "fields": {"account_id": {"value": "123456789012"},
                    "iam_role_arn": {"value": "arn:aws:iam::123456789012:role/lanyard-aws-keyless"}}});
-    admin
-        .create_connection("acme", &serde_json::from_value(request).unwrap())
-        .await
-        .unwrap();
-    admin
-        .create_authorization(
-            "acme",
-            &AuthorizationRequest {
-                provider: "aws".into(),
-                connection: "aws-keyless".into(),
-                scope: "environment".into(),
-                environments: vec!["prod".into()],
-            },
-        )
-        .await
-        .unwrap();
+    server.connect_authorized(request, &["prod"]).await;
     let mut visitor = Visitor::new(&server);
     visitor.login(server.admin_token()).await;
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lanyard_api::{AuthorizationRequest, CreateJob};
+use lanyard_api::CreateJob;
 use lanyard_testkit::{backend_tests, moto, Backend, TestServer};
 
 backend_tests!(
@@ -19,26 +19,14 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/lanyard-deployer";
 
 /// Creates `environment` and an oidc AWS connection `name` authorized organization-wide.
 async fn oidc_connection(server: &TestServer, environment: &str, name: &str) {
-    let admin = server.admin();
-    admin.create_environment("acme", environment).await.unwrap();
+    server
+        .admin()
+        .create_environment("acme", environment)
+        .await
+        .unwrap();
     let request = serde_json::json!({"name": name, "provider": "aws", "auth_mode": "oidc",
         "fields": {"account_id": {"value": "123456789012"}, "iam_role_arn": {"value": ROLE}}});
-    admin
-        .create_connection("acme", &serde_json::from_value(request).unwrap())
-        .await
-        .unwrap();
-    admin
-        .create_authorization(
-            "acme",
-            &AuthorizationRequest {
-                provider: "aws".into(),
-                connection: name.into(),
-                scope: "organization".into(),
-                environments: vec![],
-            },
-        )
-        .await
-        .unwrap();
+    server.connect_authorized(request, &[]).await;
 }
 
 /// Runs a job with `connection` on a fresh runner of `server`, claims it as that runner and
@@ -383,27 +371,8 @@ async fn the_trust_setup_names_issuer_audience_and_each_trusted_subject(backend:
     for (name, provider, fields, environments, expected) in cases {
         let request = serde_json::json!({"name": name, "provider": provider,
             "auth_mode": "oidc", "fields": fields});
-        admin
-            .create_connection("acme", &serde_json::from_value(request).unwrap())
-            .await
-            .unwrap();
-        let scope = if environments.is_empty() {
-            "organization"
-        } else {
-            "environment"
-        };
-        admin
-            .create_authorization(
-                "acme",
-                &AuthorizationRequest {
-                    provider: provider.into(),
-                    connection: name.into(),
-                    scope: scope.into(),
-                    environments,
-                },
-            )
-            .await
-            .unwrap();
+        let environments: Vec<&str> = environments.iter().map(String::as_str).collect();
+        server.connect_authorized(request, &environments).await;
         let trust = admin.oidc_trust("acme", name, &[]).await.unwrap();
         assert_eq!(trust.issuer, server.public_url);
         let commands = trust.commands.expect("commands");
