@@ -1,0 +1,202 @@
+//! Live checks: is a connection's credential accepted by its provider right now? Each check is
+//! the cheapest authenticated read the provider's API offers (GitHub `GET /user`, GitLab
+//! `GET /api/v4/user`, a registry's `/v2/` handshake, npm `whoami`, an authenticated `HEAD` on a
+//! Maven repository, Cloudflare's token verify, DigitalOcean's account...), against the host the
+//! connection names.
+//!
+//! The verdict says what is wrong and how to fix it, in one sentence, and never carries a
+//! secret: a provider's reason is cut short and every value the check sent is masked out of it.
+//! Requests time out quickly and never follow redirects (a redirect could carry the credential
+//! to another host).
+
+mod http;
+mod packages;
+mod registry;
+mod saas;
+mod scm;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use lanyard_providers::ResolvedFields;
+use secrecy::ExposeSecret;
+
+/// What a check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The provider accepted the credential.
+    Ok,
+    /// Refused (401): wrong or revoked.
+    WrongCredentials,
+    /// Refused because it expired.
+    Expired,
+    /// Accepted, but not allowed to read what jobs need (403).
+    MissingPermission,
+    /// The bucket, repository, registry or organization does not exist (404).
+    NotFound,
+    /// No answer: DNS, TLS, connection or timeout.
+    Unreachable,
+    /// This provider (or kind) has no live check yet.
+    Unchecked,
+}
+
+impl Outcome {
+    /// The verdict as stored and shown.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::WrongCredentials => "wrong_credentials",
+            Outcome::Expired => "expired",
+            Outcome::MissingPermission => "missing_permission",
+            Outcome::NotFound => "not_found",
+            Outcome::Unreachable => "unreachable",
+            Outcome::Unchecked => "unchecked",
+        }
+    }
+}
+
+/// A check's verdict: the outcome, who the provider says the credential belongs to, and a
+/// message for people (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub identity: Option<String>,
+    pub message: String,
+}
+
+impl Verdict {
+    pub(crate) fn ok(identity: Option<String>, message: impl Into<String>) -> Self {
+        Self {
+            outcome: Outcome::Ok,
+            identity,
+            message: message.into(),
+        }
+    }
+
+    fn unchecked(provider: &str, kind: Option<&str>) -> Self {
+        let what = kind.map_or_else(|| provider.to_owned(), |k| format!("{provider} ({k})"));
+        Self {
+            outcome: Outcome::Unchecked,
+            identity: None,
+            message: format!(
+                "{what} connections have no live check yet; a job that uses it is the test"
+            ),
+        }
+    }
+}
+
+/// Runs checks. One per process; cheap to clone.
+#[derive(Clone)]
+pub struct Checker {
+    http: reqwest::Client,
+    /// Base URLs that replace the public APIs' (tests point them at local servers).
+    bases: BTreeMap<&'static str, String>,
+}
+
+/// Why a checker could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTP client for connection checks: {0}")]
+pub struct BuildError(String);
+
+impl Checker {
+    /// A checker with the system's roots, short timeouts and no redirects.
+    pub fn new() -> Result<Self, BuildError> {
+        Self::builder(reqwest::Client::builder())
+    }
+
+    /// Like [`Checker::new`], also trusting `der` (a test CA).
+    pub fn trusting(der: &[u8]) -> Result<Self, BuildError> {
+        let certificate =
+            reqwest::Certificate::from_der(der).map_err(|e| BuildError(e.to_string()))?;
+        Self::builder(reqwest::Client::builder().add_root_certificate(certificate))
+    }
+
+    fn builder(builder: reqwest::ClientBuilder) -> Result<Self, BuildError> {
+        let http = builder
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!(
+                "lanyard/",
+                env!("CARGO_PKG_VERSION"),
+                " connection-check"
+            ))
+            .build()
+            .map_err(|e| BuildError(e.to_string()))?;
+        Ok(Self {
+            http,
+            bases: BTreeMap::new(),
+        })
+    }
+
+    /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `npm-github`,
+    /// `maven-github`) to `base` instead of its public endpoint.
+    #[must_use]
+    pub fn with_base(mut self, api: &'static str, base: impl Into<String>) -> Self {
+        self.bases.insert(api, base.into());
+        self
+    }
+
+    pub(crate) fn base(&self, api: &str, public: &str) -> String {
+        self.bases
+            .get(api)
+            .cloned()
+            .unwrap_or_else(|| public.to_owned())
+    }
+
+    /// Checks a connection of `provider` (and `kind`) with its resolved field values.
+    pub async fn check(
+        &self,
+        provider: &str,
+        kind: Option<&str>,
+        values: &ResolvedFields,
+    ) -> Verdict {
+        let fields = Fields(values);
+        let verdict = match (provider, kind) {
+            ("github", _) => scm::github(self, &fields).await,
+            ("gitlab", _) => scm::gitlab(self, &fields).await,
+            ("container-registry", Some(kind)) => registry::check(self, kind, &fields).await,
+            ("npm", Some(kind)) => packages::npm(self, kind, &fields).await,
+            ("maven", Some(kind)) => packages::maven(self, kind, &fields).await,
+            ("cloudflare" | "cloudflare-r2", _) => saas::cloudflare(self, &fields).await,
+            ("digitalocean", _) => saas::digitalocean(self, &fields).await,
+            ("civo", _) => saas::civo(self, &fields).await,
+            ("auth0", _) => saas::auth0(self, &fields).await,
+            _ => None,
+        };
+        let mut verdict = verdict.unwrap_or_else(|| Verdict::unchecked(provider, kind));
+        // A provider may echo what it was sent; no secret sent leaves in a message (fields
+        // the catalog does not know are treated as secret).
+        let spec = lanyard_providers::find(provider);
+        let secret = |name: &str| spec.and_then(|s| s.field(name)).is_none_or(|f| f.secret);
+        for (_, value) in values.iter().filter(|(name, _)| secret(name)) {
+            let value = value.expose_secret();
+            if value.len() >= 6 && verdict.message.contains(value) {
+                verdict.message = verdict.message.replace(value, "[REDACTED]");
+            }
+        }
+        verdict
+    }
+}
+
+/// Field values by name.
+pub(crate) struct Fields<'a>(&'a ResolvedFields);
+
+impl Fields<'_> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .map(|v| v.expose_secret().trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// `https://host` for a host or URL field, without a trailing slash.
+pub(crate) fn origin(value: &str) -> String {
+    let value = value.trim().trim_end_matches('/');
+    if value.contains("://") {
+        value.to_owned()
+    } else {
+        format!("https://{value}")
+    }
+}

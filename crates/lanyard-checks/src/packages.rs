@@ -1,0 +1,86 @@
+//! Package feeds: npm (`whoami`) and Maven (an authenticated `HEAD` on the repository).
+
+use crate::http::{Auth, Probe};
+use crate::{origin, Checker, Fields, Verdict};
+
+const FIX: &str = "create a new token and update the connection's secret";
+
+/// `GET {registry}/-/whoami` (docs.npmjs.com/cli/commands/npm-whoami: the registry API npm
+/// itself calls) with the connection's token.
+pub(crate) async fn npm(checker: &Checker, kind: &str, fields: &Fields<'_>) -> Option<Verdict> {
+    let (registry, token) = match kind {
+        "jfrog" => (
+            format!(
+                "{}/artifactory/api/npm/{}",
+                origin(fields.get("server_url")?),
+                fields.get("repo_key")?
+            ),
+            fields.get("access_token")?,
+        ),
+        "github-packages" => (
+            checker.base("npm-github", "https://npm.pkg.github.com"),
+            fields.get("personal_access_token")?,
+        ),
+        _ => return None,
+    };
+    let answer = Probe {
+        method: reqwest::Method::GET,
+        url: format!("{registry}/-/whoami"),
+        auth: Auth::Bearer(token),
+        thing: format!("registry {registry}"),
+        fix: FIX,
+        form: Vec::new(),
+    }
+    .send(&checker.http)
+    .await;
+    Some(match answer {
+        Ok(answer) => {
+            let user = answer.body["username"].as_str().map(str::to_owned);
+            let who = user.as_deref().unwrap_or("the token");
+            Verdict::ok(user.clone(), format!("{registry} knows {who}"))
+        }
+        Err(verdict) => verdict,
+    })
+}
+
+/// `HEAD {repository}/` with the connection's user and token, as Maven authenticates.
+pub(crate) async fn maven(checker: &Checker, kind: &str, fields: &Fields<'_>) -> Option<Verdict> {
+    let (repository, user, token) = match kind {
+        "jfrog" => (
+            format!(
+                "{}/artifactory/{}",
+                origin(fields.get("server_url")?),
+                fields.get("repo_key")?
+            ),
+            fields.get("username")?,
+            fields.get("access_token")?,
+        ),
+        "github-packages" => (
+            format!(
+                "{}/{}",
+                checker.base("maven-github", "https://maven.pkg.github.com"),
+                fields.get("github_repository")?
+            ),
+            fields.get("github_username")?,
+            fields.get("personal_access_token")?,
+        ),
+        _ => return None,
+    };
+    let answer = Probe {
+        method: reqwest::Method::HEAD,
+        url: format!("{repository}/"),
+        auth: Auth::Basic(user, token),
+        thing: format!("repository {repository}"),
+        fix: FIX,
+        form: Vec::new(),
+    }
+    .send(&checker.http)
+    .await;
+    Some(match answer {
+        Ok(_) => Verdict::ok(
+            Some(user.to_owned()),
+            format!("{repository} accepted {user}'s token"),
+        ),
+        Err(verdict) => verdict,
+    })
+}

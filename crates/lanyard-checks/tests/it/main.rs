@@ -1,0 +1,316 @@
+//! Contract tests: each check against a local HTTPS server that replays the provider's
+//! documented answers (the page each case follows is named), and refuses requests whose path,
+//! host or credential header differ from the documentation.
+
+mod contract;
+
+use base64::Engine as _;
+use contract::{Contract, Exchange};
+use lanyard_checks::{Checker, Outcome};
+use lanyard_providers::ResolvedFields;
+
+const GH_TOKEN: &str = "ghp_PLANTEDplantedPLANTEDplanted0000000";
+
+/// A documented case: the provider and kind, the fields (`{base}` is the contract server),
+/// the exchanges the documentation describes, the outcome and a fragment of the message.
+struct Case {
+    doc: &'static str,
+    provider: &'static str,
+    kind: Option<&'static str>,
+    fields: Vec<(&'static str, String)>,
+    exchanges: Vec<Exchange>,
+    outcome: Outcome,
+    says: &'static str,
+}
+
+fn exchange(
+    method: &'static str,
+    path: &'static str,
+    header: (&'static str, &str),
+    status: u16,
+    body: &str,
+) -> Exchange {
+    Exchange {
+        method,
+        path,
+        header: (header.0, header.1.to_owned()),
+        status,
+        headers: Vec::new(),
+        body: body.to_owned(),
+    }
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+fn cases() -> Vec<Case> {
+    let gh_auth = bearer(GH_TOKEN);
+    vec![
+        Case {
+            doc: "docs.github.com/en/rest/users/users#get-the-authenticated-user (GHES: /api/v3)",
+            provider: "github",
+            kind: None,
+            fields: vec![("token", GH_TOKEN.into()), ("host", "{base}".into())],
+            exchanges: vec![Exchange {
+                headers: vec![
+                    ("x-oauth-scopes", "repo, read:org".into()),
+                    ("github-authentication-token-expiration", "2027-01-01 00:00:00 UTC".into()),
+                ],
+                ..exchange("GET", "/api/v3/user", ("authorization", &gh_auth), 200, r#"{"login":"octocat","id":1}"#)
+            }],
+            outcome: Outcome::Ok,
+            says: "octocat; scopes: repo, read:org; it expires 2027-01-01",
+        },
+        Case {
+            doc: "docs.github.com/en/rest/overview/troubleshooting-the-rest-api#bad-credentials",
+            provider: "github",
+            kind: None,
+            fields: vec![("token", GH_TOKEN.into())],
+            exchanges: vec![exchange("GET", "/user", ("authorization", &gh_auth), 401,
+                &format!(r#"{{"message":"Bad credentials: {GH_TOKEN}","documentation_url":"https://docs.github.com/rest"}}"#))],
+            outcome: Outcome::WrongCredentials,
+            says: "HTTP 401: Bad credentials: [REDACTED]",
+        },
+        Case {
+            doc: "docs.github.com/en/rest/authentication/permissions-required-for-fine-grained-personal-access-tokens",
+            provider: "github",
+            kind: None,
+            fields: vec![("token", GH_TOKEN.into())],
+            exchanges: vec![exchange("GET", "/user", ("authorization", &gh_auth), 403,
+                r#"{"message":"Resource not accessible by personal access token"}"#)],
+            outcome: Outcome::MissingPermission,
+            says: "Resource not accessible by personal access token",
+        },
+        Case {
+            doc: "docs.gitlab.com/api/users/#retrieve-the-current-user and docs.gitlab.com/api/groups/#get-a-single-group",
+            provider: "gitlab",
+            kind: None,
+            fields: vec![("access_token", "glpat-PLANTEDplanted00000".into()), ("host", "{base}".into()), ("group_id", "acme/platform".into())],
+            exchanges: vec![
+                exchange("GET", "/api/v4/user", ("authorization", &bearer("glpat-PLANTEDplanted00000")), 200, r#"{"id":7,"username":"jdoe"}"#),
+                exchange("GET", "/api/v4/groups/acme%2Fplatform", ("authorization", &bearer("glpat-PLANTEDplanted00000")), 200, r#"{"id":9,"full_path":"acme/platform"}"#),
+            ],
+            outcome: Outcome::Ok,
+            says: "GitLab accepted the token of jdoe",
+        },
+        Case {
+            doc: "docs.gitlab.com/api/rest/troubleshooting/#status-code-401 (expired token)",
+            provider: "gitlab",
+            kind: None,
+            fields: vec![("access_token", "glpat-PLANTEDplanted00000".into()), ("host", "{base}".into())],
+            exchanges: vec![exchange("GET", "/api/v4/user", ("authorization", &bearer("glpat-PLANTEDplanted00000")), 401,
+                r#"{"error":"invalid_token","error_description":"Token is expired. You can either do re-authorization or token refresh."}"#)],
+            outcome: Outcome::Expired,
+            says: "says the credential expired",
+        },
+        Case {
+            doc: "docs.gitlab.com/api/groups/#get-a-single-group (404 for a missing group)",
+            provider: "gitlab",
+            kind: None,
+            fields: vec![("access_token", "glpat-PLANTEDplanted00000".into()), ("host", "{base}".into()), ("group_id", "42".into())],
+            exchanges: vec![
+                exchange("GET", "/api/v4/user", ("authorization", &bearer("glpat-PLANTEDplanted00000")), 200, r#"{"username":"jdoe"}"#),
+                exchange("GET", "/api/v4/groups/42", ("authorization", &bearer("glpat-PLANTEDplanted00000")), 404, r#"{"message":"404 Group Not Found"}"#),
+            ],
+            outcome: Outcome::NotFound,
+            says: "has no group 42",
+        },
+        Case {
+            doc: "developers.cloudflare.com/api/resources/user/subresources/tokens/methods/verify/",
+            provider: "cloudflare",
+            kind: None,
+            fields: vec![("api_token", "cf-PLANTEDplantedPLANTED".into())],
+            exchanges: vec![exchange("GET", "/client/v4/user/tokens/verify", ("authorization", &bearer("cf-PLANTEDplantedPLANTED")), 200,
+                r#"{"success":true,"errors":[],"messages":[],"result":{"id":"f267e341f3dd4697bd3b9f71dd96247f","status":"active"}}"#)],
+            outcome: Outcome::Ok,
+            says: "Cloudflare accepted",
+        },
+        Case {
+            doc: "developers.cloudflare.com/fundamentals/api/troubleshooting/ (1000 Invalid API Token)",
+            provider: "cloudflare",
+            kind: None,
+            fields: vec![("api_token", "cf-PLANTEDplantedPLANTED".into())],
+            exchanges: vec![exchange("GET", "/client/v4/user/tokens/verify", ("authorization", &bearer("cf-PLANTEDplantedPLANTED")), 401,
+                r#"{"success":false,"errors":[{"code":1000,"message":"Invalid API Token"}],"messages":[],"result":null}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "Invalid API Token",
+        },
+        Case {
+            doc: "developers.cloudflare.com/fundamentals/api/get-started/keys/ (global key: X-Auth-Email, X-Auth-Key)",
+            provider: "cloudflare",
+            kind: None,
+            fields: vec![("api_key", "0123456789abcdefPLANTED".into()), ("email", "ops@acme.test".into())],
+            exchanges: vec![exchange("GET", "/client/v4/user", ("x-auth-key", "0123456789abcdefPLANTED"), 200, r#"{"success":true,"result":{"id":"u1"}}"#)],
+            outcome: Outcome::Ok,
+            says: "Cloudflare accepted",
+        },
+        Case {
+            doc: "docs.digitalocean.com/reference/api/digitalocean/#tag/Account/operation/account_get",
+            provider: "digitalocean",
+            kind: None,
+            fields: vec![("api_token", "dop_v1_PLANTEDplantedPLANTEDplanted000".into())],
+            exchanges: vec![exchange("GET", "/v2/account", ("authorization", &bearer("dop_v1_PLANTEDplantedPLANTEDplanted000")), 200,
+                r#"{"account":{"email":"ops@acme.test","status":"active"}}"#)],
+            outcome: Outcome::Ok,
+            says: "ops@acme.test",
+        },
+        Case {
+            doc: "docs.digitalocean.com/reference/api/digitalocean/ (401 unauthorized)",
+            provider: "digitalocean",
+            kind: None,
+            fields: vec![("api_token", "dop_v1_PLANTEDplantedPLANTEDplanted000".into())],
+            exchanges: vec![exchange("GET", "/v2/account", ("authorization", &bearer("dop_v1_PLANTEDplantedPLANTEDplanted000")), 401,
+                r#"{"id":"Unauthorized","message":"Unable to authenticate you"}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "Unable to authenticate you",
+        },
+        Case {
+            doc: "civo.com/api/quota",
+            provider: "civo",
+            kind: None,
+            fields: vec![("api_token", "civoPLANTEDplantedPLANTED".into())],
+            exchanges: vec![exchange("GET", "/v2/quota", ("authorization", &bearer("civoPLANTEDplantedPLANTED")), 200, r#"{"instance_count_limit":16}"#)],
+            outcome: Outcome::Ok,
+            says: "Civo accepted",
+        },
+        Case {
+            doc: "auth0.com/docs/secure/tokens/access-tokens/management-api-access-tokens (403 unauthorized client)",
+            provider: "auth0",
+            kind: None,
+            fields: vec![("domain", "{base}".into()), ("client_id", "cid-PLANTED".into()), ("client_secret", "csecret-PLANTED-0000".into())],
+            exchanges: vec![exchange("POST", "/oauth/token", ("content-type", "application/x-www-form-urlencoded"), 403,
+                r#"{"error":"access_denied","error_description":"Client is not authorized to access the Management API."}"#)],
+            outcome: Outcome::MissingPermission,
+            says: "Client is not authorized",
+        },
+        Case {
+            doc: "docs.github.com/en/packages/working-with-a-github-packages-registry/working-with-the-npm-registry",
+            provider: "npm",
+            kind: Some("github-packages"),
+            fields: vec![("github_username", "octocat".into()), ("personal_access_token", GH_TOKEN.into())],
+            exchanges: vec![exchange("GET", "/-/whoami", ("authorization", &gh_auth), 200, r#"{"username":"octocat"}"#)],
+            outcome: Outcome::Ok,
+            says: "knows octocat",
+        },
+        Case {
+            doc: "docs.github.com/en/packages/working-with-a-github-packages-registry/working-with-the-apache-maven-registry",
+            provider: "maven",
+            kind: Some("github-packages"),
+            fields: vec![("github_username", "octocat".into()), ("personal_access_token", GH_TOKEN.into()), ("github_repository", "acme/libs".into())],
+            exchanges: vec![exchange("HEAD", "/acme/libs/", ("authorization", &basic("octocat", GH_TOKEN)), 401, "")],
+            outcome: Outcome::WrongCredentials,
+            says: "refused the credential",
+        },
+        Case {
+            doc: "distribution.github.io/distribution/spec/auth/token/ (the Bearer token flow ghcr.io uses)",
+            provider: "container-registry",
+            kind: Some("ghcr"),
+            fields: vec![("github_username", "octocat".into()), ("personal_access_token", GH_TOKEN.into())],
+            exchanges: vec![
+                Exchange {
+                    headers: vec![("www-authenticate", r#"Bearer realm="{base}/token",service="ghcr.io",scope="repository:user/image:pull""#.into())],
+                    ..exchange("GET", "/v2/", ("authorization", ""), 401, r#"{"errors":[{"code":"UNAUTHORIZED"}]}"#)
+                },
+                exchange("GET", "/token", ("authorization", &basic("octocat", GH_TOKEN)), 200, r#"{"token":"registry-token-PLANTED"}"#),
+                exchange("GET", "/v2/", ("authorization", &bearer("registry-token-PLANTED")), 200, "{}"),
+            ],
+            outcome: Outcome::Ok,
+            says: "accepted octocat's credentials",
+        },
+        Case {
+            doc: "docs.github.com/en/rest/using-the-rest-api/best-practices (a redirect is never followed with a token)",
+            provider: "github",
+            kind: None,
+            fields: vec![("token", GH_TOKEN.into())],
+            exchanges: vec![Exchange {
+                headers: vec![("location", "https://elsewhere.example/user".into())],
+                ..exchange("GET", "/user", ("authorization", &gh_auth), 302, "")
+            }],
+            outcome: Outcome::Unreachable,
+            says: "never follows with credentials",
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_check_makes_the_documented_request_and_reads_the_documented_answers() {
+    for case in cases() {
+        let server = Contract::start().await;
+        server.answer_with(case.exchanges);
+        let base = server.url();
+        let checker = Checker::trusting(&server.certificate)
+            .unwrap()
+            .with_base("github", base.clone())
+            .with_base("ghcr", base.clone())
+            .with_base("npm-github", base.clone())
+            .with_base("maven-github", base.clone())
+            .with_base("cloudflare", base.clone())
+            .with_base("digitalocean", base.clone())
+            .with_base("civo", base.clone());
+        let mut values = ResolvedFields::new();
+        for (name, value) in &case.fields {
+            values.insert(*name, value.replace("{base}", &base).into());
+        }
+        let verdict = checker.check(case.provider, case.kind, &values).await;
+        let refused = server.refused.lock().unwrap().clone();
+        assert!(
+            refused.is_empty(),
+            "{}: undocumented requests {refused:?}",
+            case.doc
+        );
+        assert_eq!(
+            verdict.outcome, case.outcome,
+            "{}: {}",
+            case.doc, verdict.message
+        );
+        assert!(
+            verdict.message.contains(case.says),
+            "{}: {:?} lacks {:?}",
+            case.doc,
+            verdict.message,
+            case.says
+        );
+        for (_, value) in &case.fields {
+            if value.contains("PLANTED") {
+                assert!(
+                    !verdict.message.contains(value.as_str()),
+                    "{}: a secret in {}",
+                    case.doc,
+                    verdict.message
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_host_that_does_not_answer_is_unreachable_and_says_where() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let checker = Checker::new().unwrap();
+    let values = ResolvedFields::new()
+        .with("access_token", "glpat-PLANTEDplanted00000")
+        .with("host", format!("https://127.0.0.1:{port}"));
+    let verdict = checker.check("gitlab", None, &values).await;
+    assert_eq!(verdict.outcome, Outcome::Unreachable, "{}", verdict.message);
+    assert!(
+        verdict.message.contains("cannot reach 127.0.0.1"),
+        "{}",
+        verdict.message
+    );
+    let unchecked = checker
+        .check("snowflake", None, &ResolvedFields::new())
+        .await;
+    assert_eq!(unchecked.outcome, Outcome::Unchecked);
+}
