@@ -91,8 +91,8 @@ pub struct MatrixRow {
     /// What its jobs get: `short-lived`, `long-lived` or `runner identity`.
     #[serde(default)]
     pub credentials: String,
-    /// `not_authorized`, `authorized`, `default` or `misconfigured` (a default that is not
-    /// authorized).
+    /// `not_authorized`, `authorized`, `default`, `misconfigured` (a default that is not
+    /// authorized) or `failing` (usable here, but its last check failed).
     pub cells: Vec<String>,
 }
 

@@ -83,11 +83,19 @@ pub struct Connection {
     #[serde(default)]
     pub pending: bool,
     /// When it was last verified against its provider (RFC 3339), and the verdict
-    /// (`ok`, `failed`, `trusted`).
+    /// (`ok`, `trusted`, `unchecked`; failing: `wrong_credentials`, `expired`,
+    /// `missing_permission`, `not_found`, `unreachable`, `failed`).
     #[serde(default)]
     pub last_verified_at: Option<String>,
     #[serde(default)]
     pub verdict: Option<String>,
+    /// What the last check said: who the credential belongs to, or what is wrong and how to
+    /// fix it.
+    #[serde(default)]
+    pub verification_message: Option<String>,
+    /// The last check failed: jobs using it will fail.
+    #[serde(default)]
+    pub failing: bool,
     /// What its jobs receive: `short-lived` (STS sessions, identity tokens), `long-lived` (the
     /// stored credentials as they are) or `runner identity`.
     #[serde(default)]

@@ -64,6 +64,13 @@ pub struct SetJobTimeout {
     pub seconds: Option<u64>,
 }
 
+/// `PUT /orgs/{org}/check-interval`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct SetCheckInterval {
+    /// Seconds between scheduled checks of each connection (at least 1); `null`: daily.
+    pub seconds: Option<u64>,
+}
+
 /// `POST /orgs`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreateOrganization {

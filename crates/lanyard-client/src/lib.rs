@@ -174,6 +174,22 @@ impl Client {
     }
 
     /// Sets (or, with `None`, clears) the organization's default job timeout, in seconds.
+    /// Sets how often the organization's connections are checked again (`None`: daily).
+    pub async fn set_check_interval(
+        &self,
+        org: &str,
+        seconds: Option<u64>,
+    ) -> Result<(), ClientError> {
+        let body = lanyard_api::SetCheckInterval { seconds };
+        self.execute(
+            self.request(Method::PUT, &["orgs", org, "check-interval"])
+                .json(&body),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Sets or clears the organization's default job timeout.
     pub async fn set_job_timeout(
         &self,
         org: &str,

@@ -19,7 +19,7 @@ use crate::runners::RunnerIdentity;
 use crate::{new_id, now, CoreError, CoreResult, Lanyard};
 
 use artifacts::check_artifact_paths;
-pub(crate) use pinning::runner_field;
+pub(crate) use pinning::{mode_of, runner_field};
 
 pub use control::{JobControl, Signals};
 pub use usage::UsageReport;

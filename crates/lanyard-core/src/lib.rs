@@ -10,6 +10,7 @@ mod audit_key;
 mod authorizations;
 mod bundles;
 mod cache;
+mod checks;
 mod connections;
 mod cross_account;
 mod environments;
@@ -41,6 +42,7 @@ pub use bundles::{
     org_limits, BundleReader, BundleWriter, ARTIFACT_RETENTION, PART_BYTES, UPLOAD_RETENTION,
 };
 pub use cache::TTL as CACHE_TTL;
+pub use checks::is_failing;
 pub use connections::{find_provider, ConnectionChanges, ConnectionSpec, FieldValue};
 pub use cross_account::{CrossAccountSetup, CrossAccountStarted};
 pub use error::{CoreError, CoreResult};
@@ -58,7 +60,7 @@ pub use resolve::{credential_lifetime, Cell, Checked, Matrix, MatrixLine, Resolu
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};
-pub use verify::{CloudVerifier, ConnectionTest, TrustCheck};
+pub use verify::{CloudVerifier, ConnectionTest, LiveCheck, TrustCheck};
 
 /// The application: the store plus the rules. Cheap to clone; share one per process.
 #[derive(Clone)]

@@ -6,6 +6,7 @@ use lanyard_providers::{AuthMode, Materialization, ResolvedFields};
 use lanyard_store::FieldSource;
 
 use crate::connections::find_provider;
+use crate::jobs::mode_of;
 use crate::{CoreError, CoreResult, Lanyard};
 
 impl Lanyard {
@@ -46,15 +47,34 @@ impl Lanyard {
     ) -> CoreResult<(Materialization, Vec<serde_json::Value>)> {
         let name = &connection.name;
         let provider = find_provider(&connection.provider)?;
-        let mode: AuthMode = connection.auth_mode.parse().map_err(|_| {
-            CoreError::Internal(format!("stored auth mode `{}`", connection.auth_mode).into())
-        })?;
+        let mode = mode_of(connection)?;
+        let (values, versions) = self.open_values(org_id, connection, identity_token).await?;
+        let materialized =
+            lanyard_providers::materialize(provider, connection.kind.as_deref(), mode, &values)
+                .map_err(|e| {
+                    CoreError::Invalid(format!("connection `{name}` cannot be used: {e}"))
+                })?;
+        for secret in materialized.secret_values() {
+            self.secrets_seen.add(secret.expose_secret().as_bytes());
+        }
+        Ok((materialized, versions))
+    }
+
+    /// Every field of a connection resolved to its value (secrets opened and registered for
+    /// masking), and the secret versions used.
+    pub(crate) async fn open_values(
+        &self,
+        org_id: &str,
+        connection: &lanyard_store::ConnectionRecord,
+        identity_token: Option<SecretString>,
+    ) -> CoreResult<(ResolvedFields, Vec<serde_json::Value>)> {
+        let name = &connection.name;
         let mut values = ResolvedFields::new();
         match identity_token {
             Some(token) => {
                 values.insert(lanyard_providers::IDENTITY_TOKEN, token);
             }
-            None if mode == AuthMode::Oidc => {
+            None if mode_of(connection)? == AuthMode::Oidc => {
                 return Err(CoreError::Invalid(format!(
                     "connection `{name}` uses oidc: its credentials exist only inside a job, as \
                      the job's identity token; run a job with it (lanyard run)"
@@ -80,14 +100,6 @@ impl Lanyard {
             };
             values.insert(field.clone(), value);
         }
-        let materialized =
-            lanyard_providers::materialize(provider, connection.kind.as_deref(), mode, &values)
-                .map_err(|e| {
-                    CoreError::Invalid(format!("connection `{name}` cannot be used: {e}"))
-                })?;
-        for secret in materialized.secret_values() {
-            self.secrets_seen.add(secret.expose_secret().as_bytes());
-        }
         let versions = connection
             .fields
             .values()
@@ -102,7 +114,7 @@ impl Lanyard {
                 _ => None,
             })
             .collect();
-        Ok((materialized, versions))
+        Ok((values, versions))
     }
 
     /// Opens one secret version. Any failure is "cannot be decrypted", without detail: the

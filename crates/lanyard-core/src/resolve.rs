@@ -75,6 +75,8 @@ pub enum Cell {
     Default,
     /// The connection resolves by default here but is not authorized: deployments will fail.
     Misconfigured,
+    /// Authorized (or the default) here, but its last check failed: deployments will fail.
+    Failing,
 }
 
 impl Cell {
@@ -85,6 +87,7 @@ impl Cell {
             Self::Authorized => "authorized",
             Self::Default => "default",
             Self::Misconfigured => "misconfigured",
+            Self::Failing => "failing",
         }
     }
 }
@@ -305,7 +308,9 @@ impl Lanyard {
                         });
                         let is_default = effective_default(&c.provider, env)
                             .is_some_and(|d| d.connection_id == c.id);
+                        let failing = c.verdict.as_deref().is_some_and(crate::is_failing);
                         match (is_default, authorized) {
+                            (true, true) | (false, true) if failing => Cell::Failing,
                             (true, true) => Cell::Default,
                             (true, false) => Cell::Misconfigured,
                             (false, true) => Cell::Authorized,

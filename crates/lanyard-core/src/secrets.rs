@@ -91,6 +91,12 @@ impl Lanyard {
             match result {
                 Ok(record) => {
                     tracing::info!(secret.id = %record.id, version = record.current_version, "secret set");
+                    // Connections using the old value are checked again on the next tick.
+                    if record.current_version > 1 {
+                        if let Err(e) = self.store.mark_check_due(&record.id).await {
+                            tracing::warn!(error = %e, "cannot mark connections for a check");
+                        }
+                    }
                     return Ok(record);
                 }
                 // Another writer got there first (a new secret or the same version): re-read.

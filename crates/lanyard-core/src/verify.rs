@@ -41,6 +41,23 @@ pub trait CloudVerifier: Send + Sync {
         materialization: &Materialization,
         region: Option<&str>,
     ) -> Result<String, String>;
+    /// The live check of any other provider's connection, with its resolved values.
+    async fn check(
+        &self,
+        provider: &str,
+        kind: Option<&str>,
+        values: &lanyard_providers::ResolvedFields,
+    ) -> LiveCheck;
+}
+
+/// What a live check found: the verdict (`ok`, `wrong_credentials`, `expired`,
+/// `missing_permission`, `not_found`, `unreachable`, `unchecked`), who the credential belongs
+/// to, and what to do (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveCheck {
+    pub verdict: String,
+    pub identity: Option<String>,
+    pub message: String,
 }
 
 /// The outcome of `connection test`.
@@ -82,39 +99,50 @@ impl Lanyard {
         principal.authorize(Action::Manage, "test connections")?;
         let org = self.own_org(principal, org).await?;
         let record = self.require_connection(&org, name).await?;
-        if record.provider != "aws" {
-            return Err(CoreError::Invalid(format!(
-                "`connection test` checks AWS connections for now; `{name}` is a {} connection",
-                record.provider
-            )));
-        }
         if record.pending {
             return Err(CoreError::Conflict(format!(
                 "connection `{name}` is waiting for its IAM role; finish it with `lanyard \
                  connection update {name} --field iam_role_arn=ARN`"
             )));
         }
-        let outcome = if record.auth_mode == "runner" {
-            self.runner_identity_for(&org, &record).await?
-        } else {
-            self.aws_caller_for(&org, &record).await?
-        };
-        let (verdict, identity, message) = match outcome {
-            Ok(arn) => ("ok", Some(arn), None),
-            Err(e) => (
-                "failed",
-                None,
-                Some(self.secrets_seen.redactor().redact_str(&e).into_owned()),
-            ),
-        };
-        self.record_verification(principal, &org, &record, verdict)
+        let check = self.check_now(&org, &record).await?;
+        self.record_verification(Some(principal), &org, &record, &check)
             .await?;
         Ok(ConnectionTest {
-            ok: verdict == "ok",
-            verdict: verdict.to_owned(),
-            identity,
-            message,
+            ok: !crate::checks::is_failing(&check.verdict),
+            verdict: check.verdict,
+            identity: check.identity,
+            message: Some(check.message).filter(|m| !m.is_empty()),
             connection: self.require_connection(&org, name).await?,
+        })
+    }
+
+    /// AWS through STS (GetCallerIdentity with what the connection injects, or its runner's
+    /// reported identity); every other provider through its live check.
+    pub(crate) async fn check_now(
+        &self,
+        org: &OrgRecord,
+        record: &ConnectionRecord,
+    ) -> CoreResult<LiveCheck> {
+        if record.provider != "aws" {
+            return self.live_check(org, record).await;
+        }
+        let outcome = if record.auth_mode == "runner" {
+            self.runner_identity_for(org, record).await?
+        } else {
+            self.aws_caller_for(org, record).await?
+        };
+        Ok(match outcome {
+            Ok(arn) => LiveCheck {
+                verdict: "ok".to_owned(),
+                message: format!("AWS says this is {arn}"),
+                identity: Some(arn),
+            },
+            Err(e) => LiveCheck {
+                verdict: "failed".to_owned(),
+                identity: None,
+                message: self.secrets_seen.redactor().redact_str(&e).into_owned(),
+            },
         })
     }
 
@@ -173,23 +201,33 @@ impl Lanyard {
             .await)
     }
 
-    /// Records a verification and its audit event.
+    /// Records a verification, with its audit event when a person asked for it (scheduled
+    /// checks are not changes anyone made; their verdicts show on the connection).
     pub(crate) async fn record_verification(
         &self,
-        principal: &Principal,
+        principal: Option<&Principal>,
         org: &OrgRecord,
         connection: &ConnectionRecord,
-        verdict: &str,
+        check: &LiveCheck,
     ) -> CoreResult<()> {
-        let audit = self.change_entry(
-            principal,
-            &org.id,
-            "connection.verify",
-            format!("connection/{}", connection.name),
-            serde_json::json!({ "verdict": verdict }),
-        );
+        let audit = principal.map(|principal| {
+            self.change_entry(
+                principal,
+                &org.id,
+                "connection.verify",
+                format!("connection/{}", connection.name),
+                serde_json::json!({ "verdict": check.verdict }),
+            )
+        });
         self.store
-            .record_verification(&org.id, &connection.id, now(), verdict, &audit)
+            .record_verification(
+                &org.id,
+                &connection.id,
+                now(),
+                &check.verdict,
+                Some(&check.message),
+                audit.as_ref(),
+            )
             .await?;
         Ok(())
     }

@@ -97,7 +97,24 @@ pub(crate) async fn background(app: Lanyard, options: Option<RunnerOptions>) {
     let slots = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut last_reap = tokio::time::Instant::now() - Duration::from_secs(60);
     let mut last_key_check: Option<tokio::time::Instant> = None;
+    let mut last_connection_check = tokio::time::Instant::now();
+    let checking = Arc::new(std::sync::atomic::AtomicBool::new(false));
     loop {
+        // A few due connections every two seconds: checks spread out instead of all at once.
+        // Provider calls may take seconds; they run aside, one round at a time, and never hold
+        // up claiming jobs.
+        if last_connection_check.elapsed() >= Duration::from_secs(2)
+            && !checking.swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            let (app, checking) = (app.clone(), checking.clone());
+            tokio::spawn(async move {
+                if let Err(e) = app.check_due_connections().await {
+                    tracing::warn!(error = %e, "could not run scheduled connection checks");
+                }
+                checking.store(false, std::sync::atomic::Ordering::Release);
+            });
+            last_connection_check = tokio::time::Instant::now();
+        }
         // Signing keys age in days; a check a minute is plenty, and the first waits for a
         // minute so that a short-lived server (a test, a one-off command) makes no key.
         let started = *last_key_check.get_or_insert_with(tokio::time::Instant::now);

@@ -142,7 +142,9 @@ pub async fn prepare_with(
         .with_runner_timeout(config.runner_timeout)
         .with_read_audit_window(config.audit_read_window)
         .with_issuer(config.issuer.clone())
-        .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier::default()));
+        .with_verifier(std::sync::Arc::new(crate::verifier::AwsVerifier::new(
+            Default::default(),
+        )));
     app.key_the_audit_chain().await?;
     let runner = if config.builtin_runner {
         let own = crate::builtin::own_secrets(&keyring, first_start.as_ref());
@@ -169,7 +171,7 @@ impl PreparedServer {
     /// `origin` instead of where its environment points: for embedders and tests, which must not
     /// change the process environment of a multi-threaded program.
     pub fn with_aws_origin(mut self, origin: lanyard_aws::session::AwsOrigin) -> Self {
-        let verifier = crate::verifier::AwsVerifier { origin };
+        let verifier = crate::verifier::AwsVerifier::new(origin);
         self.app = self.app.with_verifier(std::sync::Arc::new(verifier));
         self
     }

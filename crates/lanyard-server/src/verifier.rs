@@ -1,5 +1,6 @@
 //! The server's [`CloudVerifier`]: AWS through `lanyard-aws`, with the server's own ambient
-//! identity (the standard chain, honoring `AWS_ENDPOINT_URL`).
+//! identity (the standard chain, honoring `AWS_ENDPOINT_URL`); every other provider through
+//! `lanyard-checks`.
 //!
 //! The server, not a runner, performs the two-sided trust check when a cross-account
 //! connection is completed: it answers the API call synchronously, and the template trusts
@@ -7,15 +8,25 @@
 
 use lanyard_aws::session::{self, AwsKeys, AwsOrigin, Identity};
 use lanyard_aws::sts;
-use lanyard_core::{CloudVerifier, TrustCheck};
+use lanyard_core::{CloudVerifier, LiveCheck, TrustCheck};
 use lanyard_crypto::{ExposeSecret, SecretString};
 use lanyard_providers::{EnvValue, Materialization};
 
 /// Verifies with the server's own AWS identity: from its environment, or from the
-/// [`AwsOrigin`] it was started with.
-#[derive(Default)]
+/// [`AwsOrigin`] it was started with; other providers with its live checks.
 pub(crate) struct AwsVerifier {
     pub(crate) origin: AwsOrigin,
+    /// `None` only if no HTTP client could be built (no TLS roots at all).
+    pub(crate) checker: Option<lanyard_checks::Checker>,
+}
+
+impl AwsVerifier {
+    pub(crate) fn new(origin: AwsOrigin) -> Self {
+        let checker = lanyard_checks::Checker::new()
+            .map_err(|e| tracing::warn!(error = %e, "connection checks are unavailable"))
+            .ok();
+        Self { origin, checker }
+    }
 }
 
 fn env_secret(m: &Materialization, name: &str) -> Option<SecretString> {
@@ -28,6 +39,27 @@ fn env_secret(m: &Materialization, name: &str) -> Option<SecretString> {
 
 #[async_trait::async_trait]
 impl CloudVerifier for AwsVerifier {
+    async fn check(
+        &self,
+        provider: &str,
+        kind: Option<&str>,
+        values: &lanyard_providers::ResolvedFields,
+    ) -> LiveCheck {
+        let Some(checker) = &self.checker else {
+            return LiveCheck {
+                verdict: "unchecked".to_owned(),
+                identity: None,
+                message: "this server has no HTTP client for checks; see its log".to_owned(),
+            };
+        };
+        let verdict = checker.check(provider, kind, values).await;
+        LiveCheck {
+            verdict: verdict.outcome.slug().to_owned(),
+            identity: verdict.identity,
+            message: verdict.message,
+        }
+    }
+
     async fn aws_principal(&self) -> Result<String, String> {
         let config = session::config_from(&self.origin, Identity::Ambient, None).await;
         let identity = sts::caller_identity(&config)

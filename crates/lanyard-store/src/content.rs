@@ -124,6 +124,8 @@ pub struct ConnectionRecord {
     /// When the last `connection test` (or the completion check) ran, and what it found.
     pub last_verified_at: Option<Timestamp>,
     pub verdict: Option<String>,
+    /// What the last check said (one or two sentences, never a secret).
+    pub verification_message: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -234,14 +234,33 @@ pub trait ConnectionStore: Send + Sync {
     async fn connections_using_secret(&self, secret_id: &str) -> StoreResult<Vec<Slug>>;
     /// Names of the connections whose fields reference this variable.
     async fn connections_using_variable(&self, variable_id: &str) -> StoreResult<Vec<Slug>>;
-    /// Records the outcome of a verification (`connection test`), with its audit entry.
+    /// Connections due for a scheduled check (checked longer ago than their organization's
+    /// interval, default daily, or marked due; never-checked ones are checked when saved),
+    /// oldest check first: (organization id, organization, connection).
+    async fn connections_due_for_check(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, Slug, Slug)>>;
+    /// Marks the connections that use a secret as due for a check (its value changed).
+    async fn mark_check_due(&self, secret_id: &str) -> StoreResult<()>;
+    /// Sets how often an organization's connections are re-checked (`None`: daily).
+    async fn set_check_interval(
+        &self,
+        org_id: &str,
+        seconds: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
+    /// Records the outcome of a verification (`connection test`, or a scheduled re-check) and
+    /// what it said, with its audit entry when a person asked for it.
     async fn record_verification(
         &self,
         org_id: &str,
         connection_id: &str,
         at: Timestamp,
         verdict: &str,
-        audit: &AuditEntry,
+        message: Option<&str>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()>;
 }
 

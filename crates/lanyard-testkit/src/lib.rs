@@ -7,6 +7,7 @@
 
 mod database;
 pub mod moto;
+pub mod registry;
 
 use std::net::SocketAddr;
 

@@ -255,6 +255,15 @@ pub(crate) enum OrgCommand {
         #[arg(long, conflicts_with = "duration")]
         clear: bool,
     },
+    /// Set how often the current organization's connections are checked again (default daily)
+    CheckInterval {
+        /// e.g. 6h, 1d
+        #[arg(value_parser = lanyard_domain::parse_duration, required_unless_present = "default")]
+        interval: Option<std::time::Duration>,
+        /// Back to daily
+        #[arg(long, conflicts_with = "interval")]
+        default: bool,
+    },
     /// Set how much a directory uploaded for a job (`lanyard run --dir`) may hold
     UploadLimits {
         /// Megabytes (MiB) of file content
@@ -466,6 +475,9 @@ pub(crate) struct ConnectArgs {
 pub(crate) enum ConnectionCommand {
     /// List connections
     List {
+        /// Only connections whose last check failed
+        #[arg(long)]
+        failing: bool,
         /// Only this provider's connections
         #[arg(long)]
         provider: Option<String>,

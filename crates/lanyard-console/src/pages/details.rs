@@ -219,40 +219,35 @@ pub(crate) async fn test(
     let name = connection_slug(&name)?;
     let p = &user.principal;
     let record = console.app.get_connection(p, &p.org, &name).await?;
-    let verification = if record.provider == "aws" {
-        Some(match console.app.test_connection(p, &p.org, &name).await {
-            Ok(t) if t.ok => Verification {
-                ok: true,
-                text: format!(
-                    "AWS answers as {}.",
-                    t.identity
-                        .unwrap_or_else(|| "an unnamed identity".to_owned())
-                ),
-            },
-            Ok(t) => Verification {
-                ok: false,
-                text: format!(
-                    "The test against AWS failed: {}. If AWS rejected the credentials, replace \
-                     them below (or fix the role's trust) and test again.",
-                    t.message.unwrap_or_else(|| "no reason given".to_owned())
-                ),
-            },
-            Err(err @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => Verification {
-                ok: false,
-                text: message(&err),
-            },
-            Err(other) => return Err(other.into()),
-        })
-    } else {
-        Some(Verification {
+    let aws = record.provider == "aws";
+    let verification = Some(match console.app.test_connection(p, &p.org, &name).await {
+        Ok(t) if t.ok && aws => Verification {
+            ok: true,
+            text: format!(
+                "AWS answers as {}.",
+                t.identity
+                    .unwrap_or_else(|| "an unnamed identity".to_owned())
+            ),
+        },
+        Ok(t) if t.ok => Verification {
+            ok: t.verdict == "ok",
+            text: t.message.unwrap_or_else(|| t.verdict.clone()),
+        },
+        Ok(t) => Verification {
             ok: false,
             text: format!(
-                "Verification against the provider is not available for {} connections yet; \
-                 the checks below cover configuration and access only.",
-                provider_name(&record.provider)
+                "The test against {} failed ({}): {}",
+                provider_name(&record.provider),
+                t.verdict.replace('_', " "),
+                t.message.unwrap_or_else(|| "no reason given".to_owned())
             ),
-        })
-    };
+        },
+        Err(err @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => Verification {
+            ok: false,
+            text: message(&err),
+        },
+        Err(other) => return Err(other.into()),
+    });
     let mut rows = Vec::new();
     for env in console.app.list_environments(p, &p.org).await? {
         let resolution = console

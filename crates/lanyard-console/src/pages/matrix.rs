@@ -56,6 +56,7 @@ fn label(cell: Cell) -> &'static str {
         Cell::Authorized => "Authorized",
         Cell::Default => "Default",
         Cell::Misconfigured => "Misconfigured",
+        Cell::Failing => "Failing check",
     }
 }
 

@@ -52,7 +52,12 @@ pub(crate) fn connection(record: ConnectionRecord) -> Connection {
         last_verified_at: record
             .last_verified_at
             .map(|t| lanyard_api::rfc3339(t.millis())),
+        failing: record
+            .verdict
+            .as_deref()
+            .is_some_and(lanyard_core::is_failing),
         verdict: record.verdict,
+        verification_message: record.verification_message,
         credentials,
         created_at: lanyard_api::rfc3339(record.created_at.millis()),
         updated_at: lanyard_api::rfc3339(record.updated_at.millis()),

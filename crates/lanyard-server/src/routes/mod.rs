@@ -33,6 +33,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(organizations::list, organizations::create))
         .routes(routes!(organizations::get, organizations::delete))
         .routes(routes!(organizations::set_job_timeout))
+        .routes(routes!(organizations::set_check_interval))
         .routes(routes!(bundles::set_limits))
         .routes(routes!(bundles::upload))
         .routes(routes!(environments::list, environments::create))

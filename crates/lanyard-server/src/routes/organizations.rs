@@ -4,8 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use lanyard_api::{
-    CreateOrganization, CreatedOrganization, ErrorBody, List, Organization, SetJobTimeout,
-    UploadLimits,
+    CreateOrganization, CreatedOrganization, ErrorBody, List, Organization, SetCheckInterval,
+    SetJobTimeout, UploadLimits,
 };
 use lanyard_core::Lanyard;
 
@@ -43,6 +43,22 @@ pub(crate) async fn set_job_timeout(
     let timeout = body.seconds.map(std::time::Duration::from_secs);
     let record = app.set_job_timeout(&caller, &org, timeout).await?;
     Ok(Json(organization(record)))
+}
+
+/// Sets how often the organization's connections are checked again (`null`: daily).
+#[utoipa::path(operation_id = "set_check_interval", put, path = "/orgs/{org}/check-interval",
+    tag = "organizations", params(("org" = String, Path)), request_body = SetCheckInterval,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(crate) async fn set_check_interval(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+    ApiJson(body): ApiJson<SetCheckInterval>,
+) -> ApiResult<axum::http::StatusCode> {
+    let org = slug("organization", &org)?;
+    let interval = body.seconds.map(std::time::Duration::from_secs);
+    app.set_check_interval(&caller, &org, interval).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// The organizations this token can see (its own).

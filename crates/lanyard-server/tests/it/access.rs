@@ -502,6 +502,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             M::PUT,
+            "/orgs/{org}/check-interval",
+            "/orgs/acme/check-interval",
+            Some(json!({"seconds": 3600})),
+            |w| manage(StatusCode::NO_CONTENT)(w),
+        ),
+        case(
+            M::PUT,
             "/orgs/{org}/default-runner",
             "/orgs/acme/default-runner",
             Some(json!({"runner": null})),

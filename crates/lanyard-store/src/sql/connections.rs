@@ -15,8 +15,8 @@ use crate::{
 };
 
 const SELECT_CONNECTION: &str =
-    "SELECT id, org_id, slug, provider, kind, auth_mode, state, last_verified_at, verdict, created_at, \
-     updated_at FROM connections";
+    "SELECT id, org_id, slug, provider, kind, auth_mode, state, last_verified_at, verdict, \
+     verification_message, created_at, updated_at FROM connections";
 
 /// Fields joined with what they reference, so a record carries names and versions.
 const SELECT_FIELDS: &str = "SELECT f.connection_id, f.name, f.literal, f.secret_id, \
@@ -64,6 +64,7 @@ fn connection(
             .try_get::<Option<i64>, _>("last_verified_at")?
             .map(Timestamp),
         verdict: row.try_get("verdict")?,
+        verification_message: row.try_get("verification_message")?,
         created_at: Timestamp(row.try_get("created_at")?),
         updated_at: Timestamp(row.try_get("updated_at")?),
     })
@@ -150,7 +151,7 @@ impl ConnectionStore for SqlStore {
         } else {
             let done = sqlx::query(
                 "UPDATE connections SET kind = $1, auth_mode = $2, updated_at = $3, state = $5, \
-                 last_verified_at = $6, verdict = $7 WHERE id = $4",
+                 last_verified_at = $6, verdict = $7, verification_message = NULL WHERE id = $4",
             )
             .bind(write.kind.as_deref())
             .bind(&write.auth_mode)
@@ -261,21 +262,81 @@ impl ConnectionStore for SqlStore {
         connection_id: &str,
         at: Timestamp,
         verdict: &str,
-        audit: &AuditEntry,
+        message: Option<&str>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
         let mut tx = begin_write(&self.write, self.backend).await?;
         let done = sqlx::query(
-            "UPDATE connections SET last_verified_at = $1, verdict = $2 WHERE id = $3 AND org_id = $4",
+            "UPDATE connections SET last_verified_at = $1, verdict = $2, verification_message = $5, \
+             check_due = 0 WHERE id = $3 AND org_id = $4",
         )
         .bind(at.millis())
         .bind(verdict)
         .bind(connection_id)
         .bind(org_id)
+        .bind(message)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("connection".to_owned()));
         }
+        if let Some(audit) = audit {
+            super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn connections_due_for_check(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, Slug, Slug)>> {
+        let rows = sqlx::query(
+            "SELECT c.org_id, o.slug AS org, c.slug FROM connections c \
+             JOIN organizations o ON o.id = c.org_id \
+             WHERE c.state = 'ready' AND (c.check_due = 1 \
+                OR c.last_verified_at < $1 - COALESCE(o.check_interval_secs, 86400) * 1000) \
+             ORDER BY c.check_due DESC, COALESCE(c.last_verified_at, 0), c.id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("org_id")?,
+                    rows::slug(r, "org")?,
+                    rows::slug(r, "slug")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn mark_check_due(&self, secret_id: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE connections SET check_due = 1 WHERE id IN \
+             (SELECT connection_id FROM connection_fields WHERE secret_id = $1)",
+        )
+        .bind(secret_id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_check_interval(
+        &self,
+        org_id: &str,
+        seconds: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        sqlx::query("UPDATE organizations SET check_interval_secs = $1 WHERE id = $2")
+            .bind(seconds)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
         super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(())

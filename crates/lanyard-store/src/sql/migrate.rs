@@ -35,6 +35,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     9 => "0009_org_job_timeout",
     10 => "0010_bundles",
     11 => "0011_signing_keys",
+    12 => "0012_verification_message",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -48,10 +49,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     9 => "0009_org_job_timeout",
     10 => "0010_bundles",
     11 => "0011_signing_keys",
+    12 => "0012_verification_message",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

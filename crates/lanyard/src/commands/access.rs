@@ -218,6 +218,7 @@ pub(crate) async fn matrix(ctx: &Context, provider: Option<String>) -> anyhow::R
                 "default" => "★ default".to_owned(),
                 "authorized" => "✓ authorized".to_owned(),
                 "misconfigured" => "⚠ default, not authorized".to_owned(),
+                "failing" => "✗ failing check".to_owned(),
                 _ => "· not authorized".to_owned(),
             }));
             cells

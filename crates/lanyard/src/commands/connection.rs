@@ -86,22 +86,14 @@ pub(crate) async fn connect(ctx: &Context, args: ConnectArgs) -> anyhow::Result<
     if args.no_verify {
         return Ok(());
     }
-    if created.provider == "aws" && created.auth_mode == "inline" {
-        return super::cross_account::test(ctx, &created.name).await;
-    }
-    if created.provider == "aws" && created.auth_mode == "runner" {
+    if created.auth_mode == "runner" {
         // The runner may not be started yet: a failed check is reported, not fatal.
         if let Err(e) = super::cross_account::test(ctx, &created.name).await {
             eprintln!("Note: saved, but not verified yet ({e})");
         }
         return Ok(());
     }
-    eprintln!(
-        "Note: {} {} connections are checked when a job uses them (`lanyard connection test` \
-         covers AWS inline and cross-account connections); saved unverified.",
-        created.provider, created.auth_mode
-    );
-    Ok(())
+    super::cross_account::report_test(ctx, &created.name, false).await
 }
 
 /// The wizard: asks for the kind and every required field not given, secret ones without echo.
@@ -198,6 +190,9 @@ fn print_connection(ctx: &Context, connection: &Connection) -> anyhow::Result<()
                 _ => "never (lanyard connection test NAME)".to_owned(),
             },
         ]);
+        if let Some(message) = &c.verification_message {
+            rows.push(vec!["check said".to_owned(), message.clone()]);
+        }
         rows.extend(
             c.fields
                 .iter()
@@ -209,11 +204,14 @@ fn print_connection(ctx: &Context, connection: &Connection) -> anyhow::Result<()
 
 pub(crate) async fn run(ctx: &Context, command: ConnectionCommand) -> anyhow::Result<()> {
     match command {
-        ConnectionCommand::List { provider } => {
-            let connections = ctx
+        ConnectionCommand::List { provider, failing } => {
+            let mut connections = ctx
                 .client
                 .list_connections(&ctx.org, provider.as_deref())
                 .await?;
+            if failing {
+                connections.retain(|c| c.failing);
+            }
             output::print(ctx.output, &connections, |connections| {
                 output::table(
                     &[

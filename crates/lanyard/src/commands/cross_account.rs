@@ -164,15 +164,42 @@ fn open_browser(link: &str) {
 
 /// `lanyard connection test NAME`.
 pub(crate) async fn test(ctx: &Context, name: &str) -> anyhow::Result<()> {
+    report_test(ctx, name, true).await
+}
+
+/// Tests a connection and prints the verdict; a failing verdict is an error only when
+/// `failing_is_error` (`connection test`), a warning otherwise (`connect`: it is saved).
+pub(crate) async fn report_test(
+    ctx: &Context,
+    name: &str,
+    failing_is_error: bool,
+) -> anyhow::Result<()> {
     let result = ctx.client.test_connection(&ctx.org, name).await?;
-    let line = match (&result.identity, &result.message) {
-        (Some(identity), _) => format!("Connection `{name}` works: AWS answers as {identity}"),
-        (None, Some(message)) => format!("Connection `{name}` failed its test: {message}"),
-        (None, None) => format!("Connection `{name}`: {}", result.verdict),
+    let aws = result
+        .identity
+        .as_deref()
+        .is_some_and(|i| i.starts_with("arn:"));
+    let message = result.message.clone().unwrap_or_default();
+    let line = match (result.ok, &result.identity) {
+        (true, Some(identity)) if aws => {
+            format!("Connection `{name}` works: AWS answers as {identity}")
+        }
+        (true, _) if result.verdict == "ok" => format!("Connection `{name}` works: {message}"),
+        (true, _) => format!("Connection `{name}`: {message}"),
+        (false, _) => format!(
+            "Connection `{name}` failed its test ({}): {message}",
+            result.verdict.replace('_', " ")
+        ),
     };
     output::confirm(ctx.output, &result, &line)?;
     if !result.ok {
-        anyhow::bail!("connection `{name}` did not pass its test; fix it, then run `lanyard connection test {name}` again");
+        if failing_is_error {
+            anyhow::bail!("connection `{name}` did not pass its test; fix it, then run `lanyard connection test {name}` again");
+        }
+        eprintln!(
+            "Warning: connection `{name}` is saved but did not pass its check; fix it (lanyard \
+             connection update {name} --field …), then run `lanyard connection test {name}`"
+        );
     }
     Ok(())
 }

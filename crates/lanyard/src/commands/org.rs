@@ -74,6 +74,23 @@ pub(crate) async fn run(ctx: &Context, command: OrgCommand) -> anyhow::Result<()
                 )
             })
         }
+        OrgCommand::CheckInterval { interval, default } => {
+            let seconds = if default {
+                None
+            } else {
+                interval.map(|d| d.as_secs())
+            };
+            ctx.client.set_check_interval(&ctx.org, seconds).await?;
+            let line = match seconds {
+                Some(s) => format!("Connections of {} are now checked every {s}s", ctx.org),
+                None => format!("Connections of {} are now checked daily", ctx.org),
+            };
+            output::confirm(
+                ctx.output,
+                &serde_json::json!({ "seconds": seconds }),
+                &line,
+            )
+        }
         OrgCommand::JobTimeout { duration, clear } => {
             let seconds = if clear {
                 None

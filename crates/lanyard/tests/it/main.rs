@@ -3,6 +3,7 @@
 
 mod aws;
 mod aws_trust;
+mod checks;
 mod commands;
 mod failures;
 mod first_start;

@@ -1,0 +1,139 @@
+//! Connection checks end to end against a real peer (Debian's docker-registry with htpasswd):
+//! checked on save, a failing check is a warning, not a lost connection; `--failing` and the
+//! matrix show it; a changed secret and the organization's schedule check it again.
+
+use std::time::{Duration, Instant};
+
+use lanyard_testkit::registry::Registry;
+
+use crate::jobs::authorize_and_default;
+use crate::support::{Backend, Sandbox};
+
+lanyard_testkit::backend_tests!(a_registry_connection_is_checked_on_save_on_change_and_on_schedule);
+
+const PASSWORD: &str = "s3cret-PLANTED-registry-pw";
+
+fn connect(
+    sandbox: &Sandbox,
+    name: &str,
+    registry: &Registry,
+    password: &str,
+) -> crate::support::Out {
+    sandbox.run(&[
+        "connect",
+        "container-registry",
+        "--kind",
+        "generic",
+        "--name",
+        name,
+        "--field",
+        &format!("registry_url={}", registry.url()),
+        "--field",
+        "registry_username=ci",
+        "--field",
+        &format!("registry_password={password}"),
+    ])
+}
+
+fn connection(sandbox: &Sandbox, name: &str) -> serde_json::Value {
+    sandbox
+        .run(&["connection", "get", name, "-o", "json"])
+        .json()
+}
+
+/// Waits until `name`'s verdict is `want` (the scheduler runs every two seconds).
+fn wait_for_verdict(sandbox: &Sandbox, name: &str, want: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let shown = connection(sandbox, name);
+        if shown["verdict"] == want {
+            return shown;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} never became {want}: {shown}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+async fn a_registry_connection_is_checked_on_save_on_change_and_on_schedule(backend: Backend) {
+    let registry = Registry::start("ci", PASSWORD);
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+
+    // Good credentials: checked on save, verdict and message stored.
+    let good = connect(&sandbox, "reg", &registry, PASSWORD);
+    assert!(good.status.success(), "{good:?}");
+    assert!(good.stdout.contains("works"), "{good:?}");
+    let shown = connection(&sandbox, "reg");
+    assert_eq!(shown["verdict"], "ok", "{shown}");
+    assert_eq!(shown["failing"], false, "{shown}");
+    assert!(shown["verification_message"]
+        .as_str()
+        .unwrap()
+        .contains("accepted ci's credentials"));
+
+    // A wrong password: saved with a warning, the verdict names the problem, no secret shown.
+    let bad = connect(&sandbox, "reg-bad", &registry, "wrong-PLANTED-password");
+    assert!(bad.status.success(), "{bad:?}");
+    let all = format!("{}{}", bad.stdout, bad.stderr);
+    assert!(all.contains("failed its test (wrong credentials)"), "{all}");
+    assert!(
+        all.contains("Warning: connection `reg-bad` is saved"),
+        "{all}"
+    );
+    assert!(!all.contains("wrong-PLANTED-password"), "{all}");
+    let failing = sandbox
+        .run(&["connection", "list", "--failing", "-o", "json"])
+        .json();
+    let names: Vec<&str> = failing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["reg-bad"]);
+    authorize_and_default(&sandbox, "container-registry", "reg-bad");
+    let matrix = sandbox.run(&["connection", "matrix", "-o", "json"]).json();
+    let row = matrix["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["connection"] == "reg-bad")
+        .unwrap();
+    assert_eq!(row["cells"][0], "failing", "{matrix}");
+    let tested = sandbox.run(&["connection", "test", "reg-bad"]);
+    assert_eq!(tested.status.code(), Some(1), "{tested:?}");
+
+    // Someone changes the password elsewhere: the connection is checked again soon after its
+    // secret changes, and on the organization's schedule.
+    let secrets = sandbox.run(&["secret", "list", "-o", "json"]).json();
+    let secret = secrets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .find(|n| n.starts_with("reg-") && !n.starts_with("reg-bad"))
+        .expect("the good connection's password secret");
+    let set = sandbox.run(&["secret", "set", &secret, "rotated-PLANTED-elsewhere"]);
+    assert!(set.status.success(), "{set:?}");
+    let changed = wait_for_verdict(&sandbox, "reg", "wrong_credentials");
+    assert_eq!(changed["failing"], true, "{changed}");
+
+    // With a one-second interval, a fixed credential recovers without anyone asking.
+    sandbox.run(&["org", "check-interval", "1s"]).ok();
+    let restored = sandbox.run(&["secret", "set", &secret, PASSWORD]);
+    assert!(restored.status.success(), "{restored:?}");
+    let before = connection(&sandbox, "reg-bad")["last_verified_at"].clone();
+    wait_for_verdict(&sandbox, "reg", "ok");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while connection(&sandbox, "reg-bad")["last_verified_at"] == before {
+        assert!(
+            Instant::now() < deadline,
+            "the schedule never checked reg-bad again"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
