@@ -233,6 +233,14 @@ pub(crate) async fn test(
             ok: t.verdict == "ok",
             text: t.message.unwrap_or_else(|| t.verdict.clone()),
         },
+        Ok(t) if aws => Verification {
+            ok: false,
+            text: format!(
+                "The test against AWS failed: {}. If AWS rejected the credentials, replace them \
+                 below (or fix the role's trust) and test again.",
+                t.message.unwrap_or_else(|| "no reason given".to_owned())
+            ),
+        },
         Ok(t) => Verification {
             ok: false,
             text: format!(
