@@ -7,12 +7,14 @@
 //! - [`sts`]: GetCallerIdentity, AssumeRole for a job (session name = job id, session tags,
 //!   one hour), and the two-sided trust check that refuses roles without their external-ID
 //!   condition.
+//! - [`s3`]: the live check of an S3 state backend (ListObjectsV2 with one key).
 //! - [`ambient`]: what a runner-mode connection injects, discovered in the runner's own
 //!   environment (AWS, GCP, Azure, Kubernetes), in the same conventions as inline mode.
 //!
 //! Secrets stay in [`secrecy`] types; errors carry AWS error codes and messages, never keys.
 
 pub mod ambient;
+pub mod s3;
 pub mod session;
 pub mod sts;
 

@@ -37,6 +37,88 @@ fn env_secret(m: &Materialization, name: &str) -> Option<SecretString> {
     }
 }
 
+impl AwsVerifier {
+    /// An S3 state backend: list one key of its bucket with its keys, at its endpoint.
+    async fn s3_backend(&self, values: &lanyard_providers::ResolvedFields) -> LiveCheck {
+        let text = |name: &str| {
+            values
+                .get(name)
+                .map(|v| v.expose_secret().trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let Some(bucket) = text("bucket").or_else(|| text("s3_bucket")) else {
+            return unchecked("the backend names no bucket");
+        };
+        let (Some(id), Some(secret)) = (
+            values.get("aws_access_key_id").cloned(),
+            values.get("aws_secret_access_key").cloned(),
+        ) else {
+            return unchecked("runner-mode backends are checked on their runner when a job runs");
+        };
+        let keys = AwsKeys {
+            access_key_id: id,
+            secret_access_key: secret,
+            session_token: None,
+        };
+        let endpoint = text("endpoint");
+        let origin = AwsOrigin {
+            endpoint_url: endpoint
+                .clone()
+                .or_else(|| self.origin.endpoint_url.clone()),
+            keys: None,
+        };
+        let region = text("region");
+        let config = session::config_from(&origin, Identity::Keys(&keys), region.as_deref()).await;
+        let path_style = origin.endpoint_url.is_some();
+        use lanyard_aws::s3::BucketCheck;
+        let (verdict, message) = match lanyard_aws::s3::check_bucket(&config, &bucket, path_style)
+            .await
+        {
+            BucketCheck::Readable => ("ok", format!("the keys may read bucket {bucket}")),
+            BucketCheck::WrongKeys(said) => (
+                "wrong_credentials",
+                format!("S3 refused the keys ({said}); update the connection's access key secrets"),
+            ),
+            BucketCheck::Expired(said) => (
+                "expired",
+                format!("S3 says the session expired ({said}); use long-lived keys or renew them"),
+            ),
+            BucketCheck::Denied(said) => (
+                "missing_permission",
+                format!(
+                    "the keys may not list bucket {bucket} ({said}); grant s3:ListBucket, \
+                     s3:GetObject and s3:PutObject on it"
+                ),
+            ),
+            BucketCheck::NoSuchBucket => (
+                "not_found",
+                format!("there is no bucket {bucket}; create it or fix the bucket field"),
+            ),
+            BucketCheck::Unreachable(detail) => (
+                "unreachable",
+                format!(
+                    "cannot reach S3 ({detail}); check the endpoint field and this server's \
+                     network"
+                ),
+            ),
+            BucketCheck::Other(said) => ("unreachable", format!("S3 answered {said}")),
+        };
+        LiveCheck {
+            verdict: verdict.to_owned(),
+            identity: None,
+            message,
+        }
+    }
+}
+
+fn unchecked(why: &str) -> LiveCheck {
+    LiveCheck {
+        verdict: "unchecked".to_owned(),
+        identity: None,
+        message: why.to_owned(),
+    }
+}
+
 #[async_trait::async_trait]
 impl CloudVerifier for AwsVerifier {
     async fn check(
@@ -45,12 +127,11 @@ impl CloudVerifier for AwsVerifier {
         kind: Option<&str>,
         values: &lanyard_providers::ResolvedFields,
     ) -> LiveCheck {
+        if matches!(provider, "terraform-backend" | "pulumi-backend") && kind == Some("s3") {
+            return self.s3_backend(values).await;
+        }
         let Some(checker) = &self.checker else {
-            return LiveCheck {
-                verdict: "unchecked".to_owned(),
-                identity: None,
-                message: "this server has no HTTP client for checks; see its log".to_owned(),
-            };
+            return unchecked("this server has no HTTP client for checks; see its log");
         };
         let verdict = checker.check(provider, kind, values).await;
         LiveCheck {

@@ -4,12 +4,16 @@
 
 use std::time::{Duration, Instant};
 
+use lanyard_testkit::moto::Moto;
 use lanyard_testkit::registry::Registry;
 
 use crate::jobs::authorize_and_default;
 use crate::support::{Backend, Sandbox};
 
-lanyard_testkit::backend_tests!(a_registry_connection_is_checked_on_save_on_change_and_on_schedule);
+lanyard_testkit::backend_tests!(
+    a_registry_connection_is_checked_on_save_on_change_and_on_schedule,
+    s3_state_backends_are_checked_for_keys_permission_and_bucket,
+);
 
 const PASSWORD: &str = "s3cret-PLANTED-registry-pw";
 
@@ -135,5 +139,79 @@ async fn a_registry_connection_is_checked_on_save_on_change_and_on_schedule(back
             "the schedule never checked reg-bad again"
         );
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+async fn s3_state_backends_are_checked_for_keys_permission_and_bucket(backend: Backend) {
+    let moto = Moto::start();
+    let writer = moto.create_user("state-writer", &["s3:*"]);
+    let stranger = moto.create_user("stranger", &["sts:*"]);
+    moto.python(None, "client('s3').create_bucket(Bucket='acme-tf-state')");
+    moto.enable_auth();
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    let wrong: String = writer.secret_access_key.chars().rev().collect();
+    // (connection, bucket, key id, secret, verdict, what the message says)
+    let cases = [
+        (
+            "tf-ok",
+            "acme-tf-state",
+            &writer.access_key_id,
+            &writer.secret_access_key,
+            "ok",
+            "may read bucket acme-tf-state",
+        ),
+        (
+            "tf-wrong",
+            "acme-tf-state",
+            &writer.access_key_id,
+            &wrong,
+            "wrong_credentials",
+            "SignatureDoesNotMatch",
+        ),
+        (
+            "tf-denied",
+            "acme-tf-state",
+            &stranger.access_key_id,
+            &stranger.secret_access_key,
+            "missing_permission",
+            "grant s3:ListBucket",
+        ),
+        (
+            "tf-missing",
+            "acme-no-such-bucket",
+            &writer.access_key_id,
+            &writer.secret_access_key,
+            "not_found",
+            "there is no bucket acme-no-such-bucket",
+        ),
+    ];
+    for (name, bucket, key_id, secret, verdict, says) in cases {
+        let saved = sandbox.run(&[
+            "connect",
+            "terraform-backend",
+            "--kind",
+            "s3",
+            "--name",
+            name,
+            "--field",
+            &format!("bucket={bucket}"),
+            "--field",
+            "key=network/terraform.tfstate",
+            "--field",
+            "region=us-east-1",
+            "--field",
+            &format!("endpoint={}", moto.endpoint()),
+            "--field",
+            &format!("aws_access_key_id={key_id}"),
+            "--field",
+            &format!("aws_secret_access_key={secret}"),
+        ]);
+        assert!(saved.status.success(), "{name}: {saved:?}");
+        let shown = connection(&sandbox, name);
+        assert_eq!(shown["verdict"], verdict, "{name}: {shown}");
+        let message = shown["verification_message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{name}: {message}");
+        assert!(!message.contains(secret.as_str()), "{name}: {message}");
     }
 }

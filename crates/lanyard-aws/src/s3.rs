@@ -1,0 +1,70 @@
+//! The live check of an S3 state backend (Terraform's and Pulumi's): ListObjectsV2 with one
+//! key, the cheapest authenticated read that tells a wrong key from a missing permission from a
+//! missing bucket (HeadBucket answers all three with a bare status).
+
+use aws_config::SdkConfig;
+use aws_sdk_s3::error::ProvideErrorMetadata as _;
+
+/// What the bucket check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BucketCheck {
+    /// The keys may list the bucket.
+    Readable,
+    /// The keys were refused (`InvalidAccessKeyId`, `SignatureDoesNotMatch`): the message is
+    /// S3's.
+    WrongKeys(String),
+    /// The session expired (`ExpiredToken`).
+    Expired(String),
+    /// The keys are valid but may not list the bucket (`AccessDenied`).
+    Denied(String),
+    /// There is no such bucket.
+    NoSuchBucket,
+    /// S3 could not be reached.
+    Unreachable(String),
+    /// Anything else S3 said.
+    Other(String),
+}
+
+/// Lists at most one key of `bucket` with `config`'s identity. Path-style addressing when an
+/// endpoint is set (MinIO, moto and most S3-compatible stores want it).
+pub async fn check_bucket(config: &SdkConfig, bucket: &str, path_style: bool) -> BucketCheck {
+    let s3 = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(path_style)
+        .build();
+    let answer = aws_sdk_s3::Client::from_conf(s3)
+        .list_objects_v2()
+        .bucket(bucket)
+        .max_keys(1)
+        .send()
+        .await;
+    let error = match answer {
+        Ok(_) => return BucketCheck::Readable,
+        Err(error) => error,
+    };
+    let said = |e: &dyn aws_sdk_s3::error::ProvideErrorMetadata| {
+        format!(
+            "{}: {}",
+            e.code().unwrap_or("error"),
+            e.message().unwrap_or("no message")
+        )
+    };
+    match error.as_service_error() {
+        Some(service) => match service.code() {
+            Some("NoSuchBucket") => BucketCheck::NoSuchBucket,
+            Some("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidToken") => {
+                BucketCheck::WrongKeys(said(service))
+            }
+            Some("ExpiredToken" | "TokenRefreshRequired") => BucketCheck::Expired(said(service)),
+            Some("AccessDenied" | "AllAccessDisabled") => BucketCheck::Denied(said(service)),
+            _ => BucketCheck::Other(said(service)),
+        },
+        None => {
+            let detail = aws_smithy_types::error::display::DisplayErrorContext(&error).to_string();
+            if error.raw_response().is_none() {
+                BucketCheck::Unreachable(detail)
+            } else {
+                BucketCheck::Other(detail)
+            }
+        }
+    }
+}
