@@ -59,6 +59,14 @@ impl Probe<'_> {
         }
         let reason = reason(&body, &text);
         let (outcome, message) = match status.as_u16() {
+            // OAuth token endpoints answer a wrong client secret with 400 invalid_client.
+            400 if reason.contains("invalid_client") || reason.contains("AADSTS7000215") => (
+                Outcome::WrongCredentials,
+                format!(
+                    "{host} refused the client credentials ({reason}); {}",
+                    self.fix
+                ),
+            ),
             401 if mentions_expiry(&reason) => (
                 Outcome::Expired,
                 format!(

@@ -129,8 +129,9 @@ impl Checker {
         })
     }
 
-    /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `npm-github`,
-    /// `maven-github`) to `base` instead of its public endpoint.
+    /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`,
+    /// `npm-github`, `maven-github`, `confluent`, `azure`) to `base` instead of its public
+    /// endpoint.
     #[must_use]
     pub fn with_base(mut self, api: &'static str, base: impl Into<String>) -> Self {
         self.bases.insert(api, base.into());
@@ -162,6 +163,9 @@ impl Checker {
             ("digitalocean", _) => saas::digitalocean(self, &fields).await,
             ("civo", _) => saas::civo(self, &fields).await,
             ("auth0", _) => saas::auth0(self, &fields).await,
+            ("openfga", _) => saas::openfga(self, &fields).await,
+            ("confluent", _) => saas::confluent(self, &fields).await,
+            ("azure", _) => saas::azure(self, &fields).await,
             _ => None,
         };
         let mut verdict = verdict.unwrap_or_else(|| Verdict::unchecked(provider, kind));

@@ -128,3 +128,84 @@ pub(crate) async fn auth0(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
         Err(verdict) => verdict,
     })
 }
+
+/// `GET /stores/{store_id}` (openfga.dev/api/service#/Stores/GetStore), or `GET /stores` when
+/// the connection names no store, with the API token.
+pub(crate) async fn openfga(checker: &Checker, fields: &Fields<'_>) -> Option<Verdict> {
+    let base = crate::origin(fields.get("api_url")?);
+    let token = fields.get("api_token")?;
+    let (url, thing) = match fields.get("store_id") {
+        Some(store) => (format!("{base}/stores/{store}"), format!("store {store}")),
+        None => (format!("{base}/stores"), "the stores".to_owned()),
+    };
+    Some(
+        match (Probe {
+            method: reqwest::Method::GET,
+            url,
+            auth: Auth::Bearer(token),
+            thing,
+            fix: FIX,
+            form: Vec::new(),
+        })
+        .send(&checker.http)
+        .await
+        {
+            Ok(_) => Verdict::ok(None, format!("OpenFGA at {base} accepted the token")),
+            Err(verdict) => verdict,
+        },
+    )
+}
+
+/// `GET /org/v2/environments?page_size=1` (docs.confluent.io/cloud/current/api.html, Cloud API
+/// keys as HTTP Basic).
+pub(crate) async fn confluent(checker: &Checker, fields: &Fields<'_>) -> Option<Verdict> {
+    let key = fields.get("api_key")?;
+    let secret = fields.get("api_secret")?;
+    let base = checker.base("confluent", "https://api.confluent.cloud");
+    Some(
+        match (Probe {
+            method: reqwest::Method::GET,
+            url: format!("{base}/org/v2/environments?page_size=1"),
+            auth: Auth::Basic(key, secret),
+            thing: "the organization's environments".to_owned(),
+            fix: "create a new Cloud API key and update the connection's secret",
+            form: Vec::new(),
+        })
+        .send(&checker.http)
+        .await
+        {
+            Ok(_) => Verdict::ok(Some(key.to_owned()), "Confluent Cloud accepted the API key"),
+            Err(verdict) => verdict,
+        },
+    )
+}
+
+/// A client-credentials grant for Azure Resource Manager
+/// (learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow).
+pub(crate) async fn azure(checker: &Checker, fields: &Fields<'_>) -> Option<Verdict> {
+    let tenant = fields.get("tenant_id")?;
+    let id = fields.get("client_id")?;
+    let secret = fields.get("client_secret")?;
+    let base = checker.base("azure", "https://login.microsoftonline.com");
+    let grant = Probe {
+        method: reqwest::Method::POST,
+        url: format!("{base}/{tenant}/oauth2/v2.0/token"),
+        auth: Auth::None,
+        thing: format!("a token in tenant {tenant}"),
+        fix: "create a new client secret for the service principal and update the connection",
+        form: vec![
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", id.to_owned()),
+            ("client_secret", secret.to_owned()),
+            ("scope", "https://management.azure.com/.default".to_owned()),
+        ],
+    };
+    Some(match grant.send(&checker.http).await {
+        Ok(_) => Verdict::ok(
+            None,
+            format!("Microsoft Entra ID granted the service principal a token in tenant {tenant}"),
+        ),
+        // Entra answers a wrong secret with 400/401 invalid_client (AADSTS7000215).
+        Err(verdict) => verdict,
+    })
+}

@@ -226,6 +226,48 @@ fn cases() -> Vec<Case> {
             says: "accepted octocat's credentials",
         },
         Case {
+            doc: "openfga.dev/api/service#/Stores/GetStore",
+            provider: "openfga",
+            kind: None,
+            fields: vec![("api_url", "{base}".into()), ("store_id", "01HVMMBCMGZNT3SED4Z17ECXCA".into()), ("api_token", "fga-PLANTEDplanted".into())],
+            exchanges: vec![exchange("GET", "/stores/01HVMMBCMGZNT3SED4Z17ECXCA", ("authorization", &bearer("fga-PLANTEDplanted")), 404,
+                r#"{"code":"store_id_not_found","message":"store not found"}"#)],
+            outcome: Outcome::NotFound,
+            says: "has no store 01HVMMBCMGZNT3SED4Z17ECXCA",
+        },
+        Case {
+            doc: "docs.confluent.io/cloud/current/api.html#section/Authentication (Cloud API key, HTTP Basic)",
+            provider: "confluent",
+            kind: None,
+            fields: vec![("api_key", "CKEYPLANTED00001".into()), ("api_secret", "csecretPLANTEDplantedPLANTED".into())],
+            exchanges: vec![exchange("GET", "/org/v2/environments", ("authorization", &basic("CKEYPLANTED00001", "csecretPLANTEDplantedPLANTED")), 401,
+                r#"{"errors":[{"status":"401","detail":"Unauthorized"}]}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "refused the credential",
+        },
+        Case {
+            doc: "learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#error-response",
+            provider: "azure",
+            kind: None,
+            fields: vec![("tenant_id", "00000000-0000-4000-8000-0000000000aa".into()), ("client_id", "00000000-0000-4000-8000-00000000c1d0".into()),
+                ("client_secret", "azsecretPLANTEDplanted".into()), ("subscription_id", "00000000-0000-4000-8000-0000000000bb".into())],
+            exchanges: vec![exchange("POST", "/00000000-0000-4000-8000-0000000000aa/oauth2/v2.0/token", ("content-type", "application/x-www-form-urlencoded"), 401,
+                r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.","error_codes":[7000215]}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "AADSTS7000215",
+        },
+        Case {
+            doc: "learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#successful-response-1",
+            provider: "azure",
+            kind: None,
+            fields: vec![("tenant_id", "00000000-0000-4000-8000-0000000000aa".into()), ("client_id", "00000000-0000-4000-8000-00000000c1d0".into()),
+                ("client_secret", "azsecretPLANTEDplanted".into())],
+            exchanges: vec![exchange("POST", "/00000000-0000-4000-8000-0000000000aa/oauth2/v2.0/token", ("content-type", "application/x-www-form-urlencoded"), 200,
+                r#"{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.sig"}"#)],
+            outcome: Outcome::Ok,
+            says: "granted the service principal a token",
+        },
+        Case {
             doc: "docs.github.com/en/rest/using-the-rest-api/best-practices (a redirect is never followed with a token)",
             provider: "github",
             kind: None,
@@ -254,7 +296,9 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("maven-github", base.clone())
             .with_base("cloudflare", base.clone())
             .with_base("digitalocean", base.clone())
-            .with_base("civo", base.clone());
+            .with_base("civo", base.clone())
+            .with_base("confluent", base.clone())
+            .with_base("azure", base.clone());
         let mut values = ResolvedFields::new();
         for (name, value) in &case.fields {
             values.insert(*name, value.replace("{base}", &base).into());
