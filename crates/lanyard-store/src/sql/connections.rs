@@ -151,7 +151,8 @@ impl ConnectionStore for SqlStore {
         } else {
             let done = sqlx::query(
                 "UPDATE connections SET kind = $1, auth_mode = $2, updated_at = $3, state = $5, \
-                 last_verified_at = $6, verdict = $7, verification_message = NULL WHERE id = $4",
+                 last_verified_at = $6, verdict = $7, verification_message = NULL, \
+                 check_due = CASE WHEN $7 IS NULL THEN 1 ELSE 0 END WHERE id = $4",
             )
             .bind(write.kind.as_deref())
             .bind(&write.auth_mode)

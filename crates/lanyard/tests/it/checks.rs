@@ -111,6 +111,17 @@ async fn a_registry_connection_is_checked_on_save_on_change_and_on_schedule(back
     let tested = sandbox.run(&["connection", "test", "reg-bad"]);
     assert_eq!(tested.status.code(), Some(1), "{tested:?}");
 
+    // Fixing it with `connection update` checks it again (the update is a save).
+    let fixed = sandbox.run(&[
+        "connection",
+        "update",
+        "reg-bad",
+        "--field",
+        &format!("registry_password={PASSWORD}"),
+    ]);
+    assert!(fixed.status.success(), "{fixed:?}");
+    wait_for_verdict(&sandbox, "reg-bad", "ok");
+
     // Someone changes the password elsewhere: the connection is checked again soon after its
     // secret changes, and on the organization's schedule.
     let secrets = sandbox.run(&["secret", "list", "-o", "json"]).json();
@@ -131,6 +142,7 @@ async fn a_registry_connection_is_checked_on_save_on_change_and_on_schedule(back
     let restored = sandbox.run(&["secret", "set", &secret, PASSWORD]);
     assert!(restored.status.success(), "{restored:?}");
     let before = connection(&sandbox, "reg-bad")["last_verified_at"].clone();
+    assert!(before.is_string(), "reg-bad was checked after its update");
     wait_for_verdict(&sandbox, "reg", "ok");
     let deadline = Instant::now() + Duration::from_secs(30);
     while connection(&sandbox, "reg-bad")["last_verified_at"] == before {
