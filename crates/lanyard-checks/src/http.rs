@@ -59,14 +59,21 @@ impl Probe<'_> {
         }
         let reason = reason(&body, &text);
         let (outcome, message) = match status.as_u16() {
-            // OAuth token endpoints answer a wrong client secret with 400 invalid_client.
-            400 if reason.contains("invalid_client") || reason.contains("AADSTS7000215") => (
-                Outcome::WrongCredentials,
-                format!(
-                    "{host} refused the client credentials ({reason}); {}",
-                    self.fix
-                ),
-            ),
+            // OAuth token endpoints answer a wrong client secret or key with 400
+            // invalid_client or invalid_grant (RFC 6749, section 5.2).
+            400 if matches!(
+                body.get("error").and_then(|e| e.as_str()),
+                Some("invalid_client" | "invalid_grant" | "unauthorized_client")
+            ) =>
+            {
+                (
+                    Outcome::WrongCredentials,
+                    format!(
+                        "{host} refused the client credentials ({reason}); {}",
+                        self.fix
+                    ),
+                )
+            }
             401 if mentions_expiry(&reason) => (
                 Outcome::Expired,
                 format!(

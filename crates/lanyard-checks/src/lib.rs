@@ -9,6 +9,7 @@
 //! Requests time out quickly and never follow redirects (a redirect could carry the credential
 //! to another host).
 
+mod gcp;
 mod http;
 mod packages;
 mod registry;
@@ -130,7 +131,7 @@ impl Checker {
     }
 
     /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`,
-    /// `npm-github`, `maven-github`, `confluent`, `azure`) to `base` instead of its public
+    /// `npm-github`, `maven-github`, `confluent`, `azure`, `gcs`) to `base` instead of its public
     /// endpoint.
     #[must_use]
     pub fn with_base(mut self, api: &'static str, base: impl Into<String>) -> Self {
@@ -166,6 +167,9 @@ impl Checker {
             ("openfga", _) => saas::openfga(self, &fields).await,
             ("confluent", _) => saas::confluent(self, &fields).await,
             ("azure", _) => saas::azure(self, &fields).await,
+            ("gcp", _) | ("terraform-backend" | "pulumi-backend", Some("gcs")) => {
+                gcp::check(self, &fields).await
+            }
             _ => None,
         };
         let mut verdict = verdict.unwrap_or_else(|| Verdict::unchecked(provider, kind));

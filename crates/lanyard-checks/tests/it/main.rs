@@ -51,9 +51,60 @@ fn basic(user: &str, password: &str) -> String {
     )
 }
 
+/// A service account key as `gcloud iam service-accounts keys create` writes it, whose
+/// token_uri is the contract server.
+fn service_account_key() -> String {
+    use lanyard_crypto::ExposeSecret as _;
+    let key = lanyard_oidc::SigningKey::generate().unwrap();
+    let body = base64::engine::general_purpose::STANDARD.encode(key.pkcs1_der().expose_secret());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+        lines.join("\n")
+    );
+    serde_json::json!({
+        "type": "service_account",
+        "project_id": "acme-prod",
+        "private_key_id": "0123456789abcdef",
+        "private_key": pem,
+        "client_email": "deployer@acme-prod.iam.gserviceaccount.com",
+        "token_uri": "{base}/token",
+    })
+    .to_string()
+}
+
 fn cases() -> Vec<Case> {
     let gh_auth = bearer(GH_TOKEN);
+    let sa_key = service_account_key();
     vec![
+        Case {
+            doc: "developers.google.com/identity/protocols/oauth2/service-account#httprest and cloud.google.com/storage/docs/json_api/v1/objects/list",
+            provider: "terraform-backend",
+            kind: Some("gcs"),
+            fields: vec![("service_account_key", sa_key.clone()), ("gcs_bucket", "acme-state".into())],
+            exchanges: vec![
+                exchange("POST", "/token", ("content-type", "application/x-www-form-urlencoded"), 200,
+                    r#"{"access_token":"ya29.PLANTEDplanted","expires_in":3599,"token_type":"Bearer"}"#),
+                exchange("GET", "/storage/v1/b/acme-state/o", ("authorization", &bearer("ya29.PLANTEDplanted")), 404,
+                    r#"{"error":{"code":404,"message":"The specified bucket does not exist."}}"#),
+            ],
+            outcome: Outcome::NotFound,
+            says: "has no bucket acme-state",
+        },
+        Case {
+            doc: "developers.google.com/identity/protocols/oauth2/service-account#error-codes (invalid_grant)",
+            provider: "gcp",
+            kind: None,
+            fields: vec![("service_account_key", sa_key.clone())],
+            exchanges: vec![exchange("POST", "/token", ("content-type", "application/x-www-form-urlencoded"), 400,
+                r#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "Invalid JWT Signature",
+        },
         Case {
             doc: "docs.github.com/en/rest/users/users#get-the-authenticated-user (GHES: /api/v3)",
             provider: "github",
@@ -298,7 +349,8 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("digitalocean", base.clone())
             .with_base("civo", base.clone())
             .with_base("confluent", base.clone())
-            .with_base("azure", base.clone());
+            .with_base("azure", base.clone())
+            .with_base("gcs", base.clone());
         let mut values = ResolvedFields::new();
         for (name, value) in &case.fields {
             values.insert(*name, value.replace("{base}", &base).into());
