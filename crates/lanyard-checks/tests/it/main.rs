@@ -54,7 +54,6 @@ fn basic(user: &str, password: &str) -> String {
 /// A service account key as `gcloud iam service-accounts keys create` writes it, whose
 /// token_uri is the contract server.
 fn service_account_key() -> String {
-    use lanyard_crypto::ExposeSecret as _;
     let key = lanyard_oidc::SigningKey::generate().unwrap();
     let body = base64::engine::general_purpose::STANDARD.encode(key.pkcs1_der().expose_secret());
     let lines: Vec<&str> = body
