@@ -17,7 +17,9 @@ use crate::{now, CoreError, CoreResult, Lanyard};
 /// How many due connections one scheduler tick checks.
 const PER_TICK: i64 = 5;
 
-/// Verdicts that mean jobs using the connection will fail.
+/// Verdicts that mean jobs using the connection will fail. `unreachable` is not one: a server
+/// without a route to the provider (a locked-down network, where only runners reach out) says
+/// nothing about the credential.
 pub fn is_failing(verdict: &str) -> bool {
     matches!(
         verdict,
@@ -26,7 +28,6 @@ pub fn is_failing(verdict: &str) -> bool {
             | "expired"
             | "missing_permission"
             | "not_found"
-            | "unreachable"
             | "assume_failed"
             | "confused_deputy"
     )

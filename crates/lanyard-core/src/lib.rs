@@ -60,7 +60,7 @@ pub use resolve::{credential_lifetime, Cell, Checked, Matrix, MatrixLine, Resolu
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
 pub use tokens::{IssuedToken, TokenRequest};
-pub use verify::{CloudVerifier, ConnectionTest, LiveCheck, TrustCheck};
+pub use verify::{AwsFailure, CloudVerifier, ConnectionTest, LiveCheck, TrustCheck};
 
 /// The application: the store plus the rules. Cheap to clone; share one per process.
 #[derive(Clone)]

@@ -40,7 +40,7 @@ pub trait CloudVerifier: Send + Sync {
         &self,
         materialization: &Materialization,
         region: Option<&str>,
-    ) -> Result<String, String>;
+    ) -> Result<String, AwsFailure>;
     /// The live check of any other provider's connection, with its resolved values.
     async fn check(
         &self,
@@ -48,6 +48,24 @@ pub trait CloudVerifier: Send + Sync {
         kind: Option<&str>,
         values: &lanyard_providers::ResolvedFields,
     ) -> LiveCheck;
+}
+
+/// Why an AWS check failed: AWS refused (the credentials or the role are wrong), or it could
+/// not be asked (network, endpoint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsFailure {
+    pub refused: bool,
+    pub message: String,
+}
+
+impl From<String> for AwsFailure {
+    /// A problem found before asking AWS (e.g. no keys to test): the connection's to fix.
+    fn from(message: String) -> Self {
+        Self {
+            refused: true,
+            message,
+        }
+    }
 }
 
 /// What a live check found: the verdict (`ok`, `wrong_credentials`, `expired`,
@@ -109,7 +127,8 @@ impl Lanyard {
         self.record_verification(Some(principal), &org, &record, &check)
             .await?;
         Ok(ConnectionTest {
-            ok: !crate::checks::is_failing(&check.verdict),
+            // Unreachable is not failing (the matrix stays quiet), but not a pass either.
+            ok: !crate::checks::is_failing(&check.verdict) && check.verdict != "unreachable",
             verdict: check.verdict,
             identity: check.identity,
             message: Some(check.message).filter(|m| !m.is_empty()),
@@ -128,7 +147,9 @@ impl Lanyard {
             return self.live_check(org, record).await;
         }
         let outcome = if record.auth_mode == "runner" {
-            self.runner_identity_for(org, record).await?
+            self.runner_identity_for(org, record)
+                .await?
+                .map_err(AwsFailure::from)
         } else {
             self.aws_caller_for(org, record).await?
         };
@@ -139,9 +160,14 @@ impl Lanyard {
                 identity: Some(arn),
             },
             Err(e) => LiveCheck {
-                verdict: "failed".to_owned(),
+                // A refusal is the connection's fault; no answer says nothing about it.
+                verdict: if e.refused { "failed" } else { "unreachable" }.to_owned(),
                 identity: None,
-                message: self.secrets_seen.redactor().redact_str(&e).into_owned(),
+                message: self
+                    .secrets_seen
+                    .redactor()
+                    .redact_str(&e.message)
+                    .into_owned(),
             },
         })
     }
@@ -187,7 +213,7 @@ impl Lanyard {
         &self,
         org: &OrgRecord,
         record: &ConnectionRecord,
-    ) -> CoreResult<Result<String, String>> {
+    ) -> CoreResult<Result<String, AwsFailure>> {
         let token = if record.auth_mode == lanyard_providers::AuthMode::Oidc.slug() {
             Some(self.test_identity(org, record).await?)
         } else {

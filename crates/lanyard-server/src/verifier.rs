@@ -8,7 +8,7 @@
 
 use lanyard_aws::session::{self, AwsKeys, AwsOrigin, Identity};
 use lanyard_aws::sts;
-use lanyard_core::{CloudVerifier, LiveCheck, TrustCheck};
+use lanyard_core::{AwsFailure, CloudVerifier, LiveCheck, TrustCheck};
 use lanyard_crypto::{ExposeSecret, SecretString};
 use lanyard_providers::{EnvValue, Materialization};
 
@@ -111,6 +111,18 @@ impl AwsVerifier {
     }
 }
 
+/// Whether AWS refused (the connection's to fix) or could not be asked.
+fn failure(error: lanyard_aws::AwsError) -> AwsFailure {
+    let refused = match &error {
+        lanyard_aws::AwsError::Sts { refused, .. } => *refused,
+        _ => true,
+    };
+    AwsFailure {
+        refused,
+        message: error.to_string(),
+    }
+}
+
 fn unchecked(why: &str) -> LiveCheck {
     LiveCheck {
         verdict: "unchecked".to_owned(),
@@ -173,7 +185,7 @@ impl CloudVerifier for AwsVerifier {
         &self,
         m: &Materialization,
         region: Option<&str>,
-    ) -> Result<String, String> {
+    ) -> Result<String, AwsFailure> {
         // The connection's endpoint wins over the server's own (`endpoint_url` field).
         let endpoint = m
             .plain_env("AWS_ENDPOINT_URL")
@@ -192,7 +204,7 @@ impl CloudVerifier for AwsVerifier {
             let keys =
                 sts::assume_with_web_identity(&base, &role_arn, &token, "lanyard-connection-test")
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(failure)?;
             session::config_from(&keys_origin, Identity::Keys(&keys), region).await
         } else if let Some(role) = &m.assume_role {
             let ambient = AwsOrigin {
@@ -207,14 +219,16 @@ impl CloudVerifier for AwsVerifier {
             let keys =
                 sts::assume_for_job(&base, &role.role_arn, role.external_id.as_ref(), &session)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(failure)?;
             session::config_from(&keys_origin, Identity::Keys(&keys), region).await
         } else {
             let (Some(access_key_id), Some(secret_access_key)) = (
                 env_secret(m, "AWS_ACCESS_KEY_ID"),
                 env_secret(m, "AWS_SECRET_ACCESS_KEY"),
             ) else {
-                return Err("the connection has no access keys to test".to_owned());
+                return Err("the connection has no access keys to test"
+                    .to_owned()
+                    .into());
             };
             let keys = AwsKeys {
                 access_key_id,
@@ -226,6 +240,6 @@ impl CloudVerifier for AwsVerifier {
         sts::caller_identity(&config)
             .await
             .map(|identity| identity.arn)
-            .map_err(|e| e.to_string())
+            .map_err(failure)
     }
 }

@@ -288,13 +288,38 @@ pub(crate) async fn submit(
         .await
     {
         Ok(record) => {
-            console.sessions.set_flash(
-                &user.session,
-                Flash::ok(format!(
-                    "Connection {} created. Authorize it for the environments that may use it.",
-                    record.name
+            // Checked against its provider on save, as `lanyard connect` does; a failing check
+            // is said, and the connection stays saved.
+            let checked = match mode {
+                AuthMode::Inline | AuthMode::CrossAccountTrust => console
+                    .app
+                    .test_connection(p, &p.org, &record.name)
+                    .await
+                    .ok(),
+                AuthMode::Runner | AuthMode::Oidc => None,
+            };
+            let created = format!("Connection {} created.", record.name);
+            let flash = match checked {
+                // Not the input's fault: said, not flagged.
+                Some(t) if t.verdict == "unreachable" => Flash::ok(format!(
+                    "{created} It could not be checked now: {}",
+                    t.message.unwrap_or_default()
                 )),
-            );
+                Some(t) if !t.ok => Flash::error(format!(
+                    "{created} Its check failed ({}): {} Fix it, then use Test connection.",
+                    t.verdict.replace('_', " "),
+                    t.message.unwrap_or_default()
+                )),
+                Some(t) if t.verdict == "ok" => Flash::ok(format!(
+                    "{created} Its check passed: {} Authorize it for the environments that may \
+                     use it.",
+                    t.message.unwrap_or_default()
+                )),
+                _ => Flash::ok(format!(
+                    "{created} Authorize it for the environments that may use it."
+                )),
+            };
+            console.sessions.set_flash(&user.session, flash);
             Ok(Redirect::to(&format!("/connections/{}", record.name)).into_response())
         }
         Err(err) => {

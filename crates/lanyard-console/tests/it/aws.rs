@@ -279,10 +279,11 @@ async fn test_connection_stores_and_shows_the_verdict(backend: Backend) {
             .await;
         assert_eq!(saved.status, 303, "{}", saved.body);
     }
-    let before = v.get("/connections/good").await;
-    assert!(before
-        .body
-        .contains(r#"<dd id="last-verification">Not verified</dd>"#));
+    // The wizard checked each on save: the good one passed, the bad one is flagged.
+    let good = v.get("/connections/good").await;
+    assert!(good.body.contains(" · ok</dd>"), "{}", good.body);
+    let bad = v.get("/connections/bad").await;
+    assert!(bad.body.contains(" · failed</dd>"), "{}", bad.body);
 
     let tested = v
         .submit("/connections/good", "/connections/good/test", &[])
