@@ -11,6 +11,7 @@
 
 mod gcp;
 mod http;
+mod kubernetes;
 mod packages;
 mod registry;
 mod saas;
@@ -90,6 +91,8 @@ impl Verdict {
 #[derive(Clone)]
 pub struct Checker {
     http: reqwest::Client,
+    /// An extra CA to trust in per-target clients too (tests).
+    extra_root: Option<Vec<u8>>,
     /// Base URLs that replace the public APIs' (tests point them at local servers).
     bases: BTreeMap<&'static str, String>,
 }
@@ -102,32 +105,64 @@ pub struct BuildError(String);
 impl Checker {
     /// A checker with the system's roots, short timeouts and no redirects.
     pub fn new() -> Result<Self, BuildError> {
-        Self::builder(reqwest::Client::builder())
+        Self::builder(reqwest::Client::builder(), None)
     }
 
     /// Like [`Checker::new`], also trusting `der` (a test CA).
     pub fn trusting(der: &[u8]) -> Result<Self, BuildError> {
         let certificate =
             reqwest::Certificate::from_der(der).map_err(|e| BuildError(e.to_string()))?;
-        Self::builder(reqwest::Client::builder().add_root_certificate(certificate))
+        Self::builder(
+            reqwest::Client::builder().add_root_certificate(certificate),
+            Some(der.to_vec()),
+        )
     }
 
-    fn builder(builder: reqwest::ClientBuilder) -> Result<Self, BuildError> {
-        let http = builder
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!(
-                "lanyard/",
-                env!("CARGO_PKG_VERSION"),
-                " connection-check"
-            ))
+    fn builder(
+        builder: reqwest::ClientBuilder,
+        extra_root: Option<Vec<u8>>,
+    ) -> Result<Self, BuildError> {
+        let http = configured(builder)
             .build()
             .map_err(|e| BuildError(e.to_string()))?;
         Ok(Self {
             http,
+            extra_root,
             bases: BTreeMap::new(),
         })
+    }
+
+    /// A client for one target with its own CA (PEM) and client certificate (PEM certificate
+    /// and key), as a kubeconfig gives them. The error is for people.
+    pub(crate) fn client_for(
+        &self,
+        ca_pem: Option<&[u8]>,
+        identity_pem: Option<&[u8]>,
+    ) -> Result<reqwest::Client, String> {
+        let mut builder = reqwest::Client::builder();
+        if let Some(ca) = ca_pem {
+            let certificate = reqwest::Certificate::from_pem(ca).map_err(|_| {
+                "the kubeconfig's certificate-authority-data is not a PEM certificate; fix the \
+                 kubeconfig"
+                    .to_owned()
+            })?;
+            builder = builder.add_root_certificate(certificate);
+        }
+        if let Some(der) = &self.extra_root {
+            if let Ok(certificate) = reqwest::Certificate::from_der(der) {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        if let Some(identity) = identity_pem {
+            let identity = reqwest::Identity::from_pem(identity).map_err(|_| {
+                "the kubeconfig's client certificate or key cannot be read; fix the kubeconfig"
+                    .to_owned()
+            })?;
+            builder = builder.identity(identity);
+        }
+        configured(builder)
+            .build()
+            .map_err(|e| format!("cannot build a client for the cluster: {e}"))
     }
 
     /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`,
@@ -165,6 +200,7 @@ impl Checker {
             ("civo", _) => saas::civo(self, &fields).await,
             ("auth0", _) => saas::auth0(self, &fields).await,
             ("openfga", _) => saas::openfga(self, &fields).await,
+            ("kubernetes", _) => kubernetes::check(self, &fields).await,
             ("confluent", _) => saas::confluent(self, &fields).await,
             ("azure", _) => saas::azure(self, &fields).await,
             ("gcp", _) | ("terraform-backend" | "pulumi-backend", Some("gcs")) => {
@@ -185,6 +221,19 @@ impl Checker {
         }
         verdict
     }
+}
+
+/// Short timeouts, no redirects, a user agent that says what this is.
+fn configured(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "lanyard/",
+            env!("CARGO_PKG_VERSION"),
+            " connection-check"
+        ))
 }
 
 /// Field values by name.

@@ -76,10 +76,45 @@ fn service_account_key() -> String {
     .to_string()
 }
 
+/// A kubeconfig whose current context points at the contract server (`{ca}`: its certificate).
+fn kubeconfig(token: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: deploy\n\
+         clusters:\n- name: edge\n  cluster:\n    server: {{base}}\n    certificate-authority-data: {{ca}}\n\
+         contexts:\n- name: deploy\n  context:\n    cluster: edge\n    user: ci\n    namespace: deploy\n\
+         users:\n- name: ci\n  user:\n    token: {token}\n"
+    )
+}
+
 fn cases() -> Vec<Case> {
     let gh_auth = bearer(GH_TOKEN);
     let sa_key = service_account_key();
+    let kube_token = "eyJhbGciOiJSUzI1NiJ9.PLANTED.kube";
     vec![
+        Case {
+            doc: "kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access (SelfSubjectAccessReview)",
+            provider: "kubernetes",
+            kind: None,
+            fields: vec![("kubeconfig", kubeconfig(kube_token))],
+            exchanges: vec![
+                exchange("GET", "/version", ("authorization", &bearer(kube_token)), 200,
+                    r#"{"major":"1","minor":"31","gitVersion":"v1.31.2"}"#),
+                exchange("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ("authorization", &bearer(kube_token)), 201,
+                    r#"{"kind":"SelfSubjectAccessReview","apiVersion":"authorization.k8s.io/v1","status":{"allowed":false}}"#),
+            ],
+            outcome: Outcome::MissingPermission,
+            says: "may not list pods in namespace deploy",
+        },
+        Case {
+            doc: "kubernetes.io/docs/reference/access-authn-authz/authentication/ (401 Status for a bad token)",
+            provider: "kubernetes",
+            kind: None,
+            fields: vec![("kubeconfig", kubeconfig(kube_token))],
+            exchanges: vec![exchange("GET", "/version", ("authorization", &bearer(kube_token)), 401,
+                r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "HTTP 401: Unauthorized",
+        },
         Case {
             doc: "developers.google.com/identity/protocols/oauth2/service-account#httprest and cloud.google.com/storage/docs/json_api/v1/objects/list",
             provider: "terraform-backend",
@@ -332,6 +367,19 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+fn pem(der: &[u8]) -> String {
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
 #[tokio::test]
 async fn every_check_makes_the_documented_request_and_reads_the_documented_answers() {
     for case in cases() {
@@ -350,9 +398,11 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("confluent", base.clone())
             .with_base("azure", base.clone())
             .with_base("gcs", base.clone());
+        let ca = base64::engine::general_purpose::STANDARD.encode(pem(&server.certificate));
         let mut values = ResolvedFields::new();
         for (name, value) in &case.fields {
-            values.insert(*name, value.replace("{base}", &base).into());
+            let value = value.replace("{base}", &base).replace("{ca}", &ca);
+            values.insert(*name, value.into());
         }
         let verdict = checker.check(case.provider, case.kind, &values).await;
         let refused = server.refused.lock().unwrap().clone();

@@ -1,0 +1,170 @@
+//! Kubernetes: `GET /version` on the kubeconfig's current cluster, then a
+//! SelfSubjectAccessReview (kubernetes.io/docs/reference/access-authn-authz/authorization/#checking-api-access)
+//! asking whether the credential may list pods in its context's namespace.
+
+use base64::Engine as _;
+
+use crate::http::{Auth, Probe};
+use crate::{Checker, Fields, Outcome, Verdict};
+
+const FIX: &str = "update the kubeconfig secret with a working token or client certificate";
+
+/// What a check needs from a kubeconfig's current context.
+struct Target {
+    server: String,
+    namespace: String,
+    ca: Option<Vec<u8>>,
+    token: Option<String>,
+    /// PEM certificate and key, for client-certificate users.
+    identity: Option<Vec<u8>>,
+    exec: bool,
+}
+
+fn decode(value: &serde_yaml::Value) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(value.as_str()?.trim())
+        .ok()
+}
+
+fn target(kubeconfig: &str) -> Option<Target> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(kubeconfig).ok()?;
+    let named = |list: &str, name: &str| -> Option<serde_yaml::Value> {
+        doc.get(list)?
+            .as_sequence()?
+            .iter()
+            .find(|item| item.get("name").and_then(|n| n.as_str()) == Some(name))
+            .cloned()
+    };
+    let current = doc.get("current-context")?.as_str()?;
+    let context = named("contexts", current)?.get("context")?.clone();
+    let cluster = named("clusters", context.get("cluster")?.as_str()?)?
+        .get("cluster")?
+        .clone();
+    let user = context
+        .get("user")
+        .and_then(|u| u.as_str())
+        .and_then(|u| named("users", u))
+        .and_then(|u| u.get("user").cloned())
+        .unwrap_or(serde_yaml::Value::Null);
+    let identity = match (
+        user.get("client-certificate-data").and_then(decode),
+        user.get("client-key-data").and_then(decode),
+    ) {
+        (Some(mut cert), Some(key)) => {
+            cert.push(b'\n');
+            cert.extend(key);
+            Some(cert)
+        }
+        _ => None,
+    };
+    Some(Target {
+        server: cluster
+            .get("server")?
+            .as_str()?
+            .trim_end_matches('/')
+            .to_owned(),
+        namespace: context
+            .get("namespace")
+            .and_then(|n| n.as_str())
+            .unwrap_or("default")
+            .to_owned(),
+        ca: cluster.get("certificate-authority-data").and_then(decode),
+        token: user
+            .get("token")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned),
+        identity,
+        exec: user.get("exec").is_some(),
+    })
+}
+
+pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verdict> {
+    let Some(target) = target(fields.get("kubeconfig")?) else {
+        return Some(Verdict {
+            outcome: Outcome::WrongCredentials,
+            identity: None,
+            message: "the kubeconfig names no current context with a cluster and server; fix \
+                      the kubeconfig"
+                .to_owned(),
+        });
+    };
+    if target.exec && target.token.is_none() && target.identity.is_none() {
+        return Some(Verdict {
+            outcome: Outcome::Unchecked,
+            identity: None,
+            message: "the kubeconfig's user runs a credential plugin (exec), which the server \
+                      does not run; a job is the test"
+                .to_owned(),
+        });
+    }
+    let http = match checker.client_for(target.ca.as_deref(), target.identity.as_deref()) {
+        Ok(http) => http,
+        Err(message) => {
+            return Some(Verdict {
+                outcome: Outcome::WrongCredentials,
+                identity: None,
+                message,
+            })
+        }
+    };
+    let auth = || match &target.token {
+        Some(token) => Auth::Bearer(token),
+        None => Auth::None,
+    };
+    let version = Probe {
+        method: reqwest::Method::GET,
+        url: format!("{}/version", target.server),
+        auth: auth(),
+        thing: "the API server's version".to_owned(),
+        fix: FIX,
+        form: Vec::new(),
+    }
+    .send(&http)
+    .await;
+    let version = match version {
+        Ok(answer) => answer.body["gitVersion"].as_str().unwrap_or("?").to_owned(),
+        Err(verdict) => return Some(verdict),
+    };
+    let review = serde_json::json!({
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectAccessReview",
+        "spec": {"resourceAttributes": {
+            "namespace": target.namespace, "verb": "list", "resource": "pods"}}
+    });
+    let mut request = http
+        .post(format!(
+            "{}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            target.server
+        ))
+        .json(&review);
+    if let Some(token) = &target.token {
+        request = request.bearer_auth(token);
+    }
+    let allowed = match request.send().await {
+        Ok(response) if response.status().is_success() => response
+            .json::<serde_json::Value>()
+            .await
+            .ok()
+            .and_then(|b| b["status"]["allowed"].as_bool()),
+        _ => None,
+    };
+    let namespace = &target.namespace;
+    Some(match allowed {
+        Some(true) => Verdict::ok(
+            None,
+            format!("the cluster ({version}) lets the credential list pods in {namespace}"),
+        ),
+        Some(false) => Verdict {
+            outcome: Outcome::MissingPermission,
+            identity: None,
+            message: format!(
+                "the cluster ({version}) accepted the credential but it may not list pods in \
+                 namespace {namespace}; bind it a role there"
+            ),
+        },
+        None => Verdict::ok(
+            None,
+            format!("the cluster ({version}) accepted the credential"),
+        ),
+    })
+}
