@@ -32,6 +32,18 @@ pub(crate) struct Answer {
 }
 
 impl Probe<'_> {
+    /// Sends the probe; a success becomes `on_ok`'s verdict, anything else the probe's own.
+    pub(crate) async fn verdict(
+        self,
+        http: &reqwest::Client,
+        on_ok: impl FnOnce(Answer) -> Verdict,
+    ) -> Verdict {
+        match self.send(http).await {
+            Ok(answer) => on_ok(answer),
+            Err(verdict) => verdict,
+        }
+    }
+
     pub(crate) async fn send(self, http: &reqwest::Client) -> Result<Answer, Verdict> {
         let mut request = http.request(self.method.clone(), &self.url);
         if !self.form.is_empty() {

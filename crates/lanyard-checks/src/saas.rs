@@ -83,20 +83,18 @@ pub(crate) async fn civo(checker: &Checker, fields: &Fields<'_>) -> Option<Verdi
     let token = fields.get("api_token")?;
     let base = checker.base("civo", "https://api.civo.com");
     Some(
-        match (Probe {
+        Probe {
             method: reqwest::Method::GET,
             url: format!("{base}/v2/quota"),
             auth: Auth::Bearer(token),
             thing: "the account's quota".to_owned(),
             fix: FIX,
             form: Vec::new(),
+        }
+        .verdict(&checker.http, |_answer| {
+            Verdict::ok(None, "Civo accepted the API key")
         })
-        .send(&checker.http)
-        .await
-        {
-            Ok(_) => Verdict::ok(None, "Civo accepted the API key"),
-            Err(verdict) => verdict,
-        },
+        .await,
     )
 }
 
@@ -139,20 +137,18 @@ pub(crate) async fn openfga(checker: &Checker, fields: &Fields<'_>) -> Option<Ve
         None => (format!("{base}/stores"), "the stores".to_owned()),
     };
     Some(
-        match (Probe {
+        Probe {
             method: reqwest::Method::GET,
             url,
             auth: Auth::Bearer(token),
             thing,
             fix: FIX,
             form: Vec::new(),
+        }
+        .verdict(&checker.http, |_answer| {
+            Verdict::ok(None, format!("OpenFGA at {base} accepted the token"))
         })
-        .send(&checker.http)
-        .await
-        {
-            Ok(_) => Verdict::ok(None, format!("OpenFGA at {base} accepted the token")),
-            Err(verdict) => verdict,
-        },
+        .await,
     )
 }
 
@@ -163,20 +159,18 @@ pub(crate) async fn confluent(checker: &Checker, fields: &Fields<'_>) -> Option<
     let secret = fields.get("api_secret")?;
     let base = checker.base("confluent", "https://api.confluent.cloud");
     Some(
-        match (Probe {
+        Probe {
             method: reqwest::Method::GET,
             url: format!("{base}/org/v2/environments?page_size=1"),
             auth: Auth::Basic(key, secret),
             thing: "the organization's environments".to_owned(),
             fix: "create a new Cloud API key and update the connection's secret",
             form: Vec::new(),
+        }
+        .verdict(&checker.http, |_answer| {
+            Verdict::ok(Some(key.to_owned()), "Confluent Cloud accepted the API key")
         })
-        .send(&checker.http)
-        .await
-        {
-            Ok(_) => Verdict::ok(Some(key.to_owned()), "Confluent Cloud accepted the API key"),
-            Err(verdict) => verdict,
-        },
+        .await,
     )
 }
 
