@@ -37,6 +37,10 @@ pub struct ProviderField {
     pub help: String,
     /// Secret fields are write-only and stored encrypted.
     pub secret: bool,
+    /// Modes in which a secret field is a plain identifier instead (e.g. Azure's client id
+    /// with a federated token).
+    #[serde(default)]
+    pub public_in: Vec<String>,
     /// The auth modes in which the field is required (empty: optional).
     pub required_in: Vec<String>,
     /// The kinds the field applies to (absent: all).

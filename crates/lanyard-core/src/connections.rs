@@ -290,7 +290,7 @@ impl Lanyard {
         };
         for (field, value) in spec.fields {
             let source = match value {
-                FieldValue::Literal(v) if is_secret(provider, &field) => {
+                FieldValue::Literal(v) if is_secret(provider, mode, &field) => {
                     self.stage_literal_secret(principal, org, &name, &field, &v, &mut write)
                         .await?
                 }
@@ -446,6 +446,6 @@ fn parse_mode(provider: &ProviderSpec, mode: &str) -> CoreResult<AuthMode> {
     Ok(parsed)
 }
 
-fn is_secret(provider: &ProviderSpec, field: &str) -> bool {
-    provider.field(field).is_some_and(|f| f.secret)
+fn is_secret(provider: &ProviderSpec, mode: AuthMode, field: &str) -> bool {
+    provider.field(field).is_some_and(|f| f.secret_in(mode))
 }

@@ -77,12 +77,11 @@ impl Lanyard {
                     .into_iter()
                     .map(|e| e.name.to_string())
                     .collect();
-                // The client id is stored sealed (as the reference stores it); the commands
-                // name it by its shell variable instead of opening it.
-                (
-                    None,
-                    Some(trust.azure_commands("\"$AZURE_CLIENT_ID\"", &all)),
-                )
+                // Plain in oidc mode; one saved before that is sealed, and named by its shell
+                // variable instead of being opened here.
+                let client = field_text(&connection, "client_id")
+                    .unwrap_or_else(|| "\"$AZURE_CLIENT_ID\"".to_owned());
+                (None, Some(trust.azure_commands(&client, &all)))
             }
             other => {
                 return Err(CoreError::Invalid(format!(

@@ -59,6 +59,9 @@ pub struct FieldSpec {
     pub modes: Option<&'static [AuthMode]>,
     /// Whether the value usually spans lines (key files, kubeconfigs), so wizards offer a file.
     pub multiline: bool,
+    /// Modes in which a `secret` field is only an identifier (an Azure client id next to a
+    /// client secret is a credential's half; with a federated token it names an app and no more).
+    pub public_in: Option<&'static [AuthMode]>,
 }
 
 /// When a field must be given.
@@ -155,6 +158,7 @@ impl FieldSpec {
             kinds: None,
             modes: None,
             multiline: false,
+            public_in: None,
         }
     }
 
@@ -162,6 +166,17 @@ impl FieldSpec {
     pub const fn secret(mut self) -> Self {
         self.secret = true;
         self
+    }
+
+    /// A secret field that is a plain identifier in `modes`.
+    pub const fn public_in(mut self, modes: &'static [AuthMode]) -> Self {
+        self.public_in = Some(modes);
+        self
+    }
+
+    /// Whether the value is a credential in `mode`: stored sealed and injected as a secret.
+    pub fn secret_in(&self, mode: AuthMode) -> bool {
+        self.secret && !self.public_in.is_some_and(|modes| modes.contains(&mode))
     }
 
     /// Requires the field in every mode it is used in.

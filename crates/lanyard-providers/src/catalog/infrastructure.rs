@@ -185,9 +185,11 @@ pub(super) const AZURE: ProviderSpec = ProviderSpec {
             "client_id",
             "Client (application) ID",
             "The application id of the service principal (az ad sp create-for-rbac prints it as \
-             appId), or of the app or managed identity with a federated credential (oidc).",
+             appId), or of the app or managed identity with a federated credential (oidc: an \
+             identifier, stored as plain text).",
         )
         .secret()
+        .public_in(OIDC)
         .required_in(INLINE_AND_OIDC)
         .only_in(INLINE_AND_OIDC)
         .checked(Format::Uuid),

@@ -64,7 +64,9 @@ impl<'a> Ctx<'a> {
     }
 
     pub(super) fn is_secret(&self, name: &str) -> bool {
-        self.spec.field(name).is_some_and(|f| f.secret)
+        self.spec
+            .field(name)
+            .is_some_and(|f| f.secret_in(self.mode))
     }
 
     /// Exports a field under each of `variables`, as a secret when the catalog says it is one.

@@ -195,6 +195,7 @@ fn provider(spec: &ProviderSpec) -> Provider {
             label: f.label.to_owned(),
             help: f.help.to_owned(),
             secret: f.secret,
+            public_in: f.public_in.map(modes).unwrap_or_default(),
             required_in: match f.requirement {
                 Requirement::Always => modes(spec.auth_modes),
                 Requirement::InModes(required) => modes(required),

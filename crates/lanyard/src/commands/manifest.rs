@@ -71,7 +71,11 @@ pub(crate) async fn apply(ctx: &Context, file: &str) -> anyhow::Result<()> {
 async fn refuse_secret_values(ctx: &Context, manifest: &ConnectionManifest) -> anyhow::Result<()> {
     let provider = ctx.client.get_provider(&manifest.spec.provider).await?;
     for (field, value) in &manifest.spec.fields {
-        let secret = provider.fields.iter().any(|f| &f.name == field && f.secret);
+        let mode = &manifest.spec.auth_mode;
+        let secret = provider
+            .fields
+            .iter()
+            .any(|f| &f.name == field && f.secret && !f.public_in.contains(mode));
         if secret && matches!(value, ManifestField::Value(_)) {
             bail!(
                 "connection `{}`: field `{field}` is secret, so a manifest may only reference it: \

@@ -274,4 +274,7 @@ async fn google_and_azure_libraries_load_what_oidc_connections_inject(backend: B
     ] {
         assert!(output.contains(&expected), "{expected}:\n{output}");
     }
+    // Neither stores a secret: the Azure client id is an identifier in oidc mode.
+    let secrets = sandbox.run(&["secret", "list", "-o", "json"]).json();
+    assert_eq!(secrets.as_array().map(Vec::len), Some(0), "{secrets}");
 }
