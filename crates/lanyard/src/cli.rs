@@ -87,6 +87,9 @@ pub(crate) enum Command {
         /// The manifest file; several documents separated by `---` are applied in order
         #[arg(short, long)]
         file: String,
+        /// Do not check each created or changed connection against its provider
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Saved CLI profiles (server, organization, token)
     #[command(subcommand)]

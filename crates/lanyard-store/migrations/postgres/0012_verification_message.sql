@@ -4,3 +4,5 @@
 ALTER TABLE connections ADD COLUMN verification_message TEXT;
 ALTER TABLE connections ADD COLUMN check_due BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE organizations ADD COLUMN check_interval_secs BIGINT;
+-- The scheduler's query: due ones first, then the oldest checks.
+CREATE INDEX connections_check ON connections (check_due, last_verified_at);

@@ -30,7 +30,7 @@ pub(crate) async fn get_connection(ctx: &Context, name: &str) -> anyhow::Result<
     Ok(())
 }
 
-pub(crate) async fn apply(ctx: &Context, file: &str) -> anyhow::Result<()> {
+pub(crate) async fn apply(ctx: &Context, file: &str, verify: bool) -> anyhow::Result<()> {
     let text = if file == "-" {
         let mut text = String::new();
         std::io::stdin()
@@ -63,7 +63,10 @@ pub(crate) async fn apply(ctx: &Context, file: &str) -> anyhow::Result<()> {
         refuse_secret_values(ctx, manifest).await?;
     }
     for manifest in manifests {
-        apply_one(ctx, manifest).await?;
+        let name = manifest.metadata.name.clone();
+        if apply_one(ctx, manifest).await? && verify {
+            report_check(ctx, &name).await;
+        }
     }
     Ok(())
 }
@@ -116,7 +119,24 @@ fn shown(field: &ManifestField) -> String {
     }
 }
 
-async fn apply_one(ctx: &Context, manifest: ConnectionManifest) -> anyhow::Result<()> {
+/// One line under the connection's: what its provider says of it now. A failing check is said,
+/// not fatal: the connection is applied.
+async fn report_check(ctx: &Context, name: &str) {
+    match ctx.client.test_connection(&ctx.org, name).await {
+        Ok(result) if result.ok => {
+            println!("  check: {}", result.message.unwrap_or(result.verdict));
+        }
+        Ok(result) => eprintln!(
+            "  check failed ({}): {}",
+            result.verdict.replace('_', " "),
+            result.message.unwrap_or_default()
+        ),
+        Err(e) => eprintln!("  not checked: {e}"),
+    }
+}
+
+/// Creates or changes one connection; whether anything changed.
+async fn apply_one(ctx: &Context, manifest: ConnectionManifest) -> anyhow::Result<bool> {
     let name = manifest.metadata.name.clone();
     let spec = manifest.spec;
     let existing = match ctx.client.get_connection(&ctx.org, &name).await {
@@ -142,12 +162,12 @@ async fn apply_one(ctx: &Context, manifest: ConnectionManifest) -> anyhow::Resul
         for (field, value) in &spec.fields {
             println!("  + {field}: {}", shown(value));
         }
-        return Ok(());
+        return Ok(true);
     };
     let changes = diff(&existing, &spec)?;
     if changes.lines.is_empty() {
         println!("connection/{name} unchanged");
-        return Ok(());
+        return Ok(false);
     }
     ctx.client
         .update_connection(&ctx.org, &name, &changes.request)
@@ -156,7 +176,7 @@ async fn apply_one(ctx: &Context, manifest: ConnectionManifest) -> anyhow::Resul
     for line in changes.lines {
         println!("  {line}");
     }
-    Ok(())
+    Ok(true)
 }
 
 struct Changes {

@@ -49,8 +49,8 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(crate::cli::KeysCommand::Generate) => keys::generate(),
         Command::Keys(command) => keys::run(&Context::from_global(&cli.global)?, command).await,
         Command::Audit(command) => audit::run(&Context::from_global(&cli.global)?, command).await,
-        Command::Apply { file } => {
-            manifest::apply(&Context::from_global(&cli.global)?, &file).await
+        Command::Apply { file, no_verify } => {
+            manifest::apply(&Context::from_global(&cli.global)?, &file, !no_verify).await
         }
         Command::Run(args) => run::run(&Context::from_global(&cli.global)?, args).await,
         Command::Job(command) => job::run(&Context::from_global(&cli.global)?, command).await,

@@ -12,6 +12,7 @@ use crate::support::{Backend, Sandbox};
 
 lanyard_testkit::backend_tests!(
     a_registry_connection_is_checked_on_save_on_change_and_on_schedule,
+    apply_checks_what_it_creates_or_changes,
     s3_state_backends_are_checked_for_keys_permission_and_bucket,
 );
 
@@ -226,4 +227,60 @@ async fn s3_state_backends_are_checked_for_keys_permission_and_bucket(backend: B
         assert!(message.contains(says), "{name}: {message}");
         assert!(!message.contains(secret.as_str()), "{name}: {message}");
     }
+}
+
+async fn apply_checks_what_it_creates_or_changes(backend: Backend) {
+    let registry = Registry::start("ci", PASSWORD);
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox
+        .run(&["secret", "set", "registry-pw", PASSWORD])
+        .ok();
+    sandbox
+        .run(&["secret", "set", "stale-pw", "stale-PLANTED-password"])
+        .ok();
+    let manifest = |name: &str, secret: &str| {
+        format!(
+            "apiVersion: lanyard.dev/v1\nkind: Connection\nmetadata:\n  name: {name}\nspec:\n  \
+             provider: container-registry\n  kind: generic\n  fields:\n    registry_url: {}\n    \
+             registry_username: ci\n    registry_password: {{secret: {secret}}}\n",
+            registry.url()
+        )
+    };
+    let file = sandbox.home().join("registries.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "{}---\n{}",
+            manifest("reg-a", "registry-pw"),
+            manifest("reg-b", "stale-pw")
+        ),
+    )
+    .unwrap();
+    let applied = sandbox.run(&["apply", "-f", file.to_str().unwrap()]);
+    assert!(applied.status.success(), "{applied:?}");
+    assert!(
+        applied.stdout.contains("connection/reg-a created"),
+        "{applied:?}"
+    );
+    assert!(
+        applied.stdout.contains("check: the registry at"),
+        "{applied:?}"
+    );
+    assert!(
+        applied.stderr.contains("check failed (wrong credentials)"),
+        "{applied:?}"
+    );
+    assert!(!applied.stderr.contains("stale-PLANTED"), "{applied:?}");
+    assert_eq!(
+        connection(&sandbox, "reg-b")["verdict"],
+        "wrong_credentials"
+    );
+    // Unchanged documents are not checked again; --no-verify checks nothing.
+    let again = sandbox.run(&["apply", "-f", file.to_str().unwrap(), "--no-verify"]);
+    assert!(again.status.success(), "{again:?}");
+    assert!(
+        !again.stdout.contains("check:") && !again.stderr.contains("check"),
+        "{again:?}"
+    );
 }
