@@ -69,7 +69,7 @@ impl Probe<'_> {
         if status.is_success() {
             return Ok(Answer { headers, body });
         }
-        let reason = reason(&body, &text);
+        let reason = reason(&body);
         let (outcome, message) = match status.as_u16() {
             // OAuth token endpoints answer a wrong client secret or key with 400
             // invalid_client or invalid_grant (RFC 6749, section 5.2).
@@ -161,8 +161,10 @@ fn unreachable(host: &str, error: &reqwest::Error) -> Verdict {
 }
 
 /// The provider's own words: a JSON `message`, `error_description`, `error`, or Cloudflare's
-/// `errors[0].message`; else the start of the body. Cut to 160 characters.
-fn reason(body: &serde_json::Value, text: &str) -> String {
+/// `errors[0].message`, cut to 160 characters. Never a body that is not a provider's JSON error:
+/// a host field pointed somewhere else (an internal service, a metadata endpoint) must not
+/// become a way to read it.
+fn reason(body: &serde_json::Value) -> String {
     let from_json = ["message", "error_description", "error", "detail", "reason"]
         .iter()
         .find_map(|k| body.get(*k).and_then(|v| v.as_str()).map(str::to_owned))
@@ -172,7 +174,7 @@ fn reason(body: &serde_json::Value, text: &str) -> String {
                 .and_then(|e| e.get("message").or(Some(e)))
                 .and_then(|m| m.as_str().map(str::to_owned))
         });
-    let reason = from_json.unwrap_or_else(|| text.lines().next().unwrap_or("").to_owned());
+    let reason = from_json.unwrap_or_default();
     let reason = reason.trim();
     if reason.is_empty() {
         return "no reason given".to_owned();

@@ -353,6 +353,16 @@ fn cases() -> Vec<Case> {
             says: "granted the service principal a token",
         },
         Case {
+            doc: "(hardening) a host field pointed at a service that is not the provider: its body is never echoed",
+            provider: "gitlab",
+            kind: None,
+            fields: vec![("access_token", "glpat-PLANTEDplanted00000".into()), ("host", "{base}".into())],
+            exchanges: vec![exchange("GET", "/api/v4/user", ("authorization", &bearer("glpat-PLANTEDplanted00000")), 401,
+                "ami-id\ninstance-id\niam/security-credentials/internal-role")],
+            outcome: Outcome::WrongCredentials,
+            says: "HTTP 401: no reason given",
+        },
+        Case {
             doc: "docs.github.com/en/rest/using-the-rest-api/best-practices (a redirect is never followed with a token)",
             provider: "github",
             kind: None,
@@ -422,6 +432,12 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             case.doc,
             verdict.message,
             case.says
+        );
+        assert!(
+            !verdict.message.contains("ami-id"),
+            "{}: {}",
+            case.doc,
+            verdict.message
         );
         for (_, value) in &case.fields {
             if value.contains("PLANTED") {
