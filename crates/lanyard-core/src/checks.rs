@@ -33,6 +33,12 @@ pub fn is_failing(verdict: &str) -> bool {
     )
 }
 
+/// Verdicts `connection test` passes: the provider accepted the credential, or the server has
+/// nothing it could try. Neither failing nor passing: `unreachable` (no answer).
+pub(crate) fn passes(verdict: &str) -> bool {
+    matches!(verdict, "ok" | "trusted" | "unchecked")
+}
+
 impl Lanyard {
     /// A non-AWS connection's live check. Runner-mode and oidc connections hold no credential
     /// the server could try: their runner (or cloud) is the test.
@@ -133,7 +139,7 @@ impl Lanyard {
             serde_json::json!({ "seconds": seconds }),
         );
         self.store
-            .set_check_interval(&org.id, seconds, &audit)
+            .set_org_check_interval(&org.id, seconds, &audit)
             .await?;
         Ok(())
     }

@@ -6,7 +6,7 @@ use lanyard_domain::{Action, Principal, Slug};
 use lanyard_providers::federation::FederatedTrust;
 use lanyard_providers::AuthMode;
 
-use crate::jobs::identity::audience_of;
+use crate::issuer::audience_of;
 use crate::verify::field_text;
 use crate::{CoreError, CoreResult, Lanyard};
 

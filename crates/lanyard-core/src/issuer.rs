@@ -76,6 +76,34 @@ pub struct SigningKeyStatus {
     pub state: &'static str,
 }
 
+/// Who a token is for: the job (or connection test) and the connection it reaches.
+pub(crate) struct TokenHolder<'a> {
+    pub(crate) org: &'a str,
+    pub(crate) environment: &'a str,
+    pub(crate) connection: &'a lanyard_store::ConnectionRecord,
+    pub(crate) runner: &'a str,
+    pub(crate) job_id: &'a str,
+    /// Seconds since the epoch.
+    pub(crate) now: i64,
+    /// When the holder stops needing it (the job's deadline), if known.
+    pub(crate) deadline: Option<i64>,
+}
+
+/// The connection's `audience` field, else what its cloud expects by default.
+pub(crate) fn audience_of(connection: &lanyard_store::ConnectionRecord) -> CoreResult<String> {
+    if let Some(audience) = crate::verify::field_text(connection, "audience") {
+        return Ok(audience);
+    }
+    let pool = crate::verify::field_text(connection, "workload_identity_provider");
+    lanyard_providers::federation::default_audience(&connection.provider, pool.as_deref())
+        .ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "connection `{}` has no token audience; set its audience field",
+                connection.name
+            ))
+        })
+}
+
 /// A token minted for a job's connection, and the claims it carries (for the audit trail).
 pub(crate) struct MintedToken {
     pub(crate) token: SecretString,
@@ -218,13 +246,25 @@ impl Lanyard {
         self.opened_signing_key(active)
     }
 
-    /// Signs a job's identity token for one connection.
-    pub(crate) async fn mint_token(&self, identity: JobIdentity<'_>) -> CoreResult<MintedToken> {
+    /// Signs the identity token `holder` gets for its connection: this server's issuer, the
+    /// connection's audience (else its cloud's default), the configured lifetime capped by the
+    /// holder's deadline and an hour.
+    pub(crate) async fn mint_token(&self, holder: TokenHolder<'_>) -> CoreResult<MintedToken> {
+        let issuer = self.require_issuer_url()?.to_owned();
+        let audience = audience_of(holder.connection)?;
         let key = self.active_signing_key().await?;
         let claims = JobIdentity {
+            issuer: &issuer,
+            audience: &audience,
+            org: holder.org,
+            environment: holder.environment,
+            connection: holder.connection.name.as_str(),
+            runner: holder.runner,
+            job_id: holder.job_id,
+            now: holder.now,
+            deadline: holder.deadline,
             lifetime_secs: i64::try_from(self.issuer.settings.token_lifetime.as_secs())
                 .unwrap_or(i64::MAX),
-            ..identity
         }
         .claims()
         .map_err(|e| CoreError::Invalid(e.to_string()))?;

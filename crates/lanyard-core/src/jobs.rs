@@ -5,7 +5,7 @@
 mod artifacts;
 mod control;
 mod git_origin;
-pub(crate) mod identity;
+mod identity;
 mod owners;
 mod pinning;
 mod usage;

@@ -127,8 +127,7 @@ impl Lanyard {
         self.record_verification(Some(principal), &org, &record, &check)
             .await?;
         Ok(ConnectionTest {
-            // Unreachable is not failing (the matrix stays quiet), but not a pass either.
-            ok: !crate::checks::is_failing(&check.verdict) && check.verdict != "unreachable",
+            ok: crate::checks::passes(&check.verdict),
             verdict: check.verdict,
             identity: check.identity,
             message: Some(check.message).filter(|m| !m.is_empty()),

@@ -60,6 +60,13 @@ pub trait OrgStore: Send + Sync {
         seconds: Option<i64>,
         audit: &AuditEntry,
     ) -> StoreResult<()>;
+    /// Sets how often the organization's connections are re-checked (`None`: daily).
+    async fn set_org_check_interval(
+        &self,
+        org_id: &str,
+        seconds: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     /// Sets (or with `None`, clears) the limits of directories uploaded for its jobs.
     async fn set_org_upload_limits(
         &self,
@@ -244,13 +251,6 @@ pub trait ConnectionStore: Send + Sync {
     ) -> StoreResult<Vec<(String, Slug, Slug)>>;
     /// Marks the connections that use a secret as due for a check (its value changed).
     async fn mark_check_due(&self, secret_id: &str) -> StoreResult<()>;
-    /// Sets how often an organization's connections are re-checked (`None`: daily).
-    async fn set_check_interval(
-        &self,
-        org_id: &str,
-        seconds: Option<i64>,
-        audit: &AuditEntry,
-    ) -> StoreResult<()>;
     /// Records the outcome of a verification (`connection test`, or a scheduled re-check) and
     /// what it said, with its audit entry when a person asked for it.
     async fn record_verification(

@@ -55,16 +55,7 @@ fn basic(user: &str, password: &str) -> String {
 /// token_uri is the contract server.
 fn service_account_key() -> String {
     let key = lanyard_oidc::SigningKey::generate().unwrap();
-    let body = base64::engine::general_purpose::STANDARD.encode(key.pkcs1_der().expose_secret());
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    let pem = format!(
-        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
-        lines.join("\n")
-    );
+    let pem = pem("RSA PRIVATE KEY", key.pkcs1_der().expose_secret());
     serde_json::json!({
         "type": "service_account",
         "project_id": "acme-prod",
@@ -377,7 +368,8 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn pem(der: &[u8]) -> String {
+/// `der` as PEM with `label` (64-character lines).
+fn pem(label: &str, der: &[u8]) -> String {
     let body = base64::engine::general_purpose::STANDARD.encode(der);
     let lines: Vec<&str> = body
         .as_bytes()
@@ -385,7 +377,7 @@ fn pem(der: &[u8]) -> String {
         .map(|c| std::str::from_utf8(c).unwrap())
         .collect();
     format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
         lines.join("\n")
     )
 }
@@ -408,7 +400,8 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("confluent", base.clone())
             .with_base("azure", base.clone())
             .with_base("gcs", base.clone());
-        let ca = base64::engine::general_purpose::STANDARD.encode(pem(&server.certificate));
+        let ca = base64::engine::general_purpose::STANDARD
+            .encode(pem("CERTIFICATE", &server.certificate));
         let mut values = ResolvedFields::new();
         for (name, value) in &case.fields {
             let value = value.replace("{base}", &base).replace("{ca}", &ca);

@@ -2,11 +2,10 @@
 //! released to the job's runner, recorded (claims, never the token) with the release.
 
 use lanyard_crypto::SecretString;
-use lanyard_oidc::JobIdentity;
 use lanyard_store::{ConnectionRecord, JobRecord};
 
 use super::Claimant;
-use crate::verify::field_text;
+use crate::issuer::TokenHolder;
 use crate::{now, CoreError, CoreResult, Lanyard};
 
 /// A minted token and what the audit trail says of it.
@@ -26,12 +25,9 @@ impl Lanyard {
         connection: &ConnectionRecord,
         claimant: &Claimant,
     ) -> CoreResult<IssuedIdentity> {
-        let issuer = self.require_issuer_url()?.to_owned();
-        let audience = audience_of(connection)?;
         let runner = claimant
             .name()
             .map_or_else(|| "built-in".to_owned(), |r| r.to_string());
-        let now_secs = now().millis() / 1000;
         let deadline = match (job.started_at, timeout_secs) {
             (Some(started), Some(timeout)) => {
                 Some(started.millis() / 1000 + i64::try_from(timeout).unwrap_or(i64::MAX / 2))
@@ -39,17 +35,14 @@ impl Lanyard {
             _ => None,
         };
         let minted = self
-            .mint_token(JobIdentity {
-                issuer: &issuer,
-                audience: &audience,
+            .mint_token(TokenHolder {
                 org: job.org.as_str(),
                 environment: job.environment.as_str(),
-                connection: connection.name.as_str(),
+                connection,
                 runner: &runner,
                 job_id: &job.id,
-                now: now_secs,
+                now: now().millis() / 1000,
                 deadline,
-                lifetime_secs: 0,
             })
             .await?;
         Ok(IssuedIdentity {
@@ -73,8 +66,6 @@ impl Lanyard {
         org: &lanyard_store::OrgRecord,
         connection: &ConnectionRecord,
     ) -> CoreResult<SecretString> {
-        let issuer = self.require_issuer_url()?.to_owned();
-        let audience = audience_of(connection)?;
         let authorization = self.store.find_authorization(&connection.id).await?;
         let environment = match authorization.map(|a| a.environments) {
             Some(Some(listed)) => listed.into_iter().next(),
@@ -97,34 +88,16 @@ impl Lanyard {
         let now_secs = now().millis() / 1000;
         let test_id = format!("connection-test-{}", crate::new_id());
         let minted = self
-            .mint_token(JobIdentity {
-                issuer: &issuer,
-                audience: &audience,
+            .mint_token(TokenHolder {
                 org: org.slug.as_str(),
                 environment: environment.as_str(),
-                connection: connection.name.as_str(),
+                connection,
                 runner: "server",
                 job_id: &test_id,
                 now: now_secs,
                 deadline: Some(now_secs + 300),
-                lifetime_secs: 0,
             })
             .await?;
         Ok(minted.token)
     }
-}
-
-/// The connection's `audience` field, else what its cloud expects by default.
-pub(crate) fn audience_of(connection: &ConnectionRecord) -> CoreResult<String> {
-    if let Some(audience) = field_text(connection, "audience") {
-        return Ok(audience);
-    }
-    let pool = field_text(connection, "workload_identity_provider");
-    lanyard_providers::federation::default_audience(&connection.provider, pool.as_deref())
-        .ok_or_else(|| {
-            CoreError::Invalid(format!(
-                "connection `{}` has no token audience; set its audience field",
-                connection.name
-            ))
-        })
 }

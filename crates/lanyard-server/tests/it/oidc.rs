@@ -29,6 +29,21 @@ async fn oidc_connection(server: &TestServer, environment: &str, name: &str) {
     server.connect_authorized(request, &[]).await;
 }
 
+/// `true` in `environment` with `connection`, on the default runner.
+fn job_using(environment: &str, connection: &str) -> CreateJob {
+    CreateJob {
+        environment: environment.into(),
+        providers: vec![],
+        connections: vec![connection.into()],
+        runner: None,
+        git: None,
+        timeout_secs: None,
+        upload: None,
+        artifacts: vec![],
+        command: vec!["true".into()],
+    }
+}
+
 /// Runs a job with `connection` on a fresh runner of `server`, claims it as that runner and
 /// returns the job id and the identity token its credentials carry.
 async fn issued_token(
@@ -45,15 +60,9 @@ async fn issued_token(
         .create_job(
             "acme",
             &CreateJob {
-                environment: environment.into(),
-                providers: vec![],
-                connections: vec![connection.into()],
                 runner: Some(name),
-                git: None,
                 timeout_secs,
-                upload: None,
-                artifacts: vec![],
-                command: vec!["true".into()],
+                ..job_using(environment, connection)
             },
         )
         .await
@@ -295,20 +304,7 @@ async fn without_a_public_url_there_is_no_issuer_and_oidc_jobs_are_refused(backe
     oidc_connection(&server, "dev", "aws-dev").await;
     let refused = server
         .admin()
-        .create_job(
-            "acme",
-            &CreateJob {
-                environment: "dev".into(),
-                providers: vec![],
-                connections: vec!["aws-dev".into()],
-                runner: None,
-                git: None,
-                timeout_secs: None,
-                upload: None,
-                artifacts: vec![],
-                command: vec!["true".into()],
-            },
-        )
+        .create_job("acme", &job_using("dev", "aws-dev"))
         .await
         .unwrap_err();
     assert!(

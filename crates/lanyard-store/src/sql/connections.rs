@@ -326,23 +326,6 @@ impl ConnectionStore for SqlStore {
         Ok(())
     }
 
-    async fn set_check_interval(
-        &self,
-        org_id: &str,
-        seconds: Option<i64>,
-        audit: &AuditEntry,
-    ) -> StoreResult<()> {
-        let mut tx = begin_write(&self.write, self.backend).await?;
-        sqlx::query("UPDATE organizations SET check_interval_secs = $1 WHERE id = $2")
-            .bind(seconds)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     async fn connections_using_secret(&self, secret_id: &str) -> StoreResult<Vec<Slug>> {
         self.names_using("secret_id", secret_id).await
     }

@@ -65,18 +65,18 @@ impl OrgStore for SqlStore {
         seconds: Option<i64>,
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        let mut tx = begin_write(&self.write, self.backend).await?;
-        let done = sqlx::query("UPDATE organizations SET job_timeout_secs = $1 WHERE id = $2")
-            .bind(seconds)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("organization".to_owned()));
-        }
-        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
-        tx.commit().await?;
-        Ok(())
+        self.set_org_seconds("job_timeout_secs", org_id, seconds, audit)
+            .await
+    }
+
+    async fn set_org_check_interval(
+        &self,
+        org_id: &str,
+        seconds: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        self.set_org_seconds("check_interval_secs", org_id, seconds, audit)
+            .await
     }
 
     async fn set_org_upload_limits(
@@ -121,6 +121,33 @@ impl OrgStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("organization".to_owned()));
         }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    /// Sets one of an organization's duration settings (a fixed column name, never input),
+    /// with its audit event.
+    async fn set_org_seconds(
+        &self,
+        column: &'static str,
+        org_id: &str,
+        seconds: Option<i64>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        let done = sqlx::query(&format!(
+            "UPDATE organizations SET {column} = $1 WHERE id = $2"
+        ))
+        .bind(seconds)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("organization".to_owned()));
+        }
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
         tx.commit().await?;
         Ok(())
     }

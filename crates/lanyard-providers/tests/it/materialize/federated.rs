@@ -158,32 +158,27 @@ fn inline_aws_with_a_session_duration_asks_for_an_exchange() {
 fn what_federation_refuses_at_save_time() {
     let aws = find("aws").unwrap();
     let gcp = find("gcp").unwrap();
+    let inline_keys = || {
+        FieldInputs::default()
+            .with_literal("account_id", "123456789012")
+            .with_literal("access_key_id", "AKIAIOSFODNN7EXAMPLE")
+            .with_literal(
+                "secret_access_key",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            )
+    };
     let cases: [(&str, _, AuthMode, FieldInputs); 5] = [
         (
             "a role in inline mode without a session duration",
             aws,
             AuthMode::Inline,
-            FieldInputs::default()
-                .with_literal("account_id", "123456789012")
-                .with_literal("access_key_id", "AKIAIOSFODNN7EXAMPLE")
-                .with_literal(
-                    "secret_access_key",
-                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                )
-                .with_literal("iam_role_arn", ROLE),
+            inline_keys().with_literal("iam_role_arn", ROLE),
         ),
         (
             "a session duration outside 15m..12h",
             aws,
             AuthMode::Inline,
-            FieldInputs::default()
-                .with_literal("account_id", "123456789012")
-                .with_literal("access_key_id", "AKIAIOSFODNN7EXAMPLE")
-                .with_literal(
-                    "secret_access_key",
-                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                )
-                .with_literal("session_duration", "5m"),
+            inline_keys().with_literal("session_duration", "5m"),
         ),
         (
             "keys on an oidc connection",
