@@ -3,7 +3,8 @@
 //!
 //! A [`Redactor`] is built once from the secret values in play. It knows each value and the forms
 //! a program is likely to print it in ([`forms`]): the raw value, each line of a multi-line value,
-//! base64 at the three byte alignments, URL-encoded, JSON-escaped and shell-quoted. One
+//! base64 at the three byte alignments, URL-encoded, JSON-escaped and shell-quoted, and for values
+//! that look random, every run of twelve of their characters ([`fragments`]). One
 //! Aho-Corasick automaton finds all of them in a single pass.
 //!
 //! A [`StreamRedactor`] applies it to a stream that arrives in arbitrary pieces: it holds back
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use zeroize::Zeroizing;
 
-pub use forms::forms;
+pub use forms::{forms, fragments, FRAGMENT_LEN, FRAGMENT_MIN_VALUE_LEN};
 pub use registry::{Masks, SecretRegistry, MAX_REGISTRY_BYTES};
 pub use stream::StreamRedactor;
 
@@ -100,6 +101,7 @@ impl Redactor {
                     .into_iter()
                     .filter(|f| f.len() >= MIN_FORM_LEN),
             );
+            patterns.extend(fragments(secret));
         }
         patterns.sort_unstable_by(|a, b| a.as_slice().cmp(b.as_slice()));
         patterns.dedup_by(|a, b| a.as_slice() == b.as_slice());

@@ -134,3 +134,30 @@ proptest! {
         prop_assert_eq!(collapse(&out), collapse(&expected));
     }
 }
+
+proptest! {
+    /// Any run of twelve or more characters of a random-looking value is masked, however the
+    /// stream is cut.
+    #[test]
+    fn no_run_of_twelve_survives(
+        secret in "[a-zA-Z]{8}[0-9]{4}[a-zA-Z0-9]{20,40}",
+        from in 0usize..40,
+        len in 12usize..40,
+        cuts in prop::collection::vec(0usize..100, 0..6),
+    ) {
+        let redactor = Arc::new(Redactor::new([secret.as_bytes()]));
+        prop_assume!(!lanyard_redact::fragments(secret.as_bytes()).is_empty());
+        let from = from % (secret.len() - 11);
+        let to = (from + len).min(secret.len());
+        prop_assume!(to - from >= 12);
+        let part = &secret[from..to];
+        // Only runs made of fragments varied enough to be masked on their own.
+        prop_assume!(part.as_bytes().windows(12).all(|w| {
+            let mut seen = std::collections::BTreeSet::new();
+            w.iter().filter(|b| seen.insert(**b)).count() >= 8
+        }));
+        let text = format!("cut: {part} end");
+        let out = redact_in_pieces(&redactor, text.as_bytes(), &cuts);
+        prop_assert_eq!(out, b"cut: [REDACTED] end".to_vec());
+    }
+}

@@ -16,6 +16,7 @@ lanyard_testkit::backend_tests!(
     following_a_job_survives_a_restart_and_names_a_lost_server,
     credential_files_live_in_memory_and_leave_with_the_job,
     masks_hide_secrets_not_structure,
+    a_printed_part_of_a_secret_is_masked,
     two_connections_never_write_one_variable,
     operators_pass_settings_to_jobs_but_never_credentials,
 );
@@ -729,6 +730,35 @@ async fn masks_hide_secrets_not_structure(backend: Backend) {
         );
     }
     drop(runner);
+}
+
+/// `cut -c1-30` of a 40-character token prints 30 of its characters: they are masked too, while
+/// the prose and identifiers around them stay readable.
+async fn a_printed_part_of_a_secret_is_masked(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let token = format!("ghp_{}", random_alnum(36));
+    connect_github(&sandbox, &token);
+    let script = "printf '%s\\n' \"$GITHUB_TOKEN\" | cut -c1-30; \
+                  printf 'tail %s\\n' \"$(printf %s \"$GITHUB_TOKEN\" | cut -c25-40)\"; \
+                  echo 'pushing release v1.2.3 to octo-org/deploy-tools as octo-deployer'";
+    let shown = sandbox.run(&[
+        "run", "--env", "dev", "-p", "github", "--", "sh", "-c", script,
+    ]);
+    assert_eq!(shown.status.code(), Some(0), "{shown:?}");
+    assert!(!shown.stdout.contains(&token[..30]), "{shown:?}");
+    assert!(!shown.stdout.contains(&token[24..]), "{shown:?}");
+    assert!(
+        shown.stdout.contains("[REDACTED]\ntail [REDACTED]\n"),
+        "{shown:?}"
+    );
+    assert!(
+        shown
+            .stdout
+            .contains("pushing release v1.2.3 to octo-org/deploy-tools as octo-deployer"),
+        "{shown:?}"
+    );
 }
 
 /// An AWS connection and a Terraform S3 backend with other keys would both set
