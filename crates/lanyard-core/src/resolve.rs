@@ -227,6 +227,18 @@ impl Lanyard {
                 layer: Source::OrganizationDefault,
                 found: facts.organization_default.as_ref().map(|d| d.1.clone()),
             });
+            if let (None, Some(deleted)) = (&facts.environment_default, &facts.vacated_default) {
+                // Deployments here went to `deleted`; the organization default may point
+                // somewhere else entirely (production, say), so it is not taken silently.
+                resolution.problem = Some(format!(
+                    "the default {provider} connection of environment `{environment}`, `{deleted}`, \
+                     was deleted; set another with `lanyard connection default set --provider \
+                     {provider} --connection NAME --env {environment}`, or use the organization \
+                     default there with `lanyard connection default unset --provider {provider} \
+                     --env {environment}`"
+                ));
+                return Ok(resolution);
+            }
             facts
                 .environment_default
                 .map(|(id, name)| (id, name, Source::EnvironmentDefault))

@@ -40,4 +40,7 @@ pub struct ResolutionFacts {
     pub environment_default: Option<(String, Slug)>,
     /// The organization default for the provider: (id, name).
     pub organization_default: Option<(String, Slug)>,
+    /// The name of the environment default's connection, when it was deleted and no default
+    /// has been set (or unset) since.
+    pub vacated_default: Option<Slug>,
 }

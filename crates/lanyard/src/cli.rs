@@ -202,8 +202,14 @@ pub(crate) enum RunnerCommand {
     },
     /// List runners
     List,
-    /// Delete a runner; its token stops working
-    Delete { name: String },
+    /// Delete a runner; its token stops working. Says what depends on it (connections pinned
+    /// to it, the default runner) and asks
+    Delete {
+        name: String,
+        /// Confirm without asking (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Send jobs without --runner to this runner (--builtin: back to the server's built-in runner)
     SetDefault {
         #[arg(required_unless_present = "builtin")]

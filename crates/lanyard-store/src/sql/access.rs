@@ -199,7 +199,13 @@ impl AccessStore for SqlStore {
             .bind(connection_id)
             .bind(at),
         };
-        self.audited(query, audit).await??;
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        query.execute(&mut *tx).await?;
+        if let Some(environment_id) = environment_id {
+            clear_vacancy(&mut tx, environment_id, provider).await?;
+        }
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -220,11 +226,18 @@ impl AccessStore for SqlStore {
             .bind(environment_id)
             .bind(provider)
             .bind(org_id),
+        };
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        let mut removed = query.execute(&mut *tx).await?.rows_affected();
+        // Unsetting a vacated environment default is how one says "use the organization's".
+        if let Some(environment_id) = environment_id {
+            removed += clear_vacancy(&mut tx, environment_id, provider).await?;
         }
-        ;
-        if self.audited(query, audit).await?? == 0 {
+        if removed == 0 {
             return Err(StoreError::NotFound("default".to_owned()));
         }
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -280,7 +293,10 @@ impl AccessStore for SqlStore {
              WHERE d.environment_id = $3 AND d.provider = $2 \
              UNION ALL \
              SELECT 'organization' AS layer, c.id, c.slug, c.provider FROM org_defaults d \
-             JOIN connections c ON c.id = d.connection_id WHERE d.org_id = $1 AND d.provider = $2",
+             JOIN connections c ON c.id = d.connection_id WHERE d.org_id = $1 AND d.provider = $2 \
+             UNION ALL \
+             SELECT 'vacated' AS layer, '' AS id, v.connection_slug AS slug, v.provider \
+             FROM vacated_defaults v WHERE v.environment_id = $3 AND v.provider = $2",
         )
         .bind(org_id)
         .bind(provider)
@@ -292,6 +308,7 @@ impl AccessStore for SqlStore {
             explicit: None,
             environment_default: None,
             organization_default: None,
+            vacated_default: None,
         };
         for row in &rows {
             let layer: String = row.try_get("layer")?;
@@ -300,9 +317,25 @@ impl AccessStore for SqlStore {
             match layer.as_str() {
                 "explicit" => facts.explicit = Some((id, name, row.try_get("provider")?)),
                 "environment" => facts.environment_default = Some((id, name)),
+                "vacated" => facts.vacated_default = Some(name),
                 _ => facts.organization_default = Some((id, name)),
             }
         }
         Ok(facts)
     }
+}
+
+/// Forgets that an environment's default for a provider was deleted; how many rows that removed.
+async fn clear_vacancy(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    environment_id: &str,
+    provider: &str,
+) -> StoreResult<u64> {
+    let done =
+        sqlx::query("DELETE FROM vacated_defaults WHERE environment_id = $1 AND provider = $2")
+            .bind(environment_id)
+            .bind(provider)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected())
 }

@@ -253,8 +253,38 @@ impl ConnectionStore for SqlStore {
         name: &Slug,
         audit: &AuditEntry,
     ) -> StoreResult<()> {
-        self.delete_named("connections", "connection", org_id, name, audit)
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        // Environments whose default this was remember it, so that their deployments fail
+        // naming it instead of quietly resolving to the organization default.
+        sqlx::query(
+            "INSERT INTO vacated_defaults (environment_id, org_id, provider, connection_slug, \
+             vacated_at) SELECT d.environment_id, d.org_id, d.provider, c.slug, $3 \
+             FROM env_defaults d JOIN connections c ON c.id = d.connection_id \
+             WHERE c.org_id = $1 AND c.slug = $2 \
+             ON CONFLICT (environment_id, provider) DO UPDATE SET \
+             connection_slug = excluded.connection_slug, vacated_at = excluded.vacated_at",
+        )
+        .bind(org_id)
+        .bind(name.as_str())
+        .bind(audit.at)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query("DELETE FROM connections WHERE org_id = $1 AND slug = $2")
+            .bind(org_id)
+            .bind(name.as_str())
+            .execute(&mut *tx)
             .await
+            .map_err(|e| {
+                StoreError::from_sqlx(e, || {
+                    format!("connection `{name}` is referenced by another record")
+                })
+            })?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("connection `{name}`")));
+        }
+        super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn record_verification(

@@ -36,6 +36,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     10 => "0010_bundles",
     11 => "0011_signing_keys",
     12 => "0012_verification_message",
+    13 => "0013_vacated_defaults",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -50,10 +51,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     10 => "0010_bundles",
     11 => "0011_signing_keys",
     12 => "0012_verification_message",
+    13 => "0013_vacated_defaults",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

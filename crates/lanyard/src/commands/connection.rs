@@ -271,13 +271,17 @@ pub(crate) async fn run(ctx: &Context, command: ConnectionCommand) -> anyhow::Re
             out,
         } => super::federation::trust(ctx, &name, &capabilities, out.as_deref()).await,
         ConnectionCommand::Delete { name, yes } => {
-            let goes = super::impact::of_connection(ctx, &name).await?;
+            let (connection, goes) = super::impact::of_connection(ctx, &name).await?;
             super::impact::confirm(&format!("connection `{name}`"), &goes, yes)?;
             ctx.client.delete_connection(&ctx.org, &name).await?;
+            let left = super::impact::secrets_left(&connection);
             output::confirm(
                 ctx.output,
                 &serde_json::json!({ "deleted": name }),
-                &format!("Deleted connection {name}"),
+                &match left {
+                    Some(left) => format!("Deleted connection {name}; {left}"),
+                    None => format!("Deleted connection {name}"),
+                },
             )
         }
     }

@@ -5,6 +5,7 @@
 use std::io::IsTerminal;
 
 use anyhow::bail;
+use lanyard_api::{Connection, FieldView};
 
 use crate::context::Context;
 
@@ -39,8 +40,11 @@ pub(crate) async fn of_environment(ctx: &Context, name: &str) -> anyhow::Result<
     Ok(goes)
 }
 
-/// What deleting connection `name` removes besides it, and where it was used.
-pub(crate) async fn of_connection(ctx: &Context, name: &str) -> anyhow::Result<Vec<String>> {
+/// The connection, and what deleting it removes besides it and where it was used.
+pub(crate) async fn of_connection(
+    ctx: &Context,
+    name: &str,
+) -> anyhow::Result<(Connection, Vec<String>)> {
     let connection = ctx.client.get_connection(&ctx.org, name).await?;
     let mut goes = Vec::new();
     for default in ctx
@@ -84,7 +88,61 @@ pub(crate) async fn of_connection(ctx: &Context, name: &str) -> anyhow::Result<V
             usage.environments.join(", ")
         ));
     }
+    Ok((connection, goes))
+}
+
+/// What deleting runner `name` leaves behind: connections that pin their jobs to it (and so
+/// cannot run until they name another), and the organization's default runner.
+pub(crate) async fn of_runner(ctx: &Context, name: &str) -> anyhow::Result<Vec<String>> {
+    let runners = ctx.client.list_runners(&ctx.org).await?;
+    let Some(runner) = runners.iter().find(|r| r.name == name) else {
+        bail!("runner `{name}` not found; see `lanyard runner list`");
+    };
+    let mut goes = Vec::new();
+    if runner.is_default {
+        goes.push(
+            "its place as the default runner: jobs without --runner go to the built-in runner"
+                .to_owned(),
+        );
+    }
+    let pinned: Vec<String> = ctx
+        .client
+        .list_connections(&ctx.org, None)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            matches!(c.fields.get("runner"), Some(FieldView::Value(r) | FieldView::Variable { value: r, .. }) if r == name)
+        })
+        .map(|c| format!("`{}`", c.name))
+        .collect();
+    if !pinned.is_empty() {
+        goes.push(format!(
+            "the runner of connection(s) {}, whose jobs are refused until they name another \
+             (`lanyard connection update NAME --field runner=OTHER`)",
+            pinned.join(", ")
+        ));
+    }
     Ok(goes)
+}
+
+/// The secrets a connection references, which stay when it is deleted (they are organization
+/// secrets): said after the deletion so that none is forgotten.
+pub(crate) fn secrets_left(connection: &Connection) -> Option<String> {
+    let names: Vec<&str> = connection
+        .fields
+        .values()
+        .filter_map(|f| match f {
+            FieldView::Secret { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "its secret(s) {} stay; delete each with `lanyard secret delete NAME` once nothing \
+             else uses it",
+            names.join(", ")
+        )
+    })
 }
 
 /// Goes ahead only with `--yes`, or when a person at a terminal says yes to the list.

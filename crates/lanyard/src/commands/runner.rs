@@ -60,7 +60,9 @@ pub(crate) async fn run(ctx: &Context, command: RunnerCommand) -> anyhow::Result
                 )
             })
         }
-        RunnerCommand::Delete { name } => {
+        RunnerCommand::Delete { name, yes } => {
+            let goes = super::impact::of_runner(ctx, &name).await?;
+            super::impact::confirm(&format!("runner `{name}`"), &goes, yes)?;
             ctx.client.delete_runner(&ctx.org, &name).await?;
             output::confirm(
                 ctx.output,

@@ -9,6 +9,7 @@ lanyard_testkit::backend_tests!(
     help_works_for_every_subcommand,
     tokens_stay_out_of_the_log_and_the_profile_listing,
     deletions_say_what_goes_with_them_and_need_a_yes,
+    a_deleted_environment_default_is_an_error_not_a_fallback,
     the_trail_exports_as_json_lines_and_resumes,
 );
 
@@ -263,9 +264,115 @@ async fn deletions_say_what_goes_with_them_and_need_a_yes(backend: Backend) {
     assert!(plain.error_line().contains("cannot be undone"), "{plain:?}");
 
     sandbox.run(&["env", "delete", "dev", "--yes"]).ok();
-    sandbox.run(&["connection", "delete", "gh", "--yes"]).ok();
+    let deleted = sandbox.run(&["connection", "delete", "gh", "--yes"]).ok();
+    assert!(
+        deleted.stdout.contains("secret(s) gh-token stay"),
+        "{deleted:?}"
+    );
+
+    // A runner that connections pin their jobs to, and the default runner.
+    sandbox.register_runner("edge");
+    sandbox.run(&["runner", "set-default", "edge"]).ok();
+    sandbox
+        .run(&[
+            "connect",
+            "aws",
+            "--name",
+            "aws-edge",
+            "--auth-mode",
+            "runner",
+            "-f",
+            "runner=edge",
+            "-f",
+            "account_id=123456789012",
+        ])
+        .ok();
+    let refused = sandbox.run(&["runner", "delete", "edge"]);
+    let line = refused.error_line();
+    for says in ["default runner", "connection(s) `aws-edge`", "--yes"] {
+        assert!(line.contains(says), "{line}");
+    }
+    sandbox.run(&["runner", "delete", "edge", "--yes"]).ok();
     let envs = sandbox.run(&["env", "list", "-o", "json"]).json();
     assert_eq!(envs.as_array().map(Vec::len), Some(1), "{envs}");
+}
+
+/// Dev's default `gh-dev` is deleted while the organization default is `gh-org`: dev's
+/// deployments fail naming `gh-dev` until someone sets another default or unsets dev's.
+async fn a_deleted_environment_default_is_an_error_not_a_fallback(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    for (name, env) in [
+        ("gh-org", None),
+        ("gh-dev", Some("dev")),
+        ("gh-new", Some("dev")),
+    ] {
+        let token = format!("ghp_{}", crate::support::random_alnum(36));
+        let field = format!("token={token}");
+        sandbox
+            .run(&["connect", "github", "--name", name, "-f", &field])
+            .ok();
+        crate::jobs::authorize_in(&sandbox, "github", name, "dev");
+        let mut set = vec!["connection", "default", "set", "--provider", "github"];
+        set.extend(["--connection", name]);
+        set.extend(env.map(|e| ["--env", e]).into_iter().flatten());
+        if name != "gh-new" {
+            sandbox.run(&set).ok();
+        }
+    }
+    let resolve = [
+        "connection",
+        "default",
+        "resolve",
+        "--provider",
+        "github",
+        "--env",
+        "dev",
+    ];
+    let resolved = |sandbox: &Sandbox| {
+        let mut args = resolve.to_vec();
+        args.extend(["-o", "json"]);
+        sandbox.run(&args).json()["connection"].clone()
+    };
+    assert_eq!(resolved(&sandbox), "gh-dev");
+    sandbox
+        .run(&["connection", "delete", "gh-dev", "--yes"])
+        .ok();
+
+    // The table of layers checked, then the error.
+    let refused = sandbox.run(&resolve);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    for says in ["`gh-dev`, was deleted", "default set", "default unset"] {
+        assert!(refused.stderr.contains(says), "{refused:?}");
+    }
+    let run = sandbox.run(&["run", "--env", "dev", "-p", "github", "--", "echo", "RAN"]);
+    assert!(!run.stdout.contains("RAN"), "{run:?}");
+    assert_eq!(run.status.code(), Some(125), "{run:?}");
+    assert!(run.stderr.contains("`gh-dev`, was deleted"), "{run:?}");
+
+    // Setting another default ends it; so does unsetting dev's, on purpose.
+    let set = ["connection", "default", "set", "--provider", "github"];
+    sandbox
+        .run(&[&set[..], &["--connection", "gh-new", "--env", "dev"]].concat())
+        .ok();
+    assert_eq!(resolved(&sandbox), "gh-new");
+    sandbox
+        .run(&["connection", "delete", "gh-new", "--yes"])
+        .ok();
+    assert!(!sandbox.run(&resolve).status.success());
+    sandbox
+        .run(&[
+            "connection",
+            "default",
+            "unset",
+            "--provider",
+            "github",
+            "--env",
+            "dev",
+        ])
+        .ok();
+    assert_eq!(resolved(&sandbox), "gh-org");
 }
 
 /// `audit export` writes every event oldest first with its chain hash, resumes after a given
