@@ -91,6 +91,8 @@ pub(crate) enum Command {
         #[arg(long)]
         no_verify: bool,
     },
+    /// Save a profile for a server: asks for an API token (hidden), or reads it from stdin
+    Login(LoginArgs),
     /// Saved CLI profiles (server, organization, token)
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -642,12 +644,29 @@ pub(crate) enum DefaultCommand {
     },
 }
 
+#[derive(Args)]
+#[command(after_help = "Examples:
+  lanyard login --server https://lanyard.example.com
+  lanyard token create --role deployer | ... ; lanyard login --server URL --profile ci < token.txt
+  lanyard login --server https://lanyard.example.com --profile staging --no-use
+
+The profile is named after the organization unless --profile says; --token skips the prompt.")]
+pub(crate) struct LoginArgs {
+    /// Save the profile without making it the current one
+    #[arg(long)]
+    pub no_use: bool,
+}
+
 #[derive(Subcommand)]
 pub(crate) enum ProfileCommand {
     /// List saved profiles
     List,
     /// Make a profile the current one
     Use { name: String },
+    /// Show where a profile points (default: the current one); never its token
+    Show { name: Option<String> },
+    /// Forget a saved profile (the token itself stays valid: `lanyard token revoke` ends it)
+    Remove { name: String },
 }
 
 #[cfg(test)]

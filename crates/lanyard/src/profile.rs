@@ -96,16 +96,33 @@ impl Profiles {
         self.current = Some(name.to_owned());
     }
 
+    /// The named profile, or an error that lists the saved ones.
+    pub fn require(&self, name: &str) -> anyhow::Result<&Profile> {
+        self.profiles.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+            anyhow!(
+                "no profile named `{name}`; saved profiles: [{}]",
+                known.join(", ")
+            )
+        })
+    }
+
+    /// `name`, or the first of `name-2`, `name-3`, … no profile has yet: a new server never
+    /// takes over an existing profile.
+    pub fn free_name(&self, name: &str) -> String {
+        if !self.profiles.contains_key(name) {
+            return name.to_owned();
+        }
+        (2..)
+            .map(|n| format!("{name}-{n}"))
+            .find(|candidate| !self.profiles.contains_key(candidate))
+            .unwrap_or_else(|| name.to_owned())
+    }
+
     /// The named profile, or the current one.
     pub fn select(&self, name: Option<&str>) -> anyhow::Result<Option<&Profile>> {
         match name {
-            Some(name) => self.profiles.get(name).map(Some).ok_or_else(|| {
-                let known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
-                anyhow!(
-                    "no profile named `{name}`; saved profiles: [{}]",
-                    known.join(", ")
-                )
-            }),
+            Some(name) => self.require(name).map(Some),
             None => Ok(self.current.as_deref().and_then(|c| self.profiles.get(c))),
         }
     }

@@ -28,6 +28,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Server(args) => server::run(&cli.global, args).await,
         Command::Profile(command) => profile::run(&cli.global, command),
+        Command::Login(args) => profile::login(&cli.global, args).await,
         Command::Org(command) => org::run(&Context::from_global(&cli.global)?, command).await,
         Command::Env(command) => env::run(&Context::from_global(&cli.global)?, command).await,
         Command::Token(command) => token::run(&Context::from_global(&cli.global)?, command).await,

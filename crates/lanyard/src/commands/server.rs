@@ -87,7 +87,7 @@ fn announce_first_start(
     }
     let path = profile::path()?;
     let mut profiles = Profiles::load(&path)?;
-    let name = first.org.to_string();
+    let name = profiles.free_name(first.org.as_str());
     profiles.upsert_current(
         &name,
         Profile {
@@ -99,10 +99,20 @@ fn announce_first_start(
     profiles
         .save(&path)
         .context("cannot save the CLI profile (use --no-profile to skip)")?;
-    println!(
-        "Saved CLI profile `{name}` in {}; try `lanyard env create dev`.",
-        path.display()
-    );
+    if name == first.org.as_str() {
+        println!(
+            "Saved CLI profile `{name}` in {}; try `lanyard env create dev`.",
+            path.display()
+        );
+    } else {
+        // Another server's profile already had that name: it is kept, not overwritten.
+        println!(
+            "A profile `{}` already exists (another server), so this one is saved as `{name}` in              {} and made current; `lanyard profile use {}` switches back.",
+            first.org,
+            path.display(),
+            first.org
+        );
+    }
     Ok(())
 }
 

@@ -6,6 +6,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod login;
+
 const BIN: &str = env!("CARGO_BIN_EXE_lanyard");
 
 /// A `lanyard` command with a clean environment: no inherited `LANYARD_*`, its own home.
