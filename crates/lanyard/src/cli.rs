@@ -460,9 +460,13 @@ pub(crate) struct ConnectArgs {
     /// A field: NAME=VALUE, NAME=@FILE, NAME=secret:SLUG or NAME=var:SLUG (repeatable)
     #[arg(long = "field", short = 'f', value_name = "NAME=VALUE")]
     pub fields: Vec<String>,
-    /// Do not verify the credentials against the provider after saving
-    #[arg(long)]
+    /// Do not check the credentials against the provider after saving (same as --verify off)
+    #[arg(long, conflicts_with = "verify")]
     pub no_verify: bool,
+    /// After saving, check against the provider: `warn` says a failing check and keeps the
+    /// connection, `required` keeps nothing unless the check passes, `off` skips it
+    #[arg(long, value_enum, default_value_t = Verify::Warn)]
+    pub verify: Verify,
     /// Cross-account trust: what the role may do (comma-separated: eks, ecs, vpc-networking,
     /// s3-storage, rds-database, lambda-compute, route53-dns, cloudwatch-monitoring,
     /// ecr-registry, kms-encryption) [default: all]
@@ -480,6 +484,14 @@ pub(crate) struct ConnectArgs {
     /// ARN); repeatable
     #[arg(long = "trust-principal", value_name = "ARN")]
     pub trust_principals: Vec<String>,
+}
+
+/// What `connect` does with the provider's verdict.
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Verify {
+    Warn,
+    Required,
+    Off,
 }
 
 #[derive(Subcommand)]

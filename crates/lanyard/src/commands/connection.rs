@@ -9,7 +9,7 @@ use lanyard_api::{
 };
 use secrecy::SecretString;
 
-use crate::cli::{ConnectArgs, ConnectionCommand, ProviderCommand};
+use crate::cli::{ConnectArgs, ConnectionCommand, ProviderCommand, Verify};
 use crate::context::Context;
 use crate::output;
 
@@ -56,6 +56,13 @@ pub(crate) async fn connect(ctx: &Context, args: ConnectArgs) -> anyhow::Result<
         let provider = ctx.client.get_provider(&args.provider).await?;
         kind = ask_missing(&provider, kind, args.auth_mode.as_deref(), &mut fields)?;
     }
+    // Values given here become secrets named after the connection: `--verify required`
+    // removes them again when the check fails.
+    let given: Vec<String> = fields
+        .iter()
+        .filter(|(_, input)| matches!(input, FieldInput::Value(_)))
+        .map(|(name, _)| name.clone())
+        .collect();
     let request = CreateConnection {
         name: args.name.unwrap_or_else(|| args.provider.clone()),
         provider: args.provider,
@@ -63,11 +70,30 @@ pub(crate) async fn connect(ctx: &Context, args: ConnectArgs) -> anyhow::Result<
         auth_mode: args.auth_mode,
         fields,
     };
-    let created = ctx.client.create_connection(&ctx.org, &request).await?;
+    let created = match ctx.client.create_connection(&ctx.org, &request).await {
+        Ok(created) => created,
+        Err(e) if e.status() == Some(409) => {
+            return Err(anyhow!(
+                "{e}; to change it: `lanyard connection update {0} --field NAME=VALUE`; to check \
+                 it again: `lanyard connection test {0}`",
+                request.name
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let line = format!(
         "Connected {} as `{}` ({})",
         created.provider, created.name, created.auth_mode
     );
+    let verify = if args.no_verify {
+        Verify::Off
+    } else {
+        args.verify
+    };
+    if verify == Verify::Required && created.auth_mode != "oidc" {
+        // "Connected" is said only once the check passed.
+        return require_check(ctx, &created, &given, &line).await;
+    }
     output::confirm(ctx.output, &created, &line)?;
     if created.auth_mode == "oidc" {
         eprintln!(
@@ -83,17 +109,68 @@ pub(crate) async fn connect(ctx: &Context, args: ConnectArgs) -> anyhow::Result<
         );
         return Ok(());
     }
-    if args.no_verify {
-        return Ok(());
-    }
-    if created.auth_mode == "runner" {
-        // The runner may not be started yet: a failed check is reported, not fatal.
-        if let Err(e) = super::cross_account::test(ctx, &created.name).await {
-            eprintln!("Note: saved, but not verified yet ({e})");
+    match verify {
+        Verify::Off | Verify::Required => Ok(()),
+        Verify::Warn if created.auth_mode == "runner" => {
+            // The runner may not be started yet: a failed check is reported, not fatal.
+            if let Err(e) = super::cross_account::test(ctx, &created.name).await {
+                eprintln!("Note: saved, but not verified yet ({e})");
+            }
+            Ok(())
         }
-        return Ok(());
+        Verify::Warn => {
+            // Saved either way: a check that could not run is a warning, like one that failed.
+            if let Err(e) = super::cross_account::report_test(ctx, &created.name, false).await {
+                eprintln!(
+                    "Warning: connection `{0}` is saved but was not checked ({e}); run \
+                     `lanyard connection test {0}` later",
+                    created.name
+                );
+            }
+            Ok(())
+        }
     }
-    super::cross_account::report_test(ctx, &created.name, false).await
+}
+
+/// `--verify required`: the check must pass, else the connection and the secrets this command
+/// made for it are deleted again and the command fails.
+async fn require_check(
+    ctx: &Context,
+    created: &Connection,
+    given: &[String],
+    connected: &str,
+) -> anyhow::Result<()> {
+    let name = &created.name;
+    let why = match ctx.client.test_connection(&ctx.org, name).await {
+        Ok(result) if result.ok => {
+            let line = format!(
+                "{connected}; it works: {}",
+                result.message.clone().unwrap_or(result.verdict.clone())
+            );
+            return output::confirm(ctx.output, created, &line);
+        }
+        Ok(result) => format!(
+            "{}: {}",
+            result.verdict.replace('_', " "),
+            result.message.unwrap_or_default()
+        ),
+        Err(e) => format!("the check could not run: {e}"),
+    };
+    ctx.client
+        .delete_connection(&ctx.org, name)
+        .await
+        .with_context(|| {
+            format!("connection `{name}` failed its check and could not be removed")
+        })?;
+    for field in given {
+        if let Some(FieldView::Secret { name: secret, .. }) = created.fields.get(field) {
+            ctx.client.delete_secret(&ctx.org, secret).await?;
+        }
+    }
+    Err(anyhow!(
+        "connection `{name}` did not pass its check ({why}), so nothing was saved \
+         (--verify required); fix the fields and connect again, or use --verify warn to keep it"
+    ))
 }
 
 /// The wizard: asks for the kind and every required field not given, secret ones without echo.

@@ -13,6 +13,7 @@ use crate::support::{Backend, Sandbox};
 lanyard_testkit::backend_tests!(
     a_registry_connection_is_checked_on_save_on_change_and_on_schedule,
     apply_checks_what_it_creates_or_changes,
+    verify_required_keeps_nothing_that_fails,
     s3_state_backends_are_checked_for_keys_permission_and_bucket,
 );
 
@@ -24,7 +25,64 @@ fn connect(
     registry: &Registry,
     password: &str,
 ) -> crate::support::Out {
-    sandbox.run(&[
+    let args = connect_args(name, registry, password);
+    sandbox.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// `--verify required` with a wrong password keeps neither the connection nor its secret; a
+/// name taken says how to change or re-check it; a provider that cannot be reached is a
+/// warning, not a failure.
+async fn verify_required_keeps_nothing_that_fails(backend: Backend) {
+    let registry = Registry::start("ci", PASSWORD);
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    let strict = |name: &str, password: &str| {
+        let mut args = connect_args(name, &registry, password);
+        args.extend(["--verify".to_owned(), "required".to_owned()]);
+        sandbox.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let refused = strict("reg", "wrong-password-123");
+    let line = refused.error_line();
+    assert!(line.contains("nothing was saved"), "{line}");
+    assert!(!line.contains("wrong-password-123"), "{line}");
+    let left = sandbox.run(&["connection", "list", "-o", "json"]).json();
+    assert_eq!(left, serde_json::json!([]), "{left}");
+    let secrets = sandbox.run(&["secret", "list", "-o", "json"]).json();
+    assert_eq!(secrets, serde_json::json!([]), "{secrets}");
+
+    strict("reg", PASSWORD).ok();
+    let again = strict("reg", PASSWORD);
+    let line = again.error_line();
+    for says in [
+        "already exists",
+        "connection update reg",
+        "connection test reg",
+    ] {
+        assert!(line.contains(says), "{line}");
+    }
+
+    // Nothing listens here: the check cannot run, the connection is kept with a warning.
+    let unreachable = sandbox.run(&[
+        "connect",
+        "github",
+        "--name",
+        "ghe",
+        "-f",
+        "token=ghp_0123456789abcdefghijABCDEFGHIJ012345",
+        "-f",
+        "host=https://127.0.0.1:9",
+    ]);
+    assert!(unreachable.status.success(), "{unreachable:?}");
+    assert!(unreachable.stderr.contains("Warning"), "{unreachable:?}");
+    assert!(
+        !unreachable.stderr.contains("{ "),
+        "a debug dump: {unreachable:?}"
+    );
+    connection(&sandbox, "ghe");
+}
+
+fn connect_args(name: &str, registry: &Registry, password: &str) -> Vec<String> {
+    [
         "connect",
         "container-registry",
         "--kind",
@@ -37,7 +95,9 @@ fn connect(
         "registry_username=ci",
         "--field",
         &format!("registry_password={password}"),
-    ])
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 fn connection(sandbox: &Sandbox, name: &str) -> serde_json::Value {
