@@ -103,7 +103,8 @@ impl Lanyard {
         if create && exists {
             return Err(CoreError::Conflict(format!(
                 "connection `{connection}` already has an authorization; change it with \
-                 `lanyard connection authorization update --provider {provider} --connection {connection} ...`"
+                 `lanyard connection authorization update --provider {provider} --connection {connection} \
+                 --add-environments ENV[,ENV]` (or --remove-environments, or --scope to replace it)"
             )));
         }
         if !create && !exists {
@@ -257,18 +258,53 @@ impl Lanyard {
         record: &ConnectionRecord,
         environment: Option<&lanyard_store::EnvironmentRecord>,
     ) -> CoreResult<Option<String>> {
-        let fix = match environment {
+        let (place, fix) = match environment {
             Some(env) if self.store.is_authorized(&record.id, &env.id).await? => return Ok(None),
-            Some(env) => authorize_command(provider, connection, Some(&env.name)),
+            Some(env) => {
+                let exists = self.store.find_authorization(&record.id).await?.is_some();
+                (
+                    format!("environment `{}`", env.name),
+                    authorize_command(provider, connection, Some(&env.name), exists),
+                )
+            }
             None => match self.store.find_authorization(&record.id).await? {
-                Some(auth) if auth.environments.is_none() => return Ok(None),
-                _ => authorize_command(provider, connection, None),
+                Some(auth) => {
+                    let Some(listed) = auth.environments else {
+                        return Ok(None);
+                    };
+                    // An organization default is said to be unusable only where it is: the
+                    // environments that exist and are not in the list.
+                    let missing: Vec<Slug> = self
+                        .store
+                        .list_environments(&org.id)
+                        .await?
+                        .into_iter()
+                        .map(|e| e.name)
+                        .filter(|e| !listed.contains(e))
+                        .collect();
+                    if missing.is_empty() {
+                        return Ok(None);
+                    }
+                    let names = missing
+                        .iter()
+                        .map(Slug::as_str)
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    (
+                        format!("environment(s) {}", names.replace(',', ", ")),
+                        format!(
+                            "`lanyard connection authorization update --provider {provider} \
+                             --connection {connection} --add-environments {names}` (or --scope \
+                             organization for every environment)"
+                        ),
+                    )
+                }
+                None => (
+                    format!("any environment of `{}`", org.slug),
+                    authorize_command(provider, connection, None, false),
+                ),
             },
         };
-        let place = environment.map_or_else(
-            || format!("every environment of `{}`", org.slug),
-            |e| format!("environment `{}`", e.name),
-        );
         Ok(Some(format!(
             "connection `{connection}` is not authorized for {place}, so deployments there will \
              fail until it is: {fix}"
@@ -348,24 +384,32 @@ impl Lanyard {
 fn no_authorization(provider: &str, connection: &Slug) -> CoreError {
     CoreError::NotFound(format!(
         "connection `{connection}` has no authorization; create one with {}",
-        authorize_command(provider, connection, None)
+        authorize_command(provider, connection, None, false)
     ))
 }
 
-/// The exact command that authorizes a connection (for one environment, or organization-wide).
+/// The exact command that authorizes a connection (for one environment, or organization-wide),
+/// given whether it has an authorization already: `create` would then be refused, so the
+/// command is an `update` that adds the environment to what is there.
 pub(crate) fn authorize_command(
     provider: &str,
     connection: &Slug,
     environment: Option<&Slug>,
+    has_authorization: bool,
 ) -> String {
-    match environment {
-        Some(env) => format!(
-            "`lanyard connection authorization create --provider {provider} --connection {connection} \
-             --scope environment --environments {env}` (or `update`, adding {env}, if it has one)"
+    let target = format!("--provider {provider} --connection {connection}");
+    match (environment, has_authorization) {
+        (Some(env), true) => format!(
+            "`lanyard connection authorization update {target} --add-environments {env}`"
         ),
-        None => format!(
-            "`lanyard connection authorization create --provider {provider} --connection {connection} \
-             --scope organization`"
+        (Some(env), false) => format!(
+            "`lanyard connection authorization create {target} --scope environment --environments {env}`"
         ),
+        (None, true) => {
+            format!("`lanyard connection authorization update {target} --scope organization`")
+        }
+        (None, false) => {
+            format!("`lanyard connection authorization create {target} --scope organization`")
+        }
     }
 }

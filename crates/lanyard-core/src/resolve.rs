@@ -257,11 +257,12 @@ impl Lanyard {
         };
         resolution.authorized = self.store.is_authorized(&id, &env.id).await?;
         if !resolution.authorized {
+            let exists = self.store.find_authorization(&id).await?.is_some();
             resolution.problem = Some(format!(
                 "connection `{name}` ({}) is not authorized for environment `{environment}`; \
                  authorize it with {}",
                 source.as_str().replace('_', " "),
-                authorize_command(provider, &name, Some(environment))
+                authorize_command(provider, &name, Some(environment), exists)
             ));
         }
         resolution.connection = Some(name);

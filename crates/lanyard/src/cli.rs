@@ -600,12 +600,28 @@ pub(crate) enum AuthorizationCommand {
         #[command(flatten)]
         target: ProviderConnection,
     },
-    /// Replace a connection's authorization
+    /// Change a connection's authorization: add or remove environments, or replace it with
+    /// --scope
+    #[command(after_help = "Examples:
+  lanyard connection authorization update --provider aws --connection aws-dev --add-environments qa,staging
+  lanyard connection authorization update --provider aws --connection aws-dev --remove-environments qa
+  lanyard connection authorization update --provider aws --connection aws-dev --scope organization")]
     Update {
         #[command(flatten)]
         target: ProviderConnection,
-        #[command(flatten)]
-        scope: ScopeArgs,
+        /// Replace the authorization: organization or environment (with --environments)
+        #[arg(long, value_parser = ["organization", "environment"],
+              required_unless_present_any = ["add_environments", "remove_environments"])]
+        scope: Option<String>,
+        /// With --scope environment: the whole list, comma-separated
+        #[arg(long, value_delimiter = ',', num_args = 0.., requires = "scope")]
+        environments: Vec<String>,
+        /// Also authorize these environments, keeping the others (comma-separated)
+        #[arg(long, value_delimiter = ',', conflicts_with = "scope")]
+        add_environments: Vec<String>,
+        /// No longer authorize these environments (comma-separated)
+        #[arg(long, value_delimiter = ',', conflicts_with = "scope")]
+        remove_environments: Vec<String>,
     },
     /// Remove a connection's authorization
     Delete {

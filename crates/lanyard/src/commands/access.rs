@@ -17,6 +17,52 @@ fn request(target: ProviderConnection, scope: ScopeArgs) -> AuthorizationRequest
     }
 }
 
+/// The authorization as it is, with environments added and removed.
+async fn edited_scope(
+    ctx: &Context,
+    target: &ProviderConnection,
+    add: &[String],
+    remove: &[String],
+) -> anyhow::Result<ScopeArgs> {
+    let current = ctx
+        .client
+        .get_authorization(&ctx.org, &target.provider, &target.connection)
+        .await?;
+    let connection = &target.connection;
+    if current.scope == "organization" {
+        if !remove.is_empty() {
+            bail!(
+                "connection `{connection}` is authorized organization-wide, so there is no list to \
+                 remove from; limit it with `--scope environment --environments ENV[,ENV]`"
+            );
+        }
+        bail!("connection `{connection}` is already authorized in every environment (organization-wide)");
+    }
+    let mut environments = current.environments;
+    for env in remove {
+        if !environments.contains(env) {
+            bail!(
+                "connection `{connection}` is not authorized for `{env}`; it is for: {}",
+                if environments.is_empty() {
+                    "none".to_owned()
+                } else {
+                    environments.join(", ")
+                }
+            );
+        }
+    }
+    environments.retain(|e| !remove.contains(e));
+    for env in add {
+        if !environments.contains(env) {
+            environments.push(env.clone());
+        }
+    }
+    Ok(ScopeArgs {
+        scope: "environment".to_owned(),
+        environments,
+    })
+}
+
 fn print_authorizations(ctx: &Context, items: &[Authorization]) -> anyhow::Result<()> {
     output::print(ctx.output, &items, |items| {
         output::table(
@@ -50,7 +96,20 @@ pub(crate) async fn authorization(
                 .await?;
             print_authorizations(ctx, &[created])
         }
-        AuthorizationCommand::Update { target, scope } => {
+        AuthorizationCommand::Update {
+            target,
+            scope,
+            environments,
+            add_environments,
+            remove_environments,
+        } => {
+            let scope = match scope {
+                Some(scope) => ScopeArgs {
+                    scope,
+                    environments,
+                },
+                None => edited_scope(ctx, &target, &add_environments, &remove_environments).await?,
+            };
             let updated = ctx
                 .client
                 .update_authorization(&ctx.org, &request(target, scope))

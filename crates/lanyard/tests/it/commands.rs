@@ -10,6 +10,7 @@ lanyard_testkit::backend_tests!(
     tokens_stay_out_of_the_log_and_the_profile_listing,
     deletions_say_what_goes_with_them_and_need_a_yes,
     a_deleted_environment_default_is_an_error_not_a_fallback,
+    the_suggested_authorization_command_works,
     the_trail_exports_as_json_lines_and_resumes,
 );
 
@@ -373,6 +374,99 @@ async fn a_deleted_environment_default_is_an_error_not_a_fallback(backend: Backe
         ])
         .ok();
     assert_eq!(resolved(&sandbox), "gh-org");
+}
+
+/// "Not authorized" suggests the command that works given what exists (an `update` adding the
+/// environment once an authorization exists), and running it as printed fixes the resolve; the
+/// organization-default warning names only environments really left out.
+async fn the_suggested_authorization_command_works(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    for env in ["dev", "prod"] {
+        sandbox.run(&["env", "create", env]).ok();
+    }
+    let field = format!("token=ghp_{}", crate::support::random_alnum(36));
+    sandbox
+        .run(&["connect", "github", "--name", "gh", "-f", &field])
+        .ok();
+    crate::jobs::authorize_in(&sandbox, "github", "gh", "dev");
+    let set_default = [
+        "connection",
+        "default",
+        "set",
+        "--provider",
+        "github",
+        "--connection",
+        "gh",
+    ];
+    let warned = sandbox.run(&set_default).ok();
+    assert!(warned.stderr.contains("environment(s) prod"), "{warned:?}");
+    assert!(!warned.stderr.contains("dev,"), "{warned:?}");
+
+    let resolve = |env: &str| {
+        sandbox.run(&[
+            "connection",
+            "default",
+            "resolve",
+            "--provider",
+            "github",
+            "--env",
+            env,
+        ])
+    };
+    let refused = resolve("prod");
+    let fix = refused
+        .stderr
+        .split('`')
+        .find(|part| part.starts_with("lanyard connection authorization"))
+        .unwrap_or_else(|| panic!("no command in {refused:?}"))
+        .to_owned();
+    assert!(
+        fix.contains("update") && fix.contains("--add-environments prod"),
+        "{fix}"
+    );
+    let args: Vec<&str> = fix.split_whitespace().skip(1).collect();
+    sandbox.run(&args).ok();
+    resolve("prod").ok();
+    // Every environment is authorized now: no warning.
+    let quiet = sandbox.run(&set_default).ok();
+    assert!(!quiet.stderr.contains("not authorized"), "{quiet:?}");
+
+    let auth = [
+        "connection",
+        "auth",
+        "update",
+        "--provider",
+        "github",
+        "--connection",
+        "gh",
+    ];
+    sandbox
+        .run(&[&auth[..], &["--remove-environments", "dev"]].concat())
+        .ok();
+    let shown = sandbox
+        .run(&[
+            "connection",
+            "auth",
+            "get",
+            "--provider",
+            "github",
+            "--connection",
+            "gh",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(
+        shown[0]["environments"],
+        serde_json::json!(["prod"]),
+        "{shown}"
+    );
+    let wrong = sandbox.run(&[&auth[..], &["--remove-environments", "qa"]].concat());
+    assert!(
+        wrong.error_line().contains("not authorized for `qa`"),
+        "{wrong:?}"
+    );
 }
 
 /// `audit export` writes every event oldest first with its chain hash, resumes after a given
