@@ -7,7 +7,6 @@
 mod access;
 mod connections;
 mod jobs;
-mod manifest;
 mod oidc;
 mod resources;
 mod wire_secret;
@@ -15,10 +14,6 @@ mod wire_secret;
 pub use access::*;
 pub use connections::*;
 pub use jobs::*;
-pub use manifest::{
-    ConnectionManifest, ConnectionManifestSpec, ManifestField, ManifestMetadata,
-    MANIFEST_API_VERSION,
-};
 pub use oidc::*;
 pub use resources::*;
 pub use wire_secret::WireSecret;

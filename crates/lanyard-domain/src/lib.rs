@@ -7,6 +7,7 @@
 mod access;
 mod role;
 mod slug;
+pub mod suggest;
 mod time;
 
 pub use access::{Action, Denied, Principal};

@@ -26,12 +26,19 @@ pub(crate) struct Global {
     /// Organization (default: from the active profile; for `server`, the first organization)
     #[arg(long, global = true, env = "LANYARD_ORG")]
     pub org: Option<String>,
-    /// Output format
-    #[arg(short, long, global = true, env = "LANYARD_OUTPUT", value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    /// Output format [default: table; yaml for `get`]
+    #[arg(short, long, global = true, env = "LANYARD_OUTPUT", value_enum)]
+    pub output: Option<Output>,
     /// Profile to use (default: the current one, see `lanyard profile list`)
     #[arg(long, global = true, env = "LANYARD_PROFILE")]
     pub profile: Option<String>,
+}
+
+impl Global {
+    /// The output format asked for, else a table.
+    pub fn output(&self) -> Output {
+        self.output.unwrap_or(Output::Table)
+    }
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -76,21 +83,34 @@ pub(crate) enum Command {
     /// The audit trail: every change, resolve and credential release
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Print a resource as a manifest (YAML; -o json for JSON)
+    /// Export objects as manifests (YAML; -o json for JSON), never with a secret value
+    #[command(after_help = "Examples:
+  lanyard get all > org.yaml                 # the whole organization, to keep in git
+  lanyard get connections -o json            # every connection as a JSON array
+  lanyard get connection aws-prod            # one document
+
+Kinds: all, environment, variable, runner, connection, authorization, default, token (plurals
+work too). The format is documented in docs/manifests.md; its JSON Schema is
+docs/manifest.schema.json (also served at /api/v1/manifests/schema).")]
     Get {
-        #[arg(value_enum)]
-        resource: Resource,
-        name: String,
+        /// `all` or a kind
+        kind: String,
+        /// Only the object with this name (for a default: the provider id)
+        name: Option<String>,
     },
-    /// Create or update connections from a manifest file (- for stdin); prints what changed
-    Apply {
-        /// The manifest file; several documents separated by `---` are applied in order
-        #[arg(short, long)]
-        file: String,
-        /// Do not check each created or changed connection against its provider
-        #[arg(long)]
-        no_verify: bool,
-    },
+    /// Create, change and (with --prune) delete objects to match manifest files; prints what
+    /// changed. Everything is checked before anything is applied
+    #[command(after_help = "Examples:
+  lanyard apply -f org.yaml
+  lanyard apply -f manifests/ --prune        # also delete what the files no longer name (asks)
+  lanyard get all | lanyard apply -f -       # stdin
+  lanyard diff -f org.yaml                   # what apply would do, changing nothing")]
+    Apply(ApplyArgs),
+    /// Show what `apply` would change, changing nothing; exits 1 when something would change
+    #[command(after_help = "Examples:
+  lanyard diff -f org.yaml && echo 'in sync'
+  lanyard diff -f manifests/ --prune -o json")]
+    Diff(DiffArgs),
     /// Save a profile for a server: asks for an API token (hidden), or reads it from stdin
     Login(LoginArgs),
     /// Saved CLI profiles (server, organization, token)
@@ -392,9 +412,38 @@ pub(crate) enum AuditCommand {
     },
 }
 
-#[derive(Copy, Clone, ValueEnum)]
-pub(crate) enum Resource {
-    Connection,
+/// Which manifest files.
+#[derive(Args)]
+pub(crate) struct ManifestFiles {
+    /// A file, a directory (its *.yaml, *.yml and *.json files) or - for stdin; repeatable
+    #[arg(short, long = "file", required = true, value_name = "PATH")]
+    pub files: Vec<String>,
+    /// Also delete objects the files do not name (environments, variables, runners,
+    /// connections, authorizations, defaults; never tokens or secrets)
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct DiffArgs {
+    #[command(flatten)]
+    pub files: ManifestFiles,
+}
+
+#[derive(Args)]
+pub(crate) struct ApplyArgs {
+    #[command(flatten)]
+    pub files: ManifestFiles,
+    /// Confirm --prune's deletions without asking (required when not on a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Do not check each created or changed connection against its provider
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Register runners the files name that do not exist yet, writing each one's credentials
+    /// to DIR/NAME.json (mode 0600)
+    #[arg(long, value_name = "DIR")]
+    pub runner_credentials_dir: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, ValueEnum)]

@@ -15,6 +15,9 @@ pub(crate) struct Context {
     pub client: Client,
     pub org: String,
     pub output: Output,
+    /// The format `-o` (or `LANYARD_OUTPUT`) named, if any: commands whose output has no
+    /// table form refuse `table` rather than ignore it.
+    pub requested_output: Option<Output>,
 }
 
 impl Context {
@@ -46,7 +49,8 @@ impl Context {
         Ok(Self {
             client,
             org,
-            output: global.output,
+            output: global.output(),
+            requested_output: global.output,
         })
     }
 }

@@ -102,6 +102,11 @@ pub fn router(app: Lanyard) -> Router {
     let (api, doc) = api().split_for_parts();
     let api = api
         .route("/openapi.json", get(move || async move { Json(doc) }))
+        // Public like the OpenAPI document: editors fetch it without a token.
+        .route(
+            "/manifests/schema.json",
+            get(|| async { Json(lanyard_manifest::schema()) }),
+        )
         .fallback(|| async { ApiError::not_found("no such API route; see /api/v1/openapi.json") });
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -71,6 +71,13 @@ async fn bad_input_is_refused_with_a_fix(backend: Backend) {
         .as_str()
         .unwrap()
         .contains("openapi.json"));
+    // The manifest schema is public, like the OpenAPI document: editors fetch it.
+    let schema = reqwest::get(format!("{}/api/v1/manifests/schema.json", server.url))
+        .await
+        .unwrap();
+    assert_eq!(schema.status(), 200);
+    let schema: Value = schema.json().await.unwrap();
+    assert_eq!(schema, lanyard_manifest::schema());
 }
 
 async fn issued_tokens_are_shown_once(backend: Backend) {

@@ -7,14 +7,14 @@ mod connection;
 mod cross_account;
 mod env;
 mod federation;
-mod impact;
+pub(crate) mod impact;
 mod job;
 mod keys;
 mod manifest;
 mod org;
 mod profile;
 mod run;
-mod runner;
+pub(crate) mod runner;
 mod secret;
 mod server;
 mod token;
@@ -43,16 +43,14 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Connect(args) => {
             connection::connect(&Context::from_global(&cli.global)?, args).await
         }
-        Command::Get {
-            resource: crate::cli::Resource::Connection,
-            name,
-        } => manifest::get_connection(&Context::from_global(&cli.global)?, &name).await,
+        Command::Get { kind, name } => {
+            manifest::get(&Context::from_global(&cli.global)?, &kind, name.as_deref()).await
+        }
+        Command::Diff(args) => manifest::diff(&Context::from_global(&cli.global)?, args).await,
         Command::Keys(crate::cli::KeysCommand::Generate) => keys::generate(),
         Command::Keys(command) => keys::run(&Context::from_global(&cli.global)?, command).await,
         Command::Audit(command) => audit::run(&Context::from_global(&cli.global)?, command).await,
-        Command::Apply { file, no_verify } => {
-            manifest::apply(&Context::from_global(&cli.global)?, &file, !no_verify).await
-        }
+        Command::Apply(args) => manifest::apply(&Context::from_global(&cli.global)?, args).await,
         Command::Run(args) => run::run(&Context::from_global(&cli.global)?, args).await,
         Command::Job(command) => job::run(&Context::from_global(&cli.global)?, command).await,
         Command::Runner(crate::cli::RunnerCommand::Start {

@@ -20,7 +20,7 @@ pub(crate) fn run(global: &Global, command: ProfileCommand) -> anyhow::Result<()
             profiles.current = Some(name.clone());
             profiles.save(&path)?;
             output::confirm(
-                global.output,
+                global.output(),
                 &serde_json::json!({ "current": name }),
                 &format!("Now using profile {name}"),
             )
@@ -33,7 +33,7 @@ pub(crate) fn run(global: &Global, command: ProfileCommand) -> anyhow::Result<()
                 })?,
             };
             let row = describe(&profiles, &name)?;
-            output::print(global.output, &row, |row| {
+            output::print(global.output(), &row, |row| {
                 output::table(
                     &["", ""],
                     ["name", "server", "org", "token", "current"].map(|key| {
@@ -61,7 +61,7 @@ pub(crate) fn run(global: &Global, command: ProfileCommand) -> anyhow::Result<()
                 ""
             };
             output::confirm(
-                global.output,
+                global.output(),
                 &serde_json::json!({ "removed": name }),
                 &format!("Removed profile {name}{hint}"),
             )
@@ -76,7 +76,7 @@ fn list(global: &Global, profiles: &Profiles) -> anyhow::Result<()> {
         .keys()
         .map(|name| describe(profiles, name))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    output::print(global.output, &rows, |rows| {
+    output::print(global.output(), &rows, |rows| {
         output::table(
             &["", "NAME", "SERVER", "ORGANIZATION"],
             rows.iter().map(|r| {
@@ -144,7 +144,7 @@ pub(crate) async fn login(global: &Global, args: LoginArgs) -> anyhow::Result<()
     let role = serde_json::to_value(me.role)?;
     let role = role.as_str().unwrap_or_default();
     output::confirm(
-        global.output,
+        global.output(),
         &serde_json::json!({ "profile": name, "server": server, "org": org, "role": role,
             "current": !args.no_use }),
         &format!(

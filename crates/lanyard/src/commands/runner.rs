@@ -12,19 +12,36 @@ use crate::cli::RunnerCommand;
 use crate::context::Context;
 use crate::output;
 
+/// Registers runner `name` and returns its credentials document (JSON), pointing at the URL
+/// this CLI reached the server at: the one the runner should use.
+async fn credentials_document(ctx: &Context, name: &str) -> anyhow::Result<String> {
+    let mut credentials = ctx.client.register_runner(&ctx.org, name).await?;
+    credentials.server_url = ctx.client.server().trim_end_matches('/').to_owned();
+    Ok(serde_json::to_string_pretty(&credentials)? + "\n")
+}
+
+/// Registers runner `name`, writing its credentials to a new file `path` (mode 0600).
+pub(crate) async fn register_to_file(ctx: &Context, name: &str, path: &Path) -> anyhow::Result<()> {
+    // Checked first, so that a taken path registers nothing.
+    if path.exists() {
+        bail!(
+            "{} already exists; the credentials of runner `{name}` would overwrite it",
+            path.display()
+        );
+    }
+    let document = credentials_document(ctx, name).await?;
+    write_private(path, document.as_bytes())
+}
+
 pub(crate) async fn run(ctx: &Context, command: RunnerCommand) -> anyhow::Result<()> {
     match command {
         RunnerCommand::Register {
             name,
             credentials_file,
         } => {
-            let mut credentials = ctx.client.register_runner(&ctx.org, &name).await?;
-            // The URL this CLI reached the server at is the one the runner should use.
-            credentials.server_url = ctx.client.server().trim_end_matches('/').to_owned();
-            let document = serde_json::to_string_pretty(&credentials)? + "\n";
             match credentials_file {
                 Some(path) => {
-                    write_private(&path, document.as_bytes())?;
+                    register_to_file(ctx, &name, &path).await?;
                     eprintln!(
                         "Registered runner {name}; its credentials are in {} (mode 0600). Start it \
                          with `lanyard runner start --credentials-file {}`",
@@ -33,6 +50,7 @@ pub(crate) async fn run(ctx: &Context, command: RunnerCommand) -> anyhow::Result
                     );
                 }
                 None => {
+                    let document = credentials_document(ctx, &name).await?;
                     eprintln!(
                         "Registered runner {name}. Its credentials document is shown once: save it \
                          (e.g. as runner.json, mode 0600) and start the runner with \

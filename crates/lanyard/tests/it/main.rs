@@ -11,6 +11,7 @@ mod git;
 mod isolation;
 mod jobs;
 mod keys;
+mod manifests;
 mod oidc;
 mod support;
 mod uploads;
