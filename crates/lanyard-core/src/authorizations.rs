@@ -368,16 +368,10 @@ impl Lanyard {
         org: &OrgRecord,
         name: &Slug,
     ) -> CoreResult<lanyard_store::EnvironmentRecord> {
-        self.store
-            .find_environment(&org.id, name)
-            .await?
-            .ok_or_else(|| {
-                CoreError::NotFound(format!(
-                    "environment `{name}` not found in organization `{}`; create it with \
-                 `lanyard env create {name}`",
-                    org.slug
-                ))
-            })
+        match self.store.find_environment(&org.id, name).await? {
+            Some(env) => Ok(env),
+            None => Err(self.missing_environment(org, name).await),
+        }
     }
 }
 

@@ -158,15 +158,18 @@ impl Lanyard {
         org: &OrgRecord,
         name: &Slug,
     ) -> CoreResult<ConnectionRecord> {
-        self.store
-            .find_connection(&org.id, name)
-            .await?
-            .ok_or_else(|| {
-                CoreError::NotFound(format!(
-                "connection `{name}` not found in organization `{}`; see `lanyard connection list`",
-                org.slug
-            ))
-            })
+        if let Some(found) = self.store.find_connection(&org.id, name).await? {
+            return Ok(found);
+        }
+        let known = self.store.list_connections(&org.id, None).await?;
+        let hint = lanyard_domain::suggest::did_you_mean(
+            name.as_str(),
+            known.iter().map(|c| c.name.as_str()),
+        );
+        Err(CoreError::NotFound(format!(
+            "connection `{name}` not found in organization `{}`;{hint} see `lanyard connection list`",
+            org.slug
+        )))
     }
 
     /// Validates `spec` against the catalog and saves it, with any secrets it brings, at once.
@@ -414,7 +417,8 @@ pub fn find_provider(id: &str) -> CoreResult<&'static ProviderSpec> {
     lanyard_providers::find(id).ok_or_else(|| {
         let known: Vec<&str> = lanyard_providers::catalog().iter().map(|p| p.id).collect();
         CoreError::Invalid(format!(
-            "unknown provider `{id}`; known providers: {}; see `lanyard provider list`",
+            "unknown provider `{id}`;{} known providers: {}; see `lanyard provider list`",
+            lanyard_domain::suggest::did_you_mean(id, known.iter().copied()),
             known.join(", ")
         ))
     })

@@ -1,7 +1,7 @@
 //! Environments: the places a deployment runs (dev, staging, production), per organization.
 
-use lanyard_domain::{Action, Principal, Slug};
-use lanyard_store::{EnvironmentRecord, NewEnvironment};
+use lanyard_domain::{suggest, Action, Principal, Slug};
+use lanyard_store::{EnvironmentRecord, NewEnvironment, OrgRecord};
 
 use crate::{new_id, now, CoreError, CoreResult, Lanyard};
 
@@ -53,10 +53,10 @@ impl Lanyard {
     ) -> CoreResult<EnvironmentRecord> {
         principal.authorize(Action::Read, "read environments")?;
         let org = self.own_org(principal, org).await?;
-        self.store
-            .find_environment(&org.id, name)
-            .await?
-            .ok_or_else(|| env_not_found(name, &org.slug))
+        match self.store.find_environment(&org.id, name).await? {
+            Some(env) => Ok(env),
+            None => Err(self.missing_environment(&org, name).await),
+        }
     }
 
     /// Deletes an environment.
@@ -68,7 +68,8 @@ impl Lanyard {
     ) -> CoreResult<()> {
         principal.authorize(Action::Manage, "delete environments")?;
         let org = self.own_org(principal, org).await?;
-        self.store
+        let deleted = self
+            .store
             .delete_environment(
                 &org.id,
                 name,
@@ -80,11 +81,13 @@ impl Lanyard {
                     serde_json::json!({}),
                 ),
             )
-            .await
-            .map_err(|e| match e {
-                lanyard_store::StoreError::NotFound(_) => env_not_found(name, &org.slug),
-                other => other.into(),
-            })?;
+            .await;
+        match deleted {
+            Err(lanyard_store::StoreError::NotFound(_)) => {
+                return Err(self.missing_environment(&org, name).await)
+            }
+            other => other?,
+        }
         tracing::info!(org.id = %org.id, "environment deleted");
         Ok(())
     }
@@ -120,8 +123,23 @@ impl Lanyard {
     }
 }
 
-fn env_not_found(name: &Slug, org: &Slug) -> CoreError {
-    CoreError::NotFound(format!(
-        "environment `{name}` not found in organization `{org}`; see `lanyard env list`"
-    ))
+impl Lanyard {
+    /// "Not found", with the environment the name is likely a typo of (it is not created by
+    /// mistake then), else how to list or create one.
+    pub(crate) async fn missing_environment(&self, org: &OrgRecord, name: &Slug) -> CoreError {
+        let known: Vec<String> = match self.store.list_environments(&org.id).await {
+            Ok(envs) => envs.into_iter().map(|e| e.name.to_string()).collect(),
+            Err(e) => return e.into(),
+        };
+        let hint = match suggest::closest(name.as_str(), known.iter().map(String::as_str)) {
+            Some(close) => format!("did you mean `{close}`? (`lanyard env list` shows them all)"),
+            None => {
+                format!("see `lanyard env list`, or create it with `lanyard env create {name}`")
+            }
+        };
+        CoreError::NotFound(format!(
+            "environment `{name}` not found in organization `{}`; {hint}",
+            org.slug
+        ))
+    }
 }

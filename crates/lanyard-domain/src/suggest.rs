@@ -1,14 +1,15 @@
 //! "Did you mean": the closest known name to a mistyped one, when it is close enough to be a
 //! typo rather than another name.
 
-/// The candidate nearest to `typed` (case-insensitive edit distance), if at most a third of its
+/// The candidate nearest to `typed` (case-insensitive edit distance, a swap of two neighbours
+/// counting as one edit), if at most a third of its
 /// length away, so that `conection` finds `connection` and `prod` does not find `dev`.
 pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let typed = typed.to_lowercase();
     let limit = (typed.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::levenshtein(&typed, &c.to_lowercase()), c))
+        .map(|c| (strsim::osa_distance(&typed, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -34,5 +35,6 @@ mod tests {
         assert_eq!(closest("prod", ["dev", "staging"]), None);
         assert_eq!(closest("stagin", ["dev", "staging"]), Some("staging"));
         assert_eq!(did_you_mean("awz", ["aws", "gcp"]), " did you mean `aws`?");
+        assert_eq!(closest("prdo", ["prod", "dev"]), Some("prod"));
     }
 }

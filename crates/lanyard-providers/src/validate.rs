@@ -84,7 +84,8 @@ pub enum ValidationError {
     MissingPrerequisite { field: String, needs: String },
     /// A field the provider does not have.
     #[error(
-        "unknown field {field} for provider {provider}; valid fields: {}",
+        "unknown field {field} for provider {provider};{} valid fields: {}",
+        lanyard_domain::suggest::did_you_mean(field, valid.iter().map(String::as_str)),
         join(valid)
     )]
     UnknownField {

@@ -11,6 +11,7 @@ lanyard_testkit::backend_tests!(
     deletions_say_what_goes_with_them_and_need_a_yes,
     a_deleted_environment_default_is_an_error_not_a_fallback,
     the_suggested_authorization_command_works,
+    typos_get_a_did_you_mean,
     the_trail_exports_as_json_lines_and_resumes,
 );
 
@@ -466,6 +467,67 @@ async fn the_suggested_authorization_command_works(backend: Backend) {
     assert!(
         wrong.error_line().contains("not authorized for `qa`"),
         "{wrong:?}"
+    );
+}
+
+/// A mistyped provider, environment, connection or field is answered with the name meant, never
+/// with advice to create a new one.
+async fn typos_get_a_did_you_mean(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "prod"]).ok();
+    let field = format!("token=ghp_{}", crate::support::random_alnum(36));
+    sandbox
+        .run(&[
+            "connect",
+            "github",
+            "--name",
+            "gh-main",
+            "--no-verify",
+            "-f",
+            &field,
+        ])
+        .ok();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["connect", "githb", "-f", "token=x"],
+            "did you mean `github`?",
+        ),
+        (
+            &["connect", "github", "--name", "x", "-f", "tokn=abc"],
+            "did you mean `token`?",
+        ),
+        (&["env", "get", "prd"], "did you mean `prod`?"),
+        (&["connection", "get", "gh-mian"], "did you mean `gh-main`?"),
+        (
+            &[
+                "connection",
+                "default",
+                "set",
+                "--provider",
+                "github",
+                "--connection",
+                "gh-main",
+                "--env",
+                "prdo",
+            ],
+            "did you mean `prod`?",
+        ),
+        (
+            &["run", "--env", "prod", "-c", "gh-mai", "--", "true"],
+            "did you mean `gh-main`?",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = sandbox.run(args);
+        assert!(!out.status.success(), "{args:?}: {out:?}");
+        assert!(out.stderr.contains(says), "{args:?}: {out:?}");
+        assert!(!out.stderr.contains("env create"), "{args:?}: {out:?}");
+    }
+    let far = sandbox.run(&["env", "get", "staging"]);
+    assert!(
+        far.error_line().contains("lanyard env create staging"),
+        "{far:?}"
     );
 }
 
