@@ -52,3 +52,19 @@ where
     }
     table
 }
+
+/// Refuses an `-o` the command cannot honor, instead of ignoring it: `allowed` are the formats
+/// it can print, `why` says what it prints instead.
+pub(crate) fn only(requested: Option<Output>, allowed: &[Output], why: &str) -> anyhow::Result<()> {
+    match requested {
+        Some(format) if !allowed.contains(&format) => anyhow::bail!(
+            "-o {} does not apply here: {why}",
+            match format {
+                Output::Table => "table",
+                Output::Json => "json",
+                Output::Yaml => "yaml",
+            }
+        ),
+        _ => Ok(()),
+    }
+}

@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, bail, Context as _};
 
-use crate::cli::AuditCommand;
+use crate::cli::{AuditCommand, Output};
 use crate::context::Context;
 use crate::output;
 
@@ -64,6 +64,8 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
             })
         }
         AuditCommand::Checkpoint { out } => {
+            let why = "a checkpoint is a JSON document";
+            crate::output::only(ctx.requested_output, &[Output::Json], why)?;
             let checkpoint = ctx.client.audit_checkpoint(&ctx.org).await?;
             let text = serde_json::to_string_pretty(&checkpoint)? + "\n";
             match out {
@@ -114,7 +116,11 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
                 verdict.reason.unwrap_or_default()
             )
         }
-        AuditCommand::Export { after, out } => export(ctx, after, out.as_deref()).await,
+        AuditCommand::Export { after, out } => {
+            let why = "the export is JSON lines";
+            crate::output::only(ctx.requested_output, &[Output::Json], why)?;
+            export(ctx, after, out.as_deref()).await
+        }
     }
 }
 

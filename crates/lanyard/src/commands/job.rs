@@ -88,6 +88,8 @@ pub(crate) async fn run(ctx: &Context, command: JobCommand) -> anyhow::Result<()
             super::bundle::download_artifacts(ctx, &id, &out).await
         }
         JobCommand::Logs { id, follow } => {
+            let why = "logs are the job's own output; `lanyard job get ID -o json` shows the job";
+            output::only(ctx.requested_output, &[], why)?;
             super::run::follow(&ctx.client, &ctx.org, &id, follow).await?;
             Ok(())
         }

@@ -26,7 +26,10 @@ use lanyard_runner::settings::RawJobSettings;
 /// Runs the parsed command.
 pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server(args) => server::run(&cli.global, args).await,
+        Command::Server(args) => {
+            crate::output::only(cli.global.output, &[], "the server logs to stderr")?;
+            server::run(&cli.global, args).await
+        }
         Command::Profile(command) => profile::run(&cli.global, command),
         Command::Login(args) => profile::login(&cli.global, args).await,
         Command::Org(command) => org::run(&Context::from_global(&cli.global)?, command).await,
@@ -47,12 +50,19 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             manifest::get(&Context::from_global(&cli.global)?, &kind, name.as_deref()).await
         }
         Command::Diff(args) => manifest::diff(&Context::from_global(&cli.global)?, args).await,
-        Command::Keys(crate::cli::KeysCommand::Generate) => keys::generate(),
+        Command::Keys(crate::cli::KeysCommand::Generate) => {
+            let why = "it prints the key alone, to redirect into a file";
+            crate::output::only(cli.global.output, &[], why)?;
+            keys::generate()
+        }
         Command::Keys(command) => keys::run(&Context::from_global(&cli.global)?, command).await,
         Command::Audit(command) => audit::run(&Context::from_global(&cli.global)?, command).await,
         Command::Apply(args) => manifest::apply(&Context::from_global(&cli.global)?, args).await,
         Command::Run(args) => run::run(&Context::from_global(&cli.global)?, args).await,
         Command::Job(command) => job::run(&Context::from_global(&cli.global)?, command).await,
+        Command::Runner(crate::cli::RunnerCommand::Start { .. }) if cli.global.output.is_some() => {
+            crate::output::only(cli.global.output, &[], "the runner logs to stderr")
+        }
         Command::Runner(crate::cli::RunnerCommand::Start {
             credentials_file,
             work_dir,

@@ -17,6 +17,10 @@ const NOT_RUN: u8 = 125;
 const CANCELED: u8 = 130;
 
 pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<()> {
+    if !args.detach {
+        let why = "run streams the command's own output; with --detach, -o json prints the job";
+        crate::output::only(ctx.requested_output, &[], why)?;
+    }
     if args.dir.is_some() && args.git.is_some() {
         eprintln!("error: --dir and --git both give the job its files; choose one");
         return Err(Exit(2).into());
@@ -54,8 +58,12 @@ pub(crate) async fn run(ctx: &Context, args: RunArgs) -> anyhow::Result<()> {
         }
     };
     if args.detach {
-        println!("{}", job.id);
-        return Ok(());
+        // The id alone for scripts (`id=$(lanyard run -d …)`), or the whole job with -o.
+        if ctx.output == crate::cli::Output::Table {
+            println!("{}", job.id);
+            return Ok(());
+        }
+        return crate::output::print(ctx.output, &job, |_| comfy_table::Table::new());
     }
     let ended = follow(&ctx.client, &ctx.org, &job.id, true).await?;
     if artifacts {

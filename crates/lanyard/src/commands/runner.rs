@@ -39,6 +39,8 @@ pub(crate) async fn run(ctx: &Context, command: RunnerCommand) -> anyhow::Result
             name,
             credentials_file,
         } => {
+            let why = "the credentials document is JSON";
+            output::only(ctx.requested_output, &[crate::cli::Output::Json], why)?;
             match credentials_file {
                 Some(path) => {
                     register_to_file(ctx, &name, &path).await?;

@@ -12,6 +12,7 @@ lanyard_testkit::backend_tests!(
     a_deleted_environment_default_is_an_error_not_a_fallback,
     the_suggested_authorization_command_works,
     typos_get_a_did_you_mean,
+    output_formats_are_honored_or_refused,
     the_trail_exports_as_json_lines_and_resumes,
 );
 
@@ -529,6 +530,45 @@ async fn typos_get_a_did_you_mean(backend: Backend) {
         far.error_line().contains("lanyard env create staging"),
         "{far:?}"
     );
+}
+
+/// `-o` is honored (`run --detach`, `apply`) or refused with what the command prints instead;
+/// never silently ignored.
+async fn output_formats_are_honored_or_refused(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let detached = sandbox
+        .run(&[
+            "run", "--env", "dev", "--detach", "-o", "json", "--", "true",
+        ])
+        .json();
+    let id = detached["id"].as_str().expect("the job as JSON").to_owned();
+    let file = sandbox.home().join("env.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: lanyard.dev/v1\nkind: Environment\nmetadata: {name: qa}\n",
+    )
+    .unwrap();
+    let applied = sandbox
+        .run(&["apply", "-f", file.to_str().unwrap(), "-o", "json"])
+        .json();
+    assert_eq!(applied[0]["object"], "environment/qa", "{applied}");
+    assert_eq!(applied[0]["action"], "created", "{applied}");
+    let refused: &[(&[&str], &str)] = &[
+        (
+            &["run", "--env", "dev", "-o", "json", "--", "true"],
+            "--detach",
+        ),
+        (&["job", "logs", &id, "-o", "json"], "job's own output"),
+        (&["audit", "export", "-o", "yaml"], "JSON lines"),
+        (&["keys", "generate", "-o", "json"], "the key alone"),
+        (&["get", "all", "-o", "table"], "-o yaml"),
+    ];
+    for (args, says) in refused {
+        let out = sandbox.run(args);
+        assert!(out.error_line().contains(says), "{args:?}: {out:?}");
+    }
 }
 
 /// `audit export` writes every event oldest first with its chain hash, resumes after a given
