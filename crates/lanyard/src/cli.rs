@@ -4,9 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The version, the commit it was built from and the day (from `build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("LANYARD_BUILD_INFO"),
+    ")"
+);
+
 /// Lanyard: one home for every deployment credential.
 #[derive(Parser)]
-#[command(name = "lanyard", version, about, propagate_version = true)]
+#[command(name = "lanyard", version = VERSION, about, propagate_version = true)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -14,23 +22,26 @@ pub(crate) struct Cli {
     pub command: Command,
 }
 
+/// The heading the options every command takes are listed under, apart from its own.
+const GLOBAL: &str = "Global options";
+
 /// Options every command takes.
 #[derive(Args, Clone)]
 pub(crate) struct Global {
     /// Server URL (default: from the active profile)
-    #[arg(long, global = true, env = "LANYARD_SERVER")]
+    #[arg(long, global = true, env = "LANYARD_SERVER", help_heading = GLOBAL)]
     pub server: Option<String>,
     /// API token (default: from the active profile)
-    #[arg(long, global = true, env = "LANYARD_TOKEN", hide_env_values = true)]
+    #[arg(long, global = true, env = "LANYARD_TOKEN", hide_env_values = true, help_heading = GLOBAL)]
     pub token: Option<String>,
     /// Organization (default: from the active profile; for `server`, the first organization)
-    #[arg(long, global = true, env = "LANYARD_ORG")]
+    #[arg(long, global = true, env = "LANYARD_ORG", help_heading = GLOBAL)]
     pub org: Option<String>,
     /// Output format [default: table; yaml for `get`]
-    #[arg(short, long, global = true, env = "LANYARD_OUTPUT", value_enum)]
+    #[arg(short, long, global = true, env = "LANYARD_OUTPUT", value_enum, help_heading = GLOBAL)]
     pub output: Option<Output>,
     /// Profile to use (default: the current one, see `lanyard profile list`)
-    #[arg(long, global = true, env = "LANYARD_PROFILE")]
+    #[arg(long, global = true, env = "LANYARD_PROFILE", help_heading = GLOBAL)]
     pub profile: Option<String>,
 }
 
@@ -84,14 +95,11 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Export objects as manifests (YAML; -o json for JSON), never with a secret value
-    #[command(after_help = "Examples:
-  lanyard get all > org.yaml                 # the whole organization, to keep in git
-  lanyard get connections -o json            # every connection as a JSON array
-  lanyard get connection aws-prod            # one document
-
-Kinds: all, environment, variable, runner, connection, authorization, default, token (plurals
+    #[command(
+        after_help = "Kinds: all, environment, variable, runner, connection, authorization, default, token (plurals
 work too). The format is documented in docs/manifests.md; its JSON Schema is
-docs/manifest.schema.json (also served at /api/v1/manifests/schema).")]
+docs/manifest.schema.json (also served at /api/v1/manifests/schema)."
+    )]
     Get {
         /// `all` or a kind
         kind: String,
@@ -100,16 +108,8 @@ docs/manifest.schema.json (also served at /api/v1/manifests/schema).")]
     },
     /// Create, change and (with --prune) delete objects to match manifest files; prints what
     /// changed. Everything is checked before anything is applied
-    #[command(after_help = "Examples:
-  lanyard apply -f org.yaml
-  lanyard apply -f manifests/ --prune        # also delete what the files no longer name (asks)
-  lanyard get all | lanyard apply -f -       # stdin
-  lanyard diff -f org.yaml                   # what apply would do, changing nothing")]
     Apply(ApplyArgs),
     /// Show what `apply` would change, changing nothing; exits 1 when something would change
-    #[command(after_help = "Examples:
-  lanyard diff -f org.yaml && echo 'in sync'
-  lanyard diff -f manifests/ --prune -o json")]
     Diff(DiffArgs),
     /// Save a profile for a server: asks for an API token (hidden), or reads it from stdin
     Login(LoginArgs),
@@ -651,10 +651,6 @@ pub(crate) enum AuthorizationCommand {
     },
     /// Change a connection's authorization: add or remove environments, or replace it with
     /// --scope
-    #[command(after_help = "Examples:
-  lanyard connection authorization update --provider aws --connection aws-dev --add-environments qa,staging
-  lanyard connection authorization update --provider aws --connection aws-dev --remove-environments qa
-  lanyard connection authorization update --provider aws --connection aws-dev --scope organization")]
     Update {
         #[command(flatten)]
         target: ProviderConnection,
@@ -722,12 +718,9 @@ pub(crate) enum DefaultCommand {
 }
 
 #[derive(Args)]
-#[command(after_help = "Examples:
-  lanyard login --server https://lanyard.example.com
-  lanyard token create --role deployer | ... ; lanyard login --server URL --profile ci < token.txt
-  lanyard login --server https://lanyard.example.com --profile staging --no-use
-
-The profile is named after the organization unless --profile says; --token skips the prompt.")]
+#[command(
+    after_help = "The profile is named after the organization unless --profile says; --token skips the prompt."
+)]
 pub(crate) struct LoginArgs {
     /// Save the profile without making it the current one
     #[arg(long)]

@@ -5,12 +5,13 @@ mod agent;
 mod cli;
 mod commands;
 mod context;
+mod examples;
 mod output;
 mod profile;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use lanyard_runner::sandbox::landlock;
 
 fn main() -> ExitCode {
@@ -20,7 +21,11 @@ fn main() -> ExitCode {
     if args.nth(1).as_deref() == Some(std::ffi::OsStr::new(landlock::HELPER_ARG)) {
         landlock::helper_main(args);
     }
-    let cli = cli::Cli::parse();
+    let matches = examples::attach(cli::Cli::command()).get_matches();
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

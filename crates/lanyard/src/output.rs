@@ -50,7 +50,23 @@ where
     for row in rows {
         table.add_row(row);
     }
+    fit(&mut table, std::env::var("COLUMNS").ok().as_deref());
     table
+}
+
+/// Tables are as wide as `COLUMNS` says, else as the terminal; without either (a pipe, or a
+/// terminal that reports no size) they are not wrapped at all rather than squeezed to nothing.
+fn fit(table: &mut Table, columns: Option<&str>) {
+    const NARROWEST: u16 = 20;
+    match columns.and_then(|c| c.trim().parse::<u16>().ok()) {
+        Some(width) if width >= NARROWEST => {
+            table.set_width(width);
+        }
+        _ if table.width().is_none_or(|w| w < NARROWEST) => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
+        _ => {}
+    }
 }
 
 /// Refuses an `-o` the command cannot honor, instead of ignoring it: `allowed` are the formats

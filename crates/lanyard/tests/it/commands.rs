@@ -113,13 +113,22 @@ async fn help_works_for_every_subcommand(backend: Backend) {
         let out = sandbox.run(&args).ok();
         assert!(out.stdout.contains("Usage: lanyard"), "{args:?}: {out:?}");
         assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
-        for sub in subcommands(&out.stdout) {
+        let subs = subcommands(&out.stdout);
+        if subs.is_empty() {
+            // A command one runs: shown how, with the shared options apart from its own.
+            assert!(out.stdout.contains("Examples:\n  "), "{args:?}: {out:?}");
+            assert!(out.stdout.contains("Global options:"), "{args:?}: {out:?}");
+        }
+        for sub in subs {
             let mut next = path.clone();
             next.push(sub);
             pending.push(next);
         }
         visited.push(path.join(" "));
     }
+    let version = sandbox.run(&["--version"]).ok();
+    assert!(version.stdout.contains("commit "), "{version:?}");
+    assert!(version.stdout.contains("built 20"), "{version:?}");
     for required in [
         "",
         "server",
@@ -555,6 +564,27 @@ async fn output_formats_are_honored_or_refused(backend: Backend) {
         .json();
     assert_eq!(applied[0]["object"], "environment/qa", "{applied}");
     assert_eq!(applied[0]["action"], "created", "{applied}");
+    // Tables fit COLUMNS; without it (and no terminal) they are not squeezed.
+    let description = "the deployer token that the nightly staging pipeline uses to roll out";
+    sandbox
+        .run(&[
+            "token",
+            "create",
+            "--role",
+            "deployer",
+            "--description",
+            description,
+        ])
+        .ok();
+    let narrow = sandbox
+        .run_env(&["token", "list"], &[("COLUMNS", "60")])
+        .ok();
+    assert!(
+        narrow.stdout.lines().all(|l| l.chars().count() <= 60),
+        "{narrow:?}"
+    );
+    let piped = sandbox.run(&["token", "list"]).ok();
+    assert!(piped.stdout.contains(description), "{piped:?}");
     let refused: &[(&[&str], &str)] = &[
         (
             &["run", "--env", "dev", "-o", "json", "--", "true"],
