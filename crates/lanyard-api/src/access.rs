@@ -101,8 +101,11 @@ pub struct MatrixRow {
 pub struct AuditEvent {
     pub seq: i64,
     pub at: String,
-    /// The token id that acted (or `bootstrap`).
+    /// The token id that acted (or `bootstrap`, `runner:NAME`).
     pub actor: String,
+    /// The token's description and role, e.g. `CI for prod (deployer)`, when it is a token.
+    #[serde(default)]
+    pub actor_label: Option<String>,
     /// The client address.
     pub source: String,
     pub action: String,

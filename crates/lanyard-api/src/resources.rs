@@ -174,6 +174,9 @@ pub struct SecretVersion {
     pub created_at: String,
     /// The id of the token that wrote it.
     pub created_by: String,
+    /// That token's description and role, e.g. `CI for prod (deployer)`.
+    #[serde(default)]
+    pub created_by_label: Option<String>,
     /// The id of the master key that wraps it.
     pub key_id: String,
 }

@@ -110,6 +110,35 @@ impl Lanyard {
         Ok(self.store.list_tokens(&org.id).await?)
     }
 
+    /// How each token of the organization that ever acted is named in the audit trail and a
+    /// secret's history: its description and role (`CI for prod (deployer)`), marked when
+    /// revoked. Readable by anyone who may read those.
+    pub async fn actor_labels(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+    ) -> CoreResult<std::collections::BTreeMap<String, String>> {
+        principal.authorize(Action::Read, "read the audit trail")?;
+        let org = self.own_org(principal, org).await?;
+        Ok(self
+            .store
+            .token_labels(&org.id)
+            .await?
+            .into_iter()
+            .map(|(id, role, description, revoked)| {
+                let mut label = if description.is_empty() {
+                    format!("{role} token")
+                } else {
+                    format!("{description} ({role})")
+                };
+                if revoked {
+                    label.push_str(", revoked");
+                }
+                (id, label)
+            })
+            .collect())
+    }
+
     /// Revokes a token of the caller's organization.
     pub async fn revoke_token(
         &self,

@@ -114,6 +114,9 @@ pub trait TokenStore: Send + Sync {
     async fn find_token_by_hash(&self, hash_hex: &str) -> StoreResult<Option<TokenRecord>>;
     /// The live tokens of an organization, oldest first.
     async fn list_tokens(&self, org_id: &str) -> StoreResult<Vec<TokenRecord>>;
+    /// Every token the organization ever had, revoked ones included, as (id, role,
+    /// description, revoked): what audit events and secret versions name their actors by.
+    async fn token_labels(&self, org_id: &str) -> StoreResult<Vec<(String, String, String, bool)>>;
     /// Revokes a token; [`StoreError::NotFound`] if the organization has no live token by that id.
     async fn revoke_token(
         &self,

@@ -58,7 +58,8 @@ pub(crate) async fn list(
             query.limit.unwrap_or(100),
         )
         .await?;
-    let items = events.into_iter().map(view).collect();
+    let labels = app.actor_labels(&caller, &org).await?;
+    let items = events.into_iter().map(|e| view(e, &labels)).collect();
     Ok(Json(List { items }))
 }
 
@@ -89,15 +90,20 @@ pub(crate) async fn export(
             query.limit.unwrap_or(1000),
         )
         .await?;
+    let labels = app.actor_labels(&caller, &org).await?;
     Ok(Json(List {
-        items: events.into_iter().map(view).collect(),
+        items: events.into_iter().map(|e| view(e, &labels)).collect(),
     }))
 }
 
-fn view(e: lanyard_store::AuditEvent) -> AuditEvent {
+fn view(
+    e: lanyard_store::AuditEvent,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> AuditEvent {
     AuditEvent {
         seq: e.seq,
         at: lanyard_api::rfc3339(e.entry.at),
+        actor_label: labels.get(&e.entry.actor).cloned(),
         actor: e.entry.actor,
         source: e.entry.source,
         action: e.entry.action,

@@ -93,11 +93,13 @@ pub(crate) async fn versions(
     let org = slug("organization", &org)?;
     let name = slug("secret", &name)?;
     let (_, versions) = app.secret_versions(&caller, &org, &name).await?;
+    let labels = app.actor_labels(&caller, &org).await?;
     let items = versions
         .into_iter()
         .map(|v| SecretVersion {
             version: v.version,
             created_at: lanyard_api::rfc3339(v.created_at.millis()),
+            created_by_label: labels.get(&v.created_by).cloned(),
             created_by: v.created_by,
             key_id: v.key_id,
         })

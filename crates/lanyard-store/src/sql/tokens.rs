@@ -68,6 +68,27 @@ impl TokenStore for SqlStore {
         .collect()
     }
 
+    async fn token_labels(&self, org_id: &str) -> StoreResult<Vec<(String, String, String, bool)>> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(
+            "SELECT id, role, description, revoked_at FROM api_tokens WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let revoked: Option<i64> = row.try_get("revoked_at")?;
+                Ok((
+                    row.try_get("id")?,
+                    row.try_get("role")?,
+                    row.try_get("description")?,
+                    revoked.is_some(),
+                ))
+            })
+            .collect()
+    }
+
     async fn revoke_token(
         &self,
         org_id: &str,

@@ -56,7 +56,7 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
                             e.at.clone(),
                             e.action.clone(),
                             e.target.clone(),
-                            e.actor.clone(),
+                            e.actor_label.clone().unwrap_or_else(|| e.actor.clone()),
                             e.source.clone(),
                         ]
                     }),

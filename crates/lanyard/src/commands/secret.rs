@@ -58,7 +58,9 @@ pub(crate) async fn run(ctx: &Context, command: SecretCommand) -> anyhow::Result
                         vec![
                             v.version.to_string(),
                             v.created_at.clone(),
-                            v.created_by.clone(),
+                            v.created_by_label
+                                .clone()
+                                .unwrap_or_else(|| v.created_by.clone()),
                             v.key_id.clone(),
                         ]
                     }),

@@ -13,6 +13,7 @@ lanyard_testkit::backend_tests!(
     the_suggested_authorization_command_works,
     typos_get_a_did_you_mean,
     output_formats_are_honored_or_refused,
+    the_trail_names_tokens_by_description_and_role,
     the_trail_exports_as_json_lines_and_resumes,
 );
 
@@ -599,6 +600,45 @@ async fn output_formats_are_honored_or_refused(backend: Backend) {
         let out = sandbox.run(args);
         assert!(out.error_line().contains(says), "{args:?}: {out:?}");
     }
+}
+
+/// The audit list and a secret's history name the token that acted by its description and
+/// role, also once it is revoked.
+async fn the_trail_names_tokens_by_description_and_role(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    let bot = sandbox.issue_token(&["--role", "admin", "--description", "release bot"]);
+    sandbox
+        .run(&[
+            "--token",
+            &bot,
+            "secret",
+            "set",
+            "deploy-key",
+            "s3cret-value-123",
+        ])
+        .ok();
+    let id = sandbox
+        .run(&["whoami", "--token", &bot, "-o", "json"])
+        .json()["token_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sandbox.run(&["token", "revoke", &id]).ok();
+    let versions = sandbox.run(&["secret", "versions", "deploy-key"]).ok();
+    assert!(
+        versions.stdout.contains("release bot (admin), revoked"),
+        "{versions:?}"
+    );
+    let trail = sandbox.run(&["audit", "list", "-o", "json"]).json();
+    let set = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "secret.set")
+        .expect("the secret.set event");
+    assert_eq!(set["actor"], id.as_str(), "{set}");
+    assert_eq!(set["actor_label"], "release bot (admin), revoked", "{set}");
 }
 
 /// `audit export` writes every event oldest first with its chain hash, resumes after a given
