@@ -59,6 +59,28 @@ pub enum AwsError {
     },
 }
 
+/// An SDK error for people: each cause's message once, joined by `: ` (one sentence), without
+/// the SDK's debug dump of its internals; the whole chain with that dump goes to the log.
+pub(crate) fn said<E: std::error::Error + 'static>(error: &E) -> String {
+    tracing::debug!(
+        error = %aws_smithy_types::error::display::DisplayErrorContext(error),
+        "AWS call failed"
+    );
+    let mut line = String::new();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        let text = current.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+        cause = current.source();
+    }
+    line
+}
+
 impl AwsError {
     /// The AWS error code, when STS answered with one.
     pub fn code(&self) -> Option<&str> {

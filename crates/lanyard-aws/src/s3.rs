@@ -59,7 +59,7 @@ pub async fn check_bucket(config: &SdkConfig, bucket: &str, path_style: bool) ->
             _ => BucketCheck::Other(said(service)),
         },
         None => {
-            let detail = aws_smithy_types::error::display::DisplayErrorContext(&error).to_string();
+            let detail = crate::said(&error);
             if error.raw_response().is_none() {
                 BucketCheck::Unreachable(detail)
             } else {

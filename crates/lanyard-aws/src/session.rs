@@ -129,7 +129,7 @@ pub async fn resolve_keys(config: &SdkConfig) -> Result<AwsKeys, AwsError> {
             .provide_credentials()
             .await
             .map_err(|e| AwsError::NoCredentials {
-                detail: aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+                detail: crate::said(&e),
             })?;
     Ok(AwsKeys::from_sdk(&credentials))
 }

@@ -92,7 +92,7 @@ where
             (Some(code), None) => code.clone(),
             _ => format!("HTTP {status} from STS"),
         },
-        _ => aws_smithy_types::error::display::DisplayErrorContext(&error).to_string(),
+        _ => crate::said(&error),
     };
     let hint = match (code.as_deref(), status) {
         (Some("AccessDenied"), _) | (None, Some(403)) if operation == "AssumeRole" => {

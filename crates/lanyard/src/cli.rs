@@ -733,6 +733,8 @@ pub(crate) enum ProfileCommand {
     List,
     /// Make a profile the current one
     Use { name: String },
+    /// Save a profile for --server without making it current: like `login --no-use`
+    Add { name: String },
     /// Show where a profile points (default: the current one); never its token
     Show { name: Option<String> },
     /// Forget a saved profile (the token itself stays valid: `lanyard token revoke` ends it)

@@ -69,6 +69,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("login", &["lanyard login --server https://lanyard.example.com", "lanyard login --server https://lanyard.example.com --profile ci --no-use < token.txt"]),
     ("profile list", &["lanyard profile list"]),
     ("profile use", &["lanyard profile use staging"]),
+    ("profile add", &["lanyard profile add staging --server https://staging.lanyard.example.com < token.txt"]),
     ("profile show", &["lanyard profile show", "lanyard profile show ci -o json"]),
     ("profile remove", &["lanyard profile remove old-laptop"]),
     ("run", &[

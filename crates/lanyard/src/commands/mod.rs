@@ -30,7 +30,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::output::only(cli.global.output, &[], "the server logs to stderr")?;
             server::run(&cli.global, args).await
         }
-        Command::Profile(command) => profile::run(&cli.global, command),
+        Command::Profile(command) => profile::run(&cli.global, command).await,
         Command::Login(args) => profile::login(&cli.global, args).await,
         Command::Org(command) => org::run(&Context::from_global(&cli.global)?, command).await,
         Command::Env(command) => env::run(&Context::from_global(&cli.global)?, command).await,

@@ -10,10 +10,17 @@ use crate::cli::{Global, LoginArgs, ProfileCommand};
 use crate::output;
 use crate::profile::{self, Profile, Profiles, StoredToken};
 
-pub(crate) fn run(global: &Global, command: ProfileCommand) -> anyhow::Result<()> {
+pub(crate) async fn run(global: &Global, command: ProfileCommand) -> anyhow::Result<()> {
     let path = profile::path()?;
     let mut profiles = Profiles::load(&path)?;
     match command {
+        ProfileCommand::Add { name } => {
+            let global = Global {
+                profile: Some(name),
+                ..global.clone()
+            };
+            login(&global, LoginArgs { no_use: true }).await
+        }
         ProfileCommand::List => list(global, &profiles),
         ProfileCommand::Use { name } => {
             profiles.require(&name)?;

@@ -75,12 +75,21 @@ fn login_checks_the_token_and_saves_a_profile() {
         "a refused token was saved"
     );
 
-    // From stdin, under another name, not made current.
-    let saved = login_with_stdin(
-        second.path(),
-        &["--server", &url, "--profile", "ci", "--no-use"],
-        &token,
-    );
+    // From stdin, under another name, not made current (`profile add` is `login --no-use`).
+    let mut child = lanyard_with_stdin(second.path())
+        .args(["profile", "add", "ci", "--server", &url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(token.as_bytes())
+        .unwrap();
+    let saved = child.wait_with_output().unwrap();
     assert!(saved.status.success(), "{saved:?}");
     let shown = run(second.path(), &["profile", "show", "ci", "-o", "json"]);
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();

@@ -14,6 +14,7 @@ lanyard_testkit::backend_tests!(
     a_registry_connection_is_checked_on_save_on_change_and_on_schedule,
     apply_checks_what_it_creates_or_changes,
     verify_required_keeps_nothing_that_fails,
+    an_unreachable_cloud_is_said_in_a_sentence,
     s3_state_backends_are_checked_for_keys_permission_and_bucket,
 );
 
@@ -79,6 +80,38 @@ async fn verify_required_keeps_nothing_that_fails(backend: Backend) {
         "a debug dump: {unreachable:?}"
     );
     connection(&sandbox, "ghe");
+}
+
+/// AWS cannot be reached: `connect` keeps the connection and says why in a sentence, not with
+/// the SDK's debug dump of its internals.
+async fn an_unreachable_cloud_is_said_in_a_sentence(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox
+        .try_start(
+            "127.0.0.1:0",
+            &[],
+            &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
+        )
+        .unwrap_or_else(|out| panic!("the server did not start: {out:?}"));
+    let out = sandbox.run(&[
+        "connect",
+        "aws",
+        "--name",
+        "offline",
+        "-f",
+        "account_id=123456789012",
+        "-f",
+        "access_key_id=AKIAIOSFODNN7EXAMPLE",
+        "-f",
+        "secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(said.contains("unreachable"), "{out:?}");
+    for dump in ["DispatchFailure(", "ConnectorError {", "{ source"] {
+        assert!(!said.contains(dump), "a debug dump: {out:?}");
+    }
+    connection(&sandbox, "offline");
 }
 
 fn connect_args(name: &str, registry: &Registry, password: &str) -> Vec<String> {
