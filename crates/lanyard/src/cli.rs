@@ -124,6 +124,17 @@ docs/manifest.schema.json (also served at /api/v1/manifests/schema)."
     /// Runners: register, start (the agent), list, delete, set the default
     #[command(subcommand)]
     Runner(RunnerCommand),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory
+    Man {
+        /// Write lanyard.1 and a page per subcommand (lanyard-env-create.1, …) here
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]

@@ -87,6 +87,12 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("runner start", &["lanyard runner start --credentials-file edge.json --concurrency 2"]),
     ("runner list", &["lanyard runner list"]),
     ("runner delete", &["lanyard runner delete edge", "lanyard runner delete edge --yes   # in scripts"]),
+    ("completion", &[
+        "lanyard completion bash > /etc/bash_completion.d/lanyard",
+        "lanyard completion zsh > \"${fpath[1]}/_lanyard\"",
+        "lanyard completion fish > ~/.config/fish/completions/lanyard.fish",
+    ]),
+    ("man", &["lanyard man | man -l -", "lanyard man --out /usr/local/share/man/man1"]),
     ("runner set-default", &["lanyard runner set-default edge", "lanyard runner set-default --builtin"]),
 ];
 

@@ -5,6 +5,7 @@ mod audit;
 mod bundle;
 mod connection;
 mod cross_account;
+mod docs;
 mod env;
 mod federation;
 pub(crate) mod impact;
@@ -31,6 +32,14 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             server::run(&cli.global, args).await
         }
         Command::Profile(command) => profile::run(&cli.global, command).await,
+        Command::Completion { shell } => {
+            crate::output::only(cli.global.output, &[], "it prints a shell script")?;
+            docs::completion(shell)
+        }
+        Command::Man { out } => {
+            crate::output::only(cli.global.output, &[], "it prints a man page")?;
+            docs::man(out.as_deref())
+        }
         Command::Login(args) => profile::login(&cli.global, args).await,
         Command::Org(command) => org::run(&Context::from_global(&cli.global)?, command).await,
         Command::Env(command) => env::run(&Context::from_global(&cli.global)?, command).await,
