@@ -20,15 +20,15 @@ struct Target {
     exec: bool,
 }
 
-fn decode(value: &serde_yaml::Value) -> Option<Vec<u8>> {
+fn decode(value: &serde_norway::Value) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
         .decode(value.as_str()?.trim())
         .ok()
 }
 
 fn target(kubeconfig: &str) -> Option<Target> {
-    let doc: serde_yaml::Value = serde_yaml::from_str(kubeconfig).ok()?;
-    let named = |list: &str, name: &str| -> Option<serde_yaml::Value> {
+    let doc: serde_norway::Value = serde_norway::from_str(kubeconfig).ok()?;
+    let named = |list: &str, name: &str| -> Option<serde_norway::Value> {
         doc.get(list)?
             .as_sequence()?
             .iter()
@@ -45,7 +45,7 @@ fn target(kubeconfig: &str) -> Option<Target> {
         .and_then(|u| u.as_str())
         .and_then(|u| named("users", u))
         .and_then(|u| u.get("user").cloned())
-        .unwrap_or(serde_yaml::Value::Null);
+        .unwrap_or(serde_norway::Value::Null);
     let identity = match (
         user.get("client-certificate-data").and_then(decode),
         user.get("client-key-data").and_then(decode),

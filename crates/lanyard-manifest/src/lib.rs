@@ -14,7 +14,7 @@ mod schema;
 mod state;
 
 pub use document::*;
-pub use parse::{parse, ParseError};
+pub use parse::{parse, to_yaml, ParseError};
 pub use plan::{plan, Action, ConnectionChange, Op, Options, Plan, Refused, Step};
 pub use schema::schema;
 pub use state::{connection_document, State};

@@ -4,7 +4,7 @@
 use lanyard_domain::suggest;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use crate::document::{Document, Kind, Metadata, Spec, API_VERSION, KINDS};
 
@@ -24,7 +24,7 @@ pub struct ParseError {
 pub fn parse(source_name: &str, text: &str) -> Result<Vec<Document>, ParseError> {
     let mut documents = Vec::new();
     let mut index = 0;
-    for raw in serde_yaml::Deserializer::from_str(text) {
+    for raw in serde_norway::Deserializer::from_str(text) {
         let value = Value::deserialize(raw).map_err(|e| ParseError {
             source_name: source_name.to_owned(),
             index: index + 1,
@@ -49,6 +49,19 @@ pub fn parse(source_name: &str, text: &str) -> Result<Vec<Document>, ParseError>
     Ok(documents)
 }
 
+/// Documents as YAML, separated by `---`: what `lanyard get` prints. Parsing it and writing it
+/// again gives the same bytes.
+pub fn to_yaml(documents: &[Document]) -> Result<String, serde_norway::Error> {
+    let mut text = String::new();
+    for (i, doc) in documents.iter().enumerate() {
+        if i > 0 {
+            text.push_str("---\n");
+        }
+        text.push_str(&serde_norway::to_string(doc)?);
+    }
+    Ok(text)
+}
+
 type Failure = (String, String);
 
 fn document(value: Value) -> Result<Document, Failure> {
@@ -64,7 +77,7 @@ fn document(value: Value) -> Result<Document, Failure> {
     let metadata = take("metadata");
     let spec = take("spec");
     if let Some(extra) = map.keys().next() {
-        let extra = serde_yaml::to_string(extra).unwrap_or_default();
+        let extra = serde_norway::to_string(extra).unwrap_or_default();
         return Err((
             String::new(),
             format!(
@@ -140,7 +153,7 @@ fn field<T: DeserializeOwned>(
             format!("a {} needs `{what}`", kind.as_str()),
         )
     })?;
-    serde_yaml::from_value(value).map_err(|e| (named.to_owned(), format!("invalid {what}: {e}")))
+    serde_norway::from_value(value).map_err(|e| (named.to_owned(), format!("invalid {what}: {e}")))
 }
 
 fn optional<T: DeserializeOwned + Default>(

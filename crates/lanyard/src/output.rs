@@ -16,7 +16,7 @@ pub(crate) fn print<T: Serialize>(
 ) -> anyhow::Result<()> {
     let text = match output {
         Output::Json => serde_json::to_string_pretty(value)? + "\n",
-        Output::Yaml => serde_yaml::to_string(value)?,
+        Output::Yaml => serde_norway::to_string(value)?,
         Output::Table => to_table(value).to_string() + "\n",
     };
     let mut stdout = std::io::stdout().lock();

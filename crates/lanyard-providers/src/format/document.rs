@@ -136,20 +136,20 @@ const KUBECONFIG_MESSAGE: &str = "must be a kubeconfig (YAML, raw or base64) wit
 /// Accepts the file as `kubectl config view --raw` prints it, or its base64 encoding.
 pub(crate) fn kubeconfig(v: &str) -> Result<Kubeconfig, &'static str> {
     let trimmed = v.trim();
-    if let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(trimmed) {
+    if let Ok(doc) = serde_norway::from_str::<serde_norway::Value>(trimmed) {
         if doc.get("clusters").is_some() {
             return kubeconfig_from(Zeroizing::new(trimmed.to_owned()), &doc);
         }
     }
     let decoded = decode_base64_text(trimmed).ok_or(KUBECONFIG_MESSAGE)?;
     let text = Zeroizing::new(decoded.trim().to_owned());
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|_| KUBECONFIG_MESSAGE)?;
+    let doc: serde_norway::Value = serde_norway::from_str(&text).map_err(|_| KUBECONFIG_MESSAGE)?;
     kubeconfig_from(text, &doc)
 }
 
 fn kubeconfig_from(
     text: Zeroizing<String>,
-    doc: &serde_yaml::Value,
+    doc: &serde_norway::Value,
 ) -> Result<Kubeconfig, &'static str> {
     let list = |key: &str| {
         doc.get(key)

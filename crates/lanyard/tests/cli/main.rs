@@ -356,7 +356,7 @@ fn manifests_apply_idempotently_and_never_carry_secret_values() {
         home.path(),
         &["get", "connection", "aws-prod", "-o", "yaml"],
     );
-    let got: serde_yaml::Value = serde_yaml::from_slice(&got.stdout).unwrap();
+    let got: serde_norway::Value = serde_norway::from_slice(&got.stdout).unwrap();
     assert_eq!(
         got["spec"]["fields"]["secret_access_key"]["secret"],
         "aws-key"

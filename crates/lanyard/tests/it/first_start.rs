@@ -53,7 +53,7 @@ async fn first_start_prints_the_token_once_and_the_cli_just_works(backend: Backe
         .collect();
     assert_eq!(names, ["dev"], "{envs}");
     let yaml = sandbox.run(&["env", "list", "-o", "yaml"]).ok();
-    let parsed: serde_yaml::Value = serde_yaml::from_str(&yaml.stdout).expect("YAML");
+    let parsed: serde_norway::Value = serde_norway::from_str(&yaml.stdout).expect("YAML");
     assert_eq!(parsed[0]["name"].as_str(), Some("dev"), "{yaml:?}");
     let table = sandbox.run(&["env", "list"]).ok();
     assert!(table.stdout.contains("NAME"), "{table:?}");

@@ -76,16 +76,7 @@ fn render(documents: &[Document], output: Output, single: bool) -> anyhow::Resul
     Ok(match output {
         Output::Json if single => serde_json::to_string_pretty(&documents[0])? + "\n",
         Output::Json => serde_json::to_string_pretty(documents)? + "\n",
-        _ => {
-            let mut text = String::new();
-            for (i, doc) in documents.iter().enumerate() {
-                if i > 0 {
-                    text.push_str("---\n");
-                }
-                text.push_str(&serde_yaml::to_string(doc)?);
-            }
-            text
-        }
+        _ => lanyard_manifest::to_yaml(documents)?,
     })
 }
 
@@ -216,7 +207,7 @@ fn print_plan(ctx: &Context, plan: &Plan, pending: bool) -> anyhow::Result<()> {
             })
             .collect();
         let text = match ctx.output {
-            Output::Yaml => serde_yaml::to_string(&steps)?,
+            Output::Yaml => serde_norway::to_string(&steps)?,
             _ => serde_json::to_string_pretty(&steps)? + "\n",
         };
         print!("{text}");
