@@ -232,6 +232,10 @@ pub(crate) enum RunnerCommand {
         /// The user jobs run as when the runner is root: a name or UID[:GID] [default: nobody]
         #[arg(long, env = "LANYARD_JOB_USER", value_name = "USER")]
         job_user: Option<String>,
+        /// Serve GET /healthz here (200 while the server answers or every slot is busy, else
+        /// 503), e.g. 0.0.0.0:8081 for a Kubernetes liveness probe
+        #[arg(long, env = "LANYARD_RUNNER_HEALTH_LISTEN", value_name = "ADDR")]
+        health_listen: Option<std::net::SocketAddr>,
     },
     /// List runners
     List,

@@ -84,7 +84,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("job cancel", &["lanyard job cancel JOB_ID"]),
     ("job artifacts", &["lanyard job artifacts JOB_ID --out results"]),
     ("runner register", &["lanyard runner register edge --credentials-file edge.json"]),
-    ("runner start", &["lanyard runner start --credentials-file edge.json --concurrency 2"]),
+    ("runner start", &["lanyard runner start --credentials-file edge.json --concurrency 2", "lanyard runner start --credentials-file /var/run/secrets/lanyard/runner.json --health-listen 0.0.0.0:8081"]),
     ("runner list", &["lanyard runner list"]),
     ("runner delete", &["lanyard runner delete edge", "lanyard runner delete edge --yes   # in scripts"]),
     ("completion", &[

@@ -78,13 +78,21 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
             concurrency,
             isolation,
             job_user,
+            health_listen,
         }) => {
             let settings = RawJobSettings {
                 isolation,
                 user: job_user,
                 ..RawJobSettings::default()
             };
-            runner::start(&credentials_file, work_dir, concurrency, settings).await
+            runner::start(
+                &credentials_file,
+                work_dir,
+                concurrency,
+                settings,
+                health_listen,
+            )
+            .await
         }
         Command::Runner(command) => runner::run(&Context::from_global(&cli.global)?, command).await,
         Command::Connection(command) => {

@@ -115,6 +115,7 @@ pub(crate) async fn start(
     work_dir: Option<PathBuf>,
     concurrency: usize,
     flags: RawJobSettings,
+    health_listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<()> {
     let credentials = read_credentials(credentials_file)?;
     // Nothing of the runner's own is visible to its jobs: its credentials, its home, its CLI
@@ -134,7 +135,14 @@ pub(crate) async fn start(
     settings.sandbox.landlock_helper = std::env::current_exe()
         .ok()
         .map(|exe| lanyard_runner::sandbox::landlock::helper_beside(&exe));
-    crate::agent::run(credentials, work_dir, concurrency.max(1), settings).await
+    crate::agent::run(
+        credentials,
+        work_dir,
+        concurrency.max(1),
+        settings,
+        health_listen,
+    )
+    .await
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -13,5 +13,6 @@ mod jobs;
 mod keys;
 mod manifests;
 mod oidc;
+mod runner_health;
 mod support;
 mod uploads;

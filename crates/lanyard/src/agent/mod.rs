@@ -2,6 +2,8 @@
 //! token, claims jobs, runs them with `lanyard-runner`, and reconnects with backoff when the
 //! server is away. It needs no inbound port.
 
+mod health;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +34,7 @@ pub(crate) async fn run(
     work_dir: Option<PathBuf>,
     concurrency: usize,
     settings: JobSettings,
+    health_listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<()> {
     init_logging();
     let token = SecretString::from(credentials.token.expose_secret().to_owned());
@@ -65,6 +68,14 @@ pub(crate) async fn run(
     options.own_secrets = Arc::new(vec![token]);
     options.pass_env = Arc::new(settings.pass_env);
     let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let health = health::Health::new(slots.clone());
+    if let Some(addr) = health_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} for the health endpoint"))?;
+        tracing::info!(addr = %listener.local_addr()?, "health endpoint at /healthz");
+        tokio::spawn(health.clone().serve(listener));
+    }
     let aws_identity = Arc::new(std::sync::Mutex::new(None::<String>));
     // With AWS configured in the environment the probe is one STS call: done before the first
     // claim, so the first report carries it. Otherwise (instance metadata, or no AWS at all)
@@ -94,6 +105,7 @@ pub(crate) async fn run(
             .await
         {
             Ok(Some(claimed)) => {
+                health.contact();
                 backoff = Duration::from_secs(1);
                 let (client, options) = (client.clone(), options.clone());
                 tokio::spawn(async move {
@@ -101,7 +113,10 @@ pub(crate) async fn run(
                     drop(permit);
                 });
             }
-            Ok(None) => backoff = Duration::from_secs(1),
+            Ok(None) => {
+                health.contact();
+                backoff = Duration::from_secs(1);
+            }
             Err(ClientError::Api {
                 status: 401,
                 message,
@@ -110,6 +125,7 @@ pub(crate) async fn run(
                 anyhow::bail!("the server refused this runner's token: {message}")
             }
             Err(e) => {
+                health.lost();
                 tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach the server");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
