@@ -211,8 +211,15 @@ pub(crate) enum RunnerCommand {
     Register {
         name: String,
         /// Write the credentials document here (mode 0600) instead of printing it
-        #[arg(long)]
+        #[arg(long, conflicts_with = "kubernetes")]
         credentials_file: Option<PathBuf>,
+        /// Print a Kubernetes Secret holding the credentials, for the runner manifests in
+        /// deploy/kubernetes (`… --kubernetes | kubectl apply -f -`)
+        #[arg(long)]
+        kubernetes: bool,
+        /// With --kubernetes: the Secret's namespace
+        #[arg(long, requires = "kubernetes")]
+        namespace: Option<String>,
     },
     /// Start a runner: connects out to the server, takes jobs, reconnects with backoff
     Start {

@@ -83,7 +83,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("job logs", &["lanyard job logs JOB_ID --follow"]),
     ("job cancel", &["lanyard job cancel JOB_ID"]),
     ("job artifacts", &["lanyard job artifacts JOB_ID --out results"]),
-    ("runner register", &["lanyard runner register edge --credentials-file edge.json"]),
+    ("runner register", &["lanyard runner register edge --credentials-file edge.json", "lanyard runner register eks --kubernetes --namespace lanyard | kubectl apply -f -"]),
     ("runner start", &["lanyard runner start --credentials-file edge.json --concurrency 2", "lanyard runner start --credentials-file /var/run/secrets/lanyard/runner.json --health-listen 0.0.0.0:8081"]),
     ("runner list", &["lanyard runner list"]),
     ("runner delete", &["lanyard runner delete edge", "lanyard runner delete edge --yes   # in scripts"]),

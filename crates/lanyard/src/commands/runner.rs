@@ -20,6 +20,28 @@ async fn credentials_document(ctx: &Context, name: &str) -> anyhow::Result<Strin
     Ok(serde_json::to_string_pretty(&credentials)? + "\n")
 }
 
+/// The name and key the runner manifests in deploy/kubernetes mount the credentials from.
+const KUBERNETES_SECRET: &str = "lanyard-runner-credentials";
+
+/// A Kubernetes Secret holding a credentials document under `runner.json`.
+fn kubernetes_secret(document: &str, namespace: Option<&str>) -> anyhow::Result<String> {
+    let mut metadata = serde_json::json!({
+        "name": KUBERNETES_SECRET,
+        "labels": { "app.kubernetes.io/name": "lanyard-runner", "app.kubernetes.io/part-of": "lanyard" },
+    });
+    if let Some(namespace) = namespace {
+        metadata["namespace"] = namespace.into();
+    }
+    let secret = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata,
+        "type": "Opaque",
+        "stringData": { "runner.json": document },
+    });
+    Ok(serde_norway::to_string(&secret)?)
+}
+
 /// Registers runner `name`, writing its credentials to a new file `path` (mode 0600).
 pub(crate) async fn register_to_file(ctx: &Context, name: &str, path: &Path) -> anyhow::Result<()> {
     // Checked first, so that a taken path registers nothing.
@@ -37,7 +59,25 @@ pub(crate) async fn run(ctx: &Context, command: RunnerCommand) -> anyhow::Result
     match command {
         RunnerCommand::Register {
             name,
+            kubernetes: true,
+            namespace,
+            ..
+        } => {
+            let why = "--kubernetes prints a Secret manifest (YAML)";
+            output::only(ctx.requested_output, &[crate::cli::Output::Yaml], why)?;
+            let document = credentials_document(ctx, &name).await?;
+            std::io::stdout()
+                .write_all(kubernetes_secret(&document, namespace.as_deref())?.as_bytes())?;
+            eprintln!(
+                "Registered runner {name}. The Secret above holds its credentials (shown once): \
+                 apply it where deploy/kubernetes/runner runs, e.g. `| kubectl apply -f -`"
+            );
+            Ok(())
+        }
+        RunnerCommand::Register {
+            name,
             credentials_file,
+            ..
         } => {
             let why = "the credentials document is JSON";
             output::only(ctx.requested_output, &[crate::cli::Output::Json], why)?;
