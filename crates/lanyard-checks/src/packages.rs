@@ -1,7 +1,7 @@
 //! Package feeds: npm (`whoami`) and Maven (an authenticated `HEAD` on the repository).
 
 use crate::http::{Auth, Probe};
-use crate::{origin, Checker, Fields, Verdict};
+use crate::{origin, Checker, Fields, Outcome, Verdict};
 
 const FIX: &str = "create a new token and update the connection's secret";
 
@@ -21,6 +21,14 @@ pub(crate) async fn npm(checker: &Checker, kind: &str, fields: &Fields<'_>) -> O
             checker.base("npm-github", "https://npm.pkg.github.com"),
             fields.get("personal_access_token")?,
         ),
+        "generic" => (
+            fields
+                .get("registry_url")
+                .unwrap_or("https://registry.npmjs.org")
+                .trim_end_matches('/')
+                .to_owned(),
+            fields.get("token")?,
+        ),
         _ => return None,
     };
     let answer = Probe {
@@ -34,6 +42,12 @@ pub(crate) async fn npm(checker: &Checker, kind: &str, fields: &Fields<'_>) -> O
     .send(&checker.http)
     .await;
     Some(match answer {
+        // Some registries (verdaccio) answer an unknown token with 200 and no user.
+        Ok(answer) if kind == "generic" && answer.body["username"].as_str().is_none() => Verdict {
+            outcome: Outcome::WrongCredentials,
+            identity: None,
+            message: format!("{registry} does not know the token; {FIX}"),
+        },
         Ok(answer) => {
             let user = answer.body["username"].as_str().map(str::to_owned);
             let who = user.as_deref().unwrap_or("the token");

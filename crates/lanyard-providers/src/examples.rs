@@ -285,6 +285,16 @@ pub fn cases() -> Vec<Case> {
         gar("npm", &sa64),
         jfrog("npm"),
         ghp("npm"),
+        case(
+            "npm",
+            Some("generic"),
+            &[
+                ("registry_url", "https://npm.example.com/"),
+                ("token", "npm_0123456789abcdefPLANTEDtoken0123"),
+            ],
+            "token",
+            ("registry_url", "http://npm.example.com/"),
+        ),
         gar("maven", &sa),
         jfrog("maven"),
         ghp("maven"),

@@ -8,6 +8,7 @@
 mod database;
 pub mod moto;
 pub mod registry;
+pub mod verdaccio;
 
 use std::net::SocketAddr;
 

@@ -253,13 +253,20 @@ pub(super) const CONTAINER_REGISTRY: ProviderSpec = ProviderSpec {
 
 const PACKAGE_KINDS: &[KindSpec] = &[GAR, JFROG, GITHUB_PACKAGES];
 
+/// Any npm registry: npmjs.org, verdaccio, Nexus, GitLab, a plain URL.
+const GENERIC_NPM: KindSpec = KindSpec {
+    id: "generic",
+    display_name: "Any npm registry (npmjs.org by default)",
+};
+const NPM_KINDS: &[KindSpec] = &[GAR, JFROG, GITHUB_PACKAGES, GENERIC_NPM];
+
 pub(super) const NPM: ProviderSpec = ProviderSpec {
     id: "npm",
     display_name: "npm",
     category: Category::DevopsPipeline,
     description: "A private npm registry that builds install from and publish to.",
     auth_modes: INLINE,
-    kinds: PACKAGE_KINDS,
+    kinds: NPM_KINDS,
     fields: &[
         GAR_PROJECT,
         GAR_REGION,
@@ -271,6 +278,24 @@ pub(super) const NPM: ProviderSpec = ProviderSpec {
         JFROG_TOKEN,
         github_username(&["github-packages"]),
         github_token(&["github-packages"]),
+        FieldSpec::new(
+            "registry_url",
+            "Registry",
+            "The registry's URL, e.g. https://npm.example.com/ or http://localhost:4873/ for one on \
+             the runner's machine. Defaults to https://registry.npmjs.org/.",
+        )
+        .for_kinds(&["generic"])
+        .checked(Format::RegistryUrl),
+        FieldSpec::new(
+            "token",
+            "Token",
+            "An auth token for the registry: an npmjs.org automation or granular token, or the \
+             token `npm login` writes for any other registry.",
+        )
+        .for_kinds(&["generic"])
+        .secret()
+        .required()
+        .checked(Format::NonEmpty),
         FieldSpec::new(
             "scope",
             "Scope",

@@ -1,5 +1,6 @@
-//! Package feeds: an `.npmrc` behind `NPM_CONFIG_USERCONFIG`, and a Maven `settings.xml` passed
-//! with `--settings` through `MAVEN_ARGS`.
+//! Package feeds: an `.npmrc` behind `NPM_CONFIG_USERCONFIG` (and a token feed's token in
+//! `NPM_TOKEN`, `NODE_AUTH_TOKEN` and Yarn's variables), and a Maven `settings.xml` passed with
+//! `--settings` through `MAVEN_ARGS`.
 
 use super::cloud::service_account;
 use super::ctx::Ctx;
@@ -88,9 +89,17 @@ fn feed<'a>(
             };
             Ok((url, credentials))
         }
+        Some("generic") if tool == Tool::Npm => {
+            let url = cx.get("registry_url").unwrap_or(NPMJS);
+            let url = format!("{}/", url.trim_end_matches('/'));
+            Ok((url, Credentials::Token(cx.require("token")?)))
+        }
         _ => Err(MaterializeError::MissingValue { field: "kind" }),
     }
 }
+
+/// The public npm registry, for a generic connection that names none.
+const NPMJS: &str = "https://registry.npmjs.org/";
 
 pub(super) fn npm(cx: &mut Ctx<'_>) -> Result {
     const FILE: &str = "npmrc";
@@ -107,6 +116,16 @@ pub(super) fn npm(cx: &mut Ctx<'_>) -> Result {
     match credentials {
         Credentials::Token(token) => {
             npmrc.push_str(&format!("{nerf}:_authToken={token}\n"));
+            // A committed .npmrc says `_authToken=${NPM_TOKEN}` (or NODE_AUTH_TOKEN, the
+            // setup-node convention); Yarn 2+ reads neither file nor those, only its own.
+            for variable in ["NPM_TOKEN", "NODE_AUTH_TOKEN", "YARN_NPM_AUTH_TOKEN"] {
+                cx.secret(variable, token);
+            }
+            // Yarn scopes registries in .yarnrc.yml (npmScopes); its variable is the default
+            // registry, right only for an unscoped connection.
+            if cx.get("scope").is_none() {
+                cx.plain("YARN_NPM_REGISTRY_SERVER", trim_slashes(&url));
+            }
         }
         Credentials::Basic { user, password } => {
             // `_password` holds the password base64-encoded once more, as npm expects.

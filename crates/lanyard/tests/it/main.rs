@@ -13,6 +13,7 @@ mod jobs;
 mod keys;
 mod manifests;
 mod oidc;
+mod packages;
 mod runner_health;
 mod support;
 mod uploads;
