@@ -1,7 +1,22 @@
 //! Source control: GitHub (and Enterprise Server) and GitLab (and self-managed).
 
 use crate::http::{Auth, Probe};
-use crate::{origin, Checker, Fields, Verdict};
+use crate::{origin, Checker, Fields, Outcome, Verdict};
+
+/// The shared client, or one that also trusts the connection's own CA (`ca_bundle`).
+fn client(checker: &Checker, fields: &Fields<'_>) -> Result<reqwest::Client, Verdict> {
+    match fields.get("ca_bundle") {
+        None => Ok(checker.http.clone()),
+        Some(pem) => checker
+            .client_for(Some(pem.as_bytes()), None)
+            .map_err(|_| Verdict {
+                outcome: Outcome::Unreachable,
+                identity: None,
+                message: "the connection's ca_bundle is not PEM certificates; fix the field"
+                    .to_owned(),
+            }),
+    }
+}
 
 /// `GET /user` (docs.github.com/en/rest/users/users#get-the-authenticated-user): the login,
 /// and for classic tokens the `X-OAuth-Scopes` header; `GitHub-Authentication-Token-Expiration`
@@ -12,6 +27,10 @@ pub(crate) async fn github(checker: &Checker, fields: &Fields<'_>) -> Option<Ver
         Some(host) => format!("{}/api/v3", origin(host)),
         None => checker.base("github", "https://api.github.com"),
     };
+    let http = match client(checker, fields) {
+        Ok(http) => http,
+        Err(verdict) => return Some(verdict),
+    };
     let answer = Probe {
         method: reqwest::Method::GET,
         url: format!("{api}/user"),
@@ -20,7 +39,7 @@ pub(crate) async fn github(checker: &Checker, fields: &Fields<'_>) -> Option<Ver
         fix: "create a new token and update the connection's token secret",
         form: Vec::new(),
     }
-    .send(&checker.http)
+    .send(&http)
     .await;
     let answer = match answer {
         Ok(answer) => answer,
@@ -54,6 +73,10 @@ pub(crate) async fn gitlab(checker: &Checker, fields: &Fields<'_>) -> Option<Ver
     let base = fields
         .get("host")
         .map_or_else(|| "https://gitlab.com".to_owned(), origin);
+    let http = match client(checker, fields) {
+        Ok(http) => http,
+        Err(verdict) => return Some(verdict),
+    };
     let user = Probe {
         method: reqwest::Method::GET,
         url: format!("{base}/api/v4/user"),
@@ -62,7 +85,7 @@ pub(crate) async fn gitlab(checker: &Checker, fields: &Fields<'_>) -> Option<Ver
         fix: "create a new access token (read_api) and update the connection's secret",
         form: Vec::new(),
     }
-    .send(&checker.http)
+    .send(&http)
     .await;
     let user = match user {
         Ok(answer) => answer,
@@ -87,7 +110,7 @@ pub(crate) async fn gitlab(checker: &Checker, fields: &Fields<'_>) -> Option<Ver
             fix: "create a new access token (read_api) and update the connection's secret",
             form: Vec::new(),
         }
-        .send(&checker.http)
+        .send(&http)
         .await;
         if let Err(verdict) = checked {
             return Some(verdict);

@@ -166,7 +166,7 @@ async fn prepare_and_run(
         Err(e) => return failed(format!("cannot create the job directory: {e}")),
     };
     let mut env = env::base_env(&workspace.home(), &workspace.tmp(), &options.pass_env);
-    let base = env.clone();
+    let mut base = env.clone();
     for (index, credential) in job.credentials.iter().enumerate() {
         let dir = workspace.credential_dir(index);
         if let Err(e) = workspace.write_files(&dir, &credential.materialization) {
@@ -174,6 +174,16 @@ async fn prepare_and_run(
                 "cannot write the files of `{}`: {e}",
                 credential.connection
             ));
+        }
+        // The clone trusts the git connection's own CA (a self-hosted server's), if it has one.
+        if job
+            .git
+            .as_ref()
+            .is_some_and(|g| g.connection == credential.connection)
+        {
+            if let Some(ca) = git::ca_file(&credential.materialization, &dir) {
+                base.insert("GIT_SSL_CAINFO".to_owned(), ca);
+            }
         }
         if credential.git_only {
             continue;

@@ -54,6 +54,17 @@ pub(crate) fn login(
     }
 }
 
+/// Where the connection's CA bundle was written (`GIT_SSL_CAINFO` among its variables).
+pub(crate) fn ca_file(
+    materialization: &lanyard_providers::Materialization,
+    dir: &Path,
+) -> Option<String> {
+    let vars = materialization.render_env(dir).ok()?;
+    vars.into_iter()
+        .find(|(name, _)| name == "GIT_SSL_CAINFO")
+        .map(|(_, path)| path.expose_secret().to_owned())
+}
+
 /// The `git clone` command line and environment; the token is read by the askpass script from
 /// the environment of the git process only.
 pub(crate) fn clone_command(

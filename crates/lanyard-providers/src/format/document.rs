@@ -44,6 +44,34 @@ pub(super) fn check_base64(v: &str) -> Check {
     ensure(decode_base64(v).is_some(), "must be base64-encoded data")
 }
 
+/// One or more `CERTIFICATE` PEM blocks (a CA bundle), each a valid PEM block.
+pub(super) fn check_certificates(v: &str) -> Check {
+    const MESSAGE: &str = "must be PEM certificates (-----BEGIN CERTIFICATE----- … -----END \
+                           CERTIFICATE-----), one or more, e.g. the CA's ca.crt";
+    let mut blocks = 0;
+    let mut rest = v.trim();
+    while !rest.is_empty() {
+        let end = "-----END CERTIFICATE-----";
+        let (block, after) = match rest.find(end) {
+            Some(at) => rest.split_at(at + end.len()),
+            None => return fail(MESSAGE),
+        };
+        if !block
+            .trim_start()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+            || check_pem(block).is_err()
+        {
+            return fail(MESSAGE);
+        }
+        blocks += 1;
+        rest = after.trim();
+    }
+    if blocks == 0 {
+        return fail(MESSAGE);
+    }
+    Ok(())
+}
+
 pub(super) fn check_pem(v: &str) -> Check {
     const MESSAGE: &str =
         "must be a PEM block, e.g. -----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----";
@@ -186,6 +214,17 @@ pub(super) fn check_kubeconfig(v: &str) -> Check {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ca_bundles_are_certificates_only() {
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0FCVU5ETEUwCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n";
+        let key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+        assert!(check_certificates(cert).is_ok());
+        assert!(check_certificates(&format!("{cert}\n{cert}")).is_ok());
+        for bad in [key, "", "not a certificate", &format!("{cert}{key}")] {
+            assert!(check_certificates(bad).is_err(), "{bad:?}");
+        }
+    }
+
     use super::*;
 
     const KEY: &str = r#"{"type": "service_account", "project_id": "demo-project",

@@ -46,6 +46,8 @@ pub enum Format {
     Base64,
     /// A PEM block such as a private key.
     Pem,
+    /// One or more PEM certificates: a CA bundle.
+    PemCertificates,
     /// A kubeconfig document, raw YAML or base64-encoded.
     Kubeconfig,
     /// A 12-digit AWS account id.
@@ -117,6 +119,7 @@ impl Format {
             // Documents may legitimately carry surrounding blank lines.
             Format::Base64 => document::check_base64(value),
             Format::Pem => document::check_pem(value),
+            Format::PemCertificates => document::check_certificates(value),
             Format::Kubeconfig => document::check_kubeconfig(value),
             Format::GcpServiceAccountJson => document::check_service_account(value),
             single_line => {
@@ -168,6 +171,7 @@ impl Format {
             | Format::NonEmpty
             | Format::Base64
             | Format::Pem
+            | Format::PemCertificates
             | Format::Kubeconfig
             | Format::GcpServiceAccountJson => Ok(()),
         }
@@ -217,6 +221,7 @@ mod tests {
             Format::GcpServiceAccountJson,
             Format::Kubeconfig,
             Format::Pem,
+            Format::PemCertificates,
             Format::Email,
             Format::Url,
             Format::GithubToken,

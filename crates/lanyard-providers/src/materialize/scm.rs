@@ -4,7 +4,17 @@ use super::ctx::Ctx;
 use super::encode::trim_slashes;
 use crate::format::text::parse_url;
 
+/// A private CA, as a file git (and the runner's clone) trusts through `GIT_SSL_CAINFO`.
+fn ca_bundle(cx: &mut Ctx<'_>) {
+    if let Some(pem) = cx.get("ca_bundle") {
+        // Public certificates: readable in job output, nothing of them masked.
+        cx.structured_file("ca-bundle", "ca-bundle.pem", pem.to_owned());
+        cx.file_path("GIT_SSL_CAINFO", "ca-bundle");
+    }
+}
+
 pub(super) fn github(cx: &mut Ctx<'_>) {
+    ca_bundle(cx);
     cx.field_env("token", &["GITHUB_TOKEN", "GH_TOKEN"]);
     // The GitHub Terraform provider reads the owner from GITHUB_OWNER.
     cx.field_env("owner", &["GITHUB_OWNER"]);
@@ -25,6 +35,7 @@ pub(super) fn github(cx: &mut Ctx<'_>) {
 }
 
 pub(super) fn gitlab(cx: &mut Ctx<'_>) {
+    ca_bundle(cx);
     cx.field_env("access_token", &["GITLAB_TOKEN"]);
     let host = cx
         .get("host")

@@ -61,6 +61,10 @@ impl GitServer {
                     "/CN=127.0.0.1",
                     "-addext",
                     "subjectAltName=IP:127.0.0.1",
+                    // A self-signed server certificate, not a CA: what rustls (the live check)
+                    // accepts as its own trust anchor, as git does.
+                    "-addext",
+                    "basicConstraints=critical,CA:FALSE",
                 ])
                 .args(["-keyout", "key.pem", "-out", "cert.pem"]),
         );
@@ -178,12 +182,11 @@ async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
     let token = format!("ghp_{}", random_alnum(36));
     let git = GitServer::start(&token);
     let sandbox = Sandbox::new(backend).await;
-    // The runner trusts the git server's private CA, as an operator would set it up.
+    // The git server's certificate comes from a private CA that neither the server nor the
+    // runner trusts: the connection brings it (`ca_bundle`).
     let ca = git.share_certificate(&sandbox.shared());
     let ca = ca.to_str().unwrap();
-    let _server = sandbox
-        .try_start("127.0.0.1:0", &[], &[("GIT_SSL_CAINFO", ca)])
-        .expect("server starts");
+    let _server = sandbox.start(&[]);
     sandbox.run(&["env", "create", "dev"]).ok();
     sandbox
         .run(&[
@@ -232,6 +235,23 @@ async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
     );
     let jobs = sandbox.run(&["job", "list", "-o", "json"]).json();
     assert_eq!(jobs, serde_json::json!([]), "refused before a job exists");
+
+    // Without the CA, the clone cannot trust the server; with it in the connection, it can.
+    let untrusted = sandbox.run(&["run", "--env", "dev", "--git", &git.url(), "--", "true"]);
+    assert_eq!(untrusted.status.code(), Some(125), "{untrusted:?}");
+    assert!(untrusted.stderr.contains("certificate"), "{untrusted:?}");
+    let updated = sandbox
+        .run(&[
+            "connection",
+            "update",
+            "gh",
+            "-f",
+            &format!("ca_bundle=@{ca}"),
+        ])
+        .ok();
+    assert!(updated.stdout.contains("ca_bundle"), "{updated:?}");
+    let checked = sandbox.run(&["connection", "test", "gh"]);
+    assert!(!checked.stdout.contains("unreachable"), "{checked:?}");
 
     let cloned = sandbox.run(&[
         "run",
