@@ -165,6 +165,19 @@ pub(super) const GCP: ProviderSpec = ProviderSpec {
             "Project id tools use by default. Optional: taken from the key when not given.",
         )
         .checked(Format::GcpProjectId),
+        FieldSpec::new(
+            "region",
+            "Default region",
+            "Region tools use by default, e.g. europe-west1 (gcloud's compute/region, the \
+             Terraform provider's region). Optional.",
+        )
+        .checked(Format::GcpRegion),
+        FieldSpec::new(
+            "zone",
+            "Default zone",
+            "Zone tools use by default, e.g. europe-west1-b. Optional.",
+        )
+        .checked(Format::GcpZone),
         RUNNER,
     ],
     rules: &[],

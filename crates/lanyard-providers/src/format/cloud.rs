@@ -173,6 +173,19 @@ pub fn session_duration(v: &str) -> Result<u64, String> {
 }
 
 /// `us-central1`, `northamerica-northeast2`, or a multi-region such as `us` or `europe`.
+pub(super) fn gcp_zone(v: &str) -> Check {
+    let ok = v.rsplit_once('-').is_some_and(|(region, letter)| {
+        region.contains('-')
+            && gcp_region(region).is_ok()
+            && letter.len() == 1
+            && letter.chars().all(|c| c.is_ascii_lowercase())
+    });
+    ensure(
+        ok,
+        "must be a Google Cloud zone such as us-central1-a or europe-west4-b",
+    )
+}
+
 pub(super) fn gcp_region(v: &str) -> Check {
     let ok = match v.split_once('-') {
         Some((area, place)) => {

@@ -77,6 +77,8 @@ pub enum Format {
     SessionDuration,
     /// A Google Cloud region or multi-region (`us-central1`, `europe`).
     GcpRegion,
+    /// A Google Cloud zone: a region and a letter, e.g. `europe-west1-b`.
+    GcpZone,
     /// A Cloud Storage bucket name.
     GcsBucket,
     /// An Artifact Registry repository id.
@@ -153,6 +155,7 @@ impl Format {
             Format::GcpWorkloadProvider => cloud::gcp_workload_provider(v),
             Format::SessionDuration => cloud::session_duration(v).map(drop),
             Format::GcpRegion => cloud::gcp_region(v),
+            Format::GcpZone => cloud::gcp_zone(v),
             Format::GcsBucket => cloud::gcs_bucket(v),
             Format::GarRepository => cloud::gar_repository(v),
             Format::AzureStorageAccount => cloud::azure_storage_account(v),
@@ -209,6 +212,16 @@ mod tests {
         assert!(Format::Any.check(" pass word ").is_ok());
         assert!(Format::NonEmpty.check("  ").is_err());
         assert!(Format::NonEmpty.check("x").is_ok());
+    }
+
+    #[test]
+    fn gcp_zones_are_a_region_and_a_letter() {
+        for good in ["europe-west1-b", "us-central1-a"] {
+            assert!(Format::GcpZone.check(good).is_ok(), "{good}");
+        }
+        for bad in ["europe-west1", "us-b", "europe-west1-bb", "Europe-west1-b"] {
+            assert!(Format::GcpZone.check(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

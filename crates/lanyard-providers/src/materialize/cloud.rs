@@ -86,6 +86,9 @@ pub(super) fn gcp(cx: &mut Ctx<'_>) -> Result {
         cx.file_path("CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", FILE);
         cx.structured_secret("GOOGLE_CREDENTIALS", &key.json);
     }
+    // gcloud's defaults and the Terraform/Pulumi Google providers' (identifiers, readable).
+    cx.field_env("region", &["CLOUDSDK_COMPUTE_REGION", "GOOGLE_REGION"]);
+    cx.field_env("zone", &["CLOUDSDK_COMPUTE_ZONE", "GOOGLE_ZONE"]);
     if cx.get("project_id").is_some() {
         cx.field_env("project_id", &PROJECT_VARS);
     } else if let Some(project) = key.as_ref().and_then(|k| k.project_id.as_deref()) {
@@ -248,5 +251,7 @@ pub(super) fn kubernetes(cx: &mut Ctx<'_>) -> Result {
         cx.structured_file(FILE, "config", config.text.to_string());
     }
     cx.file_path("KUBECONFIG", FILE);
+    // Terraform's kubernetes and helm providers read their own variable, not KUBECONFIG.
+    cx.file_path("KUBE_CONFIG_PATH", FILE);
     Ok(())
 }

@@ -95,6 +95,19 @@ fn gcp_key_raw_or_base64_is_written_as_raw_json() {
         .with("project_id", "other-project");
     let m = run("gcp", None, AuthMode::Inline, &explicit);
     assert_eq!(plain(&m, "GOOGLE_CLOUD_PROJECT"), "other-project");
+    let located = ResolvedFields::new()
+        .with("service_account_key", sa_key_json())
+        .with("region", "europe-west1")
+        .with("zone", "europe-west1-b");
+    let m = run("gcp", None, AuthMode::Inline, &located);
+    for (variable, value) in [
+        ("CLOUDSDK_COMPUTE_REGION", "europe-west1"),
+        ("GOOGLE_REGION", "europe-west1"),
+        ("CLOUDSDK_COMPUTE_ZONE", "europe-west1-b"),
+        ("GOOGLE_ZONE", "europe-west1-b"),
+    ] {
+        assert_eq!(plain(&m, variable), value, "{variable}");
+    }
 }
 
 #[test]
@@ -105,7 +118,8 @@ fn kubernetes_gets_a_kubeconfig_file() {
         AuthMode::Inline,
         &ResolvedFields::new().with("kubeconfig", kubeconfig()),
     );
-    assert_eq!(names(&m), ["KUBECONFIG"]);
+    assert_eq!(names(&m), ["KUBECONFIG", "KUBE_CONFIG_PATH"]);
+    assert_eq!(file_of(&m, "KUBE_CONFIG_PATH"), file_of(&m, "KUBECONFIG"));
     let (name, contents) = file_of(&m, "KUBECONFIG");
     assert_eq!(name, "config");
     assert_eq!(contents, kubeconfig().trim());
