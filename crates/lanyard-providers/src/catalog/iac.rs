@@ -265,6 +265,38 @@ pub(super) const TERRAFORM_BACKEND: ProviderSpec = ProviderSpec {
             "Path-style addressing",
             "true for MinIO and similar stores.",
         ),
+        s3_flag(
+            "use_lockfile",
+            "Lock file",
+            "true to lock state with a lock file in the bucket (Terraform 1.10+), instead of \
+             or beside a DynamoDB table.",
+        ),
+        s3_flag(
+            "encrypt",
+            "Encrypt",
+            "true to encrypt the state object server-side.",
+        ),
+        FieldSpec::new(
+            "kms_key_id",
+            "KMS key",
+            "The KMS key (id, ARN or alias) that encrypts the state object. Optional.",
+        )
+        .for_kinds(S3_ONLY)
+        .checked(Format::NonEmpty),
+        FieldSpec::new(
+            "workspace_key_prefix",
+            "Workspace key prefix",
+            "Prefix of the state keys of non-default workspaces (default env:). Optional.",
+        )
+        .for_kinds(S3_ONLY)
+        .checked(Format::NonEmpty),
+        FieldSpec::new(
+            "role_arn",
+            "Role to assume",
+            "An IAM role the backend assumes with the connection's keys (assume_role). Optional.",
+        )
+        .for_kinds(S3_ONLY)
+        .checked(Format::AwsRoleArn),
         gcs_bucket(&["gcs"]),
         gcs_key(&["gcs"]),
         FieldSpec::new(

@@ -111,12 +111,23 @@ pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
                     hcl_string(endpoint)
                 ));
             }
+            file.field(cx, "kms_key_id", "kms_key_id");
+            file.field(cx, "workspace_key_prefix", "workspace_key_prefix");
+            if let Some(role) = cx.get("role_arn") {
+                // Terraform 1.6+ and OpenTofu: a block, not the old top-level role_arn.
+                file.0.push_str(&format!(
+                    "assume_role = {{ role_arn = {} }}\n",
+                    hcl_string(role)
+                ));
+            }
             for flag in [
                 "skip_credentials_validation",
                 "skip_region_validation",
                 "skip_requesting_account_id",
                 "skip_metadata_api_check",
                 "use_path_style",
+                "use_lockfile",
+                "encrypt",
             ] {
                 file.flag(cx, flag);
             }

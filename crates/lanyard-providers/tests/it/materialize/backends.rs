@@ -45,6 +45,26 @@ fn terraform_s3_backend_file_and_credentials() {
         "-backend-config=/job/terraform-backend/backend.tfbackend"
     );
 
+    // Native locking, encryption, workspaces and a role, as Terraform 1.10+ spells them.
+    let more = case
+        .resolved()
+        .with("use_lockfile", "true")
+        .with("encrypt", "true")
+        .with("kms_key_id", "alias/tf-state")
+        .with("workspace_key_prefix", "workspaces")
+        .with("role_arn", "arn:aws:iam::123456789012:role/tf-state");
+    let m = run("terraform-backend", Some("s3"), AuthMode::Inline, &more);
+    let hcl = file_of(&m, "TF_CLI_ARGS_init").1;
+    for line in [
+        "kms_key_id = \"alias/tf-state\"\n",
+        "workspace_key_prefix = \"workspaces\"\n",
+        "assume_role = { role_arn = \"arn:aws:iam::123456789012:role/tf-state\" }\n",
+        "use_lockfile = true\n",
+        "encrypt = true\n",
+    ] {
+        assert!(hcl.contains(line), "{line} in {hcl}");
+    }
+
     let runner = run(
         "terraform-backend",
         Some("s3"),
