@@ -193,16 +193,16 @@ pub(super) const AZURE: ProviderSpec = ProviderSpec {
     auth_modes: FEDERATED_MODES,
     kinds: &[],
     fields: &[
-        // The reference stores the client id as a secret reference, so it is secret here too.
+        // Departure: the reference stores the client id as a secret reference. It is an
+        // application id that `az`, plans and logs print, and engineers need to see which
+        // application a job acts as: a plain identifier here, in every mode.
         FieldSpec::new(
             "client_id",
             "Client (application) ID",
             "The application id of the service principal (az ad sp create-for-rbac prints it as \
-             appId), or of the app or managed identity with a federated credential (oidc: an \
-             identifier, stored as plain text).",
+             appId), or of the app or managed identity with a federated credential. An \
+             identifier, stored and shown as plain text.",
         )
-        .secret()
-        .public_in(OIDC)
         .required_in(INLINE_AND_OIDC)
         .only_in(INLINE_AND_OIDC)
         .checked(Format::Uuid),
@@ -229,6 +229,13 @@ pub(super) const AZURE: ProviderSpec = ProviderSpec {
         )
         .required()
         .checked(Format::Uuid),
+        FieldSpec::new(
+            "cloud",
+            "Cloud",
+            "public (default), usgovernment or china: the sovereign cloud the subscription is in \
+             (ARM_ENVIRONMENT and the sign-in authority).",
+        )
+        .checked(Format::AzureCloud),
         AUDIENCE,
         RUNNER,
     ],

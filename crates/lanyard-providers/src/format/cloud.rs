@@ -173,6 +173,16 @@ pub fn session_duration(v: &str) -> Result<u64, String> {
 }
 
 /// `us-central1`, `northamerica-northeast2`, or a multi-region such as `us` or `europe`.
+/// The sign-in authority of an Azure cloud, by its Terraform name.
+pub(crate) fn azure_cloud(v: &str) -> Result<&'static str, String> {
+    match v {
+        "public" => Ok("https://login.microsoftonline.com/"),
+        "usgovernment" => Ok("https://login.microsoftonline.us/"),
+        "china" => Ok("https://login.chinacloudapi.cn/"),
+        _ => Err("must be public, usgovernment or china".to_owned()),
+    }
+}
+
 pub(super) fn gcp_zone(v: &str) -> Check {
     let ok = v.rsplit_once('-').is_some_and(|(region, letter)| {
         region.contains('-')

@@ -4,7 +4,7 @@
 //! are caught when a connection is created instead of in the middle of a deployment. Messages
 //! describe the expected shape and never repeat the value: the value may be a secret.
 
-mod cloud;
+pub(crate) mod cloud;
 pub(crate) mod document;
 pub(crate) mod text;
 
@@ -76,6 +76,8 @@ pub enum Format {
     /// How long temporary AWS credentials last: `15m` to `12h` (`900s`, `90m`, `1h`...).
     SessionDuration,
     /// A Google Cloud region or multi-region (`us-central1`, `europe`).
+    /// An Azure cloud as Terraform's azurerm names it: `public`, `usgovernment`, `china`.
+    AzureCloud,
     GcpRegion,
     /// A Google Cloud zone: a region and a letter, e.g. `europe-west1-b`.
     GcpZone,
@@ -155,6 +157,7 @@ impl Format {
             Format::GcpWorkloadProvider => cloud::gcp_workload_provider(v),
             Format::SessionDuration => cloud::session_duration(v).map(drop),
             Format::GcpRegion => cloud::gcp_region(v),
+            Format::AzureCloud => cloud::azure_cloud(v).map(drop),
             Format::GcpZone => cloud::gcp_zone(v),
             Format::GcsBucket => cloud::gcs_bucket(v),
             Format::GarRepository => cloud::gar_repository(v),

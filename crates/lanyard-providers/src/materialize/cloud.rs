@@ -142,7 +142,16 @@ pub(super) fn azure(cx: &mut Ctx<'_>) -> Result {
         cx.file_path("AZURE_FEDERATED_TOKEN_FILE", TOKEN_FILE);
         cx.file_path("ARM_OIDC_TOKEN_FILE_PATH", TOKEN_FILE);
         cx.plain("ARM_USE_OIDC", "true");
-        cx.plain("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.com/");
+    }
+    // The sovereign cloud: Terraform/Pulumi read ARM_ENVIRONMENT, the SDKs the authority.
+    let cloud = cx.get("cloud").unwrap_or("public");
+    if let Ok(authority) = crate::format::cloud::azure_cloud(cloud) {
+        if cx.get("cloud").is_some() {
+            cx.plain("ARM_ENVIRONMENT", cloud);
+        }
+        if cx.get("cloud").is_some() || cx.mode() == AuthMode::Oidc {
+            cx.plain("AZURE_AUTHORITY_HOST", authority);
+        }
     }
     // ARM_* for Terraform/Pulumi azurerm and azuread; AZURE_* for the Azure SDKs' environment
     // credential and the az CLI. In runner mode only tenant and subscription are set and the

@@ -220,3 +220,34 @@ fn managed_services_use_their_providers_variables() {
         "11111111-2222-4333-8444-555566667777"
     );
 }
+
+#[test]
+fn azure_names_its_application_in_clear_and_its_cloud() {
+    let fields = ResolvedFields::new()
+        .with("client_id", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")
+        .with("client_secret", "azure-client-secret-PLANTED-0123")
+        .with("tenant_id", "11111111-2222-4333-8444-555566667777")
+        .with("subscription_id", "99999999-8888-4777-8666-555544443333")
+        .with("cloud", "usgovernment");
+    let m = run("azure", None, AuthMode::Inline, &fields);
+    for variable in ["ARM_CLIENT_ID", "AZURE_CLIENT_ID"] {
+        assert_eq!(plain(&m, variable), "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9");
+    }
+    assert_eq!(
+        secret(&m, "ARM_CLIENT_SECRET"),
+        "azure-client-secret-PLANTED-0123"
+    );
+    assert_eq!(plain(&m, "ARM_ENVIRONMENT"), "usgovernment");
+    assert_eq!(
+        plain(&m, "AZURE_AUTHORITY_HOST"),
+        "https://login.microsoftonline.us/"
+    );
+    // The public cloud is the tools' default: nothing to say.
+    let public = run(
+        "azure",
+        None,
+        AuthMode::Inline,
+        &fields.with("cloud", "public"),
+    );
+    assert_eq!(plain(&public, "ARM_ENVIRONMENT"), "public");
+}
