@@ -196,6 +196,16 @@ async fn prepare_and_run(
             Err(e) => return failed(format!("connection `{}`: {e}", credential.connection)),
         }
     }
+    // Maven 3.8 (Debian's, Ubuntu's) ignores MAVEN_ARGS: the settings also go where every
+    // Maven reads them without a flag, the job's own ~/.m2/settings.xml.
+    if let Some(settings) = env.get("LANYARD_MAVEN_SETTINGS") {
+        if let Err(e) = workspace.link_into_home(".m2/settings.xml", std::path::Path::new(settings))
+        {
+            return failed(format!(
+                "cannot place the Maven settings in the job's home: {e}"
+            ));
+        }
+    }
     match git_helper::configure(&workspace, &job.credentials) {
         Ok(vars) => env.extend(vars),
         Err(e) => return failed(format!("cannot write the git credential helper: {e}")),

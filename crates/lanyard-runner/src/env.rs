@@ -25,7 +25,8 @@ pub const ALLOWED_ENV: &[&str] = &[
 
 /// The base environment of every process a job starts: the allow-list, plus the runner
 /// settings its operator passes through (`pass_env`, checked by [`check_pass_env`]). `HOME` is
-/// the job's own directory, so tools never read the runner's `~/.aws`, `~/.docker` or `~/.kube`.
+/// the job's own directory, so tools never read the runner's `~/.aws`, `~/.docker` or `~/.kube`,
+/// and Java is told so too (`JAVA_TOOL_OPTIONS=-Duser.home=…`).
 pub(crate) fn base_env(home: &Path, tmp: &Path, pass_env: &[String]) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = ALLOWED_ENV
         .iter()
@@ -37,6 +38,15 @@ pub(crate) fn base_env(home: &Path, tmp: &Path, pass_env: &[String]) -> BTreeMap
         .or_insert_with(|| "/usr/local/bin:/usr/bin:/bin".to_owned());
     env.insert("HOME".to_owned(), home.display().to_string());
     env.insert("TMPDIR".to_owned(), tmp.display().to_string());
+    // Java takes its user.home from the passwd entry, not $HOME: without this, Maven 3.8,
+    // Gradle and sbt would look for ~/.m2 and ~/.gradle in the job user's passwd home (or the
+    // runner's), not the job's own.
+    let home_option = format!("-Duser.home={}", home.display());
+    let java = match env.get("JAVA_TOOL_OPTIONS") {
+        Some(operator) => format!("{operator} {home_option}"),
+        None => home_option,
+    };
+    env.insert("JAVA_TOOL_OPTIONS".to_owned(), java);
     env
 }
 

@@ -159,6 +159,16 @@ impl Workspace {
         self.path().join("home")
     }
 
+    /// Makes `relative` (e.g. `.m2/settings.xml`) in the job's home a symlink to `target`, a
+    /// file among its credentials, creating the directories on the way.
+    pub(crate) fn link_into_home(&self, relative: &str, target: &Path) -> std::io::Result<()> {
+        let link = self.home().join(relative);
+        if let Some(parent) = link.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::os::unix::fs::symlink(target, link)
+    }
+
     pub(crate) fn tmp(&self) -> PathBuf {
         self.path().join("tmp")
     }

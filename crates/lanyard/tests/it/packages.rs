@@ -8,7 +8,10 @@ use lanyard_testkit::verdaccio::Verdaccio;
 use crate::jobs::authorize_and_default;
 use crate::support::{Backend, Sandbox};
 
-lanyard_testkit::backend_tests!(npm_publishes_and_installs_through_a_generic_connection);
+lanyard_testkit::backend_tests!(
+    npm_publishes_and_installs_through_a_generic_connection,
+    java_tools_see_the_jobs_own_home_and_maven_settings,
+);
 
 async fn npm_publishes_and_installs_through_a_generic_connection(backend: Backend) {
     let registry = Verdaccio::start("ci", "s3cret-pw-123");
@@ -83,4 +86,56 @@ async fn npm_publishes_and_installs_through_a_generic_connection(backend: Backen
         "run", "--env", "dev", "-p", "npm", "--", "sh", "-c", install,
     ]);
     assert!(installed.stdout.contains("got hello"), "{installed:?}");
+}
+
+/// Java reads user.home from the passwd entry, not $HOME: each job's JVM is told its own home,
+/// where Lanyard's Maven settings sit as ~/.m2/settings.xml, so Maven 3.8 (which ignores
+/// MAVEN_ARGS) finds them without `-s`, and no job reads the runner's ~/.m2.
+async fn java_tools_see_the_jobs_own_home_and_maven_settings(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    sandbox
+        .run(&[
+            "connect",
+            "maven",
+            "--kind",
+            "jfrog",
+            "--name",
+            "artifactory",
+            "--no-verify",
+            "-f",
+            "server_url=https://acme.jfrog.io/artifactory",
+            "-f",
+            "repo_key=libs-release",
+            "-f",
+            "username=ci",
+            "-f",
+            "access_token=jfrog-access-token-PLANTED-0123456789",
+            "-f",
+            "server_id=acme-releases",
+        ])
+        .ok();
+    authorize_and_default(&sandbox, "maven", "artifactory");
+    let script = "java -XshowSettings:properties -version 2>&1 | grep 'user.home = ' ; \
+                  echo \"HOME=$HOME\"; grep -o '<id>acme-releases</id>' \"$HOME/.m2/settings.xml\" | head -1";
+    let shown = sandbox.run(&[
+        "run", "--env", "dev", "-p", "maven", "--", "sh", "-c", script,
+    ]);
+    assert_eq!(shown.status.code(), Some(0), "{shown:?}");
+    let home = shown
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("HOME="))
+        .unwrap_or_else(|| panic!("no HOME: {shown:?}"))
+        .to_owned();
+    assert!(
+        shown.stdout.contains(&format!("user.home = {home}")),
+        "{shown:?}"
+    );
+    assert!(shown.stdout.contains("<id>acme-releases</id>"), "{shown:?}");
+    assert!(
+        !shown.stdout.contains("jfrog-access-token-PLANTED"),
+        "{shown:?}"
+    );
 }
