@@ -78,6 +78,14 @@ pub(crate) async fn maven(checker: &Checker, kind: &str, fields: &Fields<'_>) ->
             fields.get("github_username")?,
             fields.get("personal_access_token")?,
         ),
+        "generic" => (
+            fields
+                .get("repository_url")?
+                .trim_end_matches('/')
+                .to_owned(),
+            fields.get("repository_username")?,
+            fields.get("repository_password")?,
+        ),
         _ => return None,
     };
     let answer = Probe {

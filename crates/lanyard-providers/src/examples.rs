@@ -299,6 +299,23 @@ pub fn cases() -> Vec<Case> {
         jfrog("maven"),
         ghp("maven"),
         case(
+            "maven",
+            Some("generic"),
+            &[
+                (
+                    "repository_url",
+                    "https://nexus.example.com/repository/maven-releases/",
+                ),
+                ("repository_username", "ci"),
+                ("repository_password", "nexus-password-PLANTED-0123456789"),
+            ],
+            "repository_password",
+            (
+                "repository_url",
+                "http://nexus.example.com/repository/maven-releases/",
+            ),
+        ),
+        case(
             "cloudflare-r2",
             None,
             &[

@@ -251,14 +251,19 @@ pub(super) const CONTAINER_REGISTRY: ProviderSpec = ProviderSpec {
     rules: &[],
 };
 
-const PACKAGE_KINDS: &[KindSpec] = &[GAR, JFROG, GITHUB_PACKAGES];
-
 /// Any npm registry: npmjs.org, verdaccio, Nexus, GitLab, a plain URL.
 const GENERIC_NPM: KindSpec = KindSpec {
     id: "generic",
     display_name: "Any npm registry (npmjs.org by default)",
 };
 const NPM_KINDS: &[KindSpec] = &[GAR, JFROG, GITHUB_PACKAGES, GENERIC_NPM];
+
+/// Any Maven repository: Nexus, Reposilite, a WebDAV share, a plain URL.
+const GENERIC_MAVEN: KindSpec = KindSpec {
+    id: "generic",
+    display_name: "Any Maven repository",
+};
+const MAVEN_KINDS: &[KindSpec] = &[GAR, JFROG, GITHUB_PACKAGES, GENERIC_MAVEN];
 
 pub(super) const NPM: ProviderSpec = ProviderSpec {
     id: "npm",
@@ -313,7 +318,7 @@ pub(super) const MAVEN: ProviderSpec = ProviderSpec {
     category: Category::DevopsPipeline,
     description: "A private Maven repository that builds resolve from and deploy to.",
     auth_modes: INLINE,
-    kinds: PACKAGE_KINDS,
+    kinds: MAVEN_KINDS,
     fields: &[
         GAR_PROJECT,
         GAR_REGION,
@@ -334,10 +339,54 @@ pub(super) const MAVEN: ProviderSpec = ProviderSpec {
         .for_kinds(&["github-packages"])
         .checked(Format::GithubRepository),
         FieldSpec::new(
+            "repository_url",
+            "Repository",
+            "The repository's URL, e.g. https://nexus.example.com/repository/maven-releases/ \
+             (http only for one on the runner's machine).",
+        )
+        .for_kinds(&["generic"])
+        .required()
+        .checked(Format::RegistryUrl),
+        FieldSpec::new(
+            "snapshot_repository_url",
+            "Snapshot repository",
+            "Where -SNAPSHOT versions are resolved from (and deployed to), when it is another \
+             repository. Optional.",
+        )
+        .for_kinds(&["generic"])
+        .checked(Format::RegistryUrl),
+        FieldSpec::new(
+            "mirror_of",
+            "Mirror of",
+            "Make the repository a mirror, e.g. * (everything, Maven Central included) or \
+             central. Optional: without it the repository is added beside Central.",
+        )
+        .for_kinds(&["generic"])
+        .checked(Format::NonEmpty),
+        FieldSpec::new(
+            "repository_username",
+            "Username",
+            "The user builds log in as.",
+        )
+        .for_kinds(&["generic"])
+        .required()
+        .checked(Format::NonEmpty),
+        FieldSpec::new(
+            "repository_password",
+            "Password or token",
+            "Its password or access token.",
+        )
+        .for_kinds(&["generic"])
+        .secret()
+        .required()
+        .checked(Format::NonEmpty),
+        FieldSpec::new(
             "server_id",
             "Server id",
             "The <id> your pom.xml uses for this repository in <repositories> and \
-             <distributionManagement>. Defaults to artifact-registry, artifactory or github.",
+             <distributionManagement>, and the repository name Gradle's credentials are keyed by \
+             (ORG_GRADLE_PROJECT_<id>Username). Defaults to artifact-registry, artifactory, \
+             github or maven.",
         )
         .checked(Format::MavenId),
     ],

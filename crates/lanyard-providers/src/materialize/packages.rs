@@ -89,6 +89,12 @@ fn feed<'a>(
             };
             Ok((url, credentials))
         }
+        Some("generic") if tool == Tool::Maven => {
+            let url = format!("{}/", trim_slashes(cx.require("repository_url")?));
+            let user = cx.require("repository_username")?;
+            let password = cx.require("repository_password")?.to_owned();
+            Ok((url, Credentials::Basic { user, password }))
+        }
         Some("generic") if tool == Tool::Npm => {
             let url = cx.get("registry_url").unwrap_or(NPMJS);
             let url = format!("{}/", url.trim_end_matches('/'));
@@ -149,17 +155,30 @@ pub(super) fn maven(cx: &mut Ctx<'_>) -> Result {
     let default_id = match cx.kind() {
         Some("gar") => "artifact-registry",
         Some("jfrog") => "artifactory",
+        Some("generic") => "maven",
         _ => "github",
     };
-    let id = xml_text(cx.get("server_id").unwrap_or(default_id));
-    let (user, password) = match credentials {
+    let raw_id = cx.get("server_id").unwrap_or(default_id);
+    let (raw_user, raw_password) = match credentials {
         Credentials::Basic { user, password } => (user, password),
         Credentials::Token(token) => ("token", token.to_owned()),
     };
+    cx.embedded_secret(&raw_password);
+    // Gradle: `credentials(PasswordCredentials)` on a repository named like the server id
+    // reads these project properties.
+    cx.plain(&format!("ORG_GRADLE_PROJECT_{raw_id}Username"), raw_user);
+    cx.secret(
+        &format!("ORG_GRADLE_PROJECT_{raw_id}Password"),
+        &raw_password,
+    );
+    let id = xml_text(raw_id);
+    let password = xml_text(&raw_password);
     cx.embedded_secret(&password);
-    let password = xml_text(&password);
-    cx.embedded_secret(&password);
-    let user = xml_text(user);
+    let user = xml_text(raw_user);
+    let snapshots = cx
+        .get("snapshot_repository_url")
+        .map(|u| xml_text(trim_slashes(u)));
+    let mirror_of = cx.get("mirror_of").map(xml_text);
 
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -168,26 +187,56 @@ pub(super) fn maven(cx: &mut Ctx<'_>) -> Result {
          xsi:schemaLocation=\"http://maven.apache.org/SETTINGS/1.0.0 \
          https://maven.apache.org/xsd/settings-1.0.0.xsd\">\n",
     );
-    xml.push_str(&format!(
-        "  <servers>\n    <server>\n      <id>{id}</id>\n      <username>{user}</username>\n      \
-         <password>{password}</password>\n    </server>\n  </servers>\n"
-    ));
+    // The snapshot repository (if any) logs in the same way under its own id.
+    let snapshot_id = format!("{id}-snapshots");
+    let server = |id: &str| {
+        format!(
+            "    <server>\n      <id>{id}</id>\n      <username>{user}</username>\n      \
+             <password>{password}</password>\n    </server>\n"
+        )
+    };
+    xml.push_str("  <servers>\n");
+    xml.push_str(&server(&id));
+    if snapshots.is_some() {
+        xml.push_str(&server(&snapshot_id));
+    }
+    xml.push_str("  </servers>\n");
+    if let (Some(mirror_of), false) = (&mirror_of, url.is_empty()) {
+        let url = xml_text(trim_slashes(&url));
+        xml.push_str(&format!(
+            "  <mirrors>\n    <mirror><id>{id}</id><mirrorOf>{mirror_of}</mirrorOf><url>{url}</url></mirror>\n  </mirrors>\n"
+        ));
+    }
     // With a known URL, also declare the repository in an always-active profile so builds
     // resolve from it without editing pom.xml; deploys still name it in
     // <distributionManagement> with the same id.
     if !url.is_empty() {
         let url = xml_text(trim_slashes(&url));
-        let repository = format!(
-            "<id>{id}</id><url>{url}</url>\
-             <releases><enabled>true</enabled></releases>\
-             <snapshots><enabled>true</enabled></snapshots>"
-        );
+        let repository = |id: &str, url: &str, releases: bool, snapshots: bool| {
+            format!(
+                "<id>{id}</id><url>{url}</url>\
+                 <releases><enabled>{releases}</enabled></releases>\
+                 <snapshots><enabled>{snapshots}</enabled></snapshots>"
+            )
+        };
+        let mut repositories = vec![repository(&id, &url, true, snapshots.is_none())];
+        if let Some(snapshots) = &snapshots {
+            repositories.push(repository(&snapshot_id, snapshots, false, true));
+        }
+        let list = |tag: &str| {
+            repositories
+                .iter()
+                .map(|r| format!("<{tag}>{r}</{tag}>"))
+                .collect::<String>()
+        };
         xml.push_str(&format!(
             "  <profiles>\n    <profile>\n      <id>lanyard</id>\n      \
-             <repositories><repository>{repository}</repository></repositories>\n      \
-             <pluginRepositories><pluginRepository>{repository}</pluginRepository></pluginRepositories>\n    \
+             <repositories>{}</repositories>\n      \
+             <pluginRepositories>{}</pluginRepositories>\n    \
              </profile>\n  </profiles>\n  \
-             <activeProfiles><activeProfile>lanyard</activeProfile></activeProfiles>\n"
+             <activeProfiles><activeProfile>lanyard</activeProfile></activeProfiles>\n",
+            list("repository"),
+            list("pluginRepository")
         ));
     }
     xml.push_str("</settings>\n");

@@ -53,7 +53,10 @@ fn kinds_match_the_product() {
         ["gar", "ecr", "acr", "jfrog", "ghcr", "generic"]
     );
     assert_eq!(kinds("npm"), ["gar", "jfrog", "github-packages", "generic"]);
-    assert_eq!(kinds("maven"), ["gar", "jfrog", "github-packages"]);
+    assert_eq!(
+        kinds("maven"),
+        ["gar", "jfrog", "github-packages", "generic"]
+    );
     assert_eq!(kinds("pulumi-backend"), ["http", "s3", "gcs", "azurerm"]);
     assert_eq!(kinds("terraform-backend"), ["s3", "gcs", "azurerm"]);
     let without: Vec<&str> = catalog()

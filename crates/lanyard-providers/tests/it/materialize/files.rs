@@ -180,6 +180,36 @@ fn npm_gets_an_npmrc() {
 }
 
 #[test]
+fn a_generic_maven_repository_with_snapshots_a_mirror_and_gradle() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.provider == "maven" && c.kind == Some("generic"))
+        .unwrap();
+    let values = case
+        .resolved()
+        .with("server_id", "nexus")
+        .with(
+            "snapshot_repository_url",
+            "https://nexus.example.com/repository/maven-snapshots/",
+        )
+        .with("mirror_of", "*");
+    let m = run("maven", Some("generic"), AuthMode::Inline, &values);
+    let xml = file_of(&m, "LANYARD_MAVEN_SETTINGS").1;
+    for part in [
+        "<id>nexus</id>\n      <username>ci</username>",
+        "<id>nexus-snapshots</id>\n      <username>ci</username>",
+        "<mirror><id>nexus</id><mirrorOf>*</mirrorOf><url>https://nexus.example.com/repository/maven-releases</url></mirror>",
+        "<id>nexus</id><url>https://nexus.example.com/repository/maven-releases</url><releases><enabled>true</enabled></releases><snapshots><enabled>false</enabled></snapshots>",
+        "<id>nexus-snapshots</id><url>https://nexus.example.com/repository/maven-snapshots</url><releases><enabled>false</enabled></releases>",
+    ] {
+        assert!(xml.contains(part), "{part} in {xml}");
+    }
+    let password = case.value("repository_password").unwrap();
+    assert_eq!(plain(&m, "ORG_GRADLE_PROJECT_nexusUsername"), "ci");
+    assert_eq!(secret(&m, "ORG_GRADLE_PROJECT_nexusPassword"), password);
+}
+
+#[test]
 fn maven_gets_a_settings_file() {
     let cases = cases();
     let case = |kind| {
