@@ -165,6 +165,22 @@ impl Checker {
             .map_err(|e| format!("cannot build a client for the cluster: {e}"))
     }
 
+    /// The shared client, or one that also trusts the connection's own CA (its `ca_bundle`
+    /// field, for a self-hosted server).
+    pub(crate) fn client_with_ca(&self, fields: &Fields<'_>) -> Result<reqwest::Client, Verdict> {
+        match fields.get("ca_bundle") {
+            None => Ok(self.http.clone()),
+            Some(pem) => self
+                .client_for(Some(pem.as_bytes()), None)
+                .map_err(|_| Verdict {
+                    outcome: Outcome::Unreachable,
+                    identity: None,
+                    message: "the connection's ca_bundle is not PEM certificates; fix the field"
+                        .to_owned(),
+                }),
+        }
+    }
+
     /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`,
     /// `npm-github`, `maven-github`, `confluent`, `azure`, `gcs`) to `base` instead of its public
     /// endpoint.

@@ -31,6 +31,10 @@ pub(crate) async fn npm(checker: &Checker, kind: &str, fields: &Fields<'_>) -> O
         ),
         _ => return None,
     };
+    let http = match checker.client_with_ca(fields) {
+        Ok(http) => http,
+        Err(verdict) => return Some(verdict),
+    };
     let answer = Probe {
         method: reqwest::Method::GET,
         url: format!("{registry}/-/whoami"),
@@ -39,7 +43,7 @@ pub(crate) async fn npm(checker: &Checker, kind: &str, fields: &Fields<'_>) -> O
         fix: FIX,
         form: Vec::new(),
     }
-    .send(&checker.http)
+    .send(&http)
     .await;
     Some(match answer {
         // Some registries (verdaccio) answer an unknown token with 200 and no user.

@@ -1,22 +1,7 @@
 //! Source control: GitHub (and Enterprise Server) and GitLab (and self-managed).
 
 use crate::http::{Auth, Probe};
-use crate::{origin, Checker, Fields, Outcome, Verdict};
-
-/// The shared client, or one that also trusts the connection's own CA (`ca_bundle`).
-fn client(checker: &Checker, fields: &Fields<'_>) -> Result<reqwest::Client, Verdict> {
-    match fields.get("ca_bundle") {
-        None => Ok(checker.http.clone()),
-        Some(pem) => checker
-            .client_for(Some(pem.as_bytes()), None)
-            .map_err(|_| Verdict {
-                outcome: Outcome::Unreachable,
-                identity: None,
-                message: "the connection's ca_bundle is not PEM certificates; fix the field"
-                    .to_owned(),
-            }),
-    }
-}
+use crate::{origin, Checker, Fields, Verdict};
 
 /// `GET /user` (docs.github.com/en/rest/users/users#get-the-authenticated-user): the login,
 /// and for classic tokens the `X-OAuth-Scopes` header; `GitHub-Authentication-Token-Expiration`
@@ -27,7 +12,7 @@ pub(crate) async fn github(checker: &Checker, fields: &Fields<'_>) -> Option<Ver
         Some(host) => format!("{}/api/v3", origin(host)),
         None => checker.base("github", "https://api.github.com"),
     };
-    let http = match client(checker, fields) {
+    let http = match checker.client_with_ca(fields) {
         Ok(http) => http,
         Err(verdict) => return Some(verdict),
     };
@@ -73,7 +58,7 @@ pub(crate) async fn gitlab(checker: &Checker, fields: &Fields<'_>) -> Option<Ver
     let base = fields
         .get("host")
         .map_or_else(|| "https://gitlab.com".to_owned(), origin);
-    let http = match client(checker, fields) {
+    let http = match checker.client_with_ca(fields) {
         Ok(http) => http,
         Err(verdict) => return Some(verdict),
     };

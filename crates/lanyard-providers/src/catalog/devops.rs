@@ -2,7 +2,7 @@
 //!
 //! Registries and package feeds, which share their kinds, are in `packages.rs`.
 
-use super::INLINE;
+use super::{CA_BUNDLE, INLINE};
 use crate::format::Format;
 use crate::mode::Category;
 use crate::spec::{FieldSpec, ProviderSpec};
@@ -11,17 +11,6 @@ use crate::spec::{FieldSpec, ProviderSpec};
 // GitHub App, minted into short-lived tokens by its control plane. Lanyard has no platform App,
 // and materialization must not call GitHub, so the connection holds a token (a fine-grained
 // PAT, or an App installation token refreshed by whoever stores it).
-/// A private CA for a self-hosted server (GitHub Enterprise Server, self-managed GitLab): used
-/// by the clone, the live check and the job's git (`GIT_SSL_CAINFO`). Not a secret.
-const CA_BUNDLE: FieldSpec = FieldSpec::new(
-    "ca_bundle",
-    "CA certificates",
-    "PEM certificates of the private CA that signed the server's certificate, when it is not \
-     publicly trusted (give it as @ca.crt).",
-)
-.checked(Format::PemCertificates)
-.multiline();
-
 pub(super) const GITHUB: ProviderSpec = ProviderSpec {
     id: "github",
     display_name: "GitHub",

@@ -37,6 +37,18 @@ const RUNNER: FieldSpec = FieldSpec::new(
 .required_in(RUNNER_MODE)
 .checked(Format::Slug);
 
+/// A private CA for a self-hosted server (GitHub Enterprise Server, self-managed GitLab, an
+/// npm registry): used by the clone, the live check and the job's tools (`GIT_SSL_CAINFO`,
+/// `NODE_EXTRA_CA_CERTS`, npm's `cafile`). Not a secret.
+pub(super) const CA_BUNDLE: FieldSpec = FieldSpec::new(
+    "ca_bundle",
+    "CA certificates",
+    "PEM certificates of the private CA that signed the server's certificate, when it is not \
+     publicly trusted (give it as @ca.crt).",
+)
+.checked(Format::PemCertificates)
+.multiline();
+
 static CATALOG: [ProviderSpec; 20] = [
     infrastructure::AWS,
     infrastructure::GCP,

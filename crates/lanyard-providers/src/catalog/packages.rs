@@ -2,7 +2,7 @@
 //!
 //! All are stored-key connections: the reference offers no runner mode for them.
 
-use super::INLINE;
+use super::{CA_BUNDLE, INLINE};
 use crate::format::Format;
 use crate::mode::Category;
 use crate::spec::{FieldSpec, KindSpec, ProviderSpec};
@@ -308,6 +308,7 @@ pub(super) const NPM: ProviderSpec = ProviderSpec {
              npmjs.org. Without it the registry becomes the default for everything.",
         )
         .checked(Format::NpmScope),
+        CA_BUNDLE,
     ],
     rules: &[],
 };

@@ -107,8 +107,17 @@ fn feed<'a>(
 /// The public npm registry, for a generic connection that names none.
 const NPMJS: &str = "https://registry.npmjs.org/";
 
+/// The `_authToken` an `.npmrc` carries, if any.
+fn token_in(npmrc: &str) -> Option<String> {
+    npmrc.lines().find_map(|line| {
+        line.split_once(":_authToken=")
+            .map(|(_, token)| token.to_owned())
+    })
+}
+
 pub(super) fn npm(cx: &mut Ctx<'_>) -> Result {
     const FILE: &str = "npmrc";
+    const CA_FILE: &str = "npm-ca-bundle";
     let (url, credentials) = feed(cx, Tool::Npm)?;
     // npm keys credentials by the registry URL without its scheme.
     let nerf = format!(
@@ -143,7 +152,22 @@ pub(super) fn npm(cx: &mut Ctx<'_>) -> Result {
             cx.embedded_secret(&encoded);
         }
     }
-    cx.file(FILE, ".npmrc", npmrc);
+    match cx.get("ca_bundle") {
+        Some(pem) => {
+            // A private CA: npm's own `cafile` (replacing its default roots for this registry
+            // config) and Node's extra roots for everything else written in Node (yarn, pnpm).
+            cx.structured_file(CA_FILE, "ca-bundle.pem", pem.to_owned());
+            cx.file_path("NODE_EXTRA_CA_CERTS", CA_FILE);
+            npmrc.push_str(&format!("cafile={}\n", super::path_placeholder(CA_FILE)));
+            // Readable apart from its credentials, which are masked on their own (above, and
+            // as the variables that carry the token).
+            if let Some(token) = token_in(&npmrc) {
+                cx.embedded_secret(&token);
+            }
+            cx.path_template_file(FILE, ".npmrc", npmrc);
+        }
+        None => cx.file(FILE, ".npmrc", npmrc),
+    }
     // npm and pnpm read this (case-insensitively) instead of ~/.npmrc.
     cx.file_path("NPM_CONFIG_USERCONFIG", FILE);
     Ok(())

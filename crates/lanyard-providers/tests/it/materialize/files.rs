@@ -111,6 +111,48 @@ fn container_registries_get_a_docker_config() {
 }
 
 #[test]
+fn an_npm_registry_with_a_private_ca() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.provider == "npm" && c.kind == Some("generic"))
+        .unwrap();
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0FCVU5ETEUwCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n";
+    let m = run(
+        "npm",
+        Some("generic"),
+        AuthMode::Inline,
+        &case.resolved().with("ca_bundle", pem),
+    );
+    let (_, npmrc) = file_of(&m, "NPM_CONFIG_USERCONFIG");
+    assert!(
+        npmrc.contains("cafile={{lanyard:path:npm-ca-bundle}}\n"),
+        "{npmrc}"
+    );
+    assert!(
+        npmrc.starts_with("registry=https://npm.example.com/\n"),
+        "{npmrc}"
+    );
+    assert_eq!(file_of(&m, "NODE_EXTRA_CA_CERTS").1, pem);
+    // The file is readable but for its token, which is masked wherever it shows.
+    let token = case.value("token").unwrap();
+    assert!(secret_values(&m).contains(token));
+    assert!(m.path_templates.iter().any(|id| id == "npmrc"));
+    let rendered = m
+        .render_file(
+            m.files.iter().find(|f| f.id == "npmrc").unwrap(),
+            Path::new("/job/c0"),
+        )
+        .unwrap();
+    assert!(
+        rendered
+            .expose_secret()
+            .contains("cafile=/job/c0/npm-ca-bundle/ca-bundle.pem"),
+        "{}",
+        rendered.expose_secret()
+    );
+}
+
+#[test]
 fn npm_gets_an_npmrc() {
     let cases = cases();
     let case = |kind| {
