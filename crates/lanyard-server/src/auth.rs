@@ -56,6 +56,11 @@ pub(crate) struct ApiJson<T>(pub T);
 #[from_request(via(Path), rejection(ApiError))]
 pub(crate) struct ApiPath<T>(pub T);
 
+/// A query string; a malformed one is a 400 in the API's JSON error shape, like every other.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub(crate) struct ApiQuery<T>(pub T);
+
 /// Parses a name taken from the URL or a body.
 pub(crate) fn slug(what: &str, raw: &str) -> Result<Slug, ApiError> {
     Slug::parse(raw).map_err(|e| ApiError::invalid(format!("invalid {what} name: {e}")))

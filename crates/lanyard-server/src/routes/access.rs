@@ -1,6 +1,6 @@
 //! `/orgs/{org}/authorizations`, `/defaults`, `/resolve` and `/matrix`.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use lanyard_api::{
@@ -11,7 +11,7 @@ use lanyard_core::{Lanyard, Scope};
 use lanyard_store::{AuthorizationRecord, DefaultRecord};
 use serde::Deserialize;
 
-use crate::auth::{slug, ApiJson, ApiPath, Caller};
+use crate::auth::{slug, ApiJson, ApiPath, ApiQuery, Caller};
 use crate::error::{ApiError, ApiResult};
 
 fn authorization(record: AuthorizationRecord) -> Authorization {
@@ -87,7 +87,7 @@ pub(crate) async fn list_authorizations(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
-    Query(filter): Query<ProviderFilter>,
+    ApiQuery(filter): ApiQuery<ProviderFilter>,
 ) -> ApiResult<Json<List<Authorization>>> {
     let org = slug("organization", &org)?;
     let items = app
@@ -126,7 +126,7 @@ pub(crate) async fn get_authorization(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath((org, connection)): ApiPath<(String, String)>,
-    Query(query): Query<ProviderQuery>,
+    ApiQuery(query): ApiQuery<ProviderQuery>,
 ) -> ApiResult<Json<Authorization>> {
     let org = slug("organization", &org)?;
     let connection = slug("connection", &connection)?;
@@ -165,7 +165,7 @@ pub(crate) async fn delete_authorization(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath((org, connection)): ApiPath<(String, String)>,
-    Query(query): Query<ProviderQuery>,
+    ApiQuery(query): ApiQuery<ProviderQuery>,
 ) -> ApiResult<StatusCode> {
     let org = slug("organization", &org)?;
     let connection = slug("connection", &connection)?;
@@ -182,7 +182,7 @@ pub(crate) async fn list_defaults(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
-    Query(filter): Query<ProviderFilter>,
+    ApiQuery(filter): ApiQuery<ProviderFilter>,
 ) -> ApiResult<Json<List<DefaultConnection>>> {
     let org = slug("organization", &org)?;
     let items = app
@@ -228,7 +228,7 @@ pub(crate) async fn unset_default(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath((org, provider)): ApiPath<(String, String)>,
-    Query(query): Query<EnvQuery>,
+    ApiQuery(query): ApiQuery<EnvQuery>,
 ) -> ApiResult<StatusCode> {
     let org = slug("organization", &org)?;
     let env = query
@@ -250,7 +250,7 @@ pub(crate) async fn resolve(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
-    Query(query): Query<ResolveQuery>,
+    ApiQuery(query): ApiQuery<ResolveQuery>,
 ) -> ApiResult<Json<lanyard_api::Resolution>> {
     let org = slug("organization", &org)?;
     let env = slug("environment", &query.env)?;
@@ -288,7 +288,7 @@ pub(crate) async fn matrix(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
-    Query(filter): Query<ProviderFilter>,
+    ApiQuery(filter): ApiQuery<ProviderFilter>,
 ) -> ApiResult<Json<ProviderMatrix>> {
     let org = slug("organization", &org)?;
     let m = app

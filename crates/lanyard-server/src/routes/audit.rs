@@ -1,13 +1,13 @@
 //! `/orgs/{org}/audit`: the hash-chained audit trail, and its verification.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use lanyard_api::{AuditCheckpoint, AuditEvent, AuditVerification, ErrorBody, List};
 use lanyard_core::Lanyard;
 use lanyard_store::ChainVerdict;
 use serde::Deserialize;
 
-use crate::auth::{slug, ApiJson, ApiPath, Caller};
+use crate::auth::{slug, ApiJson, ApiPath, ApiQuery, Caller};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -28,7 +28,7 @@ pub(crate) async fn list(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<List<AuditEvent>>> {
     let org = slug("organization", &org)?;
     let since = match &query.since {
@@ -79,7 +79,7 @@ pub(crate) async fn export(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
-    Query(query): Query<ExportQuery>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> ApiResult<Json<List<AuditEvent>>> {
     let org = slug("organization", &org)?;
     let events = app

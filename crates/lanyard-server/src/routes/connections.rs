@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use lanyard_api::{
@@ -15,7 +15,7 @@ use lanyard_providers::{ProviderSpec, Requirement};
 use lanyard_store::{ConnectionRecord, FieldSource};
 use serde::Deserialize;
 
-use crate::auth::{slug, ApiJson, ApiPath, Caller};
+use crate::auth::{slug, ApiJson, ApiPath, ApiQuery, Caller};
 use crate::error::{ApiError, ApiResult};
 
 pub(crate) fn connection(record: ConnectionRecord) -> Connection {
@@ -94,7 +94,7 @@ pub(crate) async fn list(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
-    Query(filter): Query<ListFilter>,
+    ApiQuery(filter): ApiQuery<ListFilter>,
 ) -> ApiResult<Json<List<Connection>>> {
     let org = slug("organization", &org)?;
     let records = app

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,7 +18,7 @@ use lanyard_domain::Principal;
 use lanyard_store::JobRecord;
 use serde::Deserialize;
 
-use crate::auth::{slug, ApiJson, ApiPath, Caller};
+use crate::auth::{slug, ApiJson, ApiPath, ApiQuery, Caller};
 use crate::error::{ApiError, ApiResult};
 
 /// The wire form of a job.
@@ -132,7 +132,7 @@ pub(crate) async fn list(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<List<Job>>> {
     let org = slug("organization", &org)?;
     let jobs = app
@@ -187,7 +187,7 @@ pub(crate) async fn output(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath((org, id)): ApiPath<(String, String)>,
-    Query(query): Query<OutputQuery>,
+    ApiQuery(query): ApiQuery<OutputQuery>,
 ) -> ApiResult<Response> {
     let org = slug("organization", &org)?;
     // Fail before streaming if the job is not there or not readable.
@@ -280,7 +280,7 @@ pub(crate) async fn usage(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath((org, name)): ApiPath<(String, String)>,
-    Query(query): Query<UsageQuery>,
+    ApiQuery(query): ApiQuery<UsageQuery>,
 ) -> ApiResult<Json<ConnectionUsage>> {
     let org = slug("organization", &org)?;
     let name = slug("connection", &name)?;

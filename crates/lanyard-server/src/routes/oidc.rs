@@ -1,7 +1,7 @@
 //! The OIDC issuer: discovery and JWKS at the root (public: clouds fetch them without a token),
 //! and the signing keys' status and rotation under `/api/v1/keys/signing` (admins).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -10,7 +10,7 @@ use lanyard_api::{
 };
 use lanyard_core::{Lanyard, SigningKeyStatus};
 
-use crate::auth::{slug, ApiPath, Caller};
+use crate::auth::{slug, ApiPath, ApiQuery, Caller};
 use crate::error::{ApiError, ApiResult};
 
 /// Clouds cache these; a rotated key is published long before it signs, so minutes are safe.
@@ -130,7 +130,7 @@ pub(crate) async fn trust(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath((org, name)): ApiPath<(String, String)>,
-    Query(query): Query<TrustQuery>,
+    ApiQuery(query): ApiQuery<TrustQuery>,
 ) -> ApiResult<Json<OidcTrust>> {
     let capabilities: Vec<String> = query
         .capabilities

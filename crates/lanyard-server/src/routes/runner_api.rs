@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -22,7 +22,7 @@ use lanyard_store::{JobOutcome, OutputChunk};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::auth::{ApiJson, ApiPath};
+use crate::auth::{ApiJson, ApiPath, ApiQuery};
 use crate::error::{ApiError, ApiResult};
 
 pub(crate) fn now_millis() -> i64 {
@@ -73,7 +73,7 @@ pub(crate) struct ClaimQuery {
 pub(crate) async fn claim(
     State(app): State<Lanyard>,
     RunnerCaller(runner): RunnerCaller,
-    Query(query): Query<ClaimQuery>,
+    ApiQuery(query): ApiQuery<ClaimQuery>,
 ) -> ApiResult<Response> {
     let deadline = Instant::now() + Duration::from_secs(query.wait.unwrap_or(0).min(60));
     if let Some(identity) = &query.aws_identity {

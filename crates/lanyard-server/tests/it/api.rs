@@ -62,6 +62,20 @@ async fn bad_input_is_refused_with_a_fix(backend: Backend) {
         body["error"]["message"].as_str().unwrap().contains("name"),
         "{body}"
     );
+    // A malformed query string gets the same JSON error shape, saying which parameter.
+    let raw = reqwest::Client::new()
+        .get(format!("{}/api/v1/orgs/acme/audit?limit=many", server.url))
+        .bearer_auth(server.admin_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400);
+    let body: Value = raw.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid", "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("limit"),
+        "{body}"
+    );
     let missing = reqwest::get(format!("{}/api/v1/nothing-here", server.url))
         .await
         .unwrap();
