@@ -54,24 +54,28 @@ fn default_view(record: DefaultRecord) -> DefaultConnection {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ProviderFilter {
     /// Only this provider.
     provider: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ProviderQuery {
     /// The connection's provider.
     provider: String,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct EnvQuery {
     /// The environment; absent for the organization default.
     env: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ResolveQuery {
     provider: String,
     env: String,

@@ -11,6 +11,7 @@ use crate::auth::{slug, ApiJson, ApiPath, ApiQuery, Caller};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct AuditQuery {
     /// Only events at or after this time (RFC 3339).
     since: Option<String>,
@@ -64,6 +65,7 @@ pub(crate) async fn list(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ExportQuery {
     /// Only events after this sequence number (default 0: from the start).
     after: Option<i64>,

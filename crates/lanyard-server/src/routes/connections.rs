@@ -81,6 +81,7 @@ fn field_values(fields: BTreeMap<String, FieldInput>) -> ApiResult<BTreeMap<Stri
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListFilter {
     /// Only connections of this provider.
     provider: Option<String>,

@@ -119,6 +119,7 @@ pub(crate) async fn create(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
     /// At most this many jobs (default 50, newest first).
     limit: Option<i64>,
@@ -170,6 +171,7 @@ pub(crate) async fn cancel(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct OutputQuery {
     /// Only output after this sequence number (default: all).
     after: Option<i64>,
@@ -267,6 +269,7 @@ async fn stream_output(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct UsageQuery {
     /// At most this many releases (default 100, newest first).
     limit: Option<i64>,

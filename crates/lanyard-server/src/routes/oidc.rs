@@ -113,6 +113,7 @@ pub(crate) async fn rotate(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct TrustQuery {
     /// AWS: what the role may do, comma-separated (eks, ecs, vpc-networking, ...); empty: all.
     #[serde(default)]

@@ -57,6 +57,7 @@ impl FromRequestParts<Lanyard> for RunnerCaller {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ClaimQuery {
     /// Wait up to this many seconds for a job (default 0, at most 60).
     wait: Option<u64>,
