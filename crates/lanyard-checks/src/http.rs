@@ -57,10 +57,24 @@ impl Probe<'_> {
                 .iter()
                 .fold(request, |r, (name, value)| r.header(*name, *value)),
         };
-        let host = reqwest::Url::parse(&self.url)
-            .ok()
+        let url = reqwest::Url::parse(&self.url).ok();
+        let host = url
+            .as_ref()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
+        // An address in the URL is never resolved: the resolver's guard would not see it.
+        let literal = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .ok();
+        if literal.is_some_and(crate::guard::forbidden) {
+            return Err(Verdict {
+                outcome: Outcome::Unreachable,
+                identity: None,
+                message: crate::guard::refusal(&host),
+            });
+        }
         let response = request.send().await.map_err(|e| unreachable(&host, &e))?;
         let status = response.status();
         let headers = response.headers().clone();

@@ -10,6 +10,7 @@
 //! to another host).
 
 mod gcp;
+mod guard;
 mod http;
 mod kubernetes;
 mod packages;
@@ -242,6 +243,7 @@ impl Checker {
 /// Short timeouts, no redirects, a user agent that says what this is.
 fn configured(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     builder
+        .dns_resolver(std::sync::Arc::new(guard::GuardedResolver))
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())

@@ -468,3 +468,37 @@ async fn a_host_that_does_not_answer_is_unreachable_and_says_where() {
         .await;
     assert_eq!(unchecked.outcome, Outcome::Unchecked);
 }
+
+/// A host field pointed at the cloud's metadata service (or any link-local address) is refused
+/// before a packet is sent, however it is written; loopback stays allowed (the case above).
+#[tokio::test]
+async fn metadata_and_link_local_hosts_are_never_contacted() {
+    let checker = Checker::new().unwrap();
+    for host in [
+        "https://169.254.169.254",
+        "https://[fd00:ec2::254]",
+        "https://[::ffff:169.254.169.254]",
+        "https://100.100.100.200",
+    ] {
+        let values = ResolvedFields::new()
+            .with("token", GH_TOKEN)
+            .with("host", host);
+        let started = std::time::Instant::now();
+        let verdict = checker.check("github", None, &values).await;
+        assert_eq!(
+            verdict.outcome,
+            Outcome::Unreachable,
+            "{host}: {}",
+            verdict.message
+        );
+        assert!(
+            verdict.message.contains("cloud metadata address"),
+            "{host}: {}",
+            verdict.message
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{host}: it tried to connect"
+        );
+    }
+}
