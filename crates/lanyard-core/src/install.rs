@@ -62,7 +62,8 @@ pub async fn install_or_verify(
     if verify_key(store, keyring, source).await? {
         return Ok(Installation::Verified);
     }
-    let (org, (admin_token, admin)) = new_org_with_admin(first_org.clone(), "bootstrap admin");
+    let (org, (admin_token, admin)) =
+        new_org_with_admin(first_org.clone(), "bootstrap admin", true);
     let record = BootstrapRecord {
         meta: vec![
             (KEY_CHECK.to_owned(), key.check_value().to_hex()),

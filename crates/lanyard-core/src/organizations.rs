@@ -30,7 +30,8 @@ impl Lanyard {
         name: Slug,
     ) -> CoreResult<(OrgRecord, IssuedToken)> {
         principal.authorize(Action::Manage, "create organizations")?;
-        let (org, admin) = new_org_with_admin(name, "first admin token");
+        principal.authorize_instance("create organizations")?;
+        let (org, admin) = new_org_with_admin(name, "first admin token", false);
         let token_id = admin.1.id.clone();
         let audit = self.change_entry(
             principal,
@@ -129,10 +130,29 @@ impl Lanyard {
     /// Deletes the caller's organization and everything in it, its tokens included.
     pub async fn delete_organization(&self, principal: &Principal, org: &Slug) -> CoreResult<()> {
         principal.authorize(Action::Manage, "delete organizations")?;
-        let record = self.own_org(principal, org).await?;
+        principal.authorize_instance("delete organizations")?;
+        let record = self.store.find_org(org).await?.ok_or_else(|| {
+            CoreError::NotFound(format!(
+                "organization `{org}` not found; see `lanyard org list`"
+            ))
+        })?;
+        if record.id == principal.org_id {
+            return Err(CoreError::Conflict(format!(
+                "organization `{org}` holds the instance administrator's token; it cannot be \
+                 deleted with that token"
+            )));
+        }
         self.store.delete_org(&record.id).await?;
-        // Its tokens are gone: forget them now, not a cache lifetime from now. (The deletion
-        // is not audited: the organization's trail goes with it.)
+        // Its own trail goes with it: the deletion is recorded in the administrator's.
+        let audit = self.change_entry(
+            principal,
+            &principal.org_id,
+            "organization.delete",
+            format!("organization/{org}"),
+            serde_json::json!({ "organization_id": record.id }),
+        );
+        self.store.queue_audit(&audit).await?;
+        // Its tokens are gone: forget them now, not a cache lifetime from now.
         self.caches.clear();
         tracing::info!(org.id = %record.id, "organization deleted");
         Ok(())
@@ -143,6 +163,7 @@ impl Lanyard {
 pub(crate) fn new_org_with_admin(
     name: Slug,
     description: &str,
+    instance_admin: bool,
 ) -> (NewOrg, (lanyard_crypto::ApiToken, NewToken)) {
     let org = NewOrg {
         id: new_id(),
@@ -158,6 +179,7 @@ pub(crate) fn new_org_with_admin(
         environments: Vec::new(),
         description: description.to_owned(),
         created_at: org.created_at,
+        instance_admin,
     };
     (org, (token, record))
 }

@@ -52,6 +52,7 @@ impl Lanyard {
             role: record.role,
             environments: record.environments,
             source: String::new(),
+            instance_admin: record.instance_admin,
         };
         self.caches.tokens.insert(hash_hex, principal.clone());
         Ok(principal)
@@ -86,6 +87,8 @@ impl Lanyard {
             environments: request.environments,
             description: request.description,
             created_at: now(),
+            // Issued tokens never administer the instance, whoever issues them.
+            instance_admin: false,
         };
         let audit = self.change_entry(
             principal,

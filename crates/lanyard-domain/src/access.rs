@@ -17,6 +17,9 @@ pub struct Principal {
     pub environments: Vec<Slug>,
     /// Where the request came from (a client address), for the audit trail; empty if unknown.
     pub source: String,
+    /// The instance administrator (the first start's token): it alone creates and deletes
+    /// organizations and sees them all.
+    pub instance_admin: bool,
 }
 
 /// Something a caller wants to do. Every API operation maps to exactly one action.
@@ -36,6 +39,17 @@ pub enum Action {
 pub struct Denied(pub String);
 
 impl Principal {
+    /// Checks that this principal is the instance administrator, which alone may `what`.
+    pub fn authorize_instance(&self, what: &str) -> Result<(), Denied> {
+        if self.instance_admin {
+            return Ok(());
+        }
+        Err(Denied(format!(
+            "only the instance administrator can {what}: the token the server's first start \
+             printed; an organization's admins administer their own organization"
+        )))
+    }
+
     /// Checks that this principal may perform `action` (in `environment`, for deploy actions).
     pub fn authorize(&self, action: Action, what: &str) -> Result<(), Denied> {
         self.authorize_in(action, what, None)
@@ -90,6 +104,7 @@ mod tests {
             role,
             environments: envs.iter().map(|e| Slug::parse(e).unwrap()).collect(),
             source: String::new(),
+            instance_admin: false,
         }
     }
 

@@ -53,6 +53,9 @@ pub struct TokenRecord {
     pub environments: Vec<Slug>,
     pub description: String,
     pub created_at: Timestamp,
+    /// The instance administrator's token (the first start's): it alone creates and deletes
+    /// organizations.
+    pub instance_admin: bool,
 }
 
 /// A token to store.
@@ -65,6 +68,7 @@ pub struct NewToken {
     pub environments: Vec<Slug>,
     pub description: String,
     pub created_at: Timestamp,
+    pub instance_admin: bool,
 }
 
 /// What a first start writes, all at once.

@@ -37,6 +37,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     11 => "0011_signing_keys",
     12 => "0012_verification_message",
     13 => "0013_vacated_defaults",
+    14 => "0014_instance_admin",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -52,10 +53,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     11 => "0011_signing_keys",
     12 => "0012_verification_message",
     13 => "0013_vacated_defaults",
+    14 => "0014_instance_admin",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

@@ -56,6 +56,7 @@ pub(crate) fn token(row: &AnyRow) -> StoreResult<TokenRecord> {
         environments: decode_slugs(&envs)?,
         description: row.try_get("description")?,
         created_at: Timestamp(row.try_get("created_at")?),
+        instance_admin: row.try_get::<i64, _>("instance_admin")? != 0,
     })
 }
 

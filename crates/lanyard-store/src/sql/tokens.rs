@@ -7,7 +7,7 @@ use super::{rows, SqlStore};
 use crate::{AuditEntry, NewToken, StoreError, StoreResult, TokenRecord, TokenStore};
 
 const SELECT_TOKEN: &str = "SELECT t.id, t.org_id, o.slug AS org_slug, t.token_hash, t.role, \
-     t.environments, t.description, t.created_at \
+     t.environments, t.description, t.created_at, t.instance_admin \
      FROM api_tokens t JOIN organizations o ON o.id = t.org_id";
 
 pub(super) async fn insert_token(
@@ -16,7 +16,7 @@ pub(super) async fn insert_token(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO api_tokens (id, org_id, token_hash, role, environments, description, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         created_at, instance_admin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&token.id)
     .bind(&token.org_id)
@@ -25,6 +25,7 @@ pub(super) async fn insert_token(
     .bind(rows::encode_slugs(&token.environments))
     .bind(&token.description)
     .bind(token.created_at.millis())
+    .bind(i64::from(token.instance_admin))
     .execute(&mut *conn)
     .await?;
     Ok(())

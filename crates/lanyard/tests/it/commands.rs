@@ -6,6 +6,7 @@ use crate::support::{tokens_in, Backend, Sandbox};
 lanyard_testkit::backend_tests!(
     a_viewer_token_reads_but_cannot_write,
     a_second_organization_is_invisible_to_the_first,
+    only_the_instance_admin_creates_and_deletes_organizations,
     help_works_for_every_subcommand,
     tokens_stay_out_of_the_log_and_the_profile_listing,
     deletions_say_what_goes_with_them_and_need_a_yes,
@@ -101,6 +102,60 @@ fn subcommands(help: &str) -> Vec<String> {
         .filter(|name| *name != "help")
         .map(str::to_owned)
         .collect()
+}
+
+/// Tenancy: the first start's token administers the instance; another organization's admin
+/// can neither create nor delete organizations nor learn their names.
+async fn only_the_instance_admin_creates_and_deletes_organizations(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    let created = sandbox.run(&["org", "create", "beta", "-o", "json"]).json();
+    let beta = created["admin_token"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let as_beta = |args: &[&str]| {
+        let mut all = vec!["--token", beta.as_str(), "--org", "beta"];
+        all.extend_from_slice(args);
+        sandbox.run(&all)
+    };
+    for args in [
+        &["org", "create", "gamma"][..],
+        &["org", "delete", "default", "--yes"],
+    ] {
+        let refused = as_beta(args);
+        let line = refused.error_line();
+        assert!(
+            line.contains("only the instance administrator"),
+            "{args:?}: {line}"
+        );
+        assert!(
+            !line.contains("default"),
+            "{args:?} named another tenant: {line}"
+        );
+    }
+    let listed = as_beta(&["org", "list", "-o", "json"]).json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["name"], "beta", "{listed}");
+
+    // The instance administrator cannot delete its own organization, and deletes another.
+    let own = sandbox.run(&["org", "delete", "default", "--yes"]);
+    assert!(
+        own.error_line().contains("instance administrator"),
+        "{own:?}"
+    );
+    sandbox.run(&["org", "delete", "beta", "--yes"]).ok();
+    let gone = as_beta(&["whoami"]);
+    assert!(gone.error_line().contains("not valid"), "{gone:?}");
+    let trail = sandbox.run(&["audit", "list", "-o", "json"]).json();
+    assert!(
+        trail
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "organization.delete"),
+        "{trail}"
+    );
 }
 
 async fn help_works_for_every_subcommand(backend: Backend) {
