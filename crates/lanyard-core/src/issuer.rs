@@ -286,6 +286,7 @@ impl Lanyard {
         principal: &Principal,
     ) -> CoreResult<Vec<SigningKeyStatus>> {
         principal.authorize(Action::Manage, "read the OIDC signing keys")?;
+        principal.authorize_instance("read the OIDC signing keys")?;
         let records = self.signing_key_records().await?;
         let cutoff = now().millis() - self.issuer.grace();
         Ok(records
@@ -312,6 +313,7 @@ impl Lanyard {
         org: &Slug,
     ) -> CoreResult<Vec<SigningKeyStatus>> {
         principal.authorize(Action::Manage, "rotate the OIDC signing key")?;
+        principal.authorize_instance("rotate the OIDC signing key")?;
         let org = self.own_org(principal, org).await?;
         let audit = crate::audit::entry(
             principal,

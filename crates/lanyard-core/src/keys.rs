@@ -50,6 +50,7 @@ impl Lanyard {
     /// ask, and learns only key ids and counts.
     pub async fn key_status(&self, principal: &Principal) -> CoreResult<KeyStatus> {
         principal.authorize(Action::Manage, "read the master key status")?;
+        principal.authorize_instance("read the master key status")?;
         let active = self.keyring.active().key_id();
         let keys = self
             .store
@@ -114,6 +115,7 @@ impl Lanyard {
     /// (it never reveals or changes a secret), so any organization's admin may run it.
     pub async fn rotate_keys(&self, principal: &Principal, batch: i64) -> CoreResult<RotationStep> {
         principal.authorize(Action::Manage, "rotate the master key")?;
+        principal.authorize_instance("rotate the master key")?;
         if !(1..=MAX_BATCH).contains(&batch) {
             return Err(CoreError::Invalid(format!(
                 "batch must be between 1 and {MAX_BATCH} versions, not {batch}"

@@ -62,10 +62,12 @@ fn deploy(ok: StatusCode) -> impl Fn(Who) -> StatusCode {
     }
 }
 
-/// Installation-wide admin actions: any organization's admin, no one else.
+/// Installation-wide admin actions: the instance administrator (acme's first-start token) only;
+/// another organization's admin is refused.
 fn installation_admin(who: Who) -> StatusCode {
     match who {
-        Who::Admin | Who::Stranger => StatusCode::OK,
+        Who::Admin => StatusCode::OK,
+        Who::Stranger => StatusCode::FORBIDDEN,
         Who::Anonymous => StatusCode::UNAUTHORIZED,
         Who::Deployer | Who::Viewer => StatusCode::FORBIDDEN,
     }
