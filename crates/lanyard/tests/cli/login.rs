@@ -2,28 +2,7 @@
 //! against the server before anything is saved; `profile show|remove`; and a second server's
 //! first start in the same home, which never overwrites an existing profile.
 
-use std::io::Write;
-use std::process::Stdio;
-
-use super::{lanyard, lanyard_with_stdin, run, text, Server};
-
-fn login_with_stdin(home: &std::path::Path, args: &[&str], token: &str) -> std::process::Output {
-    let mut child = lanyard_with_stdin(home)
-        .arg("login")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{token}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
+use super::{lanyard, lanyard_with_stdin, run, run_with_stdin, text, Server};
 
 fn profiles(home: &std::path::Path) -> serde_json::Value {
     let out = run(home, &["profile", "list", "-o", "json"]);
@@ -60,10 +39,10 @@ fn login_checks_the_token_and_saves_a_profile() {
     assert_eq!(me["role"], "deployer", "{me}");
 
     // A wrong token is refused by the server and saves nothing.
-    let refused = login_with_stdin(
+    let refused = run_with_stdin(
         second.path(),
-        &["--server", &url, "--profile", "bad"],
-        "lyd_not-a-real-token",
+        &["login", "--server", &url, "--profile", "bad"],
+        "lyd_not-a-real-token\n",
     );
     assert!(!refused.status.success(), "{refused:?}");
     assert!(
@@ -76,20 +55,11 @@ fn login_checks_the_token_and_saves_a_profile() {
     );
 
     // From stdin, under another name, not made current (`profile add` is `login --no-use`).
-    let mut child = lanyard_with_stdin(second.path())
-        .args(["profile", "add", "ci", "--server", &url])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(token.as_bytes())
-        .unwrap();
-    let saved = child.wait_with_output().unwrap();
+    let saved = run_with_stdin(
+        second.path(),
+        &["profile", "add", "ci", "--server", &url],
+        &token,
+    );
     assert!(saved.status.success(), "{saved:?}");
     let shown = run(second.path(), &["profile", "show", "ci", "-o", "json"]);
     let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();

@@ -130,6 +130,25 @@ fn run(home: &Path, args: &[&str]) -> Output {
     lanyard(home).args(args).output().unwrap()
 }
 
+/// Like [`run`], with `input` on stdin (a pipe, not a terminal).
+fn run_with_stdin(home: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = lanyard_with_stdin(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -314,21 +333,11 @@ fn manifests_apply_idempotently_and_never_carry_secret_values() {
     let home = tempfile::tempdir().unwrap();
     let _server = Server::start(home.path(), &[], &[]).unwrap();
     let planted = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYplantedKEY";
-    let set = lanyard(home.path())
-        .args(["secret", "set", "aws-key", "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(format!("{planted}\n").as_bytes())?;
-            child.wait_with_output()
-        })
-        .unwrap();
+    let set = run_with_stdin(
+        home.path(),
+        &["secret", "set", "aws-key", "--stdin"],
+        &format!("{planted}\n"),
+    );
     assert!(set.status.success(), "{}", text(&set.stderr));
     let set = run(
         home.path(),
