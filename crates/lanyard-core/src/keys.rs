@@ -169,6 +169,15 @@ impl Lanyard {
                 .await?;
         }
         tracing::info!(rewrapped, remaining, "master key rotation step");
+        // Installation-wide, recorded in the trail of the administrator who ran it.
+        let audit = crate::audit::entry(
+            principal,
+            &principal.org_id,
+            "keys.rotate",
+            format!("master-key/{active}"),
+            serde_json::json!({ "rewrapped": rewrapped, "remaining": remaining }),
+        );
+        self.store.append_audit(&audit).await?;
         Ok(RotationStep {
             rewrapped,
             remaining,

@@ -67,6 +67,18 @@ async fn a_generated_key_takes_over_after_keys_rotate(backend: Backend) {
     assert_eq!(status["check_value_is_active"], true, "{status}");
     assert_eq!(status["keys"].as_array().map(Vec::len), Some(1), "{status}");
     assert_eq!(status["keys"][0]["versions"], 3, "{status}");
+    // Every step is on the administrator's audit trail, with what it re-wrapped.
+    let trail = sandbox
+        .run(&["--server", &url, "audit", "list", "-o", "json"])
+        .json();
+    let rewrapped: i64 = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "keys.rotate")
+        .map(|e| e["details"]["rewrapped"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(rewrapped, 3, "{trail}");
     let log = server.stop().ok();
     for text in [
         &log.stdout,
