@@ -6,21 +6,22 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::Method;
+use axum::http::{header, Method};
 use axum::response::{IntoResponse, Redirect, Response};
-use lanyard_core::CoreError;
-use lanyard_crypto::ExposeSecret;
-use lanyard_domain::Principal;
+use lanyard_domain::{ClientOrigin, Principal};
 
 use crate::error::PageError;
-use crate::session::{cookie, tokens_match, SESSION_COOKIE};
+use crate::session::{cookie, tokens_match, Flash, SESSION_COOKIE};
 use crate::Console;
 
-/// The person behind a request: the principal of the API token their session holds.
+/// The person behind a request: the principal of the API token their session acts as.
 pub(crate) struct User {
     pub principal: Principal,
+    /// The session id from the cookie.
     pub session: String,
     pub csrf: String,
+    /// The message a redirect left for this page (taken by page loads only).
+    pub flash: Option<Flash>,
 }
 
 impl FromRequestParts<Console> for User {
@@ -30,25 +31,70 @@ impl FromRequestParts<Console> for User {
         let login = login_url(parts);
         let to_login = || Redirect::to(&login).into_response();
         let id = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
-        let active = console.sessions.get(id).ok_or_else(to_login)?;
-        let mut principal = match console.app.authenticate(active.token.expose_secret()).await {
-            Ok(principal) => principal,
-            Err(CoreError::Unauthenticated(_)) => {
-                // The token was revoked (or expired): the session ends with it.
-                console.sessions.end(id);
-                return Err(to_login());
-            }
+        // A message is for the next page a browser loads, not for a script's fetch or a form.
+        let page_load = parts.method == Method::GET
+            && parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
+        let active = match console.app.console_session(id, page_load).await {
+            Ok(Some(active)) => active,
+            // Expired, logged out, or its token was revoked: the session is over.
+            Ok(None) => return Err(to_login()),
             Err(other) => return Err(PageError::from(other).into_response()),
         };
-        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            principal.source = peer.ip().to_string();
-        }
+        let mut principal = active.principal;
+        principal.source = client_address(parts);
         Ok(User {
             principal,
             session: id.to_owned(),
             csrf: active.csrf,
+            flash: active.flash.as_deref().and_then(Flash::decode),
         })
     }
+}
+
+/// Where the request came from, as the server's edge worked it out (through trusted proxies
+/// only); a bare router without that edge (as in some tests) falls back to the TCP peer.
+pub(crate) fn origin(parts: &Parts) -> Option<ClientOrigin> {
+    parts.extensions.get::<ClientOrigin>().copied().or_else(|| {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| ClientOrigin {
+                ip: peer.ip(),
+                https: false,
+            })
+    })
+}
+
+/// The client's address for the audit trail ("" when unknown).
+pub(crate) fn client_address(parts: &Parts) -> String {
+    origin(parts).map(|o| o.ip.to_string()).unwrap_or_default()
+}
+
+/// Whether the console's cookies must be `Secure`: the client came over https (to us, or to a
+/// trusted proxy that said so), or the server's public URL is https.
+pub(crate) struct Secure(pub bool);
+
+impl FromRequestParts<Console> for Secure {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        console: &Console,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Secure(secure(parts, console)))
+    }
+}
+
+pub(crate) fn secure(parts: &Parts, console: &Console) -> bool {
+    origin(parts).is_some_and(|o| o.https)
+        || console
+            .app
+            .issuer_url()
+            .is_some_and(|url| url.starts_with("https://"))
 }
 
 /// The login page, remembering a page asked for with GET so that logging in leads back to it.

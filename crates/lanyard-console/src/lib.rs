@@ -2,8 +2,8 @@
 //! templates checked at compile time) over the same core use cases as the JSON API, with a little
 //! plain JavaScript and CSS embedded in the binary.
 //!
-//! A person logs in with an API token; the session (kept in server memory, the cookie holds only
-//! a random id) acts as that token's principal, so the console can do exactly what the token can.
+//! A person logs in with an API token; the session (kept in the database, so any replica serves
+//! any request; the cookie holds only a random id) acts as that token's principal, so the console can do exactly what the token can.
 //! Every form carries a CSRF token that `extract::Posted` checks before a handler runs, and
 //! every page passes through the process's secret redactor on its way out.
 
@@ -20,21 +20,15 @@ use axum::routing::{get, post};
 use axum::Router;
 use lanyard_core::Lanyard;
 
-use crate::session::Sessions;
-
-/// What every console handler sees: the core and this process's sessions.
+/// What every console handler sees: the core (sessions are kept in its database).
 #[derive(Clone)]
 pub(crate) struct Console {
     pub app: Lanyard,
-    pub sessions: Sessions,
 }
 
 /// The console's routes, to be merged into the server's router at the root.
 pub fn router<S: Clone + Send + Sync + 'static>(app: Lanyard) -> Router<S> {
-    let state = Console {
-        app,
-        sessions: Sessions::default(),
-    };
+    let state = Console { app };
     Router::new()
         .route("/", get(|| async { Redirect::to("/connections") }))
         .route("/login", get(pages::login::form).post(pages::login::submit))

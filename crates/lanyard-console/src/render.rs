@@ -35,7 +35,7 @@ impl Console {
             org: user.principal.org.to_string(),
             role: user.principal.role.to_string(),
             csrf: user.csrf.clone(),
-            flash: self.sessions.take_flash(&user.session),
+            flash: user.flash.clone(),
         }
     }
 
@@ -68,12 +68,17 @@ impl Console {
     }
 
     /// Ends a form: leaves a message (the outcome) and redirects to `back` (post-redirect-get).
-    pub(crate) fn done(&self, user: &User, back: &str, outcome: CoreResult<String>) -> Response {
+    pub(crate) async fn done(
+        &self,
+        user: &User,
+        back: &str,
+        outcome: CoreResult<String>,
+    ) -> Response {
         let flash = match outcome {
             Ok(ok) => Flash::ok(ok),
             Err(err) => Flash::error(message(&err)),
         };
-        self.sessions.set_flash(&user.session, flash);
+        self.flash(user, flash).await;
         Redirect::to(back).into_response()
     }
 }

@@ -1,23 +1,23 @@
-//! Console sessions, kept in this server's memory. The cookie holds only a random 256-bit session
-//! id; the API token a person logged in with stays on the server and is checked again on every
-//! request, so revoking the token ends its sessions at once.
+//! Console session plumbing on the HTTP side: the cookies, the one-time message a redirect
+//! leaves, and the session's use of the core. Sessions themselves live in the database (see
+//! `lanyard_core::sessions`), so any replica serves any request; the cookie holds only a random
+//! 256-bit id and the database only its hash.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::HeaderMap;
-use lanyard_crypto::{ExposeSecret, SecretString};
+use lanyard_core::{KeptSetup, SESSION_LIFETIME};
+
+use crate::extract::User;
+use crate::Console;
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "lanyard_session";
 /// The cookie that carries the login form's CSRF token (double submit: there is no session yet).
 pub(crate) const LOGIN_CSRF_COOKIE: &str = "lanyard_login_csrf";
-/// How long a session lasts after login.
-const LIFETIME: Duration = Duration::from_secs(8 * 3600);
 
 /// A message shown once on the next page, after a form's redirect.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Flash {
     pub ok: bool,
     pub message: String,
@@ -37,124 +37,54 @@ impl Flash {
             message: message.into(),
         }
     }
+
+    /// The stored form; a message that cannot be read back is dropped, never an error page.
+    pub(crate) fn decode(stored: &str) -> Option<Self> {
+        serde_json::from_str(stored).ok()
+    }
 }
 
-struct Session {
-    token: SecretString,
-    csrf: String,
-    expires: Instant,
-    flash: Option<Flash>,
-    /// Cross-account setups this session started, by connection name: what the step page
-    /// offers until the role's ARN completes the connection.
-    setups: HashMap<String, Setup>,
-}
-
-/// What the cross-account step page offers for download and as a link. Both may embed the
-/// external id, so they stay in server memory and in this session only.
-pub(crate) struct Setup {
-    pub template: SecretString,
-    pub console_link: SecretString,
-    pub role_name: String,
-}
-
-impl Setup {
-    fn copy(&self) -> Self {
-        Self {
-            template: SecretString::from(self.template.expose_secret().to_owned()),
-            console_link: SecretString::from(self.console_link.expose_secret().to_owned()),
-            role_name: self.role_name.clone(),
+impl Console {
+    /// Leaves a message for the user's next page. A message that cannot be stored is only
+    /// logged: the action it reports has happened either way.
+    pub(crate) async fn flash(&self, user: &User, flash: Flash) {
+        let stored = serde_json::to_string(&flash).unwrap_or_default();
+        if let Err(e) = self.app.leave_session_flash(&user.session, &stored).await {
+            tracing::warn!(error = %e, "could not keep a console message");
         }
     }
-}
 
-/// What a request learns from its session.
-pub(crate) struct Active {
-    pub token: SecretString,
-    pub csrf: String,
-}
-
-/// Every live session of this process.
-#[derive(Clone, Default)]
-pub(crate) struct Sessions {
-    inner: Arc<Mutex<HashMap<String, Session>>>,
-}
-
-impl Sessions {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Keeps a cross-account setup for this session only.
+    pub(crate) async fn keep_setup(&self, user: &User, connection: &str, setup: &KeptSetup) {
+        if let Err(e) = self
+            .app
+            .keep_session_setup(&user.session, &user.principal, connection, setup)
+            .await
+        {
+            tracing::warn!(error = %e, "could not keep a cross-account setup for the session");
+        }
     }
 
-    /// Starts a session for an API token that was just checked; returns the session id.
-    pub(crate) fn start(&self, token: SecretString) -> String {
-        let id = random_token();
-        let now = Instant::now();
-        let mut sessions = self.lock();
-        sessions.retain(|_, s| s.expires > now);
-        sessions.insert(
-            id.clone(),
-            Session {
-                token,
-                csrf: random_token(),
-                expires: now + LIFETIME,
-                flash: None,
-                setups: HashMap::new(),
-            },
-        );
-        id
-    }
-
-    /// The live session with this id.
-    pub(crate) fn get(&self, id: &str) -> Option<Active> {
-        let mut sessions = self.lock();
-        match sessions.get(id) {
-            Some(s) if s.expires > Instant::now() => Some(Active {
-                token: SecretString::from(s.token.expose_secret().to_owned()),
-                csrf: s.csrf.clone(),
-            }),
-            Some(_) => {
-                sessions.remove(id);
+    /// The cross-account setup this session started for `connection`, if it still has one.
+    pub(crate) async fn setup(&self, user: &User, connection: &str) -> Option<KeptSetup> {
+        match self
+            .app
+            .session_setup(&user.session, &user.principal, connection)
+            .await
+        {
+            Ok(setup) => setup,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read a session's cross-account setup");
                 None
             }
-            None => None,
         }
-    }
-
-    /// Ends a session.
-    pub(crate) fn end(&self, id: &str) {
-        self.lock().remove(id);
-    }
-
-    /// Leaves a message for the session's next page.
-    pub(crate) fn set_flash(&self, id: &str, flash: Flash) {
-        if let Some(s) = self.lock().get_mut(id) {
-            s.flash = Some(flash);
-        }
-    }
-
-    /// Keeps a cross-account setup for the step page (a new one replaces the old).
-    pub(crate) fn keep_setup(&self, id: &str, connection: &str, setup: Setup) {
-        if let Some(s) = self.lock().get_mut(id) {
-            s.setups.insert(connection.to_owned(), setup);
-        }
-    }
-
-    /// The cross-account setup this session started for `connection`, if any.
-    pub(crate) fn setup(&self, id: &str, connection: &str) -> Option<Setup> {
-        self.lock()
-            .get(id)
-            .and_then(|s| s.setups.get(connection).map(Setup::copy))
     }
 
     /// Forgets a setup once its connection is complete.
-    pub(crate) fn drop_setup(&self, id: &str, connection: &str) {
-        if let Some(s) = self.lock().get_mut(id) {
-            s.setups.remove(connection);
+    pub(crate) async fn drop_setup(&self, user: &User, connection: &str) {
+        if let Err(e) = self.app.drop_session_setup(&user.session, connection).await {
+            tracing::warn!(error = %e, "could not forget a session's cross-account setup");
         }
-    }
-
-    /// Takes the message left for this page, if any.
-    pub(crate) fn take_flash(&self, id: &str) -> Option<Flash> {
-        self.lock().get_mut(id).and_then(|s| s.flash.take())
     }
 }
 
@@ -183,14 +113,6 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .map(|(_, v)| v)
 }
 
-/// Whether the request reached us over TLS (directly, or through a proxy that says so).
-pub(crate) fn over_tls(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-}
-
 /// A `Set-Cookie` value for a console cookie: HttpOnly, SameSite=Strict, Secure over TLS.
 pub(crate) fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> String {
     format!(
@@ -202,7 +124,7 @@ pub(crate) fn set_cookie(name: &str, value: &str, max_age: Duration, secure: boo
 
 /// The session cookie for a new session.
 pub(crate) fn session_cookie(id: &str, secure: bool) -> String {
-    set_cookie(SESSION_COOKIE, id, LIFETIME, secure)
+    set_cookie(SESSION_COOKIE, id, SESSION_LIFETIME, secure)
 }
 
 #[cfg(test)]
@@ -226,14 +148,9 @@ mod tests {
     }
 
     #[test]
-    fn ended_sessions_are_gone_and_tokens_compare_exactly() {
-        let sessions = Sessions::default();
-        let id = sessions.start(SecretString::from("lyd_x".to_owned()));
-        let active = sessions.get(&id).expect("live");
-        assert!(tokens_match(&active.csrf, &active.csrf));
+    fn tokens_compare_exactly() {
+        assert!(tokens_match("abc", "abc"));
         assert!(!tokens_match("", ""));
-        assert!(!tokens_match(&active.csrf[1..], &active.csrf));
-        sessions.end(&id);
-        assert!(sessions.get(&id).is_none());
+        assert!(!tokens_match("bc", "abc"));
     }
 }

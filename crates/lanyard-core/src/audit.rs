@@ -43,29 +43,6 @@ impl Lanyard {
         entry(principal, org_id, action, target, details)
     }
 
-    /// Records that `principal` signed in to (`started`) or out of the web console. The audit
-    /// trail shows who used the console when, as it shows every API change.
-    pub async fn record_console_session(
-        &self,
-        principal: &Principal,
-        started: bool,
-    ) -> CoreResult<()> {
-        let action = if started {
-            "console.login"
-        } else {
-            "console.logout"
-        };
-        let event = entry(
-            principal,
-            &principal.org_id,
-            action,
-            "console",
-            serde_json::json!({}),
-        );
-        self.store.append_audit(&event).await?;
-        Ok(())
-    }
-
     /// Events since `since` (ms since the epoch), newest first, optionally about one connection.
     pub async fn audit_events(
         &self,

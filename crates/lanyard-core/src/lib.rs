@@ -26,6 +26,7 @@ mod release;
 mod resolve;
 mod runners;
 mod secrets;
+mod sessions;
 mod tokens;
 mod variables;
 mod verify;
@@ -59,6 +60,7 @@ pub use read_audit::DEFAULT_READ_WINDOW;
 pub use resolve::{credential_lifetime, Cell, Checked, Matrix, MatrixLine, Resolution, Source};
 pub use runners::{RegisteredRunner, RunnerIdentity};
 pub use secrets::SecretSummary;
+pub use sessions::{ActiveSession, KeptSetup, OpenedSession, SESSION_LIFETIME};
 pub use tokens::{IssuedToken, TokenRequest};
 pub use verify::{AwsFailure, CloudVerifier, ConnectionTest, LiveCheck, TrustCheck};
 

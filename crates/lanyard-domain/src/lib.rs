@@ -5,12 +5,14 @@
 //! well-formed name, a [`Principal`] can only be built from a token the store vouched for.
 
 mod access;
+mod origin;
 mod role;
 mod slug;
 pub mod suggest;
 mod time;
 
 pub use access::{Action, Denied, Principal};
+pub use origin::ClientOrigin;
 pub use role::{Role, RoleParseError};
 pub use slug::{Slug, SlugError};
 pub use time::{parse_duration, Timestamp};

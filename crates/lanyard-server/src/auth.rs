@@ -39,11 +39,22 @@ impl FromRequestParts<Lanyard> for Caller {
                 )
             })?;
         let mut principal = app.authenticate(token).await?;
-        if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            principal.source = peer.ip().to_string();
-        }
+        principal.source = client_address(parts);
         Ok(Caller(principal))
     }
+}
+
+/// The client's address for the audit trail: what the trusted-proxy edge worked out, else the
+/// TCP peer ("" when neither is known).
+pub(crate) fn client_address(parts: &Parts) -> String {
+    if let Some(origin) = parts.extensions.get::<lanyard_domain::ClientOrigin>() {
+        return origin.ip.to_string();
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip().to_string())
+        .unwrap_or_default()
 }
 
 /// A JSON body; a malformed one is a 400 with the parser's explanation.

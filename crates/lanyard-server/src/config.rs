@@ -43,6 +43,7 @@ pub const KNOWN_ENV_VARS: &[&str] = &[
     "LANYARD_RECONNECT_SECS",
     "LANYARD_AUDIT_READ_WINDOW",
     "LANYARD_RATE_LIMIT",
+    "LANYARD_TRUSTED_PROXIES",
     "LANYARD_PUBLIC_URL",
     "LANYARD_OIDC_TOKEN_LIFETIME",
     "LANYARD_OIDC_KEY_ROTATION",
@@ -86,6 +87,9 @@ pub struct RawServerConfig {
     pub audit_read_window: Option<String>,
     /// API requests per second each token may make (bursts of twice that); 0 turns limits off.
     pub rate_limit: Option<u32>,
+    /// Proxies (addresses or CIDR networks) whose `Forwarded`/`X-Forwarded-For`/
+    /// `X-Forwarded-Proto` headers are believed; no one's by default.
+    pub trusted_proxies: Option<Vec<String>>,
     /// The https URL clouds and people reach this server at (behind its load balancer): the
     /// OIDC issuer of job identity tokens. Without it, `oidc` connections cannot be used.
     pub public_url: Option<String>,
@@ -127,6 +131,8 @@ pub struct ServerConfig {
     pub audit_read_window: std::time::Duration,
     /// `None`: no rate limits.
     pub rate_limit: Option<std::num::NonZeroU32>,
+    /// Whose forwarding headers are believed.
+    pub trusted_proxies: crate::origin::TrustedProxies,
     /// The OIDC issuer: public URL, token lifetime, key rotation.
     pub issuer: lanyard_core::IssuerSettings,
 }
@@ -198,6 +204,13 @@ impl RawServerConfig {
                     })
                 })
                 .transpose()?,
+            trusted_proxies: lookup("LANYARD_TRUSTED_PROXIES").map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
             public_url: lookup("LANYARD_PUBLIC_URL"),
             oidc_token_lifetime: lookup("LANYARD_OIDC_TOKEN_LIFETIME"),
             oidc_key_rotation: lookup("LANYARD_OIDC_KEY_ROTATION"),
@@ -222,6 +235,7 @@ impl RawServerConfig {
             job_dir: over.job_dir.or(self.job_dir),
             audit_read_window: over.audit_read_window.or(self.audit_read_window),
             rate_limit: over.rate_limit.or(self.rate_limit),
+            trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             public_url: over.public_url.or(self.public_url),
             oidc_token_lifetime: over.oidc_token_lifetime.or(self.oidc_token_lifetime),
             oidc_key_rotation: over.oidc_key_rotation.or(self.oidc_key_rotation),
@@ -287,6 +301,9 @@ impl RawServerConfig {
             self.rate_limit
                 .unwrap_or(crate::rate_limit::DEFAULT_PER_SECOND),
         );
+        let trusted_proxies =
+            crate::origin::TrustedProxies::parse(&self.trusted_proxies.unwrap_or_default())
+                .map_err(|e| anyhow!("LANYARD_TRUSTED_PROXIES: {e}"))?;
         let issuer = issuer_settings(
             self.public_url,
             self.oidc_token_lifetime.as_deref(),
@@ -294,6 +311,7 @@ impl RawServerConfig {
         )?;
         Ok(ServerConfig {
             issuer,
+            trusted_proxies,
             jobs,
             audit_read_window,
             rate_limit,

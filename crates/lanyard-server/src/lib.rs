@@ -13,6 +13,7 @@ mod data_dir;
 mod error;
 mod master_key;
 mod openapi;
+mod origin;
 mod rate_limit;
 mod routes;
 mod startup;

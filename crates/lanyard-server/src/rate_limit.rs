@@ -54,11 +54,15 @@ fn key(request: &Request) -> [u8; 32] {
     match request.headers().get(header::AUTHORIZATION) {
         Some(value) => hash.update(value.as_bytes()),
         None => {
-            let peer = request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string())
-                .unwrap_or_default();
+            // Behind a trusted proxy, each client gets its own bucket, not the proxy's one.
+            let peer = match request.extensions().get::<lanyard_domain::ClientOrigin>() {
+                Some(origin) => origin.ip.to_string(),
+                None => request
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(addr)| addr.ip().to_string())
+                    .unwrap_or_default(),
+            };
             hash.update(b"anonymous:");
             hash.update(peer.as_bytes());
         }

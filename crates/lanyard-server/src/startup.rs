@@ -64,6 +64,8 @@ pub struct PreparedServer {
     runner: Option<lanyard_runner::RunnerOptions>,
     /// Per-token API rate limits; `None` when off.
     rate_limits: Option<crate::rate_limit::RateLimits>,
+    /// Whose forwarding headers are believed.
+    trusted_proxies: crate::origin::TrustedProxies,
     /// The address actually bound (useful with port 0).
     pub local_addr: SocketAddr,
     /// Present only when this start set up an empty database.
@@ -159,6 +161,7 @@ pub async fn prepare_with(
         app,
         runner,
         rate_limits: config.rate_limit.map(crate::rate_limit::RateLimits::new),
+        trusted_proxies: config.trusted_proxies.clone(),
         store,
         local_addr,
         first_start,
@@ -180,6 +183,12 @@ impl PreparedServer {
     pub fn with_rate_limit(mut self, per_second: std::num::NonZeroU32) -> Self {
         self.rate_limits = Some(crate::rate_limit::RateLimits::new(per_second));
         self
+    }
+
+    /// Believes forwarding headers from these proxies (addresses or CIDR networks).
+    pub fn with_trusted_proxies(mut self, proxies: &[&str]) -> Result<Self, String> {
+        self.trusted_proxies = crate::origin::TrustedProxies::parse(proxies)?;
+        Ok(self)
     }
 
     /// Replaces the OIDC issuer's settings (tests shorten its lifetimes).
@@ -240,6 +249,11 @@ impl PreparedServer {
                 crate::rate_limit::limit,
             ));
         }
+        // Outermost: every layer and handler sees the client's origin.
+        router = router.layer(axum::middleware::from_fn_with_state(
+            self.trusted_proxies,
+            crate::origin::attach,
+        ));
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         // Small responses and streamed job events must not wait for Nagle's algorithm to meet
         // the client's delayed ACK (a fixed ~40 ms per exchange on Linux).

@@ -12,6 +12,7 @@ mod content;
 mod error;
 mod jobs;
 mod records;
+mod sessions;
 mod signing_keys;
 mod sql;
 mod url;
@@ -37,6 +38,7 @@ pub use jobs::{
 pub use records::{
     BootstrapRecord, EnvironmentRecord, NewEnvironment, NewOrg, NewToken, OrgRecord, TokenRecord,
 };
+pub use sessions::{NewSession, SessionRecord, SessionSetup, SessionStore};
 pub use signing_keys::{SigningKeyRecord, SigningKeyStore};
 pub use sql::{SqlStore, SCHEMA_VERSION};
 pub use url::{DatabaseUrl, DatabaseUrlError};
@@ -490,6 +492,7 @@ pub trait Store:
     + JobStore
     + BundleStore
     + SigningKeyStore
+    + SessionStore
 {
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;

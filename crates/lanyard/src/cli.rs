@@ -277,6 +277,10 @@ pub(crate) struct ServerArgs {
     /// The https URL clouds reach this server at: the issuer of jobs' OIDC identity tokens
     #[arg(long, env = "LANYARD_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// A proxy whose X-Forwarded-For/Forwarded headers are believed (address or CIDR; repeat,
+    /// or comma-separate in LANYARD_TRUSTED_PROXIES) [default: none]
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<String>,
     /// A TOML config file (listen, database_url, data_dir, org, master_key_file)
     #[arg(long, env = "LANYARD_CONFIG")]
     pub config: Option<PathBuf>,

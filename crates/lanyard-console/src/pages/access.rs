@@ -76,7 +76,9 @@ pub(crate) async fn authorize(
         Ok(format!("{name} is authorized for {text}."))
     }
     .await;
-    Ok(console.done(&user, &format!("/connections/{name}"), outcome))
+    Ok(console
+        .done(&user, &format!("/connections/{name}"), outcome)
+        .await)
 }
 
 /// Removes the authorization: the connection can no longer be used anywhere.
@@ -96,7 +98,9 @@ pub(crate) async fn unauthorize(
         Ok(format!("{name} is no longer authorized anywhere."))
     }
     .await;
-    Ok(console.done(&user, &format!("/connections/{name}"), outcome))
+    Ok(console
+        .done(&user, &format!("/connections/{name}"), outcome)
+        .await)
 }
 
 /// Makes the connection the default for its provider, in the organization or one environment.
@@ -117,7 +121,9 @@ pub(crate) async fn set_default(
         Ok(default_outcome(saved, &name, env.as_ref()))
     }
     .await;
-    Ok(console.done(&user, &format!("/connections/{name}"), outcome))
+    Ok(console
+        .done(&user, &format!("/connections/{name}"), outcome)
+        .await)
 }
 
 /// Removes one of the connection's defaults.
@@ -141,5 +147,7 @@ pub(crate) async fn unset_default(
         })
     }
     .await;
-    Ok(console.done(&user, &format!("/connections/{name}"), outcome))
+    Ok(console
+        .done(&user, &format!("/connections/{name}"), outcome)
+        .await)
 }

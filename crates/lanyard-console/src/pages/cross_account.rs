@@ -53,9 +53,9 @@ async fn cross_account(console: &Console, user: &User, raw: &str) -> PageResult<
     Ok(record)
 }
 
-fn step(console: &Console, user: &User, record: &ConnectionRecord) -> Step {
+async fn step(console: &Console, user: &User, record: &ConnectionRecord) -> Step {
     let name = record.name.to_string();
-    let setup = console.sessions.setup(&user.session, &name);
+    let setup = console.setup(user, &name).await;
     let account_id = match record.fields.get("account_id") {
         Some(lanyard_store::FieldSource::Literal(v)) => v.clone(),
         Some(lanyard_store::FieldSource::Variable { value, .. }) => value.clone(),
@@ -86,18 +86,18 @@ pub(crate) async fn page(
     Path(name): Path<String>,
 ) -> PageResult<Response> {
     let record = cross_account(&console, &user, &name).await?;
-    Ok(console.page(&step(&console, &user, &record)))
+    Ok(console.page(&step(&console, &user, &record).await))
 }
 
 /// The role's CloudFormation template, as a file. Only the session that started the setup has
-/// it; the core does not keep it (it embeds the external id).
+/// it, kept sealed beside the session (it embeds the external id).
 pub(crate) async fn template(
     State(console): State<Console>,
     user: User,
     Path(name): Path<String>,
 ) -> PageResult<Response> {
     let record = cross_account(&console, &user, &name).await?;
-    let Some(setup) = console.sessions.setup(&user.session, record.name.as_str()) else {
+    let Some(setup) = console.setup(&user, record.name.as_str()).await else {
         return Err(PageError::not_found(format!(
             "the template of connection {} is offered only in the session that started its \
              setup, until the connection is complete; to get a new one, run the setup again from \
@@ -126,7 +126,7 @@ pub(crate) async fn complete(
     Posted { user, form }: Posted,
 ) -> PageResult<Response> {
     let record = cross_account(&console, &user, &name).await?;
-    let mut page = step(&console, &user, &record);
+    let mut page = step(&console, &user, &record).await;
     let Some(arn) = form.get("iam_role_arn") else {
         page.role_error = Some(
             "enter the ARN of the role the stack created (its RoleArn output), e.g. \
@@ -148,17 +148,18 @@ pub(crate) async fn complete(
         .await
     {
         Ok(done) => {
+            console.drop_setup(&user, done.name.as_str()).await;
             console
-                .sessions
-                .drop_setup(&user.session, done.name.as_str());
-            console.sessions.set_flash(
-                &user.session,
-                Flash::ok(format!(
-                    "Connection {} is ready: Lanyard assumed {arn} with its external id, and \
-                     was refused without it. Authorize it for the environments that may use it.",
-                    done.name
-                )),
-            );
+                .flash(
+                    &user,
+                    Flash::ok(format!(
+                        "Connection {} is ready: Lanyard assumed {arn} with its external id, \
+                         and was refused without it. Authorize it for the environments that may \
+                         use it.",
+                        done.name
+                    )),
+                )
+                .await;
             Ok(Redirect::to(&format!("/connections/{}", done.name)).into_response())
         }
         Err(err @ (CoreError::Invalid(_) | CoreError::Conflict(_))) => {

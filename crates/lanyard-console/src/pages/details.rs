@@ -289,13 +289,15 @@ pub(crate) async fn delete(
     } else {
         format!("/connections/{name}")
     };
-    Ok(console.done(
-        &user,
-        &back,
-        outcome.map(|()| {
-            format!("Connection {name} deleted; its secrets stay until you delete them.")
-        }),
-    ))
+    Ok(console
+        .done(
+            &user,
+            &back,
+            outcome.map(|()| {
+                format!("Connection {name} deleted; its secrets stay until you delete them.")
+            }),
+        )
+        .await)
 }
 
 /// Replaces a secret field's value. The connection's own secret (`<connection>-<field>`) gets a
@@ -351,7 +353,7 @@ pub(crate) async fn replace_secret(
         ))
     }
     .await;
-    Ok(console.done(&user, &back, outcome))
+    Ok(console.done(&user, &back, outcome).await)
 }
 
 /// The name of the secret a connection's literal secret field is stored as.

@@ -90,7 +90,7 @@ pub(crate) async fn default_runner(
         .set_default_runner(p, &p.org, Some(&name))
         .await
         .map(|()| format!("Runner {name} is now the default."));
-    Ok(console.done(&user, "/runners", outcome))
+    Ok(console.done(&user, "/runners", outcome).await)
 }
 
 struct JobRow {
@@ -227,7 +227,7 @@ pub(crate) async fn cancel(
         .cancel_job(p, &p.org, &id)
         .await
         .map(|job| format!("Job {} is {}.", job.id, job.status));
-    Ok(console.done(&user, &format!("/jobs/{id}"), outcome))
+    Ok(console.done(&user, &format!("/jobs/{id}"), outcome).await)
 }
 
 struct EventRow {

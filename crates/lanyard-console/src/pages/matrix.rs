@@ -197,7 +197,7 @@ pub(crate) async fn set_default(
         Ok(default_outcome(saved, &t.connection, Some(&t.environment)))
     }
     .await;
-    Ok(console.done(&user, &back(&form), outcome))
+    Ok(console.done(&user, &back(&form), outcome).await)
 }
 
 /// "Authorize": adds the environment to the connection's authorization.
@@ -216,7 +216,7 @@ pub(crate) async fn authorize(
         ))
     }
     .await;
-    Ok(console.done(&user, &back(&form), outcome))
+    Ok(console.done(&user, &back(&form), outcome).await)
 }
 
 /// "Remove authorization": takes the environment out of the connection's authorization.
@@ -242,5 +242,5 @@ pub(crate) async fn remove(
         Ok(message)
     }
     .await;
-    Ok(console.done(&user, &back(&form), outcome))
+    Ok(console.done(&user, &back(&form), outcome).await)
 }

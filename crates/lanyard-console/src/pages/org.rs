@@ -66,7 +66,7 @@ pub(crate) async fn create_environment(
         Ok(format!("Environment {} created.", env.name))
     }
     .await;
-    Ok(console.done(&user, "/environments", outcome))
+    Ok(console.done(&user, "/environments", outcome).await)
 }
 
 /// Deletes an environment.
@@ -82,7 +82,7 @@ pub(crate) async fn delete_environment(
         Ok(format!("Environment {name} deleted."))
     }
     .await;
-    Ok(console.done(&user, "/environments", outcome))
+    Ok(console.done(&user, "/environments", outcome).await)
 }
 
 struct SecretRow {
@@ -137,7 +137,7 @@ pub(crate) async fn set_secret(
         ))
     }
     .await;
-    Ok(console.done(&user, "/secrets", outcome))
+    Ok(console.done(&user, "/secrets", outcome).await)
 }
 
 /// Deletes a secret that nothing uses.
@@ -153,7 +153,7 @@ pub(crate) async fn delete_secret(
         Ok(format!("Secret {name} deleted."))
     }
     .await;
-    Ok(console.done(&user, "/secrets", outcome))
+    Ok(console.done(&user, "/secrets", outcome).await)
 }
 
 struct VariableRow {
@@ -205,7 +205,7 @@ pub(crate) async fn set_variable(
         Ok(format!("Variable {} saved.", record.name))
     }
     .await;
-    Ok(console.done(&user, "/variables", outcome))
+    Ok(console.done(&user, "/variables", outcome).await)
 }
 
 /// Deletes a variable that nothing uses.
@@ -221,5 +221,5 @@ pub(crate) async fn delete_variable(
         Ok(format!("Variable {name} deleted."))
     }
     .await;
-    Ok(console.done(&user, "/variables", outcome))
+    Ok(console.done(&user, "/variables", outcome).await)
 }

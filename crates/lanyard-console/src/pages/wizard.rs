@@ -19,8 +19,9 @@ use serde::Deserialize;
 use crate::error::{message, PageError, PageResult};
 use crate::extract::{Form, Posted, User};
 use crate::render::Layout;
-use crate::session::{Flash, Setup};
+use crate::session::Flash;
 use crate::Console;
+use lanyard_core::KeptSetup;
 
 struct Choice {
     id: String,
@@ -319,7 +320,7 @@ pub(crate) async fn submit(
                     "{created} Authorize it for the environments that may use it."
                 )),
             };
-            console.sessions.set_flash(&user.session, flash);
+            console.flash(&user, flash).await;
             Ok(Redirect::to(&format!("/connections/{}", record.name)).into_response())
         }
         Err(err) => {
@@ -380,22 +381,21 @@ async fn begin_cross_account(
     match console.app.begin_cross_account(p, &p.org, setup).await {
         Ok(started) => {
             let name = started.connection.name.to_string();
-            console.sessions.keep_setup(
-                &user.session,
-                &name,
-                Setup {
-                    template: started.template,
-                    console_link: started.console_link,
-                    role_name: started.role_name,
-                },
-            );
-            console.sessions.set_flash(
-                &user.session,
-                Flash::ok(format!(
-                    "Connection {name} is pending: create its IAM role from the template, then \
-                     give the role's ARN."
-                )),
-            );
+            let setup = KeptSetup {
+                template: started.template,
+                console_link: started.console_link,
+                role_name: started.role_name,
+            };
+            console.keep_setup(user, &name, &setup).await;
+            console
+                .flash(
+                    user,
+                    Flash::ok(format!(
+                        "Connection {name} is pending: create its IAM role from the template, \
+                         then give the role's ARN."
+                    )),
+                )
+                .await;
             Ok(Redirect::to(&format!("/connections/{name}/role")).into_response())
         }
         Err(err) => {

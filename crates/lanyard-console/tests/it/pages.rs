@@ -7,6 +7,7 @@ use crate::support::Visitor;
 backend_tests!(
     login_starts_a_session_that_logout_ends,
     revoking_the_token_ends_its_sessions,
+    a_session_is_served_by_every_replica,
     wizard_authorize_default_and_matrix,
     viewers_read_but_cannot_change,
 );
@@ -128,14 +129,49 @@ async fn login_starts_a_session_that_logout_ends(backend: Backend) {
     assert_eq!(page.status, 303);
     assert_eq!(visitor.get("/connections").await.status, 303);
 
-    // Over TLS (as a proxy reports it) the cookie is Secure too.
-    let mut tls = Visitor::new(&server);
+    // A peer that is not a trusted proxy cannot claim TLS (nor a client address).
+    let session_cookie = |page: &crate::support::Page| {
+        page.set_cookies
+            .iter()
+            .find(|c| c.starts_with("lanyard_session="))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut claims = Visitor::new(&server);
+    claims.headers.push(("x-forwarded-proto", "https"));
+    claims.headers.push(("x-forwarded-for", "198.51.100.23"));
+    let page = claims.login(server.admin_token()).await;
+    assert!(!session_cookie(&page).contains("; Secure"));
+    let trail = serde_json::to_string(&admin.audit_events("acme", None, None, None).await.unwrap())
+        .unwrap();
+    assert!(
+        !trail.contains("198.51.100.23"),
+        "an untrusted peer's X-Forwarded-For is ignored"
+    );
+
+    // Through a trusted proxy that reports TLS, the cookie is Secure and the trail names the
+    // client the proxy forwarded.
+    let proxied = TestServer::start_adjusted(backend, |p| {
+        p.with_trusted_proxies(&["127.0.0.1/32"])
+            .expect("valid CIDR")
+    })
+    .await;
+    let mut tls = Visitor::new(&proxied);
     tls.headers.push(("x-forwarded-proto", "https"));
-    let page = tls.login(server.admin_token()).await;
-    assert!(page
-        .set_cookies
+    tls.headers
+        .push(("x-forwarded-for", "6.6.6.6, 198.51.100.23"));
+    let page = tls.login(proxied.admin_token()).await;
+    assert!(session_cookie(&page).contains("; Secure"));
+    let events = proxied
+        .admin()
+        .audit_events("acme", None, None, None)
+        .await
+        .unwrap();
+    let login = events
         .iter()
-        .any(|c| c.starts_with("lanyard_session=") && c.contains("; Secure")));
+        .find(|e| e.action == "console.login")
+        .expect("the login is audited");
+    assert_eq!(login.source, "198.51.100.23");
 }
 
 async fn revoking_the_token_ends_its_sessions(backend: Backend) {
@@ -455,4 +491,46 @@ async fn viewers_read_but_cannot_change(backend: Backend) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Sessions live in the database: a login on one replica is a login on every replica, a
+/// message left by one is shown by the other, and a logout anywhere ends it everywhere.
+async fn a_session_is_served_by_every_replica(backend: Backend) {
+    let a = TestServer::start(backend).await;
+    let b = a.start_another().await;
+    let mut browser = Visitor::new(&a);
+    browser.login(a.admin_token()).await;
+
+    browser.switch_to(&b);
+    assert_eq!(
+        browser.get("/connections").await.status,
+        200,
+        "B knows A's session"
+    );
+    let done = browser
+        .submit("/environments", "/environments", &[("name", "staging")])
+        .await;
+    browser.switch_to(&a);
+    let page = browser.follow(done).await;
+    assert!(
+        page.body.contains("Environment staging created."),
+        "the message B left is shown by A"
+    );
+    let page = browser.get("/environments").await;
+    assert!(
+        !page.body.contains("Environment staging created."),
+        "shown once"
+    );
+
+    let id = browser
+        .cookie("lanyard_session")
+        .expect("a session")
+        .to_owned();
+    let csrf = page.csrf();
+    let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.location.as_deref(), Some("/login"));
+    // Replayed at B, the ended session's cookie opens nothing.
+    let mut replay = Visitor::new(&b);
+    replay.set_cookie("lanyard_session", &id);
+    assert_eq!(replay.get("/connections").await.status, 303);
 }

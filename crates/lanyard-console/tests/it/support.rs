@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use lanyard_testkit::TestServer;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;
 
 /// One response, read whole.
@@ -99,8 +99,12 @@ impl Visitor {
         }
     }
 
+    /// Loads a page as a browser navigation does (asking for HTML).
     pub async fn get(&mut self, path: &str) -> Page {
-        let request = self.http.get(format!("{}{path}", self.base));
+        let request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8");
         self.send(request).await
     }
 
@@ -132,6 +136,17 @@ impl Visitor {
         assert_eq!(page.status, 303, "expected a redirect, got:\n{}", page.body);
         let to = page.location.expect("redirect has a location");
         self.get(&to).await
+    }
+
+    /// Sends the next requests, with the same cookies, to `server`: a load balancer sending
+    /// this browser to another replica.
+    pub fn switch_to(&mut self, server: &TestServer) {
+        self.base = server.url.clone();
+    }
+
+    /// Sets a cookie as if a server had (a replayed or stolen one).
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {

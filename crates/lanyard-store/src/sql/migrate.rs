@@ -38,6 +38,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     12 => "0012_verification_message",
     13 => "0013_vacated_defaults",
     14 => "0014_instance_admin",
+    15 => "0015_console_sessions",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -54,10 +55,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     12 => "0012_verification_message",
     13 => "0013_vacated_defaults",
     14 => "0014_instance_admin",
+    15 => "0015_console_sessions",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 14;
+pub const SCHEMA_VERSION: i64 = 15;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

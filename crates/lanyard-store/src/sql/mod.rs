@@ -17,6 +17,7 @@ mod orgs;
 mod rows;
 mod runners;
 mod secrets;
+mod sessions;
 mod signing_keys;
 mod tokens;
 mod variables;

@@ -26,6 +26,7 @@ pub(crate) async fn run(global: &Global, args: ServerArgs) -> anyhow::Result<()>
         database_url: args.database,
         data_dir: args.data_dir,
         public_url: args.public_url,
+        trusted_proxies: (!args.trusted_proxies.is_empty()).then_some(args.trusted_proxies),
         org: global.org.clone(),
         ..RawServerConfig::default()
     };
