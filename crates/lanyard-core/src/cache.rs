@@ -1,8 +1,10 @@
 //! Short-lived caches for the hot read path (token checks, organization lookups, resolutions).
 //!
-//! Servers stay stateless: an entry lives at most [`TTL`], so a change made through another
-//! replica is seen within that time, and every change made through this server clears the caches
-//! at once. Credential release never reads from them: it always checks the database.
+//! Servers stay stateless: every change made through this server clears the caches at once, and
+//! one made through another replica clears them as soon as the database announces it (see
+//! `lanyard_store::ChangeFeed`). While announcements cannot be heard, nothing cached is used; and
+//! an entry lives at most [`TTL`] regardless. Credential release never reads from them: it
+//! always checks the database.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -10,7 +12,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lanyard_domain::{Principal, Slug};
-use lanyard_store::OrgRecord;
+use lanyard_store::{ChangeFeed, OrgRecord};
 
 use crate::Resolution;
 
@@ -20,19 +22,24 @@ pub const TTL: Duration = Duration::from_secs(1);
 /// Entries kept per cache before it is emptied; bounds memory under a flood of distinct keys.
 const CAPACITY: usize = 10_000;
 
-/// A map whose entries expire.
+/// A map whose entries expire, and are not used while other servers' changes go unheard.
 pub(crate) struct TtlCache<K, V> {
     entries: Mutex<HashMap<K, (V, Instant)>>,
+    feed: ChangeFeed,
 }
 
 impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
-    fn new() -> Self {
+    fn new(feed: ChangeFeed) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
+            feed,
         }
     }
 
     pub(crate) fn get(&self, key: &K) -> Option<V> {
+        if !self.feed.is_live() {
+            return None;
+        }
         let entries = self.entries.lock().ok()?;
         entries
             .get(key)
@@ -68,11 +75,11 @@ pub(crate) struct Caches {
 }
 
 impl Caches {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(feed: &ChangeFeed) -> Self {
         Self {
-            tokens: TtlCache::new(),
-            orgs: TtlCache::new(),
-            resolutions: TtlCache::new(),
+            tokens: TtlCache::new(feed.clone()),
+            orgs: TtlCache::new(feed.clone()),
+            resolutions: TtlCache::new(feed.clone()),
         }
     }
 
@@ -90,7 +97,7 @@ mod tests {
 
     #[test]
     fn entries_expire_and_clear() {
-        let cache: TtlCache<u8, u8> = TtlCache::new();
+        let cache: TtlCache<u8, u8> = TtlCache::new(ChangeFeed::new(true));
         cache.insert(1, 10);
         assert_eq!(cache.get(&1), Some(10));
         cache.clear();
@@ -105,5 +112,12 @@ mod tests {
             None,
             "an entry older than the TTL is not used"
         );
+    }
+
+    #[test]
+    fn nothing_cached_is_used_while_other_servers_go_unheard() {
+        let cache: TtlCache<u8, u8> = TtlCache::new(ChangeFeed::new(false));
+        cache.insert(1, 10);
+        assert_eq!(cache.get(&1), None);
     }
 }

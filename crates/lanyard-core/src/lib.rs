@@ -10,6 +10,7 @@ mod audit_key;
 mod authorizations;
 mod bundles;
 mod cache;
+mod changes;
 mod checks;
 mod connections;
 mod cross_account;
@@ -93,10 +94,11 @@ pub struct Lanyard {
 impl Lanyard {
     /// Wraps a store that was already opened and migrated, and the keys that seal its secrets.
     pub fn new(store: Arc<dyn Store>, keyring: Arc<Keyring>) -> Self {
+        let feed = store.changes();
         Self {
             store,
             keyring,
-            caches: Arc::new(cache::Caches::new()),
+            caches: Arc::new(cache::Caches::new(&feed)),
             secrets_seen: lanyard_redact::SecretRegistry::new(),
             builtin_runner: true,
             builtin_isolation: None,

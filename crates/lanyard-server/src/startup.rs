@@ -232,6 +232,7 @@ impl PreparedServer {
         tracing::info!(address = %self.local_addr, database = %self.database, "serving");
         let dirs = self.runner.as_ref().map(|r| r.dirs.clone());
         let background = tokio::spawn(crate::builtin::background(self.app.clone(), self.runner));
+        let follower = self.app.follow_changes();
         let app = self.app.clone();
         let mut router = crate::router(self.app);
         let mut forgetting = None;
@@ -267,6 +268,7 @@ impl PreparedServer {
             .await
             .map_err(StartError::Serve);
         background.abort();
+        follower.abort();
         if let Some(dirs) = dirs {
             dirs.release();
         }

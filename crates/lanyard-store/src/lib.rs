@@ -8,6 +8,7 @@
 mod access;
 mod audit;
 mod bundles;
+mod changes;
 mod content;
 mod error;
 mod jobs;
@@ -26,6 +27,7 @@ pub use audit::{
     ChainVerdict, GENESIS_HASH, KEYED_PREFIX,
 };
 pub use bundles::{BundleKind, BundlePart, BundleRecord, BundleStats, NewBundle};
+pub use changes::{Change, ChangeFeed};
 pub use content::{
     ConnectionRecord, ConnectionWrite, FieldSource, KeyUsage, NewFieldSource, NewSecret,
     NewSecretVersion, NewVariable, RewrappedVersion, SealedVersion, SecretRecord,
@@ -494,6 +496,8 @@ pub trait Store:
     + SigningKeyStore
     + SessionStore
 {
+    /// Other servers' changes to this database, as they commit.
+    fn changes(&self) -> ChangeFeed;
     /// The backend's name for logs and `healthz` ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;
     /// Keys every audit event appended from now on (set once, at start-up; later calls are

@@ -262,9 +262,14 @@ async fn stream_output(
                 .await;
             return;
         }
-        // Woken at once by changes in this process; other replicas' writes are polled.
-        app.wait_for_job_change(&mut seen, Duration::from_millis(500))
-            .await;
+        // Woken at once by changes in this process and, through the database's announcements,
+        // in every other; polling is only the fallback for a missed announcement.
+        let poll = if app.hears_other_servers() {
+            Duration::from_secs(5)
+        } else {
+            Duration::from_millis(500)
+        };
+        app.wait_for_job_change(&mut seen, poll).await;
     }
 }
 

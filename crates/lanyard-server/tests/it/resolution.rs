@@ -261,7 +261,97 @@ async fn replicas_racing_to_set_a_default_leave_one(backend: Backend) {
     }
 }
 
+/// Polls `check` every 10 ms until it holds or `limit` passes; returns whether it held.
+async fn holds_within<F, Fut>(limit: std::time::Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
+}
+
+/// A revocation or a default changed through one replica holds on another at once, even where
+/// that one had just cached the old answer (its caches live up to a second): the database
+/// announces every change (LISTEN/NOTIFY) and every replica clears its caches on hearing it.
+async fn a_change_on_one_replica_holds_on_the_other_at_once(backend: Backend) {
+    if backend == Backend::Sqlite {
+        // An embedded SQLite database has one server; replicas need PostgreSQL.
+        return;
+    }
+    let one = TestServer::start(backend).await;
+    let two = one.start_another().await;
+    let (a, b) = (one.admin(), two.client(one.admin_token()));
+    // Both replicas must be listening before the race starts.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    a.create_environment("acme", "dev").await.unwrap();
+    aws(&a, "first").await;
+    aws(&a, "second").await;
+    for name in ["first", "second"] {
+        a.create_authorization("acme", &authorize(name, "organization", &[]))
+            .await
+            .unwrap();
+    }
+    a.set_default("acme", "aws", &default("first", Some("dev")))
+        .await
+        .unwrap();
+
+    let limit = std::time::Duration::from_millis(250);
+    let resolved = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .resolve("acme", "aws", "dev", None)
+                .await
+                .unwrap()
+                .connection
+        }
+    };
+    assert_eq!(
+        resolved(&b).await.as_deref(),
+        Some("first"),
+        "cached on two"
+    );
+    a.set_default("acme", "aws", &default("second", Some("dev")))
+        .await
+        .unwrap();
+    assert!(
+        holds_within(limit, || async {
+            resolved(&b).await.as_deref() == Some("second")
+        })
+        .await,
+        "two still resolves the old default"
+    );
+
+    let req = lanyard_api::CreateToken {
+        role: lanyard_api::RoleName::Viewer,
+        environments: vec![],
+        description: String::new(),
+    };
+    let created = a.create_token("acme", &req).await.unwrap();
+    let viewer = two.client(created.secret.expose_secret());
+    viewer.whoami().await.expect("cached on two");
+    a.revoke_token("acme", &created.token.id).await.unwrap();
+    assert!(
+        holds_within(limit, || async {
+            viewer
+                .whoami()
+                .await
+                .is_err_and(|e| e.status() == Some(401))
+        })
+        .await,
+        "two still accepts the revoked token"
+    );
+}
+
 backend_tests!(
     getting_started_flow_with_its_refusals,
-    replicas_racing_to_set_a_default_leave_one
+    replicas_racing_to_set_a_default_leave_one,
+    a_change_on_one_replica_holds_on_the_other_at_once
 );

@@ -53,7 +53,9 @@ pub(crate) async fn append(
     .bind(&hash)
     .execute(&mut *conn)
     .await?;
-    set_head(conn, &entry.org_id, seq, &hash).await
+    set_head(conn, &entry.org_id, seq, &hash).await?;
+    // Every audited change may change what other servers cached.
+    super::changes::announce(conn, backend, crate::changes::Change::Data).await
 }
 
 fn event(row: &AnyRow) -> StoreResult<AuditEvent> {

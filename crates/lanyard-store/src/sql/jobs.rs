@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{begin_write, rows, SqlStore};
+use crate::changes::Change;
 use crate::{
     AuditEntry, JobOutcome, JobRecord, JobStore, NewJob, OutputChunk, ReleaseRecord, StoreError,
     StoreResult,
@@ -87,6 +88,7 @@ impl JobStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
         super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
+        super::changes::announce(&mut tx, self.backend, Change::Job).await?;
         tx.commit().await?;
         job(&row)
     }
@@ -141,6 +143,7 @@ impl JobStore for SqlStore {
                     .bind(id)
                     .fetch_one(&mut *tx)
                     .await?;
+                super::changes::announce(&mut tx, self.backend, Change::Job).await?;
                 Some(job(&row)?)
             }
             None => None,
@@ -212,6 +215,7 @@ impl JobStore for SqlStore {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("job {id}")))?;
         super::audit::append(&mut tx, self.backend, &self.audit_key, audit).await?;
+        super::changes::announce(&mut tx, self.backend, Change::Job).await?;
         tx.commit().await?;
         job(&row)
     }
@@ -230,6 +234,9 @@ impl JobStore for SqlStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if done > 0 {
+            super::changes::announce(&mut tx, self.backend, Change::Job).await?;
+        }
         tx.commit().await?;
         Ok(done > 0)
     }
@@ -254,6 +261,9 @@ impl JobStore for SqlStore {
         .bind(stale_before)
         .fetch_all(&mut *tx)
         .await?;
+        if !running.is_empty() || !queued.is_empty() {
+            super::changes::announce(&mut tx, self.backend, Change::Job).await?;
+        }
         tx.commit().await?;
         running
             .iter()
@@ -280,6 +290,7 @@ impl JobStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        super::changes::announce(&mut tx, self.backend, Change::Job).await?;
         tx.commit().await?;
         Ok(())
     }

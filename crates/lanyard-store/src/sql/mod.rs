@@ -8,6 +8,7 @@
 mod access;
 pub(crate) mod audit;
 mod bundles;
+mod changes;
 mod connections;
 mod environments;
 mod jobs;
@@ -28,7 +29,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use sqlx::{Connection, Executor};
 
-use crate::{DatabaseUrl, Store, StoreError, StoreResult};
+use crate::{ChangeFeed, DatabaseUrl, Store, StoreError, StoreResult};
 
 pub use migrate::SCHEMA_VERSION;
 
@@ -52,6 +53,10 @@ pub struct SqlStore {
     audit_queue: audit::Queue,
     /// What keys audit links, once set.
     audit_key: audit::LinkKey,
+    /// Other servers' changes, as this store hears them.
+    changes: ChangeFeed,
+    /// The PostgreSQL listener behind `changes`; stops with the last clone of the store.
+    listener: Option<std::sync::Arc<changes::AbortOnDrop>>,
 }
 
 impl SqlStore {
@@ -80,7 +85,7 @@ impl SqlStore {
                     .connect(&url)
                     .await
                     .map_err(|e| unavailable(url_of(path), e))?;
-                (read, write, Backend::Sqlite)
+                (read, write, Backend::Sqlite, None)
             }
             DatabaseUrl::Postgres(pg) => {
                 // A pool retries until its timeout and then reports only "timed out"; one direct
@@ -98,24 +103,43 @@ impl SqlStore {
                     .connect(pg.expose())
                     .await
                     .map_err(|e| unavailable(pg.to_string(), e))?;
-                (pool.clone(), pool, Backend::Postgres)
+                (
+                    pool.clone(),
+                    pool,
+                    Backend::Postgres,
+                    Some(pg.expose().to_owned()),
+                )
             }
         };
-        let (read, write, backend) = store;
+        let (read, write, backend, listen_url) = store;
         migrate::run(&write, backend).await?;
         let audit_key = audit::LinkKey::default();
         let audit_queue = audit::spawn_writer(write.clone(), backend, audit_key.clone());
+        // SQLite has no other server to hear; PostgreSQL's feed is live once it listens.
+        let changes = ChangeFeed::new(listen_url.is_none());
+        let listener = listen_url.map(|url| {
+            std::sync::Arc::new(changes::AbortOnDrop(changes::spawn_listener(
+                url,
+                write.clone(),
+                changes.clone(),
+            )))
+        });
         Ok(Self {
             read,
             write,
             backend,
             audit_queue,
             audit_key,
+            changes,
+            listener,
         })
     }
 
     /// Closes every pooled connection; used at shutdown.
     pub async fn close(&self) {
+        if let Some(listener) = &self.listener {
+            listener.0.abort();
+        }
         self.write.close().await;
         self.read.close().await;
     }
@@ -213,6 +237,10 @@ impl SqlStore {
 }
 
 impl Store for SqlStore {
+    fn changes(&self) -> ChangeFeed {
+        self.changes.clone()
+    }
+
     fn set_audit_key(&self, key: std::sync::Arc<dyn crate::AuditKey>) {
         self.audit_key.set(key);
     }

@@ -121,6 +121,7 @@ impl OrgStore for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("organization".to_owned()));
         }
+        super::changes::announce(&mut tx, self.backend, crate::changes::Change::Data).await?;
         tx.commit().await?;
         Ok(())
     }
