@@ -233,21 +233,77 @@ impl SecretStore for SqlStore {
     async fn rewrap_versions(&self, rewrapped: &[RewrappedVersion]) -> StoreResult<i64> {
         let mut tx = begin_write(&self.write, self.backend).await?;
         let mut replaced = 0;
-        for r in rewrapped {
-            let done = sqlx::query(
-                "UPDATE secret_versions SET key_id = $1, sealed = $2 \
-                 WHERE secret_id = $3 AND version = $4 AND key_id = $5",
-            )
-            .bind(r.sealed.key_id().to_hex())
-            .bind(r.sealed.to_vec())
-            .bind(&r.secret_id)
-            .bind(r.version)
-            .bind(&r.old_key_id)
-            .execute(&mut *tx)
-            .await?;
+        // One multi-row compare-and-swap per chunk: a version is replaced only while it is still
+        // under the key id it was read with, so concurrent rotations never undo each other.
+        for chunk in rewrap_chunks(rewrapped) {
+            let rows = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 5;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            // VALUES columns are column1..column5 on both backends.
+            let sql = format!(
+                "UPDATE secret_versions SET key_id = n.column1, sealed = n.column2 \
+                 FROM (VALUES {rows}) AS n \
+                 WHERE secret_versions.secret_id = n.column3 \
+                 AND secret_versions.version = n.column4 AND secret_versions.key_id = n.column5"
+            );
+            let mut query = sqlx::query(&sql);
+            for r in chunk {
+                query = query
+                    .bind(r.sealed.key_id().to_hex())
+                    .bind(r.sealed.to_vec())
+                    .bind(&r.secret_id)
+                    .bind(r.version)
+                    .bind(&r.old_key_id);
+            }
+            let done = query.execute(&mut *tx).await?;
             replaced += i64::try_from(done.rows_affected()).unwrap_or(0);
         }
         tx.commit().await?;
         Ok(replaced)
+    }
+}
+
+/// Rows per multi-row update. Only these sizes are used, so prepared-statement caches hold four
+/// statements, not one per batch size.
+const REWRAP_SHAPES: [usize; 4] = [256, 32, 4, 1];
+
+/// Splits `list` into runs whose lengths are all in [`REWRAP_SHAPES`].
+fn rewrap_chunks<T>(mut list: &[T]) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    while !list.is_empty() {
+        let size = REWRAP_SHAPES
+            .into_iter()
+            .find(|s| *s <= list.len())
+            .unwrap_or(1);
+        let (head, rest) = list.split_at(size);
+        chunks.push(head);
+        list = rest;
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rewrap_chunks_use_only_the_fixed_shapes_and_cover_everything() {
+        for n in [0usize, 1, 3, 4, 31, 33, 256, 300, 1000] {
+            let list: Vec<usize> = (0..n).collect();
+            let chunks = super::rewrap_chunks(&list);
+            assert!(chunks
+                .iter()
+                .all(|c| super::REWRAP_SHAPES.contains(&c.len())));
+            assert_eq!(chunks.concat(), list);
+        }
     }
 }
