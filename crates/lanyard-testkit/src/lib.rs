@@ -6,9 +6,11 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets its own database, dropped after.
 
 mod database;
+pub mod haproxy;
 pub mod moto;
 pub mod registry;
 pub mod verdaccio;
+pub mod webdriver;
 
 use std::net::SocketAddr;
 

@@ -10,7 +10,7 @@ use lanyard_testkit::moto::{self, Moto};
 use lanyard_testkit::{backend_tests, Backend, TestServer};
 
 use crate::aws::server_reaching;
-use crate::webdriver::Browser;
+use lanyard_testkit::webdriver::Browser;
 
 backend_tests!(
     connect_authorize_and_default_in_a_browser,

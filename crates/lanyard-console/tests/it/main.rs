@@ -9,5 +9,4 @@ mod pages;
 mod secrets;
 mod support;
 mod trust;
-mod webdriver;
 mod wizard;

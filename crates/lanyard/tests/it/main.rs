@@ -14,6 +14,7 @@ mod keys;
 mod manifests;
 mod oidc;
 mod packages;
+mod replicas;
 mod runner_health;
 mod support;
 mod uploads;
