@@ -25,13 +25,21 @@ fn main() {
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     for backend in [Backend::Sqlite, Backend::Postgres] {
         for connections in [100, 100_000] {
-            let row = runtime.block_on(run(backend, connections));
+            let row = runtime.block_on(run(backend, connections, 1));
             println!("{row}");
         }
     }
+    // Two replicas on one PostgreSQL database behind a round-robin haproxy (when installed),
+    // against `/healthz` through the same proxy.
+    if Command::new("haproxy").arg("-v").output().is_ok()
+        || std::path::Path::new("/usr/sbin/haproxy").exists()
+    {
+        let row = runtime.block_on(run(Backend::Postgres, 100, 2));
+        println!("{row}");
+    }
 }
 
-async fn run(backend: Backend, connections: usize) -> String {
+async fn run(backend: Backend, connections: usize, replicas: usize) -> String {
     let server = TestServer::start(backend).await;
     let admin = server.admin();
     admin.create_environment("acme", "prod").await.unwrap();
@@ -59,17 +67,32 @@ async fn run(backend: Backend, connections: usize) -> String {
         check.authorized && check.connection.as_deref() == Some("target"),
         "{check:?}"
     );
-    let health = wrk(&format!("{}/healthz", server.url), None).await;
+    let mut others = Vec::new();
+    let mut proxy = None;
+    let mut base = server.url.clone();
+    if replicas > 1 {
+        let mut addrs = vec![server.addr()];
+        for _ in 1..replicas {
+            let other = server.start_another().await;
+            addrs.push(other.addr());
+            others.push(other);
+        }
+        let lb = lanyard_testkit::haproxy::RoundRobin::start(&addrs);
+        base = lb.url.clone();
+        proxy = Some(lb);
+    }
+    let health = wrk(&format!("{base}/healthz"), None).await;
     let resolve = wrk(
-        &format!(
-            "{}/api/v1/orgs/acme/resolve?provider=aws&env=prod",
-            server.url
-        ),
+        &format!("{base}/api/v1/orgs/acme/resolve?provider=aws&env=prod"),
         Some(server.admin_token()),
     )
     .await;
+    drop(proxy);
+    for other in others {
+        other.stop().await;
+    }
     format!(
-        "| {backend:?} | {connections} | {:.0} | {:.0} | {:.2} | {} |",
+        "| {backend:?} ×{replicas} | {connections} | {:.0} | {:.0} | {:.2} | {} |",
         health.0,
         resolve.0,
         resolve.0 / health.0,

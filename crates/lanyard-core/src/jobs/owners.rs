@@ -1,7 +1,7 @@
 //! One owner per variable: two connections of one job never write the same environment
-//! variable. Otherwise the last one would silently win — an AWS connection and a Terraform S3
-//! backend with other keys would both set `AWS_ACCESS_KEY_ID`, and Terraform's AWS provider
-//! would deploy as the state user.
+//! variable. Otherwise the last one would silently win — an AWS connection and an ECR registry
+//! with other keys would both set `AWS_ACCESS_KEY_ID`, and the job would deploy as the registry
+//! user. (State backends have a channel of their own: a shared-credentials profile.)
 
 use std::collections::BTreeMap;
 
@@ -38,7 +38,7 @@ pub(crate) fn check<'a>(
                     return Err(CoreError::Invalid(format!(
                         "connections `{first}` and `{connection}` both set {variable}: in one job \
                          the second would silently replace the first; run them as two jobs, or \
-                         give the backend the same credentials as `{first}`"
+                         give `{connection}` the same credentials as `{first}`"
                     )))
                 }
                 _ => {}
@@ -71,15 +71,20 @@ mod tests {
     #[test]
     fn two_connections_writing_one_variable_are_refused() {
         let aws = materialized("aws", None);
-        let state = materialized("terraform-backend", Some("s3"));
-        let refused = check([("aws-dev", &aws), ("state", &state)].into_iter()).unwrap_err();
+        let registry = materialized("container-registry", Some("ecr"));
+        let refused = check([("aws-dev", &aws), ("state", &registry)].into_iter()).unwrap_err();
         let message = refused.to_string();
         assert!(message.contains("AWS_ACCESS_KEY_ID"), "{message}");
         assert!(
             message.contains("`aws-dev`") && message.contains("`state`"),
             "{message}"
         );
-        let gcs = materialized("terraform-backend", Some("gcs"));
-        assert!(check([("aws-dev", &aws), ("state", &gcs)].into_iter()).is_ok());
+        // State backends use channels of their own beside an `aws` connection.
+        for kind in ["gcs", "s3"] {
+            let state = materialized("terraform-backend", Some(kind));
+            assert!(check([("aws-dev", &aws), ("state", &state)].into_iter()).is_ok());
+        }
+        let pulumi = materialized("pulumi-backend", Some("s3"));
+        assert!(check([("aws-dev", &aws), ("state", &pulumi)].into_iter()).is_ok());
     }
 }

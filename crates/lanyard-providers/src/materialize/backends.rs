@@ -1,9 +1,12 @@
 //! State backends: `PULUMI_BACKEND_URL` for Pulumi, a `-backend-config` file for Terraform and
 //! OpenTofu (both read `TF_CLI_ARGS_init`).
 //!
-//! The backend's location goes into the URL or file; credentials go into the environment, not
-//! into the backend file, because Terraform copies `-backend-config` values into
-//! `.terraform/` and into saved plan files.
+//! The backend's location goes into the URL or file; credentials never go into the backend file,
+//! because Terraform copies `-backend-config` values into `.terraform/` and into saved plan
+//! files. S3 backends get AWS credentials of their own: a shared-credentials file with one named
+//! profile, which the backend file (Terraform) or URL (Pulumi) names. The job-wide `AWS_*`
+//! variables stay free for an `aws` connection in the same job, so the AWS provider deploys as
+//! the deployer while state is read and written as the state user.
 
 use super::cloud::service_account;
 use super::ctx::Ctx;
@@ -33,8 +36,10 @@ pub(super) fn pulumi(cx: &mut Ctx<'_>) -> Result {
                 // S3-compatible stores rarely support virtual-host addressing.
                 params.push("s3ForcePathStyle=true".to_owned());
             }
-            cx.field_env("aws_access_key_id", &["AWS_ACCESS_KEY_ID"]);
-            cx.field_env("aws_secret_access_key", &["AWS_SECRET_ACCESS_KEY"]);
+            if backend_profile(cx, "pulumi-backend-credentials") {
+                params.push(format!("profile={PROFILE}"));
+                cx.file_path("AWS_SHARED_CREDENTIALS_FILE", "pulumi-backend-credentials");
+            }
             if params.is_empty() {
                 format!("s3://{bucket}")
             } else {
@@ -95,9 +100,35 @@ impl BackendFile {
     }
 }
 
+/// The profile an S3 state backend's own credentials are filed under.
+const PROFILE: &str = "lanyard-state-backend";
+
+/// Writes the backend's AWS keys, if it has any, as file `id`: a shared-credentials file whose
+/// only profile is [`PROFILE`] (the keys registered to be masked, the rest readable). Returns
+/// whether it did.
+fn backend_profile(cx: &mut Ctx<'_>, id: &str) -> bool {
+    let (Some(key_id), Some(secret)) =
+        (cx.get("aws_access_key_id"), cx.get("aws_secret_access_key"))
+    else {
+        return false;
+    };
+    for field in ["aws_access_key_id", "aws_secret_access_key"] {
+        if let Some(value) = cx.get(field).filter(|_| cx.is_secret(field)) {
+            cx.embedded_secret(value);
+        }
+    }
+    cx.structured_file(
+        id,
+        "credentials",
+        format!("[{PROFILE}]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"),
+    );
+    true
+}
+
 pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
     const FILE: &str = "terraform-backend";
     let mut file = BackendFile(String::new());
+    let mut names_paths = false;
     match cx.kind() {
         Some("s3") => {
             file.field(cx, "bucket", "bucket");
@@ -131,8 +162,16 @@ pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
             ] {
                 file.flag(cx, flag);
             }
-            cx.field_env("aws_access_key_id", &["AWS_ACCESS_KEY_ID"]);
-            cx.field_env("aws_secret_access_key", &["AWS_SECRET_ACCESS_KEY"]);
+            const CREDENTIALS: &str = "terraform-backend-credentials";
+            if backend_profile(cx, CREDENTIALS) {
+                // The profile in the backend settings wins over AWS_* in the environment.
+                file.string("profile", PROFILE);
+                file.0.push_str(&format!(
+                    "shared_credentials_files = [{}]\n",
+                    hcl_string(&super::path_placeholder(CREDENTIALS))
+                ));
+                names_paths = true;
+            }
         }
         Some("gcs") => {
             file.field(cx, "bucket", "gcs_bucket");
@@ -155,7 +194,11 @@ pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
         }
         _ => return Err(MaterializeError::MissingValue { field: "kind" }),
     }
-    cx.structured_file(FILE, "backend.tfbackend", file.0);
+    if names_paths {
+        cx.path_template_file(FILE, "backend.tfbackend", file.0);
+    } else {
+        cx.structured_file(FILE, "backend.tfbackend", file.0);
+    }
     cx.file_arg("TF_CLI_ARGS_init", "-backend-config=", FILE);
     cx.file_path("LANYARD_TF_BACKEND_CONFIG", FILE);
     Ok(())

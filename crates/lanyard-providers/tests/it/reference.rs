@@ -21,7 +21,11 @@ fn reference() -> String {
          - `file`: the path of a 0600 file in the job's credential directory (masked by its \
          secret parts, or whole when it is a secret as a whole).\n\n\
          Two connections of one job never write the same variable: such a job is refused before\n\
-         anything is released, naming both.\n\n\
+         anything is released, naming both. State backends keep clear of the cloud's own\n\
+         variables: S3 backends read their keys from a shared-credentials file of their own\n\
+         (profile `lanyard-state-backend`, named in the `.tfbackend` file or the Pulumi URL), GCS\n\
+         from `GOOGLE_BACKEND_CREDENTIALS`, so an `aws` or `gcp` connection in the same job\n\
+         deploys while the backend reads and writes state as its own user.\n\n\
          | Provider | Kind | Variable | Value |\n| --- | --- | --- | --- |\n",
     );
     for case in examples::cases() {

@@ -761,8 +761,9 @@ async fn a_printed_part_of_a_secret_is_masked(backend: Backend) {
     );
 }
 
-/// An AWS connection and a Terraform S3 backend with other keys would both set
-/// `AWS_ACCESS_KEY_ID`: the job is refused before its command runs, naming both.
+/// An AWS connection and an ECR registry with other keys would both set `AWS_ACCESS_KEY_ID`:
+/// the job is refused before its command runs, naming both. (A Terraform S3 backend beside an
+/// AWS connection is fine: its keys go through a profile of its own, see `terraform.rs`.)
 async fn two_connections_never_write_one_variable(backend: Backend) {
     let sandbox = Sandbox::new(backend).await;
     let _server = sandbox.start(&[]);
@@ -786,25 +787,23 @@ async fn two_connections_never_write_one_variable(backend: Backend) {
         &deployer_secret,
     ]);
     authorize_and_default(&sandbox, "aws", "aws-dev");
-    let state_secret = format!("aws_secret_access_key={}", random_alnum(40));
+    let registry_secret = format!("secret_access_key={}", random_alnum(40));
     connect(&[
-        "terraform-backend",
+        "container-registry",
         "--name",
         "state",
         "--kind",
-        "s3",
+        "ecr",
         "-f",
-        "bucket=acme-tf-state",
-        "-f",
-        "key=network/terraform.tfstate",
+        "account_id=123456789012",
         "-f",
         "region=us-east-1",
         "-f",
-        "aws_access_key_id=AKIAI44QH8DHBEXAMPLE",
+        "access_key_id=AKIAI44QH8DHBEXAMPLE",
         "-f",
-        &state_secret,
+        &registry_secret,
     ]);
-    authorize_and_default(&sandbox, "terraform-backend", "state");
+    authorize_and_default(&sandbox, "container-registry", "state");
     let marker = sandbox.shared().join("ran");
     let run = sandbox.run(&[
         "run",
@@ -813,7 +812,7 @@ async fn two_connections_never_write_one_variable(backend: Backend) {
         "-p",
         "aws",
         "-p",
-        "terraform-backend",
+        "container-registry",
         "--",
         "touch",
         marker.to_str().unwrap(),

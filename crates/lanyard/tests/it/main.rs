@@ -17,4 +17,5 @@ mod packages;
 mod replicas;
 mod runner_health;
 mod support;
+mod terraform;
 mod uploads;

@@ -192,7 +192,12 @@ impl Proc {
 
     /// Waits for the exit (killing the process after `TIMEOUT`) and for all its output.
     fn finish(&mut self) -> Out {
-        let deadline = Instant::now() + TIMEOUT;
+        self.finish_within(TIMEOUT)
+    }
+
+    /// Like [`Proc::finish`], for commands that take longer than the usual limit.
+    fn finish_within(&mut self, limit: Duration) -> Out {
+        let deadline = Instant::now() + limit;
         let status = loop {
             if let Some(status) = self.try_exit() {
                 break status;
@@ -202,7 +207,7 @@ impl Proc {
                 let _ = self.child.wait();
                 self.join_readers();
                 panic!(
-                    "lanyard did not exit within {TIMEOUT:?}\n--- stdout ---\n{}--- stderr ---\n{}",
+                    "lanyard did not exit within {limit:?}\n--- stdout ---\n{}--- stderr ---\n{}",
                     self.stdout(),
                     self.stderr()
                 );
@@ -425,6 +430,14 @@ impl Sandbox {
         let mut command = self.command();
         command.args(args).envs(env.iter().copied());
         Proc::spawn(command).finish()
+    }
+
+    /// Runs a client command whose job takes long (a real terraform apply), waiting up to
+    /// `limit`.
+    pub fn run_within(&self, limit: Duration, args: &[&str]) -> Out {
+        let mut command = self.command();
+        command.args(args);
+        Proc::spawn(command).finish_within(limit)
     }
 
     /// Starts a long-running client command (e.g. `runner start`).

@@ -27,11 +27,29 @@ fn terraform_s3_backend_file_and_credentials() {
         hcl,
         "bucket = \"acme-tf-state\"\nkey = \"network/terraform.tfstate\"\nregion = \"us-east-1\"\n\
          dynamodb_table = \"tf-locks\"\nendpoints = { s3 = \"https://minio.internal:9000\" }\n\
-         skip_credentials_validation = true\nuse_path_style = true\n"
+         skip_credentials_validation = true\nuse_path_style = true\n\
+         profile = \"lanyard-state-backend\"\n\
+         shared_credentials_files = [\"{{lanyard:path:terraform-backend-credentials}}\"]\n"
     );
     assert!(!hcl.contains(AWS_SECRET));
-    assert_eq!(secret(&m, "AWS_ACCESS_KEY_ID"), AWS_KEY_ID);
-    assert_eq!(secret(&m, "AWS_SECRET_ACCESS_KEY"), AWS_SECRET);
+    // The backend's keys are its own profile, never the job-wide AWS_* an `aws` connection
+    // in the same job owns.
+    for taken in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"] {
+        assert!(m.env_var(taken).is_none(), "{taken}");
+    }
+    let file = m.file("terraform-backend").unwrap();
+    let written = m.render_file(file, Path::new("/job")).unwrap();
+    assert!(written.expose_secret().contains(
+        "shared_credentials_files = [\"/job/terraform-backend-credentials/credentials\"]"
+    ));
+    let credentials = m.file("terraform-backend-credentials").unwrap();
+    assert_eq!(
+        credentials.contents.expose_secret(),
+        &format!(
+            "[lanyard-state-backend]\naws_access_key_id = {AWS_KEY_ID}\n\
+             aws_secret_access_key = {AWS_SECRET}\n"
+        )
+    );
     let rendered = m.render_env(Path::new("/job")).unwrap();
     let init = rendered
         .iter()
@@ -120,8 +138,14 @@ fn pulumi_backends() {
     let m = run("pulumi-backend", Some("s3"), AuthMode::Inline, &s3);
     assert_eq!(
         plain(&m, "PULUMI_BACKEND_URL"),
-        "s3://state?region=auto&endpoint=https%3A%2F%2Fabc.r2.cloudflarestorage.com&s3ForcePathStyle=true"
+        "s3://state?region=auto&endpoint=https%3A%2F%2Fabc.r2.cloudflarestorage.com&s3ForcePathStyle=true\
+         &profile=lanyard-state-backend"
     );
+    assert!(m.env_var("AWS_ACCESS_KEY_ID").is_none());
+    let (name, credentials) = file_of(&m, "AWS_SHARED_CREDENTIALS_FILE");
+    assert_eq!(name, "credentials");
+    assert!(credentials.starts_with("[lanyard-state-backend]\n"));
+    assert!(credentials.contains("aws_secret_access_key = r2secret0123456789\n"));
     assert_eq!(secret(&m, "PULUMI_CONFIG_PASSPHRASE"), "correct horse");
 
     let azure = ResolvedFields::new()
