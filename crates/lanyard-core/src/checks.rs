@@ -16,6 +16,9 @@ use crate::{now, CoreError, CoreResult, Lanyard};
 
 /// How many due connections one scheduler tick checks.
 const PER_TICK: i64 = 5;
+/// How long a claimed check stays this server's: far longer than checking `PER_TICK`
+/// connections takes (each times out quickly), short enough that a dead server's claims return.
+const CHECK_LEASE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// Verdicts that mean jobs using the connection will fail. `unreachable` is not one: a server
 /// without a route to the provider (a locked-down network, where only runners reach out) says
@@ -74,9 +77,12 @@ impl Lanyard {
     /// Checks up to a few connections that are due, across organizations, and records what
     /// each check found. The server's background loop calls it; returns how many it checked.
     pub async fn check_due_connections(&self) -> CoreResult<usize> {
+        let at = now().millis();
+        let lease = i64::try_from(CHECK_LEASE.as_millis()).unwrap_or(i64::MAX);
+        // Claimed, so that replicas never check one connection twice.
         let due = self
             .store
-            .connections_due_for_check(now().millis(), PER_TICK)
+            .claim_due_checks(at, at.saturating_add(lease), PER_TICK)
             .await?;
         let mut checked = 0;
         for (org_id, org_slug, name) in due {

@@ -318,31 +318,47 @@ impl ConnectionStore for SqlStore {
         Ok(())
     }
 
-    async fn connections_due_for_check(
+    async fn claim_due_checks(
         &self,
         now: i64,
+        lease_until: i64,
         limit: i64,
     ) -> StoreResult<Vec<(String, Slug, Slug)>> {
-        let rows = sqlx::query(
-            "SELECT c.org_id, o.slug AS org, c.slug FROM connections c \
-             JOIN organizations o ON o.id = c.org_id \
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        // The lease test in the outer WHERE makes the claim a compare-and-swap: on PostgreSQL a
+        // concurrent claimer re-evaluates it after the first commits and skips those rows.
+        let claimed = sqlx::query(
+            "UPDATE connections SET check_lease_until = $2 WHERE id IN (\
+             SELECT c.id FROM connections c JOIN organizations o ON o.id = c.org_id \
              WHERE c.state = 'ready' AND (c.check_due = 1 \
                 OR c.last_verified_at < $1 - COALESCE(o.check_interval_secs, 86400) * 1000) \
-             ORDER BY c.check_due DESC, COALESCE(c.last_verified_at, 0), c.id LIMIT $2",
+             AND (c.check_lease_until IS NULL OR c.check_lease_until < $1) \
+             ORDER BY c.check_due DESC, COALESCE(c.last_verified_at, 0), c.id LIMIT $3) \
+             AND (check_lease_until IS NULL OR check_lease_until < $1) RETURNING id",
         )
         .bind(now)
+        .bind(lease_until)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *tx)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("org_id")?,
-                    rows::slug(r, "org")?,
-                    rows::slug(r, "slug")?,
-                ))
-            })
-            .collect()
+        let mut due = Vec::with_capacity(claimed.len());
+        for row in &claimed {
+            let id: String = row.try_get("id")?;
+            let row = sqlx::query(
+                "SELECT c.org_id, o.slug AS org, c.slug FROM connections c \
+                 JOIN organizations o ON o.id = c.org_id WHERE c.id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            due.push((
+                row.try_get("org_id")?,
+                rows::slug(&row, "org")?,
+                rows::slug(&row, "slug")?,
+            ));
+        }
+        tx.commit().await?;
+        Ok(due)
     }
 
     async fn mark_check_due(&self, secret_id: &str) -> StoreResult<()> {
