@@ -9,7 +9,8 @@
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -27,25 +28,62 @@ pub const DEFAULT_PER_SECOND: u32 = 50;
 /// The API's rate limits; cheap to clone.
 #[derive(Clone)]
 pub struct RateLimits {
-    limiter: Arc<DefaultKeyedRateLimiter<[u8; 32]>>,
+    /// The limiter of this server's share of the budget, replaced when the share changes.
+    limiter: Arc<RwLock<Arc<DefaultKeyedRateLimiter<[u8; 32]>>>>,
+    /// The budget per token across every replica.
     per_second: NonZeroU32,
+    /// How many live replicas the budget is split among.
+    replicas: Arc<AtomicU32>,
+}
+
+fn limiter(per_second: NonZeroU32) -> DefaultKeyedRateLimiter<[u8; 32]> {
+    let burst = per_second.saturating_mul(NonZeroU32::MIN.saturating_add(1));
+    DefaultKeyedRateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst))
 }
 
 impl RateLimits {
     /// `per_second` requests per second per token, in bursts of up to twice that.
     pub fn new(per_second: NonZeroU32) -> Self {
-        let burst = per_second.saturating_mul(NonZeroU32::MIN.saturating_add(1));
-        let quota = Quota::per_second(per_second).allow_burst(burst);
         Self {
-            limiter: Arc::new(DefaultKeyedRateLimiter::keyed(quota)),
+            limiter: Arc::new(RwLock::new(Arc::new(limiter(per_second)))),
             per_second,
+            replicas: Arc::new(AtomicU32::new(1)),
+        }
+    }
+
+    /// Splits the budget among `replicas` live servers: behind a load balancer a token's
+    /// requests spread over all of them, so each allows its share (at least one per second)
+    /// and the token gets about the configured rate in total, not that rate times the replicas.
+    pub fn split_among(&self, replicas: u32) {
+        let replicas = replicas.max(1);
+        if self.replicas.swap(replicas, Ordering::AcqRel) == replicas {
+            return;
+        }
+        let share = NonZeroU32::new(self.per_second.get() / replicas).unwrap_or(NonZeroU32::MIN);
+        let fresh = Arc::new(limiter(share));
+        match self.limiter.write() {
+            Ok(mut current) => *current = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        tracing::info!(
+            replicas,
+            per_second = share.get(),
+            "API rate limit share changed"
+        );
+    }
+
+    fn current(&self) -> Arc<DefaultKeyedRateLimiter<[u8; 32]>> {
+        match self.limiter.read() {
+            Ok(current) => current.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
     /// Forgets buckets that are full again, so memory follows the tokens in use.
     pub fn forget_idle(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
+        let limiter = self.current();
+        limiter.retain_recent();
+        limiter.shrink_to_fit();
     }
 }
 
@@ -80,7 +118,7 @@ pub(crate) async fn limit(
     if !path.starts_with("/api/v1/") || path.starts_with("/api/v1/runner/") {
         return next.run(request).await;
     }
-    match limits.limiter.check_key(&key(&request)) {
+    match limits.current().check_key(&key(&request)) {
         Ok(()) => next.run(request).await,
         Err(not_until) => {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
@@ -89,7 +127,8 @@ pub(crate) async fn limit(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
                 format!(
-                    "too many requests with this token (at most {} per second); retry in {seconds} s",
+                    "too many requests with this token (at most {} per second); retry in \
+                     {seconds} s",
                     limits.per_second
                 ),
             )

@@ -66,6 +66,9 @@ pub struct PreparedServer {
     rate_limits: Option<crate::rate_limit::RateLimits>,
     /// Whose forwarding headers are believed.
     trusted_proxies: crate::origin::TrustedProxies,
+    /// How often this server tells the others it is alive (rate limits are split among the
+    /// live ones).
+    replica_heartbeat: std::time::Duration,
     /// The address actually bound (useful with port 0).
     pub local_addr: SocketAddr,
     /// Present only when this start set up an empty database.
@@ -162,6 +165,7 @@ pub async fn prepare_with(
         runner,
         rate_limits: config.rate_limit.map(crate::rate_limit::RateLimits::new),
         trusted_proxies: config.trusted_proxies.clone(),
+        replica_heartbeat: std::time::Duration::from_secs(5),
         store,
         local_addr,
         first_start,
@@ -182,6 +186,12 @@ impl PreparedServer {
     /// Limits each token to `per_second` API requests per second (bursts of twice that).
     pub fn with_rate_limit(mut self, per_second: std::num::NonZeroU32) -> Self {
         self.rate_limits = Some(crate::rate_limit::RateLimits::new(per_second));
+        self
+    }
+
+    /// Says this server is alive every `interval` (tests shorten it; default 5 s).
+    pub fn with_replica_heartbeat(mut self, interval: std::time::Duration) -> Self {
+        self.replica_heartbeat = interval;
         self
     }
 
@@ -236,6 +246,13 @@ impl PreparedServer {
         let app = self.app.clone();
         let mut router = crate::router(self.app);
         let mut forgetting = None;
+        let heartbeat = self.rate_limits.clone().map(|limits| {
+            tokio::spawn(share_rate_limits(
+                app.clone(),
+                limits,
+                self.replica_heartbeat,
+            ))
+        });
         if let Some(limits) = self.rate_limits {
             let idle = limits.clone();
             forgetting = Some(tokio::spawn(async move {
@@ -269,6 +286,9 @@ impl PreparedServer {
             .map_err(StartError::Serve);
         background.abort();
         follower.abort();
+        if let Some(task) = heartbeat {
+            task.abort();
+        }
         if let Some(dirs) = dirs {
             dirs.release();
         }
@@ -299,4 +319,24 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), StartError> {
                 dir.display()
             )))
         })
+}
+
+/// Tells the other servers on the database that this one is alive, and splits the API rate
+/// limits among the live ones, every `interval`.
+async fn share_rate_limits(
+    app: Lanyard,
+    limits: crate::rate_limit::RateLimits,
+    interval: std::time::Duration,
+) {
+    let mut id = [0u8; 16];
+    lanyard_crypto::random::bytes(&mut id);
+    let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        match app.replica_heartbeat(&id, interval).await {
+            Ok(replicas) => limits.split_among(replicas),
+            Err(e) => tracing::warn!(error = %e, "could not record that this server is alive"),
+        }
+    }
 }

@@ -141,6 +141,9 @@ pub trait MetaStore: Send + Sync {
     /// Writes one fact unless it is there already, and returns the fact as it stands: when
     /// several servers make one at once, they all end up with the same.
     async fn meta_or_insert(&self, key: &str, value: String) -> StoreResult<String>;
+    /// Records that server `id` is alive at `now`, forgets servers not seen since
+    /// `alive_since`, and returns how many are alive (this one included).
+    async fn replica_heartbeat(&self, id: &str, now: i64, alive_since: i64) -> StoreResult<u32>;
     /// First start: writes the facts, the first organization and its admin token in one
     /// transaction. [`StoreError::Conflict`] if the database was bootstrapped already.
     async fn bootstrap(
@@ -248,12 +251,14 @@ pub trait ConnectionStore: Send + Sync {
     async fn connections_using_secret(&self, secret_id: &str) -> StoreResult<Vec<Slug>>;
     /// Names of the connections whose fields reference this variable.
     async fn connections_using_variable(&self, variable_id: &str) -> StoreResult<Vec<Slug>>;
-    /// Connections due for a scheduled check (checked longer ago than their organization's
-    /// interval, default daily, or marked due; never-checked ones are checked when saved),
-    /// oldest check first: (organization id, organization, connection).
-    async fn connections_due_for_check(
+    /// Claims up to `limit` connections due for a scheduled check (checked longer ago than
+    /// their organization's interval, default daily, or marked due; never-checked ones are
+    /// checked when saved), oldest check first, until `lease_until` (ms): no other server is
+    /// handed them before then. Returns (organization id, organization, connection).
+    async fn claim_due_checks(
         &self,
         now: i64,
+        lease_until: i64,
         limit: i64,
     ) -> StoreResult<Vec<(String, Slug, Slug)>>;
     /// Marks the connections that use a secret as due for a check (its value changed).

@@ -79,12 +79,20 @@ impl TestServer {
     /// Starts another server process-alike on the same database and key: a second replica, or
     /// the same installation after a restart.
     pub async fn start_another(&self) -> Self {
+        self.start_another_adjusted(|p| p).await
+    }
+
+    /// Like [`TestServer::start_another`], with the prepared server adjusted before it serves.
+    pub async fn start_another_adjusted(
+        &self,
+        adjust: impl FnOnce(PreparedServer) -> PreparedServer,
+    ) -> Self {
         let key = SecretString::from(self.master_key.expose_secret().to_owned());
         let prepared = Self::prepare(&self.database, &key)
             .await
             .expect("test server starts")
             .with_public_url(self.public_url.clone());
-        let mut other = Self::serve_prepared(prepared, self.database.clone(), key);
+        let mut other = Self::serve_prepared(adjust(prepared), self.database.clone(), key);
         other.admin_token = self
             .admin_token
             .as_ref()

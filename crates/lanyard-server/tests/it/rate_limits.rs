@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use lanyard_testkit::{backend_tests, Backend, TestServer};
 
-backend_tests!(a_noisy_token_is_slowed_down_alone);
+backend_tests!(
+    a_noisy_token_is_slowed_down_alone,
+    the_budget_is_split_among_replicas
+);
 
 async fn a_noisy_token_is_slowed_down_alone(backend: Backend) {
     let server =
@@ -62,4 +65,45 @@ async fn a_noisy_token_is_slowed_down_alone(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again.status(), 200);
+}
+
+/// Behind a load balancer a token's requests spread over every replica: each allows its share
+/// of the budget, so the token gets about the configured rate in total, not that rate times the
+/// number of servers.
+async fn the_budget_is_split_among_replicas(backend: Backend) {
+    let heartbeat = Duration::from_millis(100);
+    let adjust = |p: lanyard_server::PreparedServer| {
+        p.with_rate_limit(NonZeroU32::new(10).unwrap())
+            .with_replica_heartbeat(heartbeat)
+    };
+    let one = TestServer::start_adjusted(backend, adjust).await;
+    let http = reqwest::Client::new();
+    let whoami = format!("{}/api/v1/whoami", one.url);
+    let token = one.admin_token().to_owned();
+    let served = |count: usize| {
+        let (http, whoami, token) = (http.clone(), whoami.clone(), token.clone());
+        async move {
+            let mut ok = 0;
+            for _ in 0..count {
+                let status = http
+                    .get(&whoami)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                ok += usize::from(status == 200);
+            }
+            ok
+        }
+    };
+    // Alone, the server allows the whole burst (twice 10).
+    tokio::time::sleep(5 * heartbeat).await;
+    assert_eq!(served(16).await, 16);
+
+    let _two = one.start_another_adjusted(adjust).await;
+    tokio::time::sleep(10 * heartbeat).await;
+    // Two live replicas: this one allows half (a burst of 10, and 5 more per second).
+    let ok = served(16).await;
+    assert!((10..=12).contains(&ok), "{ok} of 16 served");
 }

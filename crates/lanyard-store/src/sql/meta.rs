@@ -46,6 +46,27 @@ impl MetaStore for SqlStore {
             .ok_or_else(|| StoreError::NotFound(format!("installation fact `{key}`")))
     }
 
+    async fn replica_heartbeat(&self, id: &str, now: i64, alive_since: i64) -> StoreResult<u32> {
+        let mut tx = begin_write(&self.write, self.backend).await?;
+        sqlx::query(
+            "INSERT INTO server_replicas (id, seen_at) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM server_replicas WHERE seen_at < $1")
+            .bind(alive_since)
+            .execute(&mut *tx)
+            .await?;
+        let alive: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM server_replicas")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(u32::try_from(alive).unwrap_or(u32::MAX).max(1))
+    }
+
     async fn bootstrap(
         &self,
         record: &BootstrapRecord,

@@ -39,6 +39,8 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     13 => "0013_vacated_defaults",
     14 => "0014_instance_admin",
     15 => "0015_console_sessions",
+    16 => "0016_check_leases",
+    17 => "0017_server_replicas",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -56,10 +58,12 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     13 => "0013_vacated_defaults",
     14 => "0014_instance_admin",
     15 => "0015_console_sessions",
+    16 => "0016_check_leases",
+    17 => "0017_server_replicas",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 15;
+pub const SCHEMA_VERSION: i64 = 17;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;
