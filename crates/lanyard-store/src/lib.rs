@@ -264,7 +264,8 @@ pub trait ConnectionStore: Send + Sync {
     /// Marks the connections that use a secret as due for a check (its value changed).
     async fn mark_check_due(&self, secret_id: &str) -> StoreResult<()>;
     /// Records the outcome of a verification (`connection test`, or a scheduled re-check) and
-    /// what it said, with its audit entry when a person asked for it.
+    /// what it said, with its audit entry when a person asked for it; a claimed check's lease
+    /// ends with it.
     async fn record_verification(
         &self,
         org_id: &str,

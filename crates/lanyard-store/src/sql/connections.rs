@@ -299,7 +299,7 @@ impl ConnectionStore for SqlStore {
         let mut tx = begin_write(&self.write, self.backend).await?;
         let done = sqlx::query(
             "UPDATE connections SET last_verified_at = $1, verdict = $2, verification_message = $5, \
-             check_due = 0 WHERE id = $3 AND org_id = $4",
+             check_due = 0, check_lease_until = NULL WHERE id = $3 AND org_id = $4",
         )
         .bind(at.millis())
         .bind(verdict)
