@@ -96,21 +96,6 @@ pub(crate) type Queue = mpsc::Sender<Job>;
 /// caches hold four statements instead of one per group size.
 const INSERT_SHAPES: [usize; 4] = [32, 8, 2, 1];
 
-/// Splits `list` into runs whose lengths are all in [`INSERT_SHAPES`].
-fn fixed_chunks<T>(mut list: &[T]) -> Vec<&[T]> {
-    let mut chunks = Vec::new();
-    while !list.is_empty() {
-        let size = INSERT_SHAPES
-            .into_iter()
-            .find(|s| *s <= list.len())
-            .unwrap_or(1);
-        let (head, rest) = list.split_at(size);
-        chunks.push(head);
-        list = rest;
-    }
-    chunks
-}
-
 /// Most jobs one group commit takes.
 const GROUP: usize = 512;
 
@@ -190,7 +175,7 @@ async fn write_group<'a>(
     let mut tx = begin_write(pool, backend).await?;
     for (org_id, list) in by_org {
         let (mut seq, mut prev_hash) = lock_head(&mut tx, backend, org_id).await?;
-        for chunk in fixed_chunks(&list) {
+        for chunk in super::fixed_chunks(&list, &INSERT_SHAPES) {
             let mut sql = String::from(
                 "INSERT INTO audit_events (org_id, seq, at, actor, source, action, target, \
                  details, prev_hash, hash) VALUES ",
@@ -375,18 +360,5 @@ impl AuditStore for SqlStore {
             .transpose()?;
         tx.commit().await?;
         Ok((events, head))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn chunks_use_only_the_fixed_shapes_and_keep_order() {
-        let items: Vec<usize> = (0..77).collect();
-        let chunks = super::fixed_chunks(&items);
-        assert!(chunks
-            .iter()
-            .all(|c| super::INSERT_SHAPES.contains(&c.len())));
-        assert_eq!(chunks.concat(), items);
     }
 }

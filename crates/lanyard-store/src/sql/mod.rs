@@ -145,6 +145,23 @@ impl SqlStore {
     }
 }
 
+/// Splits `list` into runs whose lengths are all in `shapes` (largest first, ending with 1), so
+/// multi-row statements come in a few fixed sizes and prepared-statement caches stay small.
+pub(crate) fn fixed_chunks<'a, T>(mut list: &'a [T], shapes: &[usize]) -> Vec<&'a [T]> {
+    let mut chunks = Vec::new();
+    while !list.is_empty() {
+        let size = shapes
+            .iter()
+            .copied()
+            .find(|s| *s <= list.len())
+            .unwrap_or(1);
+        let (head, rest) = list.split_at(size);
+        chunks.push(head);
+        list = rest;
+    }
+    chunks
+}
+
 fn url_of(path: &std::path::Path) -> String {
     format!("sqlite://{}", path.display())
 }
@@ -249,6 +266,21 @@ impl Store for SqlStore {
         match self.backend {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    #[test]
+    fn chunks_use_only_the_fixed_shapes_and_keep_order() {
+        for shapes in [&[32, 8, 2, 1][..], &[64, 16, 4, 1][..]] {
+            for n in [0usize, 1, 3, 4, 31, 33, 77, 256, 1000] {
+                let items: Vec<usize> = (0..n).collect();
+                let chunks = super::fixed_chunks(&items, shapes);
+                assert!(chunks.iter().all(|c| shapes.contains(&c.len())));
+                assert_eq!(chunks.concat(), items);
+            }
         }
     }
 }

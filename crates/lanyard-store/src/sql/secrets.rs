@@ -273,7 +273,7 @@ async fn rewrap_in_chunks(
     rewrapped: &[RewrappedVersion],
 ) -> StoreResult<i64> {
     let mut replaced = 0;
-    for chunk in rewrap_chunks(rewrapped) {
+    for chunk in super::fixed_chunks(rewrapped, &REWRAP_SHAPES) {
         let rows = (0..chunk.len())
             .map(|i| {
                 let n = i * 5;
@@ -313,33 +313,3 @@ async fn rewrap_in_chunks(
 /// Rows per multi-row update: a few fixed sizes, so prepared-statement caches hold four
 /// statements, not one per batch size.
 const REWRAP_SHAPES: [usize; 4] = [64, 16, 4, 1];
-
-/// Splits `list` into runs whose lengths are all in [`REWRAP_SHAPES`].
-fn rewrap_chunks<T>(mut list: &[T]) -> Vec<&[T]> {
-    let mut chunks = Vec::new();
-    while !list.is_empty() {
-        let size = REWRAP_SHAPES
-            .into_iter()
-            .find(|s| *s <= list.len())
-            .unwrap_or(1);
-        let (head, rest) = list.split_at(size);
-        chunks.push(head);
-        list = rest;
-    }
-    chunks
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rewrap_chunks_use_only_the_fixed_shapes_and_cover_everything() {
-        for n in [0usize, 1, 3, 4, 31, 33, 256, 300, 1000] {
-            let list: Vec<usize> = (0..n).collect();
-            let chunks = super::rewrap_chunks(&list);
-            assert!(chunks
-                .iter()
-                .all(|c| super::REWRAP_SHAPES.contains(&c.len())));
-            assert_eq!(chunks.concat(), list);
-        }
-    }
-}
