@@ -112,17 +112,8 @@ impl Lanyard {
             }
             _ => None,
         };
-        let token = record.token;
         Ok(Some(ActiveSession {
-            principal: Principal {
-                token_id: token.id,
-                org_id: token.org_id,
-                org: token.org,
-                role: token.role,
-                environments: token.environments,
-                source: String::new(),
-                instance_admin: token.instance_admin,
-            },
+            principal: crate::tokens::principal_of(record.token),
             csrf: record.csrf,
             flash,
         }))

@@ -45,15 +45,7 @@ impl Lanyard {
                         .to_owned(),
                 )
             })?;
-        let principal = Principal {
-            token_id: record.id,
-            org_id: record.org_id,
-            org: record.org,
-            role: record.role,
-            environments: record.environments,
-            source: String::new(),
-            instance_admin: record.instance_admin,
-        };
+        let principal = principal_of(record);
         self.caches.tokens.insert(hash_hex, principal.clone());
         Ok(principal)
     }
@@ -172,5 +164,19 @@ impl Lanyard {
                 )),
                 other => other.into(),
             })
+    }
+}
+
+/// The principal a live token stands for (its source, the client's address, is the caller's to
+/// fill in).
+pub(crate) fn principal_of(record: TokenRecord) -> Principal {
+    Principal {
+        token_id: record.id,
+        org_id: record.org_id,
+        org: record.org,
+        role: record.role,
+        environments: record.environments,
+        source: String::new(),
+        instance_admin: record.instance_admin,
     }
 }
