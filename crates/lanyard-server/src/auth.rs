@@ -1,9 +1,7 @@
 //! Request extractors: the authenticated caller, and JSON/path extractors whose rejections are
 //! ordinary [`ApiError`]s.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path};
+use axum::extract::{FromRequest, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -39,22 +37,9 @@ impl FromRequestParts<Lanyard> for Caller {
                 )
             })?;
         let mut principal = app.authenticate(token).await?;
-        principal.source = client_address(parts);
+        principal.source = crate::origin::client_address(&parts.extensions);
         Ok(Caller(principal))
     }
-}
-
-/// The client's address for the audit trail: what the trusted-proxy edge worked out, else the
-/// TCP peer ("" when neither is known).
-pub(crate) fn client_address(parts: &Parts) -> String {
-    if let Some(origin) = parts.extensions.get::<lanyard_domain::ClientOrigin>() {
-        return origin.ip.to_string();
-    }
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip().to_string())
-        .unwrap_or_default()
 }
 
 /// A JSON body; a malformed one is a 400 with the parser's explanation.

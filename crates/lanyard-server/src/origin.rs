@@ -81,36 +81,40 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The comma-separated values of every `name` header, in order, blanks dropped.
+fn list<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// The value of `key` in one `Forwarded` element (`for=…;proto=…`), unquoted.
+fn forwarded_param<'a>(element: &'a str, key: &str) -> Option<&'a str> {
+    element
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.trim().trim_matches('"'))
+}
+
 /// The `for=` hops of `Forwarded` (RFC 7239), or else `X-Forwarded-For`, left (client) to right;
 /// `None` for a hop that is not an address.
 fn forwarded_for(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let values = |name| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    };
-    let forwarded = values("forwarded");
+    let forwarded = list(headers, "forwarded");
     if !forwarded.is_empty() {
         return forwarded
             .iter()
-            .map(|element| {
-                element
-                    .split(';')
-                    .filter_map(|pair| pair.split_once('='))
-                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
-                    .and_then(|(_, v)| node_address(v.trim().trim_matches('"')))
-            })
+            .map(|element| forwarded_param(element, "for").and_then(node_address))
             .collect();
     }
-    values("x-forwarded-for")
-        .iter()
-        .map(|v| node_address(v))
+    list(headers, "x-forwarded-for")
+        .into_iter()
+        .map(node_address)
         .collect()
 }
 
@@ -128,26 +132,23 @@ fn node_address(node: &str) -> Option<IpAddr> {
 
 /// The scheme the nearest proxy saw: `Forwarded: proto=`, else `X-Forwarded-Proto` (the last
 /// value of either, which the proxy next to us wrote).
-fn forwarded_proto(headers: &HeaderMap) -> Option<String> {
-    let last = |name| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
-    last("forwarded")
-        .and_then(|element| {
-            element
-                .split(';')
-                .filter_map(|pair| pair.split_once('='))
-                .find(|(k, _)| k.trim().eq_ignore_ascii_case("proto"))
-                .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-        })
-        .or_else(|| last("x-forwarded-proto"))
+fn forwarded_proto(headers: &HeaderMap) -> Option<&str> {
+    list(headers, "forwarded")
+        .last()
+        .and_then(|element| forwarded_param(element, "proto"))
+        .or_else(|| list(headers, "x-forwarded-proto").last().copied())
+}
+
+/// The client's address for the audit trail and the rate limiter: what [`attach`] worked out,
+/// else the TCP peer (a router served without this layer), "" when neither is known.
+pub(crate) fn client_address(extensions: &axum::http::Extensions) -> String {
+    if let Some(origin) = extensions.get::<ClientOrigin>() {
+        return origin.ip.to_string();
+    }
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip().to_string())
+        .unwrap_or_default()
 }
 
 /// The middleware: works out every request's [`ClientOrigin`] once, for the API, the console

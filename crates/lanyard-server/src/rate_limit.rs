@@ -7,12 +7,11 @@
 //! limited here: a runner reports its jobs' output as often as they print, and only its own
 //! token can do so.
 
-use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -93,14 +92,7 @@ fn key(request: &Request) -> [u8; 32] {
         Some(value) => hash.update(value.as_bytes()),
         None => {
             // Behind a trusted proxy, each client gets its own bucket, not the proxy's one.
-            let peer = match request.extensions().get::<lanyard_domain::ClientOrigin>() {
-                Some(origin) => origin.ip.to_string(),
-                None => request
-                    .extensions()
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|ConnectInfo(addr)| addr.ip().to_string())
-                    .unwrap_or_default(),
-            };
+            let peer = crate::origin::client_address(request.extensions());
             hash.update(b"anonymous:");
             hash.update(peer.as_bytes());
         }
