@@ -102,12 +102,7 @@ async fn run(backend: Backend, connections: usize, replicas: usize) -> String {
 
 /// Bulk-inserts connections (no fields: resolution never reads them) straight into the database.
 async fn seed(server: &TestServer, connections: usize) {
-    let url = server.database().url().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}",
-            server.database().data_dir().join("lanyard.db").display()
-        )
-    });
+    let url = server.database().sqlx_url();
     let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     let org_id: String = sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'acme'")
         .fetch_one(&mut conn)

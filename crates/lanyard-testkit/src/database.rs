@@ -55,6 +55,13 @@ impl TestDatabase {
         self.postgres.as_ref().map(|(url, _)| url.clone())
     }
 
+    /// The URL sqlx opens for either backend: for tests (and benches) that reach past the API
+    /// into the database itself.
+    pub fn sqlx_url(&self) -> String {
+        self.url()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir().join("lanyard.db").display()))
+    }
+
     /// The data directory (SQLite file, generated key file).
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()

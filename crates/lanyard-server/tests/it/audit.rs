@@ -9,12 +9,7 @@ use sqlx::Connection;
 const PLANTED: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYauditKEY00";
 
 async fn db(server: &TestServer) -> sqlx::AnyConnection {
-    let url = server.database().url().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}",
-            server.database().data_dir().join("lanyard.db").display()
-        )
-    });
+    let url = server.database().sqlx_url();
     sqlx::AnyConnection::connect(&url).await.unwrap()
 }
 

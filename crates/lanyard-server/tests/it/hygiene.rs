@@ -226,12 +226,7 @@ async fn damaged_or_moved_ciphertext_fails_closed(backend: Backend) {
     };
     use_conn("conn-b").await.expect("intact secrets open");
 
-    let url = server.database().url().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}",
-            server.database().data_dir().join("lanyard.db").display()
-        )
-    });
+    let url = server.database().sqlx_url();
     let mut db = sqlx::AnyConnection::connect(&url).await.unwrap();
     let id_of = "(SELECT id FROM secrets WHERE slug = $1)";
     // A's ciphertext copied onto B's row: bound to A's context, so it must not open as B.

@@ -135,12 +135,7 @@ async fn scheduled_checks_are_claimed_once_across_replicas(backend: Backend) {
         };
         admin.create_connection("acme", &request).await.unwrap();
     }
-    let url = one.database().url().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}",
-            one.database().data_dir().join("lanyard.db").display()
-        )
-    });
+    let url = one.database().sqlx_url();
     let store_url = lanyard_store::DatabaseUrl::parse(&url).unwrap();
     let (a, b) = (
         lanyard_store::SqlStore::open(&store_url).await.unwrap(),

@@ -34,13 +34,7 @@ async fn schema_newer_than_the_binary_is_refused(backend: Backend) {
         lanyard_crypto::ExposeSecret::expose_secret(server.master_key()).to_owned(),
     );
     server.stop().await;
-    let url = match database.url() {
-        Some(url) => url,
-        None => format!(
-            "sqlite://{}",
-            database.data_dir().join("lanyard.db").display()
-        ),
-    };
+    let url = database.sqlx_url();
     let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     sqlx::query("INSERT INTO lanyard_schema (version, applied_at) VALUES (999, 0)")
         .execute(&mut conn)
