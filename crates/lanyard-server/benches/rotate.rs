@@ -106,22 +106,8 @@ fn twin(key: &MasterKey) -> MasterKey {
 
 /// Seeds `VERSIONS` sealed versions under an old key, then rotates to a new one; versions/s.
 async fn run(label: &str, url: &DatabaseUrl, batch: i64) -> f64 {
-    let old = MasterKey::generate();
-    let store = Arc::new(SqlStore::open(url).await.expect("open store"));
+    let (store, admin_token, keyring) = seeded(label, url).await;
     let dyn_store: Arc<dyn Store> = store.clone();
-    let installed = install_or_verify(
-        dyn_store.as_ref(),
-        &Keyring::new(twin(&old)),
-        &KeySource::Environment,
-        &Slug::parse("bench").unwrap(),
-    )
-    .await
-    .expect("install");
-    let lanyard_core::Installation::Fresh { org, admin_token } = installed else {
-        panic!("{label}: expected an empty database")
-    };
-    seed(url, &org.id, &old).await;
-    let keyring = Keyring::new(MasterKey::generate()).with_retired(old);
     let app = Lanyard::new(dyn_store, Arc::new(keyring));
     let me = app
         .authenticate(admin_token.expose_secret())
@@ -144,25 +130,35 @@ async fn run(label: &str, url: &DatabaseUrl, batch: i64) -> f64 {
     VERSIONS as f64 / started.elapsed().as_secs_f64()
 }
 
-/// The strategy rotation used before multi-row updates, measured on the same data in the same
-/// run: the same reads and re-wraps, then one compare-and-swap `UPDATE` per version in one
-/// transaction per batch.
-async fn run_per_row(url: &DatabaseUrl, batch: i64) -> f64 {
+/// A fresh installation on `url` with `VERSIONS` versions sealed under an old key, and a keyring
+/// whose active key is new and whose retired key is the old one.
+async fn seeded(
+    label: &str,
+    url: &DatabaseUrl,
+) -> (Arc<SqlStore>, lanyard_crypto::ApiToken, Keyring) {
     let old = MasterKey::generate();
-    let store = SqlStore::open(url).await.expect("open store");
+    let store = Arc::new(SqlStore::open(url).await.expect("open store"));
     let installed = install_or_verify(
-        &store,
+        store.as_ref(),
         &Keyring::new(twin(&old)),
         &KeySource::Environment,
         &Slug::parse("bench").unwrap(),
     )
     .await
     .expect("install");
-    let lanyard_core::Installation::Fresh { org, .. } = installed else {
-        panic!("expected an empty database")
+    let lanyard_core::Installation::Fresh { org, admin_token } = installed else {
+        panic!("{label}: expected an empty database")
     };
     seed(url, &org.id, &old).await;
     let keyring = Keyring::new(MasterKey::generate()).with_retired(old);
+    (store, admin_token, keyring)
+}
+
+/// The strategy rotation used before multi-row updates, measured on the same data in the same
+/// run: the same reads and re-wraps, then one compare-and-swap `UPDATE` per version in one
+/// transaction per batch.
+async fn run_per_row(url: &DatabaseUrl, batch: i64) -> f64 {
+    let (store, _, keyring) = seeded("one UPDATE per version", url).await;
     let active = keyring.active().key_id().to_string();
     let mut conn = sqlx::AnyConnection::connect(&url.to_string())
         .await
