@@ -144,6 +144,16 @@ async fn cross_account_wizard_from_template_to_ready(backend: Backend) {
 
     let (template, external_id) = begin(&mut v, "xacct").await;
     let (_, loose_id) = begin(&mut v, "loose").await;
+    // The sessions keep both templates for their downloads, sealed: the database holds neither
+    // external id in the clear (nor its random part, however encoded in a template).
+    let stored = server.database().dump(server.database().data_dir()).await;
+    for id in [&external_id, &loose_id] {
+        let random = id.rsplit('@').next().unwrap();
+        assert!(
+            !stored.windows(random.len()).any(|w| w == random.as_bytes()),
+            "an external id is stored in the clear"
+        );
+    }
     let role_arn = moto.create_stack(&admin, "xacct", &template);
     assert!(role_arn.ends_with(":role/lanyard-xacct"), "{role_arn}");
     let loose_arn = moto.create_role(&admin, "loose", &moto::user_arn("lanyard-server"), None);
