@@ -131,11 +131,14 @@ impl Lanyard {
         Ok(self.store.end_session(&id_hash(id), Some(&audit)).await?)
     }
 
-    /// Leaves a message for the session's next page.
+    /// Leaves a message for the session's next page. It passes the process's redactor first:
+    /// messages are built from names and errors, never values, but they now rest in the
+    /// database, so the page's own redaction on display is not the only guard.
     pub async fn leave_session_flash(&self, id: &str, flash: &str) -> CoreResult<()> {
+        let flash = self.secrets_seen.redactor().redact_str(flash).into_owned();
         Ok(self
             .store
-            .set_session_flash(&id_hash(id), Some(flash))
+            .set_session_flash(&id_hash(id), Some(&flash))
             .await?)
     }
 
