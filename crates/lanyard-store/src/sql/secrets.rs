@@ -234,38 +234,10 @@ impl SecretStore for SqlStore {
         let mut tx = begin_write(&self.write, self.backend).await?;
         // A compare-and-swap per version: it is replaced only while it is still under the key id
         // it was read with, so concurrent rotations never undo each other.
-        let replaced = match self.backend {
-            // Multi-row updates: 2-4 times the rate of one statement per version here.
-            super::Backend::Sqlite => rewrap_in_chunks(&mut tx, rewrapped).await?,
-            // One statement per version: the multi-row form measured ten times slower on
-            // PostgreSQL 15 (BENCHMARKS.md), for a reason not yet found.
-            super::Backend::Postgres => rewrap_one_by_one(&mut tx, rewrapped).await?,
-        };
+        let replaced = rewrap_in_chunks(&mut tx, rewrapped).await?;
         tx.commit().await?;
         Ok(replaced)
     }
-}
-
-async fn rewrap_one_by_one(
-    conn: &mut sqlx::AnyConnection,
-    rewrapped: &[RewrappedVersion],
-) -> StoreResult<i64> {
-    let mut replaced = 0;
-    for r in rewrapped {
-        let done = sqlx::query(
-            "UPDATE secret_versions SET key_id = $1, sealed = $2 \
-             WHERE secret_id = $3 AND version = $4 AND key_id = $5",
-        )
-        .bind(r.sealed.key_id().to_hex())
-        .bind(r.sealed.to_vec())
-        .bind(&r.secret_id)
-        .bind(r.version)
-        .bind(&r.old_key_id)
-        .execute(&mut *conn)
-        .await?;
-        replaced += i64::try_from(done.rows_affected()).unwrap_or(0);
-    }
-    Ok(replaced)
 }
 
 async fn rewrap_in_chunks(
@@ -288,12 +260,19 @@ async fn rewrap_in_chunks(
             })
             .collect::<Vec<_>>()
             .join(", ");
-        // VALUES columns are named column1..column5.
+        // VALUES columns are named column1..column5. The key id is compared with `IS NOT
+        // DISTINCT FROM` (the same answer on a NOT NULL column) because no index serves that
+        // operator: with `=`, PostgreSQL's generic plan for this prepared statement, guessing
+        // from stale statistics that few rows carry the old key, intersected the primary key
+        // with the key-id index, reading all 100,000 index entries once per row — ten times
+        // slower than one statement per version (BENCHMARKS.md). The primary key alone finds
+        // each row.
         let sql = format!(
             "UPDATE secret_versions SET key_id = n.column1, sealed = n.column2 \
              FROM (VALUES {rows}) AS n \
              WHERE secret_versions.secret_id = n.column3 \
-             AND secret_versions.version = n.column4 AND secret_versions.key_id = n.column5"
+             AND secret_versions.version = n.column4 \
+             AND secret_versions.key_id IS NOT DISTINCT FROM n.column5"
         );
         let mut query = sqlx::query(&sql);
         for r in chunk {
