@@ -7,7 +7,9 @@
 
 mod database;
 pub mod haproxy;
+pub mod maven_repo;
 pub mod moto;
+mod probe;
 pub mod registry;
 pub mod verdaccio;
 pub mod webdriver;
@@ -20,6 +22,7 @@ use lanyard_server::{PreparedServer, RawServerConfig};
 use tokio::sync::oneshot;
 
 pub use database::{Backend, TestDatabase};
+use probe::http_status;
 
 /// Runs each named `async fn(Backend)` as two tests, one per backend.
 #[macro_export]

@@ -2,8 +2,7 @@
 //! htpasswd (bcrypt) basic auth, on a free loopback port, in a temporary directory; stopped
 //! when dropped. `scripts/test-deps` installs it.
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -62,7 +61,7 @@ impl Registry {
             _dir: dir,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
-        while registry.anonymous_status() != Some(401) {
+        while crate::http_status(port, "/v2/") != Some(401) {
             assert!(
                 Instant::now() < deadline,
                 "docker-registry did not answer within 20 s"
@@ -75,18 +74,5 @@ impl Registry {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn anonymous_status(&self) -> Option<u16> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-        write!(
-            stream,
-            "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).ok()?;
-        response.split_whitespace().nth(1)?.parse().ok()
     }
 }

@@ -1,8 +1,11 @@
 //! npm through `lanyard run` against a real registry (verdaccio), with nothing added by hand: a
 //! generic-kind connection is checked on save, a project whose committed `.npmrc` says
 //! `_authToken=${NPM_TOKEN}` publishes with it, another job installs what was published through
-//! Lanyard's own `.npmrc`, and a wrong token is refused by the check and by the registry.
+//! Lanyard's own `.npmrc`, and a wrong token is refused by the check and by the registry. Maven
+//! (Debian's 3.8, which ignores `MAVEN_ARGS`) deploys to and resolves from a repository with basic
+//! auth through the settings Lanyard puts in the job's own home, with no `-s` flag.
 
+use lanyard_testkit::maven_repo::MavenRepository;
 use lanyard_testkit::verdaccio::Verdaccio;
 
 use crate::jobs::authorize_and_default;
@@ -11,6 +14,7 @@ use crate::support::{Backend, Sandbox};
 lanyard_testkit::backend_tests!(
     npm_publishes_and_installs_through_a_generic_connection,
     java_tools_see_the_jobs_own_home_and_maven_settings,
+    maven_deploys_and_resolves_through_a_generic_connection,
 );
 
 async fn npm_publishes_and_installs_through_a_generic_connection(backend: Backend) {
@@ -138,4 +142,109 @@ async fn java_tools_see_the_jobs_own_home_and_maven_settings(backend: Backend) {
         !shown.stdout.contains("jfrog-access-token-PLANTED"),
         "{shown:?}"
     );
+}
+
+/// A project's POM as it sits in git: it names where it deploys (under the connection's server
+/// id) and, because nothing here reaches Maven Central, takes its build plugins from Debian's
+/// packaged repository; credentials and the repository to resolve from come only from Lanyard.
+fn pom(artifact: &str, parent: Option<&str>, repository: &str) -> String {
+    let parent = parent.map_or(String::new(), |p| {
+        format!(
+            "<parent><groupId>com.acme</groupId><artifactId>{p}</artifactId>\
+             <version>1.0.0</version><relativePath/></parent>"
+        )
+    });
+    let plugin = |name: &str, version: &str| {
+        format!(
+            "<plugin><groupId>org.apache.maven.plugins</groupId>\
+             <artifactId>maven-{name}-plugin</artifactId><version>{version}</version></plugin>"
+        )
+    };
+    format!(
+        "<project xmlns=\"http://maven.apache.org/POM/4.0.0\"><modelVersion>4.0.0</modelVersion>\
+         {parent}<groupId>com.acme</groupId><artifactId>{artifact}</artifactId>\
+         <version>1.0.0</version><packaging>pom</packaging>\
+         <pluginRepositories><pluginRepository><id>debian</id>\
+         <url>file:///usr/share/maven-repo</url></pluginRepository></pluginRepositories>\
+         <distributionManagement><repository><id>acme-repo</id><url>{repository}</url>\
+         </repository></distributionManagement>\
+         <build><plugins>{}{}</plugins></build></project>\n",
+        plugin("install", "3.1.0"),
+        plugin("deploy", "3.0.0"),
+    )
+}
+
+/// `mvn deploy` of a parent POM, then another job (another home, an empty local repository)
+/// builds a project that inherits from it, which Maven can only do by downloading the parent
+/// from the repository in Lanyard's settings. A wrong password fails both, clearly.
+async fn maven_deploys_and_resolves_through_a_generic_connection(backend: Backend) {
+    let repository = MavenRepository::start("ci", "maven-pw-PLANTED-0123");
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let connect = |name: &str, password: &str| {
+        sandbox.run(&[
+            "connect",
+            "maven",
+            "--kind",
+            "generic",
+            "--name",
+            name,
+            "-f",
+            &format!("repository_url={}", repository.url()),
+            "-f",
+            "repository_username=ci",
+            "-f",
+            &format!("repository_password={password}"),
+            "-f",
+            "server_id=acme-repo",
+        ])
+    };
+    let good = connect("acme-maven", "maven-pw-PLANTED-0123").ok();
+    assert!(good.stdout.contains("accepted ci"), "{good:?}");
+    let bad = connect("acme-maven-bad", "wrong-pw-PLANTED-4567").ok();
+    assert!(bad.stdout.contains("401"), "{bad:?}");
+    authorize_and_default(&sandbox, "maven", "acme-maven");
+    crate::jobs::authorize_in(&sandbox, "maven", "acme-maven-bad", "dev");
+
+    let project = |name: &str, parent: Option<&str>| {
+        let dir = sandbox.home().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("pom.xml"), pom(name, parent, &repository.url())).unwrap();
+        dir.to_str().unwrap().to_owned()
+    };
+    let parent = project("acme-parent", None);
+    let app = project("acme-app", Some("acme-parent"));
+    let mvn = |connection: &str, dir: &str, goal: &str| {
+        let script = format!("mvn -B {goal} 2>&1; echo \"maven=$?\"");
+        let out = sandbox.run(&[
+            "run", "--env", "dev", "-c", connection, "--dir", dir, "--", "sh", "-c", &script,
+        ]);
+        for planted in ["maven-pw-PLANTED", "wrong-pw-PLANTED"] {
+            assert!(!out.stdout.contains(planted), "{out:?}");
+        }
+        out
+    };
+
+    let refused = mvn("acme-maven-bad", &parent, "deploy");
+    assert!(refused.stdout.contains("maven=1"), "{refused:?}");
+    assert!(refused.stdout.contains("401"), "{refused:?}");
+    let deployed_pom = "com/acme/acme-parent/1.0.0/acme-parent-1.0.0.pom";
+    assert!(!repository.file(deployed_pom).exists());
+
+    let deployed = mvn("acme-maven", &parent, "deploy");
+    assert!(deployed.stdout.contains("maven=0"), "{deployed:?}");
+    assert!(deployed.stdout.contains("BUILD SUCCESS"), "{deployed:?}");
+    assert!(repository.file(deployed_pom).exists(), "{deployed:?}");
+
+    let unresolved = mvn("acme-maven-bad", &app, "validate");
+    assert!(unresolved.stdout.contains("maven=1"), "{unresolved:?}");
+    assert!(unresolved.stdout.contains("acme-parent"), "{unresolved:?}");
+    let resolved = mvn("acme-maven", &app, "validate");
+    assert!(resolved.stdout.contains("maven=0"), "{resolved:?}");
+    let downloaded = format!(
+        "Downloaded from acme-repo: {}{deployed_pom}",
+        repository.url()
+    );
+    assert!(resolved.stdout.contains(&downloaded), "{resolved:?}");
 }

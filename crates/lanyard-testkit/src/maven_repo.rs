@@ -1,0 +1,123 @@
+//! A real Maven repository for tests: Debian's nginx serving a directory over HTTP with WebDAV
+//! `PUT` and basic auth (htpasswd), on a free loopback port; stopped when dropped.
+//! `scripts/test-deps` installs nginx.
+//!
+//! nginx rather than apache2's `mod_dav`: Maven 3.8's HTTP transport uploads with bare `PUT`s and
+//! never creates collections, which `mod_dav` answers with 409; nginx's `create_full_put_path`
+//! makes the directories as Nexus or Artifactory would.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running repository that knows one user.
+pub struct MavenRepository {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for MavenRepository {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl MavenRepository {
+    /// Starts a repository at `/maven/` whose only user is `user` with `password`.
+    #[track_caller]
+    pub fn start(user: &str, password: &str) -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let root = dir.path();
+        // nginx's workers drop to an unprivileged user when started as root: they must reach
+        // the htpasswd file and write the repository.
+        set_mode(root, 0o755);
+        let htpasswd = root.join("htpasswd");
+        // apr1 (MD5) is the hash every nginx build verifies itself.
+        let made = Command::new("htpasswd")
+            .args(["-mbc", htpasswd.to_str().unwrap(), user, password])
+            .output()
+            .expect("htpasswd (apache2-utils; scripts/test-deps installs it)");
+        assert!(made.status.success(), "htpasswd failed: {made:?}");
+        let files = root.join("repository");
+        std::fs::create_dir_all(&files).expect("make the repository directory");
+        set_mode(&files, 0o777);
+        let temp = root.join("body");
+        std::fs::create_dir_all(&temp).expect("make nginx's body directory");
+        set_mode(&temp, 0o777);
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let config = root.join("nginx.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "daemon off;\nmaster_process on;\nworker_processes 1;\npid {pid};\n\
+                 error_log {log} warn;\nevents {{ worker_connections 64; }}\n\
+                 http {{\n  access_log off;\n  client_body_temp_path {temp};\n  \
+                 proxy_temp_path {temp};\n  fastcgi_temp_path {temp};\n  uwsgi_temp_path {temp};\n  \
+                 scgi_temp_path {temp};\n  client_max_body_size 64m;\n  \
+                 server {{\n    listen 127.0.0.1:{port};\n    location /maven/ {{\n      \
+                 alias {files}/;\n      autoindex on;\n      dav_methods PUT DELETE;\n      \
+                 create_full_put_path on;\n      dav_access user:rw group:rw all:r;\n      \
+                 auth_basic \"maven\";\n      auth_basic_user_file {htpasswd};\n    }}\n  }}\n}}\n",
+                pid = root.join("nginx.pid").display(),
+                log = root.join("error.log").display(),
+                temp = temp.display(),
+                files = files.display(),
+                htpasswd = htpasswd.display(),
+            ),
+        )
+        .expect("write nginx.conf");
+        let child = Command::new(nginx())
+            .arg("-c")
+            .arg(&config)
+            .arg("-p")
+            .arg(root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx runs (scripts/test-deps installs Debian's nginx)");
+        let repository = Self { child, port, dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while crate::http_status(port, "/maven/") != Some(401) {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not answer within 20 s: {}",
+                std::fs::read_to_string(repository.dir.path().join("error.log"))
+                    .unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        repository
+    }
+
+    /// `http://127.0.0.1:PORT/maven/`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/maven/", self.port)
+    }
+
+    /// Where an uploaded `path` (relative to the repository) is stored.
+    pub fn file(&self, path: &str) -> PathBuf {
+        self.dir.path().join("repository").join(path)
+    }
+}
+
+fn set_mode(dir: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
+        .expect("open the directory to nginx's workers");
+}
+
+/// Debian's nginx lives in /usr/sbin, which a non-root PATH may lack.
+fn nginx() -> &'static str {
+    if Path::new("/usr/sbin/nginx").exists() {
+        "/usr/sbin/nginx"
+    } else {
+        "nginx"
+    }
+}
