@@ -418,6 +418,29 @@ async fn a_connection_endpoint_is_used_by_its_test_and_its_jobs(backend: Backend
             .contains(&format!("arn=arn:aws:iam::{}:user/deployer", moto::ACCOUNT)),
         "{ran:?}"
     );
+    // The aws CLI too, unmodified, with nothing on its command line.
+    let aws = moto::venv_bin("aws").display().to_string();
+    let cli = sandbox.run(&[
+        "run",
+        "--env",
+        "dev",
+        "-p",
+        "aws",
+        "--",
+        &aws,
+        "sts",
+        "get-caller-identity",
+        "--query",
+        "Arn",
+        "--output",
+        "text",
+    ]);
+    assert_eq!(cli.status.code(), Some(0), "{cli:?}");
+    assert!(
+        cli.stdout
+            .contains(&format!("arn:aws:iam::{}:user/deployer", moto::ACCOUNT)),
+        "{cli:?}"
+    );
     // A wrong secret fails the test clearly.
     let wrong = sandbox.run(&[
         "connection",

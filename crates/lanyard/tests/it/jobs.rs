@@ -680,7 +680,8 @@ async fn following_a_job_survives_a_restart_and_names_a_lost_server(backend: Bac
 }
 
 /// A kubeconfig printed whole shows where it points (cluster address, contexts) and hides its
-/// token; the masked line keeps its line break; on the built-in and an external runner alike.
+/// token; the masked line keeps its line break; the real kubectl reads it as it is given; on the
+/// built-in and an external runner alike.
 async fn masks_hide_secrets_not_structure(backend: Backend) {
     let sandbox = Sandbox::new(backend).await;
     let _server = sandbox.start(&[]);
@@ -706,7 +707,9 @@ async fn masks_hide_secrets_not_structure(backend: Backend) {
     for on in [None, Some("edge")] {
         let mut args = vec!["run", "--env", "dev", "-p", "kubernetes"];
         args.extend(on.map(|r| ["--runner", r]).into_iter().flatten());
-        args.extend(["--", "sh", "-c", "cat \"$KUBECONFIG\""]);
+        let script = "cat \"$KUBECONFIG\"; echo \"context=$(kubectl config current-context)\"; \
+                      echo \"token=$(kubectl config view --raw -o jsonpath='{.users[0].user.token}')\"";
+        args.extend(["--", "sh", "-c", script]);
         let shown = sandbox.run(&args);
         assert_eq!(
             shown.status.code(),
@@ -718,6 +721,8 @@ async fn masks_hide_secrets_not_structure(backend: Backend) {
             "server: https://203.0.113.10:6443",
             "current-context: prod",
             "user: deployer",
+            "context=prod\n",
+            "token=[REDACTED]\n",
         ] {
             assert!(shown.stdout.contains(readable), "{on:?}: {shown:?}");
         }

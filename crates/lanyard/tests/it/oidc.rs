@@ -1,7 +1,7 @@
 //! Keyless jobs end to end: an `oidc` AWS connection's job assumes its role through the SDK's
 //! own web identity exchange (moto), an inline connection with a session duration hands the job
 //! only temporary keys, and the Google and Azure client libraries load what oidc connections
-//! of theirs inject.
+//! of theirs inject (and what inline ones inject: a service account key, a client secret).
 
 use lanyard_testkit::moto::{self, Moto};
 
@@ -12,6 +12,7 @@ lanyard_testkit::backend_tests!(
     an_oidc_job_assumes_its_role_and_the_connection_stores_no_secret,
     a_session_duration_gives_jobs_temporary_keys_and_never_the_stored_ones,
     google_and_azure_libraries_load_what_oidc_connections_inject,
+    google_and_azure_libraries_load_what_inline_connections_inject,
 );
 
 /// Runs `script` with the venv's python in a job in `dev`; returns its output.
@@ -277,4 +278,107 @@ async fn google_and_azure_libraries_load_what_oidc_connections_inject(backend: B
     // Neither stores a secret: the Azure client id is an identifier in oidc mode.
     let secrets = sandbox.run(&["secret", "list", "-o", "json"]).json();
     assert_eq!(secrets.as_array().map(Vec::len), Some(0), "{secrets}");
+}
+
+/// A real service account key (a fresh RSA key; the example one is only shaped like a key) and
+/// a client secret: `google.auth.default()` and azure-identity's `EnvironmentCredential` load
+/// them from what the job is given, the identifiers print in clear and the secrets do not. A key
+/// of another type is refused when it is saved.
+async fn google_and_azure_libraries_load_what_inline_connections_inject(backend: Backend) {
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let generated = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ])
+        .output()
+        .expect("openssl (scripts/test-deps installs it)");
+    assert!(generated.status.success(), "{generated:?}");
+    let pem = String::from_utf8(generated.stdout).unwrap();
+    let key = serde_json::json!({
+        "type": "service_account",
+        "project_id": "acme-prod",
+        "private_key_id": "5f3c0a0d9b7e4c1a2b3c4d5e6f708192a3b4c5d6",
+        "private_key": pem,
+        "client_email": "deployer@acme-prod.iam.gserviceaccount.com",
+        "client_id": "109876543210987654321",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    });
+    let key_file = sandbox.home().join("key.json");
+    std::fs::write(&key_file, key.to_string()).unwrap();
+    let not_a_key = sandbox.home().join("user.json");
+    std::fs::write(&not_a_key, r#"{"type": "authorized_user"}"#).unwrap();
+    let key_field = |file: &std::path::Path| format!("service_account_key=@{}", file.display());
+    let refused = sandbox.run(&[
+        "connect",
+        "gcp",
+        "--name",
+        "gcp-user",
+        "--no-verify",
+        "-f",
+        &key_field(&not_a_key),
+    ]);
+    assert!(!refused.status.success(), "{refused:?}");
+    assert!(
+        refused.stderr.contains("service_account_key"),
+        "{refused:?}"
+    );
+    connect(
+        &sandbox,
+        "gcp",
+        "gcp-key",
+        "inline",
+        &[key_field(&key_file)],
+    );
+    let client_secret = "planted~azure~client~secret~0123456789";
+    connect(
+        &sandbox,
+        "azure",
+        "azure-sp",
+        "inline",
+        &[
+            "client_id=00000000-0000-4000-8000-00000000c1d0".to_owned(),
+            format!("client_secret={client_secret}"),
+            "tenant_id=00000000-0000-4000-8000-0000000000aa".to_owned(),
+            "subscription_id=00000000-0000-4000-8000-0000000000bb".to_owned(),
+        ],
+    );
+    let script = "import os\n\
+        import google.auth\n\
+        from azure.identity import EnvironmentCredential\n\
+        creds, project = google.auth.default()\n\
+        print('gcp-type=' + type(creds).__module__ + '.' + type(creds).__name__)\n\
+        print('gcp-email=' + creds.service_account_email)\n\
+        print('gcp-project=' + str(project))\n\
+        print('gcp-key=' + open(os.environ['GOOGLE_APPLICATION_CREDENTIALS']).read())\n\
+        inner = EnvironmentCredential()._credential\n\
+        print('azure-type=' + type(inner).__name__)\n\
+        print('azure-client=' + inner._client_id)\n\
+        print('azure-tenant=' + inner._tenant_id)\n\
+        print('azure-secret=' + os.environ['AZURE_CLIENT_SECRET'])\n";
+    let output = run_python(&sandbox, &["gcp", "azure"], script);
+    for expected in [
+        "gcp-type=google.oauth2.service_account.Credentials",
+        "gcp-email=deployer@acme-prod.iam.gserviceaccount.com",
+        "gcp-project=acme-prod",
+        "azure-type=ClientSecretCredential",
+        "azure-client=00000000-0000-4000-8000-00000000c1d0",
+        "azure-tenant=00000000-0000-4000-8000-0000000000aa",
+        "azure-secret=[REDACTED]",
+    ] {
+        assert!(output.contains(expected), "{expected}:\n{output}");
+    }
+    // The key file printed whole: its identifiers readable, its private key not.
+    assert!(
+        output.contains("5f3c0a0d9b7e4c1a2b3c4d5e6f708192a3b4c5d6"),
+        "{output}"
+    );
+    let body = pem.lines().nth(1).expect("a PEM body line");
+    assert!(!output.contains(body), "{output}");
+    assert!(!output.contains(client_secret), "{output}");
 }
