@@ -280,7 +280,7 @@ pub fn cases() -> Vec<Case> {
                 ("registry_password", "registry-password-0123456789"),
             ],
             "registry_password",
-            ("registry_url", "http://registry.example.com"),
+            ("registry_url", "ftp://registry.example.com"),
         ),
         gar("npm", &sa64),
         jfrog("npm"),
@@ -293,7 +293,7 @@ pub fn cases() -> Vec<Case> {
                 ("token", "npm_0123456789abcdefPLANTEDtoken0123"),
             ],
             "token",
-            ("registry_url", "http://npm.example.com/"),
+            ("registry_url", "ftp://npm.example.com/"),
         ),
         gar("maven", &sa),
         jfrog("maven"),
@@ -312,7 +312,7 @@ pub fn cases() -> Vec<Case> {
             "repository_password",
             (
                 "repository_url",
-                "http://nexus.example.com/repository/maven-releases/",
+                "ftp://nexus.example.com/repository/maven-releases/",
             ),
         ),
         case(

@@ -98,6 +98,14 @@ pub enum Rule {
         /// The field it depends on.
         needs: &'static str,
     },
+    /// These URL fields may be plain `http://` to another machine only when `opt_in` is
+    /// `true`: the credentials would cross the network in the clear. Loopback is always fine.
+    CleartextNeeds {
+        /// The URL fields.
+        urls: &'static [&'static str],
+        /// The boolean field that accepts the risk.
+        opt_in: &'static str,
+    },
 }
 
 impl ProviderSpec {

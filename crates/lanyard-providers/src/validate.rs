@@ -4,7 +4,7 @@
 //! user fixes a connection in one round instead of one error at a time. Messages name fields
 //! and describe shapes; they never contain a field's value.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use secrecy::ExposeSecret;
@@ -82,6 +82,13 @@ pub enum ValidationError {
     /// A field whose prerequisite is absent.
     #[error("field {field} needs field {needs} to be given too")]
     MissingPrerequisite { field: String, needs: String },
+    /// A plain `http://` URL to another machine without the opt-in.
+    #[error(
+        "field {field} is a plain http:// URL to another machine, so the credentials would \
+         cross the network in the clear: use https://, or set {opt_in}=true if the network \
+         between the runner and the server is trusted"
+    )]
+    Cleartext { field: String, opt_in: String },
     /// A field the provider does not have.
     #[error(
         "unknown field {field} for provider {provider};{} valid fields: {}",
@@ -127,6 +134,7 @@ impl ValidationError {
             ValidationError::MissingField { field, .. }
             | ValidationError::IncompleteGroup { field, .. }
             | ValidationError::MissingPrerequisite { field, .. }
+            | ValidationError::Cleartext { field, .. }
             | ValidationError::UnknownField { field, .. }
             | ValidationError::NotApplicable { field, .. }
             | ValidationError::Malformed { field, .. } => Some(field),
@@ -295,7 +303,10 @@ fn check_kind_and_mode(
     errors
 }
 
-/// Shape-checks the given fields and returns the names of those that count as present.
+/// The fields that count as present, with their literal values (`None` for a reference).
+type Given<'v> = BTreeMap<&'static str, Option<&'v str>>;
+
+/// Shape-checks the given fields and returns those that count as present.
 fn check_fields<'v>(
     spec: &ProviderSpec,
     kind: Option<&str>,
@@ -303,9 +314,9 @@ fn check_fields<'v>(
     entries: impl Iterator<Item = (&'v str, Option<&'v str>)>,
     strictness: Strictness,
     errors: &mut Vec<ValidationError>,
-) -> BTreeSet<&'static str> {
+) -> Given<'v> {
     let strict = strictness == Strictness::Strict;
-    let mut present = BTreeSet::new();
+    let mut present = Given::new();
     for (name, literal) in entries {
         let Some(field) = spec.field(name) else {
             if strict {
@@ -342,7 +353,7 @@ fn check_fields<'v>(
                 });
             }
         }
-        present.insert(field.name);
+        present.insert(field.name, literal);
     }
     present
 }
@@ -373,11 +384,11 @@ fn check_required(
     spec: &ProviderSpec,
     kind: Option<&str>,
     mode: AuthMode,
-    present: &BTreeSet<&'static str>,
+    present: &Given<'_>,
     errors: &mut Vec<ValidationError>,
 ) {
     for field in spec.required_fields(kind, mode) {
-        if !present.contains(field.name) {
+        if !present.contains_key(field.name) {
             errors.push(ValidationError::MissingField {
                 field: field.name.to_owned(),
                 help: field.help.to_owned(),
@@ -389,7 +400,7 @@ fn check_required(
 fn check_rules(
     spec: &ProviderSpec,
     mode: AuthMode,
-    present: &BTreeSet<&'static str>,
+    present: &Given<'_>,
     errors: &mut Vec<ValidationError>,
 ) {
     let help = |name: &str| {
@@ -400,8 +411,8 @@ fn check_rules(
     for rule in spec.rules {
         match *rule {
             Rule::Together(group) => {
-                if group.iter().any(|f| present.contains(f)) {
-                    for missing in group.iter().filter(|f| !present.contains(*f)) {
+                if group.iter().any(|f| present.contains_key(f)) {
+                    for missing in group.iter().filter(|f| !present.contains_key(*f)) {
                         errors.push(ValidationError::IncompleteGroup {
                             field: (*missing).to_owned(),
                             given_with: owned(group).into_iter().filter(|g| g != missing).collect(),
@@ -417,7 +428,7 @@ fn check_rules(
                 let touched: Vec<&[&str]> = alternatives
                     .iter()
                     .copied()
-                    .filter(|alt| alt.iter().any(|f| present.contains(f)))
+                    .filter(|alt| alt.iter().any(|f| present.contains_key(f)))
                     .collect();
                 match touched.as_slice() {
                     [] => errors.push(ValidationError::MissingAlternative {
@@ -429,7 +440,7 @@ fn check_rules(
                             .join(" / "),
                     }),
                     [alt] => {
-                        for missing in alt.iter().filter(|f| !present.contains(*f)) {
+                        for missing in alt.iter().filter(|f| !present.contains_key(*f)) {
                             errors.push(ValidationError::IncompleteGroup {
                                 field: (*missing).to_owned(),
                                 given_with: owned(alt)
@@ -446,11 +457,23 @@ fn check_rules(
                 }
             }
             Rule::OneOf { .. } => {}
+            Rule::CleartextNeeds { urls, opt_in } => {
+                let accepted = present.get(opt_in).copied().flatten() == Some("true");
+                for url in urls {
+                    let value = present.get(url).copied().flatten();
+                    if !accepted && value.is_some_and(crate::format::text::is_remote_http) {
+                        errors.push(ValidationError::Cleartext {
+                            field: (*url).to_owned(),
+                            opt_in: opt_in.to_owned(),
+                        });
+                    }
+                }
+            }
             Rule::Requires { field, needs } => {
                 // Only where `needs` can be given at all: elsewhere `field` stands on its own
                 // (an AWS role ARN needs a session duration in inline mode only).
                 let applies = spec.field(needs).is_some_and(|f| f.applies_in(mode));
-                if applies && present.contains(field) && !present.contains(needs) {
+                if applies && present.contains_key(field) && !present.contains_key(needs) {
                     errors.push(ValidationError::MissingPrerequisite {
                         field: field.to_owned(),
                         needs: needs.to_owned(),

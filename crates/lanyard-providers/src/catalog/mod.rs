@@ -146,6 +146,7 @@ mod tests {
                     Rule::Together(group) => group.to_vec(),
                     Rule::OneOf { alternatives, .. } => alternatives.concat(),
                     Rule::Requires { field, needs } => vec![field, needs],
+                    Rule::CleartextNeeds { urls, opt_in } => [urls, &[opt_in][..]].concat(),
                 };
                 for name in fields {
                     assert!(

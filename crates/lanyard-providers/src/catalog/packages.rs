@@ -5,7 +5,7 @@
 use super::{CA_BUNDLE, INLINE};
 use crate::format::Format;
 use crate::mode::Category;
-use crate::spec::{FieldSpec, KindSpec, ProviderSpec};
+use crate::spec::{FieldSpec, KindSpec, ProviderSpec, Rule};
 
 const GAR: KindSpec = KindSpec {
     id: "gar",
@@ -115,6 +115,16 @@ const fn github_token(kind: &'static [&'static str]) -> FieldSpec {
     .required()
     .checked(Format::GithubToken)
 }
+
+/// The opt-in for a plain-http registry on another machine (never needed on loopback).
+const INSECURE: FieldSpec = FieldSpec::new(
+    "insecure",
+    "Allow plain http",
+    "true to allow a plain http:// URL to another machine: the password then crosses the \
+     network in the clear, so only on a network you trust. Never needed for localhost.",
+)
+.for_kinds(&["generic"])
+.checked(Format::Bool);
 
 pub(super) const CONTAINER_REGISTRY: ProviderSpec = ProviderSpec {
     id: "container-registry",
@@ -247,8 +257,12 @@ pub(super) const CONTAINER_REGISTRY: ProviderSpec = ProviderSpec {
         .secret()
         .required()
         .checked(Format::NonEmpty),
+        INSECURE,
     ],
-    rules: &[],
+    rules: &[Rule::CleartextNeeds {
+        urls: &["registry_url"],
+        opt_in: "insecure",
+    }],
 };
 
 /// Any npm registry: npmjs.org, verdaccio, Nexus, GitLab, a plain URL.
@@ -309,8 +323,12 @@ pub(super) const NPM: ProviderSpec = ProviderSpec {
         )
         .checked(Format::NpmScope),
         CA_BUNDLE,
+        INSECURE,
     ],
-    rules: &[],
+    rules: &[Rule::CleartextNeeds {
+        urls: &["registry_url"],
+        opt_in: "insecure",
+    }],
 };
 
 pub(super) const MAVEN: ProviderSpec = ProviderSpec {
@@ -390,6 +408,10 @@ pub(super) const MAVEN: ProviderSpec = ProviderSpec {
              github or maven.",
         )
         .checked(Format::MavenId),
+        INSECURE,
     ],
-    rules: &[],
+    rules: &[Rule::CleartextNeeds {
+        urls: &["repository_url", "snapshot_repository_url"],
+        opt_in: "insecure",
+    }],
 };

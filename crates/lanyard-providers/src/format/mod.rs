@@ -37,8 +37,8 @@ pub enum Format {
     HttpsUrl,
     /// A host name (optionally with a port) or an `http(s)://` URL.
     HostOrUrl,
-    /// A registry: a host (optionally with a port) or an `https://` URL; plain `http://` only
-    /// for a registry on this machine, since credentials would cross the network in the clear.
+    /// A registry: a host (optionally with a port) or an `http(s)://` URL. Plain `http://` to
+    /// another machine also needs the provider's `insecure` opt-in (`Rule::CleartextNeeds`).
     RegistryUrl,
     /// A UUID in its hyphenated form (Azure tenant, client and subscription ids).
     Uuid,

@@ -89,17 +89,20 @@ pub(super) fn host_or_url(v: &str) -> Check {
     )
 }
 
+/// A registry's address; whether plain http:// to another machine is allowed is the
+/// provider's `insecure` opt-in (`Rule::CleartextNeeds`), which needs the other fields.
 pub(super) fn registry_url(v: &str) -> Check {
-    host_or_url(v)?;
-    let loopback = |host: &str| host == "localhost" || host.starts_with("127.") || host == "[::1]";
-    match parse_url(v) {
-        Some(url) if url.scheme == "http" && !loopback(url.host) => Err(
-            "must be https:// (plain http:// only for a registry on this machine, e.g. \
-             http://localhost:5000): the password would cross the network in the clear"
-                .to_owned(),
-        ),
-        _ => Ok(()),
-    }
+    host_or_url(v)
+}
+
+/// Whether `v` is a plain `http://` URL to a host other than this machine.
+pub(crate) fn is_remote_http(v: &str) -> bool {
+    parse_url(v).is_some_and(|url| url.scheme == "http" && !is_loopback(url.host))
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host.starts_with("127.") || host == "[::1]"
 }
 
 pub(super) fn uuid(v: &str) -> Check {

@@ -6,6 +6,7 @@ use super::cloud::service_account;
 use super::ctx::Ctx;
 use super::encode::{base64, trim_slashes, xml_text};
 use super::MaterializeError;
+use crate::format::text::parse_url;
 
 type Result = std::result::Result<(), MaterializeError>;
 
@@ -173,6 +174,14 @@ pub(super) fn npm(cx: &mut Ctx<'_>) -> Result {
     Ok(())
 }
 
+/// Whether Maven's default http blocker would refuse `url`: plain http to anything but the two
+/// hosts it exempts.
+fn maven_blocks(url: &str) -> bool {
+    parse_url(url).is_some_and(|u| {
+        u.scheme == "http" && !(u.host.eq_ignore_ascii_case("localhost") || u.host == "127.0.0.1")
+    })
+}
+
 pub(super) fn maven(cx: &mut Ctx<'_>) -> Result {
     const FILE: &str = "maven-settings";
     let (url, credentials) = feed(cx, Tool::Maven)?;
@@ -225,11 +234,30 @@ pub(super) fn maven(cx: &mut Ctx<'_>) -> Result {
         xml.push_str(&server(&snapshot_id));
     }
     xml.push_str("  </servers>\n");
+    let mut mirrors = String::new();
     if let (Some(mirror_of), false) = (&mirror_of, url.is_empty()) {
         let url = xml_text(trim_slashes(&url));
-        xml.push_str(&format!(
-            "  <mirrors>\n    <mirror><id>{id}</id><mirrorOf>{mirror_of}</mirrorOf><url>{url}</url></mirror>\n  </mirrors>\n"
+        mirrors.push_str(&format!(
+            "    <mirror><id>{id}</id><mirrorOf>{mirror_of}</mirrorOf><url>{url}</url></mirror>\n"
         ));
+    }
+    // Maven 3.8.1+ blocks every http:// repository but localhost and 127.0.0.1 through a
+    // mirror in its global settings; a repository the connection allows over plain http (on
+    // another loopback address, or remote with insecure=true) needs that mirror switched off,
+    // which a same-id mirror in the user settings does.
+    let blocked = [Some(url.as_str()), cx.get("snapshot_repository_url")]
+        .into_iter()
+        .flatten()
+        .any(maven_blocks);
+    if blocked {
+        mirrors.push_str(
+            "    <mirror><id>maven-default-http-blocker</id>\
+             <mirrorOf>lanyard-allows-this-http-repository</mirrorOf>\
+             <url>http://0.0.0.0/</url><blocked>false</blocked></mirror>\n",
+        );
+    }
+    if !mirrors.is_empty() {
+        xml.push_str(&format!("  <mirrors>\n{mirrors}  </mirrors>\n"));
     }
     // With a known URL, also declare the repository in an always-active profile so builds
     // resolve from it without editing pom.xml; deploys still name it in

@@ -96,9 +96,11 @@ pub(super) fn container_registry(cx: &mut Ctx<'_>) -> Result<(), MaterializeErro
         }
         Some("generic") => {
             let server = cx.require("registry_url")?;
-            let host = parse_url(server)
-                .map_or(server, |url| url.authority)
-                .to_ascii_lowercase();
+            let url = parse_url(server);
+            let host = url.map_or(server, |url| url.authority).to_ascii_lowercase();
+            if url.is_some_and(|url| url.scheme == "http") {
+                plain_http(cx, &host);
+            }
             let user = cx.require("registry_username")?;
             let password = cx.require("registry_password")?.to_owned();
             (host.clone(), host, Login::Basic { user, password })
@@ -121,4 +123,20 @@ pub(super) fn container_registry(cx: &mut Ctx<'_>) -> Result<(), MaterializeErro
     // Where images go: `$LANYARD_REGISTRY/<image>:<tag>`.
     cx.plain("LANYARD_REGISTRY", prefix);
     Ok(())
+}
+
+/// A plain-http registry (on loopback, or on another machine with `insecure=true`): podman,
+/// buildah and skopeo try https only unless `registries.conf` marks the registry insecure, so
+/// the job gets a `registries.conf` of its own that says so (and keeps Docker Hub as the search
+/// registry for short names). Docker's daemon already treats loopback registries as insecure;
+/// a remote one must be in the daemon's `insecure-registries`, which a job cannot change.
+fn plain_http(cx: &mut Ctx<'_>, host: &str) {
+    const CONF: &str = "registries-conf";
+    let conf = format!(
+        "unqualified-search-registries = [\"docker.io\"]\n\n[[registry]]\nlocation = \"{host}\"\n\
+         insecure = true\n"
+    );
+    // Nothing secret: the registry's address only.
+    cx.structured_file(CONF, "registries.conf", conf);
+    cx.file_path("CONTAINERS_REGISTRIES_CONF", CONF);
 }

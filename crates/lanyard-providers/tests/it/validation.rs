@@ -337,3 +337,118 @@ fn grouped_fields_must_come_together() {
             if field == "private_key_passphrase" && needs == "private_key"
     ));
 }
+
+/// Plain http:// to another machine sends the password in the clear: refused (naming the field
+/// and the opt-in) unless `insecure=true`; loopback needs no opt-in; every generic kind alike.
+#[test]
+fn plain_http_to_another_machine_needs_insecure() {
+    let generic = |provider: &str| {
+        cases()
+            .into_iter()
+            .find(|c| c.provider == provider && c.kind == Some("generic"))
+            .unwrap()
+    };
+    let table: &[(&str, &str, &str, Option<&str>, bool)] = &[
+        // provider, url field, url, insecure, accepted
+        (
+            "container-registry",
+            "registry_url",
+            "http://10.0.0.5:5000",
+            None,
+            false,
+        ),
+        (
+            "container-registry",
+            "registry_url",
+            "http://10.0.0.5:5000",
+            Some("true"),
+            true,
+        ),
+        (
+            "container-registry",
+            "registry_url",
+            "http://127.0.0.1:5000",
+            None,
+            true,
+        ),
+        (
+            "container-registry",
+            "registry_url",
+            "https://10.0.0.5",
+            Some("false"),
+            true,
+        ),
+        (
+            "npm",
+            "registry_url",
+            "http://npm.internal:4873/",
+            None,
+            false,
+        ),
+        (
+            "npm",
+            "registry_url",
+            "http://npm.internal:4873/",
+            Some("true"),
+            true,
+        ),
+        ("npm", "registry_url", "http://localhost:4873/", None, true),
+        (
+            "maven",
+            "repository_url",
+            "http://nexus.internal/repository/releases/",
+            None,
+            false,
+        ),
+        (
+            "maven",
+            "repository_url",
+            "http://nexus.internal/repository/releases/",
+            Some("false"),
+            false,
+        ),
+        (
+            "maven",
+            "repository_url",
+            "http://nexus.internal/repository/releases/",
+            Some("true"),
+            true,
+        ),
+        (
+            "maven",
+            "snapshot_repository_url",
+            "http://nexus.internal/snapshots/",
+            None,
+            false,
+        ),
+    ];
+    for &(provider, field, url, insecure, accepted) in table {
+        let case = generic(provider);
+        let mut inputs = case.inputs();
+        inputs.insert(field, FieldInput::literal(url));
+        if let Some(value) = insecure {
+            inputs.insert("insecure", FieldInput::literal(value));
+        }
+        let label = format!("{provider} {field}={url} insecure={insecure:?}");
+        match check(&case, AuthMode::Inline, &inputs) {
+            Ok(()) => assert!(accepted, "{label}: accepted"),
+            Err(err) => {
+                assert!(!accepted, "{label}: {err}");
+                assert!(
+                    err.iter().any(|e| matches!(
+                        e,
+                        ValidationError::Cleartext { field: f, .. } if f == field
+                    )),
+                    "{label}: {err}"
+                );
+                assert!(err.to_string().contains("insecure=true"), "{label}: {err}");
+            }
+        }
+    }
+    // The opt-in is a boolean, not any word.
+    let case = generic("npm");
+    let mut inputs = case.inputs();
+    inputs.insert("insecure", FieldInput::literal("yes"));
+    let err = check(&case, AuthMode::Inline, &inputs).unwrap_err();
+    assert!(err.to_string().contains("insecure"), "{err}");
+}

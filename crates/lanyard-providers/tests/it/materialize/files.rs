@@ -326,3 +326,89 @@ fn maven_gets_a_settings_file() {
         "{xml}"
     );
 }
+
+/// A plain-http registry (loopback, or remote with insecure=true) gets a registries.conf that
+/// marks it insecure, for skopeo, podman and buildah; an https one gets none.
+#[test]
+fn plain_http_registries_are_marked_insecure_for_containers_tools() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.provider == "container-registry" && c.kind == Some("generic"))
+        .unwrap();
+    let https = run(
+        "container-registry",
+        Some("generic"),
+        AuthMode::Inline,
+        &case.resolved(),
+    );
+    assert!(https
+        .env
+        .iter()
+        .all(|v| v.name != "CONTAINERS_REGISTRIES_CONF"));
+    for (url, insecure) in [
+        ("http://127.0.0.1:5001", None),
+        ("http://registry.internal:5000", Some("true")),
+    ] {
+        let mut fields = case.resolved().with("registry_url", url);
+        if let Some(value) = insecure {
+            fields = fields.with("insecure", value);
+        }
+        let m = run(
+            "container-registry",
+            Some("generic"),
+            AuthMode::Inline,
+            &fields,
+        );
+        let host = url.trim_start_matches("http://");
+        let (name, conf) = file_of(&m, "CONTAINERS_REGISTRIES_CONF");
+        assert_eq!(name, "registries.conf");
+        assert!(
+            conf.contains(&format!("location = \"{host}\"\ninsecure = true\n")),
+            "{conf}"
+        );
+        let auths = docker_auth(&m);
+        assert!(
+            auths["auths"][host].is_object(),
+            "the login is for {host}: {auths}"
+        );
+    }
+}
+
+/// Maven 3.8.1+ blocks http:// repositories other than localhost and 127.0.0.1 through a
+/// mirror in its global settings: the settings switch it off exactly when the connection
+/// allows such a repository.
+#[test]
+fn maven_settings_switch_off_the_http_blocker_only_for_an_allowed_http_repository() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.provider == "maven" && c.kind == Some("generic"))
+        .unwrap();
+    let blocker = "<id>maven-default-http-blocker</id>";
+    for (url, insecure, switched_off) in [
+        (
+            "https://nexus.example.com/repository/releases/",
+            None,
+            false,
+        ),
+        ("http://127.0.0.1:8081/repository/releases/", None, false),
+        ("http://localhost:8081/repository/releases/", None, false),
+        ("http://127.0.0.2:8081/repository/releases/", None, true),
+        (
+            "http://nexus.internal/repository/releases/",
+            Some("true"),
+            true,
+        ),
+    ] {
+        let mut fields = case.resolved().with("repository_url", url);
+        if let Some(value) = insecure {
+            fields = fields.with("insecure", value);
+        }
+        let m = run("maven", Some("generic"), AuthMode::Inline, &fields);
+        let (_, settings) = file_of(&m, "LANYARD_MAVEN_SETTINGS");
+        assert_eq!(
+            settings.contains(blocker),
+            switched_off,
+            "{url}: {settings}"
+        );
+    }
+}
