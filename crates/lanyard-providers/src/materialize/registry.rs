@@ -125,11 +125,14 @@ pub(super) fn container_registry(cx: &mut Ctx<'_>) -> Result<(), MaterializeErro
     Ok(())
 }
 
-/// A plain-http registry (on loopback, or on another machine with `insecure=true`): podman,
-/// buildah and skopeo try https only unless `registries.conf` marks the registry insecure, so
-/// the job gets a `registries.conf` of its own that says so (and keeps Docker Hub as the search
-/// registry for short names). Docker's daemon already treats loopback registries as insecure;
-/// a remote one must be in the daemon's `insecure-registries`, which a job cannot change.
+/// A plain-http registry (on loopback, or on another machine with `insecure=true`): the
+/// containers tools try https only unless `registries.conf` marks the registry insecure, so the
+/// job gets a `registries.conf` of its own that says so (keeping Docker Hub as the search
+/// registry for short names), named by `CONTAINERS_REGISTRIES_CONF`, which podman and buildah
+/// read. Older skopeo (Debian 12's 1.9) does not read that variable and needs
+/// `--tls-verify=false` for such a registry. Docker's daemon already treats loopback registries
+/// as insecure; a remote one must be in the daemon's `insecure-registries`, which a job cannot
+/// change.
 fn plain_http(cx: &mut Ctx<'_>, host: &str) {
     const CONF: &str = "registries-conf";
     let conf = format!(

@@ -3,9 +3,12 @@
 //! `_authToken=${NPM_TOKEN}` publishes with it, another job installs what was published through
 //! Lanyard's own `.npmrc`, and a wrong token is refused by the check and by the registry. Maven
 //! (Debian's 3.8, which ignores `MAVEN_ARGS`) deploys to and resolves from a repository with basic
-//! auth through the settings Lanyard puts in the job's own home, with no `-s` flag.
+//! auth through the settings Lanyard puts in the job's own home, with no `-s` flag. skopeo
+//! pushes to and inspects Debian's docker-registry (htpasswd) with the auth file a generic
+//! registry connection injects.
 
 use lanyard_testkit::maven_repo::MavenRepository;
+use lanyard_testkit::registry::Registry;
 use lanyard_testkit::verdaccio::Verdaccio;
 
 use crate::jobs::authorize_and_default;
@@ -15,6 +18,7 @@ lanyard_testkit::backend_tests!(
     npm_publishes_and_installs_through_a_generic_connection,
     java_tools_see_the_jobs_own_home_and_maven_settings,
     maven_deploys_and_resolves_through_a_generic_connection,
+    skopeo_copies_and_inspects_through_a_generic_registry_connection,
 );
 
 async fn npm_publishes_and_installs_through_a_generic_connection(backend: Backend) {
@@ -247,4 +251,95 @@ async fn maven_deploys_and_resolves_through_a_generic_connection(backend: Backen
         repository.url()
     );
     assert!(resolved.stdout.contains(&downloaded), "{resolved:?}");
+}
+
+/// Builds a one-layer OCI image layout in `img/` with nothing but sh and coreutils, pushes it
+/// to `$LANYARD_REGISTRY` and inspects it there. `--tls-verify=false` because the test registry
+/// speaks plain http and Debian 12's skopeo (1.9) does not read `CONTAINERS_REGISTRIES_CONF`.
+const PUSH_AND_INSPECT: &str = r#"set -e
+mkdir -p img/blobs/sha256 root && cd img
+blob() { d=$(sha256sum "$1" | cut -d' ' -f1); cp "$1" "blobs/sha256/$d"; echo "$d"; }
+echo hello > ../root/hello.txt && tar -C ../root -cf layer.tar hello.txt
+diff=$(sha256sum layer.tar | cut -d' ' -f1) && gzip -n layer.tar
+layer=$(blob layer.tar.gz); lsize=$(stat -c %s layer.tar.gz)
+printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$diff" > config.json
+config=$(blob config.json); csize=$(stat -c %s config.json)
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' "$config" "$csize" "$layer" "$lsize" > manifest.json
+manifest=$(blob manifest.json); msize=$(stat -c %s manifest.json)
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' "$manifest" "$msize" > index.json
+echo '{"imageLayoutVersion":"1.0.0"}' > oci-layout
+cd .. && echo "built=sha256:$manifest"
+skopeo copy -q --dest-tls-verify=false oci:img:v1 "docker://$LANYARD_REGISTRY/hello:v1"
+skopeo inspect --tls-verify=false "docker://$LANYARD_REGISTRY/hello:v1" | grep -o '"Digest": "[^"]*"'
+"#;
+
+/// skopeo, unmodified, pushes an image and inspects it through a generic registry connection;
+/// the registry saw the connection's user (a wrong password is refused by the check on save and
+/// by the registry in a job).
+async fn skopeo_copies_and_inspects_through_a_generic_registry_connection(backend: Backend) {
+    let registry = Registry::start("ci", "registry-pw-PLANTED-0123");
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let connect = |name: &str, password: &str| {
+        sandbox.run(&[
+            "connect",
+            "container-registry",
+            "--kind",
+            "generic",
+            "--name",
+            name,
+            "-f",
+            &format!("registry_url={}", registry.url()),
+            "-f",
+            "registry_username=ci",
+            "-f",
+            &format!("registry_password={password}"),
+        ])
+    };
+    let good = connect("local-registry", "registry-pw-PLANTED-0123").ok();
+    assert!(
+        good.stdout.contains("accepted ci's credentials"),
+        "{good:?}"
+    );
+    let bad = connect("bad-registry", "wrong-pw-PLANTED-4567").ok();
+    assert!(bad.stdout.contains("401"), "{bad:?}");
+    authorize_and_default(&sandbox, "container-registry", "local-registry");
+    crate::jobs::authorize_in(&sandbox, "container-registry", "bad-registry", "dev");
+    let push = |connection: &str| {
+        let out = sandbox.run(&[
+            "run",
+            "--env",
+            "dev",
+            "-c",
+            connection,
+            "--",
+            "sh",
+            "-c",
+            PUSH_AND_INSPECT,
+        ]);
+        for planted in ["registry-pw-PLANTED", "wrong-pw-PLANTED"] {
+            assert!(!out.stdout.contains(planted), "{out:?}");
+            assert!(!out.stderr.contains(planted), "{out:?}");
+        }
+        out
+    };
+    let refused = push("bad-registry");
+    assert!(!refused.status.success(), "{refused:?}");
+    let said = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        said.contains("unauthorized") || said.contains("authentication required"),
+        "{said}"
+    );
+    let pushed = push("local-registry");
+    assert_eq!(pushed.status.code(), Some(0), "{pushed:?}");
+    let built = pushed
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("built="))
+        .unwrap_or_else(|| panic!("no digest: {pushed:?}"));
+    assert!(
+        pushed.stdout.contains(&format!("\"Digest\": \"{built}\"")),
+        "the registry holds the image that was built: {pushed:?}"
+    );
 }
