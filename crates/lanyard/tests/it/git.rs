@@ -1,6 +1,8 @@
 //! `lanyard run --git`: cloning through a real git server (git-http-backend behind lighttpd
 //! with TLS and basic auth) with the job's GitHub connection token as the password, and never
 //! anywhere else: a URL on another host, or over plain http, is refused before anything runs.
+//! The job's own git (push, a private submodule) authenticates through a helper scoped to the
+//! same host.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -131,6 +133,84 @@ impl GitServer {
 
     fn origin(&self) -> String {
         format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// Adds a second private repository, `lib.git`, as the submodule `lib` of `demo.git`
+    /// (pointing at its https URL on this server), as a new commit on `main`.
+    fn add_private_submodule(&self) {
+        let root = self.root.path();
+        let lib = root.join("lib-work");
+        let git = |dir: &Path, args: &[&str]| {
+            run_ok(Command::new("git").current_dir(dir).args(args));
+        };
+        let identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"];
+        std::fs::create_dir_all(&lib).unwrap();
+        git(&lib, &["init", "-q", "-b", "main"]);
+        std::fs::write(lib.join("lib.txt"), "hello from the private submodule\n").unwrap();
+        git(&lib, &["add", "lib.txt"]);
+        git(
+            &lib,
+            &[&identity[..], &["commit", "-q", "-m", "lib"]].concat(),
+        );
+        let bare = root.join("repos").join("lib.git");
+        git(
+            root,
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                lib.to_str().unwrap(),
+                bare.to_str().unwrap(),
+            ],
+        );
+        let head = Command::new("git")
+            .current_dir(&lib)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap();
+        let head = String::from_utf8(head.stdout).unwrap().trim().to_owned();
+        // The gitlink and .gitmodules by hand: `git submodule add` would fetch over https.
+        let work = root.join("work");
+        git(
+            &work,
+            &[
+                "pull",
+                "-q",
+                root.join("repos/demo.git").to_str().unwrap(),
+                "main",
+            ],
+        );
+        std::fs::write(
+            work.join(".gitmodules"),
+            format!(
+                "[submodule \"lib\"]\n\tpath = lib\n\turl = {}/git/lib.git\n",
+                self.origin()
+            ),
+        )
+        .unwrap();
+        git(&work, &["add", ".gitmodules"]);
+        git(
+            &work,
+            &[
+                "update-index",
+                "--add",
+                "--cacheinfo",
+                &format!("160000,{head},lib"),
+            ],
+        );
+        git(
+            &work,
+            &[&identity[..], &["commit", "-q", "-m", "add lib"]].concat(),
+        );
+        git(
+            &work,
+            &[
+                "push",
+                "-q",
+                root.join("repos/demo.git").to_str().unwrap(),
+                "main",
+            ],
+        );
     }
 
     /// Copies the server's certificate where jobs can read it; returns its path.
@@ -309,6 +389,32 @@ async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
         String::from_utf8_lossy(&log.stdout).contains("pushed from a job"),
         "the push reached the server: {log:?}"
     );
+
+    // A private submodule on the same host: the job's own `git submodule update` gets the
+    // token from the same helper, and it lands nowhere on disk.
+    git.add_private_submodule();
+    let submodule = "git submodule update -q --init && cat lib/lib.txt && \
+                     cat .git/config .git/modules/lib/config";
+    let updated = sandbox.run(&[
+        "run",
+        "--env",
+        "dev",
+        "-p",
+        "github",
+        "--git",
+        &git.url(),
+        "--",
+        "sh",
+        "-c",
+        submodule,
+    ]);
+    assert_eq!(updated.status.code(), Some(0), "{updated:?}");
+    assert!(
+        updated.stdout.contains("hello from the private submodule"),
+        "{updated:?}"
+    );
+    assert!(!updated.stdout.contains(&token), "{updated:?}");
+    assert!(!updated.stderr.contains(&token), "{updated:?}");
 
     // With a wrong token the clone fails clearly and the command never runs.
     let wrong = format!("ghp_{}", random_alnum(36));
