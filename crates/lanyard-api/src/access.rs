@@ -139,6 +139,25 @@ pub struct AuditCheckpoint {
     pub mac: String,
 }
 
+/// `POST /orgs/{org}/audit/prune`: remove the oldest events, through `through` (after an
+/// export).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct PruneAudit {
+    /// The last event to remove, e.g. the last one `lanyard audit export` wrote.
+    pub through: i64,
+}
+
+/// What a prune removed; the `audit.prune` event that records it keeps the trail verifiable.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AuditPruned {
+    /// The last removed event.
+    pub through: i64,
+    /// How many events were removed.
+    pub removed: i64,
+    /// The removed event's link, which the first remaining event names.
+    pub link: String,
+}
+
 /// `GET /keys`: which master keys wrap how many sealed secret versions.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct KeyStatus {

@@ -18,12 +18,12 @@ use lanyard_api::{
     AuditCheckpoint, AuditEvent, AuditVerification, Authorization, AuthorizationRequest,
     DefaultConnection, ProviderMatrix, Resolution, SavedDefault, SetDefault,
 };
+use lanyard_api::{AuditPruned, KeyStatus, PruneAudit, RotateKeys, RotationStep};
 use lanyard_api::{
     Connection, CreateConnection, CreateEnvironment, CreateOrganization, CreateToken,
     CreatedOrganization, CreatedToken, Environment, Health, List, Organization, Provider, Secret,
     SecretVersion, SetSecret, SetVariable, Token, UpdateConnection, Variable, WhoAmI, WireSecret,
 };
-use lanyard_api::{KeyStatus, RotateKeys, RotationStep};
 use reqwest::{Method, RequestBuilder};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -606,6 +606,12 @@ impl Client {
         checkpoint: &AuditCheckpoint,
     ) -> Result<AuditVerification, ClientError> {
         self.post(&["orgs", org, "audit", "verify"], checkpoint)
+            .await
+    }
+
+    /// Removes the oldest audit events, through `through` (after an export).
+    pub async fn prune_audit(&self, org: &str, through: i64) -> Result<AuditPruned, ClientError> {
+        self.post(&["orgs", org, "audit", "prune"], &PruneAudit { through })
             .await
     }
 

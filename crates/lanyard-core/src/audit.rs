@@ -2,12 +2,12 @@
 //! verifying an organization's chain.
 
 use lanyard_domain::{Action, Principal, Slug};
-use lanyard_store::{AuditEntry, AuditEvent, ChainCheck, ChainVerdict};
+use lanyard_store::{AuditEntry, AuditEvent, ChainCheck, ChainVerdict, PruneRecord, PRUNE_ACTION};
 
 /// Events read per page while verifying: memory stays the same for any length of trail.
 const VERIFY_PAGE: i64 = 1000;
 
-use crate::{now, Checkpoint, CoreResult, Lanyard};
+use crate::{now, Checkpoint, CoreError, CoreResult, Lanyard};
 
 /// Builds an audit event for something `principal` did in organization `org_id`.
 pub(crate) fn entry(
@@ -77,6 +77,59 @@ impl Lanyard {
             .store
             .audit_page(&org.id, after.max(0), limit.clamp(1, 10_000))
             .await?)
+    }
+
+    /// Removes the oldest events, up to and including `through` (after they were exported:
+    /// `lanyard audit export` says the last one it wrote), so the database need not keep
+    /// years of them. An `audit.prune` event records the last removed event's link, which
+    /// lets the rest of the chain verify from there and makes deleting more of its start
+    /// detectable. The newest event always stays. Admins only.
+    pub async fn prune_audit(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+        through: i64,
+    ) -> CoreResult<PruneRecord> {
+        principal.authorize(Action::Manage, "prune the audit trail")?;
+        let org = self.own_org(principal, org).await?;
+        let head = self
+            .store
+            .audit_head(&org.id)
+            .await?
+            .map_or(0, |(seq, _)| seq);
+        if through < 1 || through >= head {
+            return Err(CoreError::Invalid(format!(
+                "cannot prune through event {through}: the trail's events run up to {head}, \
+                 and the newest stays; give a sequence number from 1 to {}, e.g. the last one \
+                 `lanyard audit export` wrote",
+                head - 1
+            )));
+        }
+        let oldest = self.store.audit_page(&org.id, 0, 1).await?;
+        let first = oldest.first().map_or(head, |e| e.seq);
+        if through < first {
+            return Err(CoreError::Conflict(format!(
+                "events through {through} were already pruned: the oldest event left is {first}"
+            )));
+        }
+        let last_removed = self.store.audit_page(&org.id, through - 1, 1).await?;
+        let link = match last_removed.first() {
+            Some(event) if event.seq == through => event.hash.clone(),
+            _ => {
+                return Err(CoreError::Conflict(format!(
+                    "event {through} is missing from the trail; run `lanyard audit verify`"
+                )))
+            }
+        };
+        let record = PruneRecord {
+            through,
+            link,
+            removed: through - first + 1,
+        };
+        let details = serde_json::to_value(&record).unwrap_or_default();
+        let entry = self.change_entry(principal, &org.id, PRUNE_ACTION, "audit", details);
+        self.store.prune_audit(&org.id, through, &entry).await?;
+        Ok(record)
     }
 
     /// Recomputes the organization's hash chain and says whether it is intact: in pages, in

@@ -110,6 +110,25 @@ pub struct ChainCheck {
     seen_keyed: bool,
     /// An event an earlier checkpoint saw: (seq, link).
     checkpoint: Option<(i64, String)>,
+    /// When the trail starts after event 1: the last removed event and its link, which an
+    /// `audit.prune` event later in the chain must name.
+    pruned: Option<(i64, String)>,
+    prune_recorded: bool,
+}
+
+/// The action of the event that records removing the oldest events (after an export). Its
+/// details name the last removed event and its link: `{"through": N, "link": "…"}`.
+pub const PRUNE_ACTION: &str = "audit.prune";
+
+/// What an `audit.prune` event records.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PruneRecord {
+    /// The last removed event.
+    pub through: i64,
+    /// Its link, which the first remaining event names as its predecessor.
+    pub link: String,
+    /// How many events were removed.
+    pub removed: i64,
 }
 
 impl Default for ChainCheck {
@@ -128,6 +147,8 @@ impl ChainCheck {
             keyed_since: None,
             seen_keyed: false,
             checkpoint: None,
+            pruned: None,
+            prune_recorded: false,
         }
     }
 
@@ -157,6 +178,13 @@ impl ChainCheck {
 
     /// Checks the next event: it must follow the last one and hash to what it says.
     pub fn feed(&mut self, event: &AuditEvent) -> Result<(), ChainVerdict> {
+        if self.last == 0 && self.pruned.is_none() && event.seq > 1 {
+            // The oldest events were removed: start from the first one left, on condition
+            // that an `audit.prune` event (keyed, so unforgeable without the key) says so.
+            self.last = event.seq - 1;
+            self.prev.clone_from(&event.prev_hash);
+            self.pruned = Some((self.last, event.prev_hash.clone()));
+        }
         let expected_seq = self.last + 1;
         if event.seq != expected_seq {
             return Err(ChainVerdict::Broken {
@@ -214,6 +242,12 @@ impl ChainCheck {
                 )));
             }
         }
+        if event.entry.action == PRUNE_ACTION {
+            let record = serde_json::from_str::<PruneRecord>(&event.entry.details).ok();
+            if let (Some(record), Some((through, link))) = (record, &self.pruned) {
+                self.prune_recorded |= record.through == *through && record.link == *link;
+            }
+        }
         self.prev.clone_from(&event.hash);
         self.last = event.seq;
         Ok(())
@@ -222,6 +256,15 @@ impl ChainCheck {
     /// The verdict once every event up to the head was fed.
     pub fn finish(self, head: Option<(i64, &str)>) -> ChainVerdict {
         let last = self.last;
+        if let (Some((through, _)), false) = (&self.pruned, self.prune_recorded) {
+            return ChainVerdict::Broken {
+                at_seq: 1,
+                reason: format!(
+                    "events 1 to {through} are missing and no audit.prune event records removing \
+                     them: the start of the log was deleted"
+                ),
+            };
+        }
         if let Some((seq, _)) = &self.checkpoint {
             if *seq > last {
                 return ChainVerdict::Broken {

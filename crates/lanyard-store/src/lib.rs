@@ -24,7 +24,7 @@ use lanyard_domain::{Slug, Timestamp};
 pub use access::{AuthorizationRecord, AuthorizationScope, DefaultRecord, ResolutionFacts};
 pub use audit::{
     audit_hash, audit_link, verify_chain, AuditEntry, AuditEvent, AuditKey, ChainCheck,
-    ChainVerdict, GENESIS_HASH, KEYED_PREFIX,
+    ChainVerdict, PruneRecord, GENESIS_HASH, KEYED_PREFIX, PRUNE_ACTION,
 };
 pub use bundles::{BundleKind, BundlePart, BundleRecord, BundleStats, NewBundle};
 pub use changes::{Change, ChangeFeed};
@@ -368,6 +368,11 @@ pub trait AuditStore: Send + Sync {
     ) -> StoreResult<Vec<AuditEvent>>;
     /// The recorded head of the organization's chain: its last sequence number and hash.
     async fn audit_head(&self, org_id: &str) -> StoreResult<Option<(i64, String)>>;
+    /// Deletes the organization's events up to and including `through` and appends `audit`
+    /// (an `audit.prune` event naming the last removed event and its link), in one
+    /// transaction; returns how many events were deleted.
+    async fn prune_audit(&self, org_id: &str, through: i64, audit: &AuditEntry)
+        -> StoreResult<i64>;
     /// The whole chain in order, and the recorded head, read consistently.
     async fn audit_chain(
         &self,

@@ -436,6 +436,15 @@ pub(crate) enum AuditCommand {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Remove the oldest events, after exporting them; the rest still verifies (admins)
+    Prune {
+        /// The last event to remove: the last one `lanyard audit export` wrote
+        #[arg(long, value_name = "SEQ")]
+        through: i64,
+        /// Confirm without asking (required when not on a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Which manifest files.

@@ -63,6 +63,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("audit verify", &["lanyard audit verify", "lanyard audit verify --checkpoint cp.json"]),
     ("audit checkpoint", &["lanyard audit checkpoint --out cp.json"]),
     ("audit export", &["lanyard audit export --out audit.jsonl", "lanyard audit export --after 1200 --out audit.jsonl   # resume"]),
+    ("audit prune", &["lanyard audit export --out audit.jsonl && lanyard audit prune --through 1200 --yes"]),
     ("get", &["lanyard get all > org.yaml", "lanyard get connections -o json", "lanyard get connection aws-prod"]),
     ("apply", &["lanyard apply -f org.yaml", "lanyard apply -f manifests/ --prune", "lanyard get all | lanyard apply -f -"]),
     ("diff", &["lanyard diff -f org.yaml && echo 'in sync'", "lanyard diff -f manifests/ --prune -o json"]),

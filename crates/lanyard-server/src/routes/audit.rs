@@ -2,7 +2,9 @@
 
 use axum::extract::State;
 use axum::Json;
-use lanyard_api::{AuditCheckpoint, AuditEvent, AuditVerification, ErrorBody, List};
+use lanyard_api::{
+    AuditCheckpoint, AuditEvent, AuditPruned, AuditVerification, ErrorBody, List, PruneAudit,
+};
 use lanyard_core::Lanyard;
 use lanyard_store::ChainVerdict;
 use serde::Deserialize;
@@ -191,4 +193,25 @@ pub(crate) async fn verify_checkpoint(
         .verify_audit_against(&caller, &org, Some(&checkpoint))
         .await?;
     Ok(Json(verification(verdict)))
+}
+
+/// Removes the oldest events through `through` (after an export); an `audit.prune` event
+/// records the last removed event's link so the rest of the chain still verifies. Admins only.
+#[utoipa::path(operation_id = "prune_audit", post, path = "/orgs/{org}/audit/prune", tag = "audit",
+    params(("org" = String, Path)), request_body = PruneAudit,
+    responses((status = 200, body = AuditPruned), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn prune(
+    State(app): State<Lanyard>,
+    Caller(caller): Caller,
+    ApiPath(org): ApiPath<String>,
+    ApiJson(body): ApiJson<PruneAudit>,
+) -> ApiResult<Json<AuditPruned>> {
+    let org = slug("organization", &org)?;
+    let record = app.prune_audit(&caller, &org, body.through).await?;
+    Ok(Json(AuditPruned {
+        through: record.through,
+        removed: record.removed,
+        link: record.link,
+    }))
 }

@@ -74,6 +74,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(audit::verify, audit::verify_checkpoint))
         .routes(routes!(audit::checkpoint))
         .routes(routes!(audit::export))
+        .routes(routes!(audit::prune))
         .routes(routes!(keys::status))
         .routes(routes!(keys::rotate))
         .routes(routes!(oidc::status))

@@ -500,6 +500,14 @@ fn cases() -> Vec<Case> {
             None,
             |w| manage(StatusCode::OK)(w),
         ),
+        // Nothing before event 1: refused after authorization, so the trail stays whole.
+        case(
+            M::POST,
+            "/orgs/{org}/audit/prune",
+            "/orgs/acme/audit/prune",
+            Some(json!({"through": 0})),
+            |w| manage(StatusCode::BAD_REQUEST)(w),
+        ),
         case(
             M::PUT,
             "/orgs/{org}/job-timeout",

@@ -280,6 +280,7 @@ backend_tests!(
     concurrent_resolves_keep_one_intact_chain,
     repeated_reads_are_counted_not_each_recorded,
     verify_pages_through_a_long_trail,
+    pruning_keeps_the_rest_verifiable_and_a_deleted_start_is_found,
 );
 
 /// What someone who can write the database (but lacks the master key) tries: rewrite an event
@@ -436,4 +437,72 @@ async fn verify_pages_through_a_long_trail(backend: Backend) {
         .unwrap();
     let broken = admin.verify_audit("acme").await.unwrap();
     assert!(!broken.intact && broken.reason.unwrap().contains("deleted"));
+}
+
+/// A server whose trail ran to event 7 and was pruned through event 4 by an admin.
+async fn pruned_trail(backend: Backend) -> TestServer {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    for env in ["a", "b", "c", "d", "e", "f"] {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    let pruned = admin.prune_audit("acme", 4).await.unwrap();
+    assert_eq!((pruned.through, pruned.removed), (4, 4), "{pruned:?}");
+    server
+}
+
+/// After an export, the oldest events can be removed: the rest verifies from the cut on, an
+/// `audit.prune` event records it, and only admins may do it. A database writer who then
+/// deletes more of the start, or rewrites the prune record to cover it, is found.
+async fn pruning_keeps_the_rest_verifiable_and_a_deleted_start_is_found(backend: Backend) {
+    let server = pruned_trail(backend).await;
+    let admin = server.admin();
+    let verdict = admin.verify_audit("acme").await.unwrap();
+    assert!(verdict.intact, "{verdict:?}");
+    let left = admin.export_audit("acme", 0, 100).await.unwrap();
+    let seqs: Vec<i64> = left.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, vec![5, 6, 7, 8], "{left:?}");
+    assert_eq!(left[3].action, "audit.prune", "{left:?}");
+    // Refusals: nothing to cut, the newest event, an already-pruned range, a viewer.
+    for (through, status, says) in [
+        (0, 400, "from 1 to 7"),
+        (8, 400, "the newest stays"),
+        (3, 409, "already pruned"),
+    ] {
+        let refused = admin.prune_audit("acme", through).await.unwrap_err();
+        assert_eq!(refused.status(), Some(status), "{through}: {refused}");
+        assert!(refused.to_string().contains(says), "{through}: {refused}");
+    }
+    let viewer = server.client(&server.viewer_token().await);
+    let refused = viewer.prune_audit("acme", 6).await.unwrap_err();
+    assert_eq!(refused.status(), Some(403), "{refused}");
+
+    // What a database writer without the key tries, each on a fresh pruned trail.
+    let attacks: [(&str, &[&str]); 2] = [
+        (
+            "delete the oldest remaining event",
+            &["DELETE FROM audit_events WHERE seq = 5"],
+        ),
+        (
+            "stretch the prune record over it",
+            &[
+                "UPDATE audit_events SET details = replace(details, '\"through\":4', '\"through\":5') \
+                 WHERE action = 'audit.prune'",
+                "UPDATE audit_events SET details = replace(details, \
+                 (SELECT prev_hash FROM audit_events WHERE seq = 5), \
+                 (SELECT hash FROM audit_events WHERE seq = 5)) WHERE action = 'audit.prune'",
+                "DELETE FROM audit_events WHERE seq = 5",
+            ],
+        ),
+    ];
+    for (attack, statements) in attacks {
+        let server = pruned_trail(backend).await;
+        let admin = server.admin();
+        let mut conn = db(&server).await;
+        for statement in statements {
+            sqlx::query(statement).execute(&mut conn).await.unwrap();
+        }
+        let broken = admin.verify_audit("acme").await.unwrap();
+        assert!(!broken.intact, "{attack}: {broken:?}");
+    }
 }

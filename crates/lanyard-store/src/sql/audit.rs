@@ -325,6 +325,20 @@ impl AuditStore for SqlStore {
         .collect()
     }
 
+    async fn prune_audit(
+        &self,
+        org_id: &str,
+        through: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<i64> {
+        self.flush_audit().await?;
+        let query = sqlx::query("DELETE FROM audit_events WHERE org_id = $1 AND seq <= $2")
+            .bind(org_id)
+            .bind(through);
+        let removed = self.audited(query, audit).await??;
+        Ok(i64::try_from(removed).unwrap_or(i64::MAX))
+    }
+
     async fn audit_head(&self, org_id: &str) -> StoreResult<Option<(i64, String)>> {
         self.flush_audit().await?;
         sqlx::query("SELECT seq, hash FROM audit_heads WHERE org_id = $1")

@@ -121,6 +121,23 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
             crate::output::only(ctx.requested_output, &[Output::Json], why)?;
             export(ctx, after, out.as_deref()).await
         }
+        AuditCommand::Prune { through, yes } => {
+            let what = format!(
+                "audit events up to #{through} of `{}` (export them first with \
+                 `lanyard audit export`)",
+                ctx.org
+            );
+            crate::commands::impact::confirm(&what, &[], yes)?;
+            let pruned = ctx.client.prune_audit(&ctx.org, through).await?;
+            let line = format!(
+                "Removed {} audit events through #{}; the trail verifies from #{} on \
+                 (an audit.prune event records the cut)",
+                pruned.removed,
+                pruned.through,
+                pruned.through + 1
+            );
+            output::confirm(ctx.output, &pruned, &line)
+        }
     }
 }
 

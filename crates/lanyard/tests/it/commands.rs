@@ -697,7 +697,7 @@ async fn the_trail_names_tokens_by_description_and_role(backend: Backend) {
 }
 
 /// `audit export` writes every event oldest first with its chain hash, resumes after a given
-/// event, and is for admins only.
+/// event, and is for admins only; `audit prune` then removes what was exported.
 async fn the_trail_exports_as_json_lines_and_resumes(backend: Backend) {
     let sandbox = Sandbox::new(backend).await;
     let _server = sandbox.start(&[]);
@@ -748,4 +748,35 @@ async fn the_trail_exports_as_json_lines_and_resumes(backend: Backend) {
     let viewer = sandbox.issue_token(&["--role", "viewer"]);
     let refused = sandbox.run(&["--token", &viewer, "audit", "export"]);
     assert!(refused.error_line().contains("admin"), "{refused:?}");
+
+    // What was exported can go from the database: only with --yes off a terminal, and the
+    // rest of the trail (and the checkpoint taken before) still verifies.
+    let through = last.as_str();
+    let unconfirmed = sandbox.run(&["audit", "prune", "--through", through]);
+    assert!(
+        unconfirmed.error_line().contains("--yes"),
+        "{unconfirmed:?}"
+    );
+    let pruned = sandbox
+        .run(&["audit", "prune", "--through", through, "--yes"])
+        .ok();
+    assert!(
+        pruned.stdout.contains(&format!("through #{through}")),
+        "{pruned:?}"
+    );
+    let left = sandbox.run(&["audit", "list", "-o", "json"]).json();
+    let oldest = left
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .min();
+    assert_eq!(oldest, Some(seqs.last().unwrap() + 1), "{left}");
+    let verified = sandbox
+        .run(&["audit", "verify", "--checkpoint", checkpoint])
+        .ok();
+    assert!(
+        verified.stdout.contains("Audit trail intact"),
+        "{verified:?}"
+    );
 }
