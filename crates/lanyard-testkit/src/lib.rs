@@ -7,6 +7,7 @@
 
 mod database;
 pub mod haproxy;
+pub mod load;
 pub mod maven_repo;
 pub mod moto;
 mod probe;
