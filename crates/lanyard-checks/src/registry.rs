@@ -29,9 +29,14 @@ pub(crate) async fn check(checker: &Checker, kind: &str, fields: &Fields<'_>) ->
         ),
         _ => return None,
     };
+    // A self-hosted registry may have a private CA (its `ca_bundle`).
+    let http = match checker.client_with_ca(fields) {
+        Ok(http) => http,
+        Err(verdict) => return Some(verdict),
+    };
     let base = origin(&server);
     let url = format!("{base}/v2/");
-    let anonymous = checker.http.get(&url).send().await;
+    let anonymous = http.get(&url).send().await;
     let challenge = match anonymous {
         Err(_) => None,
         Ok(response) => response
@@ -65,7 +70,7 @@ pub(crate) async fn check(checker: &Checker, kind: &str, fields: &Fields<'_>) ->
                 fix: FIX,
                 form: Vec::new(),
             }
-            .send(&checker.http)
+            .send(&http)
             .await;
             match granted {
                 Err(verdict) => Err(verdict),
@@ -75,16 +80,13 @@ pub(crate) async fn check(checker: &Checker, kind: &str, fields: &Fields<'_>) ->
                         .or_else(|| answer.body["access_token"].as_str())
                         .unwrap_or_default()
                         .to_owned();
-                    probe(Auth::Bearer(&token))
-                        .send(&checker.http)
-                        .await
-                        .map(drop)
+                    probe(Auth::Bearer(&token)).send(&http).await.map(drop)
                 }
             }
         }
         // Basic, or no challenge at all (the anonymous request failed or was let in).
         _ => probe(Auth::Basic(user, password))
-            .send(&checker.http)
+            .send(&http)
             .await
             .map(drop),
     };

@@ -208,13 +208,18 @@ async fn bare_read(server: &TestServer) -> f64 {
     let mut conn = sqlx::AnyConnection::connect(&server.database().sqlx_url())
         .await
         .unwrap();
+    let org_id: String = sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'acme'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     let started = Instant::now();
     let (mut after, mut rows) = (0_i64, 0_usize);
     loop {
         let page = sqlx::query(
             "SELECT seq, at, actor, source, action, target, details, prev_hash, hash \
-             FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 1000",
+             FROM audit_events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000",
         )
+        .bind(&org_id)
         .bind(after)
         .fetch_all(&mut conn)
         .await

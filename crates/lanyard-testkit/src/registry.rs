@@ -1,6 +1,7 @@
 //! A real container registry for tests: Debian's `docker-registry` (distribution 2.8) with
-//! htpasswd (bcrypt) basic auth, on a free loopback port, in a temporary directory; stopped
-//! when dropped. `scripts/test-deps` installs it.
+//! htpasswd (bcrypt) basic auth, on a free loopback port, in a temporary directory, over plain
+//! http or over TLS with a self-signed certificate no client trusts by default; stopped when
+//! dropped. `scripts/test-deps` installs it (and openssl).
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -10,7 +11,8 @@ use std::time::{Duration, Instant};
 pub struct Registry {
     child: Child,
     port: u16,
-    _dir: tempfile::TempDir,
+    tls: bool,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Registry {
@@ -21,10 +23,54 @@ impl Drop for Registry {
 }
 
 impl Registry {
-    /// Starts a registry whose only user is `user` with `password`.
+    /// Starts a registry over plain http whose only user is `user` with `password`.
     #[track_caller]
     pub fn start(user: &str, password: &str) -> Self {
+        Self::launch(user, password, false)
+    }
+
+    /// Like [`Registry::start`], over TLS with a self-signed certificate for 127.0.0.1 (see
+    /// [`Registry::certificate`]): what a registry behind a private CA looks like.
+    #[track_caller]
+    pub fn start_tls(user: &str, password: &str) -> Self {
+        Self::launch(user, password, true)
+    }
+
+    /// The PEM certificate a TLS registry serves.
+    pub fn certificate(&self) -> std::path::PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
+    #[track_caller]
+    fn launch(user: &str, password: &str, tls: bool) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
+        let tls_config = if tls {
+            let made = Command::new("openssl")
+                .current_dir(dir.path())
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                ])
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                // A self-signed server certificate, not a CA: rustls (the live check) takes
+                // it as its own trust anchor only so, and Go's TLS (skopeo) as well.
+                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+                .args(["-keyout", "key.pem", "-out", "cert.pem"])
+                .output()
+                .expect("openssl (scripts/test-deps installs it)");
+            assert!(made.status.success(), "openssl failed: {made:?}");
+            format!(
+                "  tls: {{ certificate: {}, key: {} }}\n",
+                dir.path().join("cert.pem").display(),
+                dir.path().join("key.pem").display()
+            )
+        } else {
+            String::new()
+        };
         let htpasswd = dir.path().join("htpasswd");
         let made = Command::new("htpasswd")
             .args(["-Bbc", htpasswd.to_str().unwrap(), user, password])
@@ -40,7 +86,7 @@ impl Registry {
             &config,
             format!(
                 "version: 0.1\nstorage:\n  filesystem: {{ rootdirectory: {data} }}\n\
-                 http:\n  addr: 127.0.0.1:{port}\n  secret: lanyard-test\n\
+                 http:\n  addr: 127.0.0.1:{port}\n  secret: lanyard-test\n{tls_config}\
                  auth:\n  htpasswd: {{ realm: lanyard-test, path: {htpasswd} }}\n",
                 data = dir.path().join("data").display(),
                 htpasswd = htpasswd.display(),
@@ -58,10 +104,13 @@ impl Registry {
         let registry = Self {
             child,
             port,
-            _dir: dir,
+            tls,
+            dir,
         };
+        // Over TLS the plain-http probe gets Go's 400 ("an HTTP request to an HTTPS server").
+        let ready = if tls { 400 } else { 401 };
         let deadline = Instant::now() + Duration::from_secs(20);
-        while crate::http_status(port, "/v2/") != Some(401) {
+        while crate::http_status(port, "/v2/") != Some(ready) {
             assert!(
                 Instant::now() < deadline,
                 "docker-registry did not answer within 20 s"
@@ -71,8 +120,9 @@ impl Registry {
         registry
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://…` over TLS.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 }

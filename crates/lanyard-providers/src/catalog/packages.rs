@@ -258,6 +258,8 @@ pub(super) const CONTAINER_REGISTRY: ProviderSpec = ProviderSpec {
         .required()
         .checked(Format::NonEmpty),
         INSECURE,
+        // Self-hosted registries only: the cloud ones have public certificates.
+        CA_BUNDLE.for_kinds(&["generic", "jfrog"]),
     ],
     rules: &[Rule::CleartextNeeds {
         urls: &["registry_url"],

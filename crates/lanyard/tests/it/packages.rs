@@ -19,6 +19,7 @@ lanyard_testkit::backend_tests!(
     java_tools_see_the_jobs_own_home_and_maven_settings,
     maven_deploys_and_resolves_through_a_generic_connection,
     skopeo_copies_and_inspects_through_a_generic_registry_connection,
+    a_registry_behind_a_private_ca_is_trusted_through_its_connection,
 );
 
 async fn npm_publishes_and_installs_through_a_generic_connection(backend: Backend) {
@@ -341,5 +342,66 @@ async fn skopeo_copies_and_inspects_through_a_generic_registry_connection(backen
     assert!(
         pushed.stdout.contains(&format!("\"Digest\": \"{built}\"")),
         "the registry holds the image that was built: {pushed:?}"
+    );
+}
+
+/// A registry whose certificate no one trusts by default: with the CA in the connection's
+/// `ca_bundle`, the check on save and skopeo in the job (certificate verification on) trust it;
+/// without it, both refuse.
+async fn a_registry_behind_a_private_ca_is_trusted_through_its_connection(backend: Backend) {
+    let registry = Registry::start_tls("ci", "registry-pw-PLANTED-0123");
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let ca = format!("ca_bundle=@{}", registry.certificate().display());
+    let connect = |name: &str, extra: &[&str]| {
+        let url = format!("registry_url={}", registry.url());
+        let mut args = vec![
+            "connect",
+            "container-registry",
+            "--kind",
+            "generic",
+            "--name",
+            name,
+            "-f",
+            &url,
+            "-f",
+            "registry_username=ci",
+            "-f",
+            "registry_password=registry-pw-PLANTED-0123",
+        ];
+        args.extend_from_slice(extra);
+        sandbox.run(&args).ok()
+    };
+    let untrusted = connect("no-ca", &[]);
+    assert!(untrusted.stdout.contains("certificate"), "{untrusted:?}");
+    let trusted = connect("with-ca", &["-f", &ca]);
+    assert!(
+        trusted.stdout.contains("accepted ci's credentials"),
+        "{trusted:?}"
+    );
+    for name in ["no-ca", "with-ca"] {
+        crate::jobs::authorize_in(&sandbox, "container-registry", name, "dev");
+    }
+    let verified = PUSH_AND_INSPECT
+        .replace(" --dest-tls-verify=false", "")
+        .replace(" --tls-verify=false", "");
+    let push = |connection: &str| {
+        sandbox.run(&[
+            "run", "--env", "dev", "-c", connection, "--", "sh", "-c", &verified,
+        ])
+    };
+    let refused = push("no-ca");
+    assert!(!refused.status.success(), "{refused:?}");
+    let said = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        said.contains("x509") || said.contains("certificate"),
+        "{said}"
+    );
+    let pushed = push("with-ca");
+    assert_eq!(pushed.status.code(), Some(0), "{pushed:?}");
+    assert!(
+        pushed.stdout.contains("\"Digest\": \"sha256:"),
+        "{pushed:?}"
     );
 }
