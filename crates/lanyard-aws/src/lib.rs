@@ -14,6 +14,7 @@
 //! Secrets stay in [`secrecy`] types; errors carry AWS error codes and messages, never keys.
 
 pub mod ambient;
+pub mod egress;
 pub mod s3;
 pub mod session;
 pub mod sts;

@@ -89,9 +89,16 @@ pub async fn config_from(
     region: Option<&str>,
 ) -> SdkConfig {
     // rustls with ring, the workspace's TLS stack: no second crypto library to build.
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
+    let builder =
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
+    // A connection's keys go only where the server's egress policy allows (never to a
+    // metadata address, whatever its endpoint field says or resolves to). The server's own
+    // ambient identity keeps the plain client: its credential chain reads the instance
+    // metadata service on purpose.
+    let http_client = match identity {
+        Identity::Keys(_) => builder.build_with_resolver(crate::egress::GuardedDns),
+        Identity::Ambient => builder.build_https(),
+    };
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client);
     // Without an explicit region the loader's own default chain applies (it shares the HTTP
     // client, which a separately built region chain would lack).

@@ -5,6 +5,7 @@
 //! well-formed name, a [`Principal`] can only be built from a token the store vouched for.
 
 mod access;
+pub mod egress;
 mod origin;
 mod role;
 mod slug;

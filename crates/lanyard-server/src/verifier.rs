@@ -61,6 +61,16 @@ impl AwsVerifier {
             session_token: None,
         };
         let endpoint = text("endpoint");
+        if let Some(refusal) = endpoint
+            .as_deref()
+            .and_then(lanyard_aws::egress::refused_endpoint)
+        {
+            return LiveCheck {
+                verdict: "unreachable".to_owned(),
+                identity: None,
+                message: refusal,
+            };
+        }
         let origin = AwsOrigin {
             endpoint_url: endpoint
                 .clone()
@@ -186,7 +196,20 @@ impl CloudVerifier for AwsVerifier {
         m: &Materialization,
         region: Option<&str>,
     ) -> Result<String, AwsFailure> {
-        // The connection's endpoint wins over the server's own (`endpoint_url` field).
+        // The connection's endpoint wins over the server's own (`endpoint_url` field), but
+        // never names a metadata address (a name resolving to one is refused by the SDK
+        // client's resolver).
+        if let Some(refusal) = m
+            .plain_env("AWS_ENDPOINT_URL")
+            .and_then(lanyard_aws::egress::refused_endpoint)
+        {
+            // Not asked at all: the connection's to fix, said as "unreachable" like every
+            // other refused target.
+            return Err(AwsFailure {
+                refused: false,
+                message: refusal,
+            });
+        }
         let endpoint = m
             .plain_env("AWS_ENDPOINT_URL")
             .map(str::to_owned)

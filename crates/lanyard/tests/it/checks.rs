@@ -320,6 +320,49 @@ async fn s3_state_backends_are_checked_for_keys_permission_and_bucket(backend: B
         assert!(message.contains(says), "{name}: {message}");
         assert!(!message.contains(secret.as_str()), "{name}: {message}");
     }
+
+    // Keys never go to a metadata address, whatever the endpoint field says: refused before
+    // any packet (the AWS SDK's client has the checks' egress guard too).
+    for (provider, kind, endpoint_field) in [
+        ("terraform-backend", Some("s3"), "endpoint"),
+        ("aws", None, "endpoint_url"),
+    ] {
+        let name = format!("{provider}-metadata");
+        let mut args = vec!["connect", provider, "--name", &name];
+        args.extend(kind.map(|k| ["--kind", k]).into_iter().flatten());
+        let fields: Vec<String> = match kind {
+            Some(_) => vec![
+                "bucket=acme-tf-state".to_owned(),
+                "key=network/terraform.tfstate".to_owned(),
+                "region=us-east-1".to_owned(),
+                format!("aws_access_key_id={}", writer.access_key_id),
+                format!("aws_secret_access_key={}", writer.secret_access_key),
+            ],
+            None => vec![
+                format!("account_id={}", lanyard_testkit::moto::ACCOUNT),
+                format!("access_key_id={}", writer.access_key_id),
+                format!("secret_access_key={}", writer.secret_access_key),
+            ],
+        };
+        let endpoint = format!("{endpoint_field}=http://169.254.169.254");
+        for field in fields.iter().chain(std::iter::once(&endpoint)) {
+            args.extend(["--field", field]);
+        }
+        let started = std::time::Instant::now();
+        let saved = sandbox.run(&args);
+        assert!(saved.status.success(), "{name}: {saved:?}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "{name}: the check tried to connect"
+        );
+        let shown = connection(&sandbox, &name);
+        assert_eq!(shown["verdict"], "unreachable", "{name}: {shown}");
+        let message = shown["verification_message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("cloud metadata address"),
+            "{name}: {message}"
+        );
+    }
 }
 
 async fn apply_checks_what_it_creates_or_changes(backend: Backend) {
