@@ -609,6 +609,19 @@ impl Client {
             .await
     }
 
+    /// Verifies only the audit events after a checkpoint taken earlier.
+    pub async fn verify_audit_since_checkpoint(
+        &self,
+        org: &str,
+        checkpoint: &AuditCheckpoint,
+    ) -> Result<AuditVerification, ClientError> {
+        let request = self
+            .request(Method::POST, &["orgs", org, "audit", "verify"])
+            .query(&[("since_checkpoint", "true")])
+            .json(checkpoint);
+        self.send(request).await
+    }
+
     /// Removes the oldest audit events, through `through` (after an export).
     pub async fn prune_audit(&self, org: &str, through: i64) -> Result<AuditPruned, ClientError> {
         self.post(&["orgs", org, "audit", "prune"], &PruneAudit { through })

@@ -420,6 +420,10 @@ pub(crate) enum AuditCommand {
         /// deleted with the head re-pointed
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
+        /// Verify only the events after the checkpoint (verified when it was taken): fast on a
+        /// long trail
+        #[arg(long, requires = "checkpoint")]
+        since_checkpoint: bool,
     },
     /// Print (or write) a MAC-signed checkpoint of the chain's head, to keep outside Lanyard's
     /// database (a file, an object-locked bucket) for later `audit verify --checkpoint`

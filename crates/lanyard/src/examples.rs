@@ -60,7 +60,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("keys signing", &["lanyard keys signing"]),
     ("keys rotate-signing", &["lanyard keys rotate-signing"]),
     ("audit list", &["lanyard audit list --since 1h", "lanyard audit list --connection aws-prod --limit 20 -o json"]),
-    ("audit verify", &["lanyard audit verify", "lanyard audit verify --checkpoint cp.json"]),
+    ("audit verify", &["lanyard audit verify", "lanyard audit verify --checkpoint cp.json", "lanyard audit verify --checkpoint cp.json --since-checkpoint"]),
     ("audit checkpoint", &["lanyard audit checkpoint --out cp.json"]),
     ("audit export", &["lanyard audit export --out audit.jsonl", "lanyard audit export --after 1200 --out audit.jsonl   # resume"]),
     ("audit prune", &["lanyard audit export --out audit.jsonl && lanyard audit prune --through 1200 --yes"]),

@@ -168,16 +168,27 @@ pub(crate) async fn checkpoint(
     }))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct VerifyQuery {
+    /// Verify only the events after the checkpoint (which was verified when it was taken),
+    /// instead of the whole chain.
+    #[serde(default)]
+    since_checkpoint: bool,
+}
+
 /// Verifies the chain, and that the event a checkpoint saw is still there unchanged (so newest
-/// events deleted with the head re-pointed are found).
+/// events deleted with the head re-pointed are found); with `since_checkpoint`, only what came
+/// after the checkpoint.
 #[utoipa::path(operation_id = "verify_audit_checkpoint", post, path = "/orgs/{org}/audit/verify", tag = "audit",
-    params(("org" = String, Path)), request_body = AuditCheckpoint,
+    params(("org" = String, Path), VerifyQuery), request_body = AuditCheckpoint,
     responses((status = 200, body = AuditVerification), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
 pub(crate) async fn verify_checkpoint(
     State(app): State<Lanyard>,
     Caller(caller): Caller,
     ApiPath(org): ApiPath<String>,
+    ApiQuery(query): ApiQuery<VerifyQuery>,
     ApiJson(body): ApiJson<AuditCheckpoint>,
 ) -> ApiResult<Json<AuditVerification>> {
     let org = slug("organization", &org)?;
@@ -189,9 +200,12 @@ pub(crate) async fn verify_checkpoint(
         taken_at: i64::try_from(taken_at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
         mac: body.mac,
     };
-    let verdict = app
-        .verify_audit_against(&caller, &org, Some(&checkpoint))
-        .await?;
+    let verdict = if query.since_checkpoint {
+        app.verify_audit_since(&caller, &org, &checkpoint).await?
+    } else {
+        app.verify_audit_against(&caller, &org, Some(&checkpoint))
+            .await?
+    };
     Ok(Json(verification(verdict)))
 }
 

@@ -281,6 +281,7 @@ backend_tests!(
     repeated_reads_are_counted_not_each_recorded,
     verify_pages_through_a_long_trail,
     pruning_keeps_the_rest_verifiable_and_a_deleted_start_is_found,
+    verifying_since_a_checkpoint_reads_only_what_came_after,
 );
 
 /// What someone who can write the database (but lacks the master key) tries: rewrite an event
@@ -505,4 +506,57 @@ async fn pruning_keeps_the_rest_verifiable_and_a_deleted_start_is_found(backend:
         let broken = admin.verify_audit("acme").await.unwrap();
         assert!(!broken.intact, "{attack}: {broken:?}");
     }
+}
+
+/// `since_checkpoint` resumes from a checkpoint this installation signed: what came after it is
+/// verified (an edit there is found), what it covers is not read again (an edit there is left
+/// to a full verification, which finds it).
+async fn verifying_since_a_checkpoint_reads_only_what_came_after(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    for env in ["a", "b", "c", "d"] {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    let checkpoint = admin.audit_checkpoint("acme").await.unwrap();
+    assert_eq!(checkpoint.seq, 5);
+    for env in ["e", "f"] {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    let resumed = admin
+        .verify_audit_since_checkpoint("acme", &checkpoint)
+        .await
+        .unwrap();
+    assert!(resumed.intact, "{resumed:?}");
+    assert_eq!(resumed.events, 7, "{resumed:?}");
+    let mut conn = db(&server).await;
+    let edit = |seq: i64| {
+        format!("UPDATE audit_events SET target = 'environment/innocent' WHERE seq = {seq}")
+    };
+    sqlx::query(&edit(3)).execute(&mut conn).await.unwrap();
+    let full = admin.verify_audit("acme").await.unwrap();
+    assert_eq!(full.broken_at, Some(3), "{full:?}");
+    let resumed = admin
+        .verify_audit_since_checkpoint("acme", &checkpoint)
+        .await
+        .unwrap();
+    assert!(
+        resumed.intact,
+        "events up to the checkpoint are not read again: {resumed:?}"
+    );
+    sqlx::query(&edit(6)).execute(&mut conn).await.unwrap();
+    let resumed = admin
+        .verify_audit_since_checkpoint("acme", &checkpoint)
+        .await
+        .unwrap();
+    assert_eq!(resumed.broken_at, Some(6), "{resumed:?}");
+    // A checkpoint this installation did not sign cannot be resumed from.
+    let forged = lanyard_api::AuditCheckpoint {
+        seq: 6,
+        ..checkpoint
+    };
+    let refused = admin
+        .verify_audit_since_checkpoint("acme", &forged)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(400), "{refused}");
 }

@@ -82,7 +82,10 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
             }
             Ok(())
         }
-        AuditCommand::Verify { checkpoint } => {
+        AuditCommand::Verify {
+            checkpoint,
+            since_checkpoint,
+        } => {
             let verdict = match checkpoint {
                 Some(path) => {
                     let text = std::fs::read_to_string(&path)
@@ -94,9 +97,15 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
                                 path.display()
                             )
                         })?;
-                    ctx.client
-                        .verify_audit_checkpoint(&ctx.org, &checkpoint)
-                        .await?
+                    if since_checkpoint {
+                        ctx.client
+                            .verify_audit_since_checkpoint(&ctx.org, &checkpoint)
+                            .await?
+                    } else {
+                        ctx.client
+                            .verify_audit_checkpoint(&ctx.org, &checkpoint)
+                            .await?
+                    }
                 }
                 None => ctx.client.verify_audit(&ctx.org).await?,
             };

@@ -779,4 +779,15 @@ async fn the_trail_exports_as_json_lines_and_resumes(backend: Backend) {
         verified.stdout.contains("Audit trail intact"),
         "{verified:?}"
     );
+    // Or only what came after the checkpoint.
+    let resumed = sandbox
+        .run(&[
+            "audit",
+            "verify",
+            "--checkpoint",
+            checkpoint,
+            "--since-checkpoint",
+        ])
+        .ok();
+    assert!(resumed.stdout.contains("Audit trail intact"), "{resumed:?}");
 }
