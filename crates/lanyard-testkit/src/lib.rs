@@ -12,6 +12,7 @@ pub mod maven_repo;
 pub mod moto;
 mod probe;
 pub mod registry;
+pub mod tls;
 pub mod verdaccio;
 pub mod webdriver;
 

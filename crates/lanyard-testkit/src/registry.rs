@@ -45,24 +45,7 @@ impl Registry {
     fn launch(user: &str, password: &str, tls: bool) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         let tls_config = if tls {
-            let made = Command::new("openssl")
-                .current_dir(dir.path())
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                ])
-                // A self-signed server certificate, not a CA: rustls (the live check) takes
-                // it as its own trust anchor only so, and Go's TLS (skopeo) as well.
-                .args(["-addext", "basicConstraints=critical,CA:FALSE"])
-                .args(["-keyout", "key.pem", "-out", "cert.pem"])
-                .output()
-                .expect("openssl (scripts/test-deps installs it)");
-            assert!(made.status.success(), "openssl failed: {made:?}");
+            crate::tls::self_signed_for_loopback(dir.path());
             format!(
                 "  tls: {{ certificate: {}, key: {} }}\n",
                 dir.path().join("cert.pem").display(),

@@ -52,24 +52,7 @@ impl GitServer {
     /// authenticates with `password`.
     fn start(password: &str) -> Self {
         let root = tempfile::tempdir().unwrap();
-        run_ok(
-            Command::new("openssl")
-                .current_dir(root.path())
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                    // A self-signed server certificate, not a CA: what rustls (the live check)
-                    // accepts as its own trust anchor, as git does.
-                    "-addext",
-                    "basicConstraints=critical,CA:FALSE",
-                ])
-                .args(["-keyout", "key.pem", "-out", "cert.pem"]),
-        );
+        lanyard_testkit::tls::self_signed_for_loopback(root.path());
         let repos = root.path().join("repos");
         std::fs::create_dir_all(&repos).unwrap();
         let work = root.path().join("work");

@@ -12,7 +12,7 @@ use lanyard_testkit::registry::Registry;
 use lanyard_testkit::verdaccio::Verdaccio;
 
 use crate::jobs::authorize_and_default;
-use crate::support::{Backend, Sandbox};
+use crate::support::{Backend, Out, Sandbox};
 
 lanyard_testkit::backend_tests!(
     npm_publishes_and_installs_through_a_generic_connection,
@@ -22,24 +22,26 @@ lanyard_testkit::backend_tests!(
     a_registry_behind_a_private_ca_is_trusted_through_its_connection,
 );
 
+/// `lanyard connect PROVIDER --kind generic --name NAME -f FIELD…`, checked on save.
+fn connect_generic(sandbox: &Sandbox, provider: &str, name: &str, fields: &[String]) -> Out {
+    let mut args = vec!["connect", provider, "--kind", "generic", "--name", name];
+    for field in fields {
+        args.extend(["-f", field.as_str()]);
+    }
+    sandbox.run(&args)
+}
+
 async fn npm_publishes_and_installs_through_a_generic_connection(backend: Backend) {
     let registry = Verdaccio::start("ci", "s3cret-pw-123");
     let sandbox = Sandbox::new(backend).await;
     let _server = sandbox.start(&[]);
     sandbox.run(&["env", "create", "dev"]).ok();
     let connect = |name: &str, token: &str| {
-        sandbox.run(&[
-            "connect",
-            "npm",
-            "--kind",
-            "generic",
-            "--name",
-            name,
-            "-f",
-            &format!("registry_url={}", registry.url()),
-            "-f",
-            &format!("token={token}"),
-        ])
+        let fields = [
+            format!("registry_url={}", registry.url()),
+            format!("token={token}"),
+        ];
+        connect_generic(&sandbox, "npm", name, &fields)
     };
     let good = connect("npm-local", registry.token()).ok();
     assert!(good.stdout.contains("knows ci"), "{good:?}");
@@ -188,22 +190,13 @@ async fn maven_deploys_and_resolves_through_a_generic_connection(backend: Backen
     let _server = sandbox.start(&[]);
     sandbox.run(&["env", "create", "dev"]).ok();
     let connect = |name: &str, password: &str| {
-        sandbox.run(&[
-            "connect",
-            "maven",
-            "--kind",
-            "generic",
-            "--name",
-            name,
-            "-f",
-            &format!("repository_url={}", repository.url()),
-            "-f",
-            "repository_username=ci",
-            "-f",
-            &format!("repository_password={password}"),
-            "-f",
-            "server_id=acme-repo",
-        ])
+        let fields = [
+            format!("repository_url={}", repository.url()),
+            "repository_username=ci".to_owned(),
+            format!("repository_password={password}"),
+            "server_id=acme-repo".to_owned(),
+        ];
+        connect_generic(&sandbox, "maven", name, &fields)
     };
     let good = connect("acme-maven", "maven-pw-PLANTED-0123").ok();
     assert!(good.stdout.contains("accepted ci"), "{good:?}");
@@ -274,6 +267,15 @@ skopeo copy -q --dest-tls-verify=false oci:img:v1 "docker://$LANYARD_REGISTRY/he
 skopeo inspect --tls-verify=false "docker://$LANYARD_REGISTRY/hello:v1" | grep -o '"Digest": "[^"]*"'
 "#;
 
+/// A generic registry connection's fields for the test registry's one user.
+fn registry_fields(registry: &Registry, password: &str) -> Vec<String> {
+    vec![
+        format!("registry_url={}", registry.url()),
+        "registry_username=ci".to_owned(),
+        format!("registry_password={password}"),
+    ]
+}
+
 /// skopeo, unmodified, pushes an image and inspects it through a generic registry connection;
 /// the registry saw the connection's user (a wrong password is refused by the check on save and
 /// by the registry in a job).
@@ -283,20 +285,12 @@ async fn skopeo_copies_and_inspects_through_a_generic_registry_connection(backen
     let _server = sandbox.start(&[]);
     sandbox.run(&["env", "create", "dev"]).ok();
     let connect = |name: &str, password: &str| {
-        sandbox.run(&[
-            "connect",
+        connect_generic(
+            &sandbox,
             "container-registry",
-            "--kind",
-            "generic",
-            "--name",
             name,
-            "-f",
-            &format!("registry_url={}", registry.url()),
-            "-f",
-            "registry_username=ci",
-            "-f",
-            &format!("registry_password={password}"),
-        ])
+            &registry_fields(&registry, password),
+        )
     };
     let good = connect("local-registry", "registry-pw-PLANTED-0123").ok();
     assert!(
@@ -354,28 +348,14 @@ async fn a_registry_behind_a_private_ca_is_trusted_through_its_connection(backen
     let _server = sandbox.start(&[]);
     sandbox.run(&["env", "create", "dev"]).ok();
     let ca = format!("ca_bundle=@{}", registry.certificate().display());
-    let connect = |name: &str, extra: &[&str]| {
-        let url = format!("registry_url={}", registry.url());
-        let mut args = vec![
-            "connect",
-            "container-registry",
-            "--kind",
-            "generic",
-            "--name",
-            name,
-            "-f",
-            &url,
-            "-f",
-            "registry_username=ci",
-            "-f",
-            "registry_password=registry-pw-PLANTED-0123",
-        ];
-        args.extend_from_slice(extra);
-        sandbox.run(&args).ok()
+    let connect = |name: &str, extra: &[String]| {
+        let mut fields = registry_fields(&registry, "registry-pw-PLANTED-0123");
+        fields.extend_from_slice(extra);
+        connect_generic(&sandbox, "container-registry", name, &fields).ok()
     };
     let untrusted = connect("no-ca", &[]);
     assert!(untrusted.stdout.contains("certificate"), "{untrusted:?}");
-    let trusted = connect("with-ca", &["-f", &ca]);
+    let trusted = connect("with-ca", &[ca]);
     assert!(
         trusted.stdout.contains("accepted ci's credentials"),
         "{trusted:?}"
