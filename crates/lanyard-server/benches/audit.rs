@@ -143,13 +143,7 @@ async fn verify_a_million(backend: Backend) {
 /// links are unkeyed SHA-256 and dated before the chain's key, as an upgraded installation's
 /// old events are: verification costs the same per event either way.
 async fn seed_trail(server: &TestServer) {
-    let mut conn = sqlx::AnyConnection::connect(&server.database().sqlx_url())
-        .await
-        .unwrap();
-    let org_id: String = sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'acme'")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let (mut conn, org_id) = acme(server).await;
     let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE org_id = $1")
         .bind(&org_id)
         .fetch_one(&mut conn)
@@ -202,16 +196,22 @@ async fn seed_trail(server: &TestServer) {
     tx.commit().await.unwrap();
 }
 
-/// Rows per second of reading the whole trail in pages of 1,000, as verification pages, with
-/// nothing computed: the floor verification stands on.
-async fn bare_read(server: &TestServer) -> f64 {
+/// A connection to the server's database and the id of its organization `acme`.
+async fn acme(server: &TestServer) -> (sqlx::AnyConnection, String) {
     let mut conn = sqlx::AnyConnection::connect(&server.database().sqlx_url())
         .await
         .unwrap();
-    let org_id: String = sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'acme'")
+    let org_id = sqlx::query_scalar("SELECT id FROM organizations WHERE slug = 'acme'")
         .fetch_one(&mut conn)
         .await
         .unwrap();
+    (conn, org_id)
+}
+
+/// Rows per second of reading the whole trail in pages of 1,000, as verification pages, with
+/// nothing computed: the floor verification stands on.
+async fn bare_read(server: &TestServer) -> f64 {
+    let (mut conn, org_id) = acme(server).await;
     let started = Instant::now();
     let (mut after, mut rows) = (0_i64, 0_usize);
     loop {
