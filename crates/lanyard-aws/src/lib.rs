@@ -15,6 +15,7 @@
 
 pub mod ambient;
 pub mod egress;
+pub mod locked;
 pub mod s3;
 pub mod session;
 pub mod sts;

@@ -430,6 +430,14 @@ pub(crate) enum AuditCommand {
     Checkpoint {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Also write it to S3 under object lock (compliance mode), e.g. s3://audit-bucket/lanyard,
+        /// with this process's AWS identity (AWS_* variables, a profile, a role;
+        /// AWS_ENDPOINT_URL for an S3-compatible store); the bucket needs object lock
+        #[arg(long, value_name = "S3_URL")]
+        s3: Option<String>,
+        /// How long S3 must keep it, in days
+        #[arg(long, value_name = "DAYS", default_value_t = 365, requires = "s3")]
+        retain_days: u32,
     },
     /// Write the trail as JSON lines, oldest first, each event with its chain hash (admins)
     Export {

@@ -61,7 +61,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("keys rotate-signing", &["lanyard keys rotate-signing"]),
     ("audit list", &["lanyard audit list --since 1h", "lanyard audit list --connection aws-prod --limit 20 -o json"]),
     ("audit verify", &["lanyard audit verify", "lanyard audit verify --checkpoint cp.json", "lanyard audit verify --checkpoint cp.json --since-checkpoint"]),
-    ("audit checkpoint", &["lanyard audit checkpoint --out cp.json"]),
+    ("audit checkpoint", &["lanyard audit checkpoint --out cp.json", "lanyard audit checkpoint --s3 s3://acme-audit/lanyard --retain-days 400   # object-locked; run it from cron"]),
     ("audit export", &["lanyard audit export --out audit.jsonl", "lanyard audit export --after 1200 --out audit.jsonl   # resume"]),
     ("audit prune", &["lanyard audit export --out audit.jsonl && lanyard audit prune --through 1200 --yes"]),
     ("get", &["lanyard get all > org.yaml", "lanyard get connections -o json", "lanyard get connection aws-prod"]),

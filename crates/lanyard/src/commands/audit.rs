@@ -63,11 +63,18 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
                 )
             })
         }
-        AuditCommand::Checkpoint { out } => {
+        AuditCommand::Checkpoint {
+            out,
+            s3,
+            retain_days,
+        } => {
             let why = "a checkpoint is a JSON document";
             crate::output::only(ctx.requested_output, &[Output::Json], why)?;
             let checkpoint = ctx.client.audit_checkpoint(&ctx.org).await?;
             let text = serde_json::to_string_pretty(&checkpoint)? + "\n";
+            if let Some(url) = s3 {
+                lock_in_s3(&url, &checkpoint, &text, retain_days).await?;
+            }
             match out {
                 Some(path) => {
                     std::fs::write(&path, text)
@@ -148,6 +155,40 @@ pub(crate) async fn run(ctx: &Context, command: AuditCommand) -> anyhow::Result<
             output::confirm(ctx.output, &pruned, &line)
         }
     }
+}
+
+/// Writes the checkpoint to S3 under object lock, named by organization and event, so that a
+/// periodic run (cron, a systemd timer) keeps a row of them no one can remove in time.
+async fn lock_in_s3(
+    url: &str,
+    checkpoint: &lanyard_api::AuditCheckpoint,
+    text: &str,
+    retain_days: u32,
+) -> anyhow::Result<()> {
+    use lanyard_aws::locked::{put_locked, S3Object};
+    use lanyard_aws::session::{self, Identity};
+    let name = format!("{}/checkpoint-{:012}.json", checkpoint.org, checkpoint.seq);
+    let target = S3Object::under(url, &name).map_err(|e| anyhow::anyhow!(e))?;
+    let config = session::config(Identity::Ambient, None).await;
+    let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
+    let retain_until = std::time::SystemTime::now()
+        + std::time::Duration::from_secs(u64::from(retain_days) * 86_400);
+    let version = put_locked(
+        &config,
+        &target,
+        text.as_bytes().to_vec(),
+        retain_until,
+        path_style,
+    )
+    .await?;
+    eprintln!(
+        "Checkpoint of event {} locked in s3://{}/{} for {retain_days} days{}",
+        checkpoint.seq,
+        target.bucket,
+        target.key,
+        version.map_or(String::new(), |v| format!(" (version {v})"))
+    );
+    Ok(())
 }
 
 /// Events per request while exporting.

@@ -16,6 +16,7 @@ lanyard_testkit::backend_tests!(
     output_formats_are_honored_or_refused,
     the_trail_names_tokens_by_description_and_role,
     the_trail_exports_as_json_lines_and_resumes,
+    an_audit_checkpoint_is_kept_under_object_lock_in_s3,
 );
 
 async fn a_viewer_token_reads_but_cannot_write(backend: Backend) {
@@ -790,4 +791,80 @@ async fn the_trail_exports_as_json_lines_and_resumes(backend: Backend) {
         ])
         .ok();
     assert!(resumed.stdout.contains("Audit trail intact"), "{resumed:?}");
+}
+
+/// `audit checkpoint --s3` writes the checkpoint to an object-locked bucket (moto) with the
+/// operator's own AWS identity: compliance mode, retained as asked, and a bucket without object
+/// lock is refused with how to make one.
+async fn an_audit_checkpoint_is_kept_under_object_lock_in_s3(backend: Backend) {
+    let moto = lanyard_testkit::moto::Moto::start();
+    moto.python(
+        None,
+        "s3 = client('s3')\n\
+         s3.create_bucket(Bucket='acme-audit', ObjectLockEnabledForBucket=True)\n\
+         s3.create_bucket(Bucket='plain-bucket')\n",
+    );
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let endpoint = moto.endpoint();
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    ];
+    let checkpoint = |url: &str| {
+        sandbox.run_env(
+            &["audit", "checkpoint", "--s3", url, "--retain-days", "30"],
+            &aws,
+        )
+    };
+    let locked = checkpoint("s3://acme-audit/lanyard").ok();
+    let printed: serde_json::Value = serde_json::from_str(&locked.stdout).unwrap();
+    let seq = printed["seq"].as_i64().unwrap();
+    let key = format!(
+        "lanyard/{}/checkpoint-{seq:012}.json",
+        printed["org"].as_str().unwrap()
+    );
+    assert!(locked.stderr.contains(&key), "{locked:?}");
+    let stored = moto.python(
+        None,
+        &format!(
+            "s3 = client('s3')\n\
+             body = json.loads(s3.get_object(Bucket='acme-audit', Key='{key}')['Body'].read())\n\
+             head = s3.head_object(Bucket='acme-audit', Key='{key}')\n\
+             import datetime\n\
+             until = head['ObjectLockRetainUntilDate']\n\
+             days = (until - datetime.datetime.now(datetime.timezone.utc)).days\n\
+             try:\n\
+             \x20   s3.delete_object(Bucket='acme-audit', Key='{key}', VersionId=head['VersionId'])\n\
+             \x20   deleted = 'deleted'\n\
+             except Exception as e:\n\
+             \x20   deleted = e.response['Error']['Code']\n\
+             print(body['seq'], body['mac'] != '', head['ObjectLockMode'], days, deleted)\n"
+        ),
+    );
+    // (moto's GetObjectRetention answers 500; HeadObject carries the same lock.)
+    assert_eq!(
+        stored,
+        format!("{seq} True COMPLIANCE 29 AccessDenied"),
+        "{stored}"
+    );
+    // The checkpoint read back from the bucket verifies the trail.
+    let file = sandbox.home().join("cp.json");
+    std::fs::write(&file, &locked.stdout).unwrap();
+    let verified = sandbox
+        .run(&["audit", "verify", "--checkpoint", file.to_str().unwrap()])
+        .ok();
+    assert!(
+        verified.stdout.contains("Audit trail intact"),
+        "{verified:?}"
+    );
+    let refused = checkpoint("s3://plain-bucket/lanyard");
+    assert!(!refused.status.success(), "{refused:?}");
+    assert!(
+        refused.error_line().contains("has no object lock"),
+        "{refused:?}"
+    );
 }
