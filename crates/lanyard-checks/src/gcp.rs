@@ -17,16 +17,19 @@ struct Key {
     token_uri: String,
 }
 
+/// The key's JSON text, from the field as given (raw or base64-encoded).
+pub(crate) fn key_json(value: &str) -> Option<String> {
+    if value.trim_start().starts_with('{') {
+        return Some(value.to_owned());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 fn key(value: &str) -> Option<Key> {
-    let text = if value.trim_start().starts_with('{') {
-        value.to_owned()
-    } else {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(value.trim())
-            .ok()?;
-        String::from_utf8(bytes).ok()?
-    };
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&key_json(value)?).ok()?;
     Some(Key {
         email: json["client_email"].as_str()?.to_owned(),
         key_id: json["private_key_id"].as_str().map(str::to_owned),

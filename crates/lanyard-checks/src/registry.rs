@@ -2,16 +2,32 @@
 //! (distribution.github.io/distribution/spec/auth/token/): an anonymous `GET /v2/`, then Basic
 //! auth or the Bearer token flow its `WWW-Authenticate` asks for.
 
+use base64::Engine as _;
+
 use crate::http::{Auth, Probe};
 use crate::{origin, Checker, Fields, Outcome, Verdict};
 
 pub(crate) async fn check(checker: &Checker, kind: &str, fields: &Fields<'_>) -> Option<Verdict> {
+    // Artifact Registry takes the service account key itself, base64-encoded, as the password
+    // of the user `_json_key_base64` (cloud.google.com/artifact-registry/docs/docker/
+    // authentication#json-key), at the region's registry host.
+    let gar_password;
     let (server, user, password) = match kind {
         "generic" => (
             fields.get("registry_url")?.to_owned(),
             fields.get("registry_username")?,
             fields.get("registry_password")?,
         ),
+        "gar" => {
+            let region = fields.get("gcp_region")?;
+            let key = crate::gcp::key_json(fields.get("service_account_key")?)?;
+            gar_password = base64::engine::general_purpose::STANDARD.encode(key.trim());
+            (
+                checker.base("gar", &format!("https://{region}-docker.pkg.dev")),
+                "_json_key_base64",
+                gar_password.as_str(),
+            )
+        }
         "ghcr" => (
             checker.base("ghcr", "https://ghcr.io"),
             fields.get("github_username")?,

@@ -77,6 +77,23 @@ fn kubeconfig(token: &str) -> String {
     )
 }
 
+/// An Artifact Registry connection's fields: its key as `gcloud iam service-accounts keys
+/// create` writes it (only its shape matters to the registry check).
+const GAR_KEY: &str = r#"{"type":"service_account","project_id":"acme-prod","private_key_id":"0123","private_key":"-----BEGIN PRIVATE KEY-----\nPLANTEDgarKEY\n-----END PRIVATE KEY-----\n","client_email":"pusher@acme-prod.iam.gserviceaccount.com"}"#;
+
+fn gar_fields() -> Vec<(&'static str, String)> {
+    vec![
+        ("gcp_project_id", "acme-prod".into()),
+        ("gcp_region", "us-central1".into()),
+        ("gcp_artifact_registry_repo_name", "images".into()),
+        ("service_account_key", GAR_KEY.into()),
+    ]
+}
+
+fn gar_password() -> String {
+    base64::engine::general_purpose::STANDARD.encode(GAR_KEY)
+}
+
 fn cases() -> Vec<Case> {
     let gh_auth = bearer(GH_TOKEN);
     let sa_key = service_account_key();
@@ -302,6 +319,38 @@ fn cases() -> Vec<Case> {
             says: "accepted octocat's credentials",
         },
         Case {
+            doc: "cloud.google.com/artifact-registry/docs/docker/authentication#json-key (user _json_key_base64, then the registry's Bearer token flow)",
+            provider: "container-registry",
+            kind: Some("gar"),
+            fields: gar_fields(),
+            exchanges: vec![
+                Exchange {
+                    headers: vec![("www-authenticate", r#"Bearer realm="{base}/v2/token",service="us-central1-docker.pkg.dev""#.into())],
+                    ..exchange("GET", "/v2/", ("authorization", ""), 401, r#"{"errors":[{"code":"UNAUTHORIZED"}]}"#)
+                },
+                exchange("GET", "/v2/token", ("authorization", &basic("_json_key_base64", &gar_password())), 200, r#"{"token":"gar-token-PLANTED"}"#),
+                exchange("GET", "/v2/", ("authorization", &bearer("gar-token-PLANTED")), 200, "{}"),
+            ],
+            outcome: Outcome::Ok,
+            says: "accepted _json_key_base64's credentials",
+        },
+        Case {
+            doc: "cloud.google.com/artifact-registry/docs/docker/troubleshoot#auth (a disabled or deleted key: the token request is refused)",
+            provider: "container-registry",
+            kind: Some("gar"),
+            fields: gar_fields(),
+            exchanges: vec![
+                Exchange {
+                    headers: vec![("www-authenticate", r#"Bearer realm="{base}/v2/token",service="us-central1-docker.pkg.dev""#.into())],
+                    ..exchange("GET", "/v2/", ("authorization", ""), 401, r#"{"errors":[{"code":"UNAUTHORIZED"}]}"#)
+                },
+                exchange("GET", "/v2/token", ("authorization", &basic("_json_key_base64", &gar_password())), 401,
+                    r#"{"errors":[{"code":"UNAUTHORIZED","message":"failed to authenticate the service account key"}]}"#),
+            ],
+            outcome: Outcome::WrongCredentials,
+            says: "failed to authenticate",
+        },
+        Case {
             doc: "openfga.dev/api/service#/Stores/GetStore",
             provider: "openfga",
             kind: None,
@@ -392,6 +441,7 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .unwrap()
             .with_base("github", base.clone())
             .with_base("ghcr", base.clone())
+            .with_base("gar", base.clone())
             .with_base("npm-github", base.clone())
             .with_base("maven-github", base.clone())
             .with_base("cloudflare", base.clone())
