@@ -182,7 +182,7 @@ impl Checker {
         }
     }
 
-    /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`, `gar`,
+    /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`, `gar`, `maven-gar`,
     /// `npm-github`, `maven-github`, `confluent`, `azure`, `gcs`) to `base` instead of its public
     /// endpoint.
     #[must_use]

@@ -1,5 +1,7 @@
 //! Package feeds: npm (`whoami`) and Maven (an authenticated `HEAD` on the repository).
 
+use base64::Engine as _;
+
 use crate::http::{Auth, Probe};
 use crate::{origin, Checker, Fields, Outcome, Verdict};
 
@@ -63,7 +65,25 @@ pub(crate) async fn npm(checker: &Checker, kind: &str, fields: &Fields<'_>) -> O
 
 /// `HEAD {repository}/` with the connection's user and token, as Maven authenticates.
 pub(crate) async fn maven(checker: &Checker, kind: &str, fields: &Fields<'_>) -> Option<Verdict> {
+    // Artifact Registry takes the service account key, base64-encoded, as the password of
+    // `_json_key_base64` (cloud.google.com/artifact-registry/docs/java/authentication#json-key).
+    let gar_password;
     let (repository, user, token) = match kind {
+        "gar" => {
+            let key = crate::gcp::key_json(fields.get("service_account_key")?)?;
+            gar_password = base64::engine::general_purpose::STANDARD.encode(key.trim());
+            let host = format!("https://{}-maven.pkg.dev", fields.get("gcp_region")?);
+            (
+                format!(
+                    "{}/{}/{}",
+                    checker.base("maven-gar", &host),
+                    fields.get("gcp_project_id")?,
+                    fields.get("gcp_artifact_registry_repo_name")?
+                ),
+                "_json_key_base64",
+                gar_password.as_str(),
+            )
+        }
         "jfrog" => (
             format!(
                 "{}/artifactory/{}",

@@ -351,6 +351,15 @@ fn cases() -> Vec<Case> {
             says: "failed to authenticate",
         },
         Case {
+            doc: "cloud.google.com/artifact-registry/docs/java/authentication#json-key (Maven: user _json_key_base64, HTTP Basic)",
+            provider: "maven",
+            kind: Some("gar"),
+            fields: gar_fields(),
+            exchanges: vec![exchange("HEAD", "/acme-prod/images/", ("authorization", &basic("_json_key_base64", &gar_password())), 403, "")],
+            outcome: Outcome::MissingPermission,
+            says: "refused repository",
+        },
+        Case {
             doc: "openfga.dev/api/service#/Stores/GetStore",
             provider: "openfga",
             kind: None,
@@ -442,6 +451,7 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("github", base.clone())
             .with_base("ghcr", base.clone())
             .with_base("gar", base.clone())
+            .with_base("maven-gar", base.clone())
             .with_base("npm-github", base.clone())
             .with_base("maven-github", base.clone())
             .with_base("cloudflare", base.clone())
