@@ -16,7 +16,8 @@ RUN apt-get update \
  && useradd --system --uid 65532 --user-group --home-dir /var/lib/lanyard --create-home lanyard
 COPY --from=build /out/ /usr/local/bin/
 USER 65532:65532
-ENV HOME=/var/lib/lanyard LANYARD_DATA_DIR=/var/lib/lanyard
+# Two glibc arenas: resident memory stays flat under jobs with large secrets (BENCHMARKS.md).
+ENV HOME=/var/lib/lanyard LANYARD_DATA_DIR=/var/lib/lanyard MALLOC_ARENA_MAX=2
 EXPOSE 8420
 ENTRYPOINT ["/usr/local/bin/lanyard"]
 CMD ["server", "--listen", "0.0.0.0:8420", "--no-profile"]
