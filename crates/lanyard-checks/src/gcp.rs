@@ -28,6 +28,12 @@ pub(crate) fn key_json(value: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// The password Artifact Registry takes for the user `_json_key_base64`: the key's JSON,
+/// base64-encoded (cloud.google.com/artifact-registry/docs/docker/authentication#json-key).
+pub(crate) fn json_key_base64(value: &str) -> Option<String> {
+    Some(base64::engine::general_purpose::STANDARD.encode(key_json(value)?.trim()))
+}
+
 fn key(value: &str) -> Option<Key> {
     let json: serde_json::Value = serde_json::from_str(&key_json(value)?).ok()?;
     Some(Key {

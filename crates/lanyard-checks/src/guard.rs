@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-pub(crate) use lanyard_domain::egress::{forbidden, refusal};
+pub(crate) use lanyard_domain::egress::{forbidden, forbidden_literal, refusal};
 
 /// A resolver for the checks' HTTP clients that drops forbidden addresses, and fails when
 /// nothing else is left.

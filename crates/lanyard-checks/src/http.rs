@@ -63,12 +63,7 @@ impl Probe<'_> {
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
         // An address in the URL is never resolved: the resolver's guard would not see it.
-        let literal = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .ok();
-        if literal.is_some_and(crate::guard::forbidden) {
+        if crate::guard::forbidden_literal(&host) {
             return Err(Verdict {
                 outcome: Outcome::Unreachable,
                 identity: None,

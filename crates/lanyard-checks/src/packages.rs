@@ -1,7 +1,5 @@
 //! Package feeds: npm (`whoami`) and Maven (an authenticated `HEAD` on the repository).
 
-use base64::Engine as _;
-
 use crate::http::{Auth, Probe};
 use crate::{origin, Checker, Fields, Outcome, Verdict};
 
@@ -70,8 +68,7 @@ pub(crate) async fn maven(checker: &Checker, kind: &str, fields: &Fields<'_>) ->
     let gar_password;
     let (repository, user, token) = match kind {
         "gar" => {
-            let key = crate::gcp::key_json(fields.get("service_account_key")?)?;
-            gar_password = base64::engine::general_purpose::STANDARD.encode(key.trim());
+            gar_password = crate::gcp::json_key_base64(fields.get("service_account_key")?)?;
             let host = format!("https://{}-maven.pkg.dev", fields.get("gcp_region")?);
             (
                 format!(

@@ -2,8 +2,6 @@
 //! (distribution.github.io/distribution/spec/auth/token/): an anonymous `GET /v2/`, then Basic
 //! auth or the Bearer token flow its `WWW-Authenticate` asks for.
 
-use base64::Engine as _;
-
 use crate::http::{Auth, Probe};
 use crate::{origin, Checker, Fields, Outcome, Verdict};
 
@@ -20,8 +18,7 @@ pub(crate) async fn check(checker: &Checker, kind: &str, fields: &Fields<'_>) ->
         ),
         "gar" => {
             let region = fields.get("gcp_region")?;
-            let key = crate::gcp::key_json(fields.get("service_account_key")?)?;
-            gar_password = base64::engine::general_purpose::STANDARD.encode(key.trim());
+            gar_password = crate::gcp::json_key_base64(fields.get("service_account_key")?)?;
             (
                 checker.base("gar", &format!("https://{region}-docker.pkg.dev")),
                 "_json_key_base64",

@@ -199,10 +199,8 @@ impl CloudVerifier for AwsVerifier {
         // The connection's endpoint wins over the server's own (`endpoint_url` field), but
         // never names a metadata address (a name resolving to one is refused by the SDK
         // client's resolver).
-        if let Some(refusal) = m
-            .plain_env("AWS_ENDPOINT_URL")
-            .and_then(lanyard_aws::egress::refused_endpoint)
-        {
+        let connection_endpoint = m.plain_env("AWS_ENDPOINT_URL");
+        if let Some(refusal) = connection_endpoint.and_then(lanyard_aws::egress::refused_endpoint) {
             // Not asked at all: the connection's to fix, said as "unreachable" like every
             // other refused target.
             return Err(AwsFailure {
@@ -210,8 +208,7 @@ impl CloudVerifier for AwsVerifier {
                 message: refusal,
             });
         }
-        let endpoint = m
-            .plain_env("AWS_ENDPOINT_URL")
+        let endpoint = connection_endpoint
             .map(str::to_owned)
             .or_else(|| self.origin.endpoint_url.clone());
         let keys_origin = AwsOrigin {

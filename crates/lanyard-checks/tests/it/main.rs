@@ -90,6 +90,23 @@ fn gar_fields() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Artifact Registry's answer to an anonymous `GET /v2/`: where to get a token.
+fn gar_challenge() -> Exchange {
+    Exchange {
+        headers: vec![(
+            "www-authenticate",
+            r#"Bearer realm="{base}/v2/token",service="us-central1-docker.pkg.dev""#.into(),
+        )],
+        ..exchange(
+            "GET",
+            "/v2/",
+            ("authorization", ""),
+            401,
+            r#"{"errors":[{"code":"UNAUTHORIZED"}]}"#,
+        )
+    }
+}
+
 fn gar_password() -> String {
     base64::engine::general_purpose::STANDARD.encode(GAR_KEY)
 }
@@ -324,10 +341,7 @@ fn cases() -> Vec<Case> {
             kind: Some("gar"),
             fields: gar_fields(),
             exchanges: vec![
-                Exchange {
-                    headers: vec![("www-authenticate", r#"Bearer realm="{base}/v2/token",service="us-central1-docker.pkg.dev""#.into())],
-                    ..exchange("GET", "/v2/", ("authorization", ""), 401, r#"{"errors":[{"code":"UNAUTHORIZED"}]}"#)
-                },
+                gar_challenge(),
                 exchange("GET", "/v2/token", ("authorization", &basic("_json_key_base64", &gar_password())), 200, r#"{"token":"gar-token-PLANTED"}"#),
                 exchange("GET", "/v2/", ("authorization", &bearer("gar-token-PLANTED")), 200, "{}"),
             ],
@@ -340,10 +354,7 @@ fn cases() -> Vec<Case> {
             kind: Some("gar"),
             fields: gar_fields(),
             exchanges: vec![
-                Exchange {
-                    headers: vec![("www-authenticate", r#"Bearer realm="{base}/v2/token",service="us-central1-docker.pkg.dev""#.into())],
-                    ..exchange("GET", "/v2/", ("authorization", ""), 401, r#"{"errors":[{"code":"UNAUTHORIZED"}]}"#)
-                },
+                gar_challenge(),
                 exchange("GET", "/v2/token", ("authorization", &basic("_json_key_base64", &gar_password())), 401,
                     r#"{"errors":[{"code":"UNAUTHORIZED","message":"failed to authenticate the service account key"}]}"#),
             ],

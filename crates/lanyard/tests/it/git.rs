@@ -347,19 +347,14 @@ async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
     let push = "git -c user.name=job -c user.email=job@example.com commit -q --allow-empty \
                 -m 'pushed from a job' && git push -q origin HEAD:main && cat .git/config && \
                 git ls-remote origin main";
-    let pushed = sandbox.run(&[
-        "run",
-        "--env",
-        "dev",
-        "-p",
-        "github",
-        "--git",
-        &git.url(),
-        "--",
-        "sh",
-        "-c",
-        push,
-    ]);
+    // A job in the clone with the connection injected too, running `script`.
+    let in_clone = |script: &str| {
+        let url = git.url();
+        sandbox.run(&[
+            "run", "--env", "dev", "-p", "github", "--git", &url, "--", "sh", "-c", script,
+        ])
+    };
+    let pushed = in_clone(push);
     assert_eq!(pushed.status.code(), Some(0), "{pushed:?}");
     assert!(!pushed.stdout.contains(&token), "{pushed:?}");
     let log = Command::new("git")
@@ -378,19 +373,7 @@ async fn a_job_clones_with_its_git_connection_token(backend: Backend) {
     git.add_private_submodule();
     let submodule = "git submodule update -q --init && cat lib/lib.txt && \
                      cat .git/config .git/modules/lib/config";
-    let updated = sandbox.run(&[
-        "run",
-        "--env",
-        "dev",
-        "-p",
-        "github",
-        "--git",
-        &git.url(),
-        "--",
-        "sh",
-        "-c",
-        submodule,
-    ]);
+    let updated = in_clone(submodule);
     assert_eq!(updated.status.code(), Some(0), "{updated:?}");
     assert!(
         updated.stdout.contains("hello from the private submodule"),
