@@ -109,6 +109,11 @@ pub(crate) async fn maven(checker: &Checker, kind: &str, fields: &Fields<'_>) ->
         ),
         _ => return None,
     };
+    // A self-hosted repository may have a private CA (its `ca_bundle`).
+    let http = match checker.client_with_ca(fields) {
+        Ok(http) => http,
+        Err(verdict) => return Some(verdict),
+    };
     let answer = Probe {
         method: reqwest::Method::HEAD,
         url: format!("{repository}/"),
@@ -117,7 +122,7 @@ pub(crate) async fn maven(checker: &Checker, kind: &str, fields: &Fields<'_>) ->
         fix: FIX,
         form: Vec::new(),
     }
-    .send(&checker.http)
+    .send(&http)
     .await;
     Some(match answer {
         Ok(_) => Verdict::ok(

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::exec::{self, Emitted, Exit, OutputBudget, Process, Stops};
 use crate::workspace::Workspace;
-use crate::{bundle, env, git, git_helper, JobToRun, RunnerOptions};
+use crate::{bundle, env, git, git_helper, java_trust, JobToRun, RunnerOptions};
 
 /// Output batches are sent at least this often while there is output.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -204,6 +204,18 @@ async fn prepare_and_run(
             return failed(format!(
                 "cannot place the Maven settings in the job's home: {e}"
             ));
+        }
+    }
+    // Java reads no PEM file: a connection's private CA reaches the JVM as a truststore.
+    if let Some(ca) = env.get(java_trust::CA_VARIABLE) {
+        let written = std::fs::read_to_string(ca)
+            .and_then(|pem| java_trust::write_store(&workspace.path().join("java"), &pem));
+        match written {
+            Ok(options) => {
+                let java = env.entry("JAVA_TOOL_OPTIONS".to_owned()).or_default();
+                *java = format!("{java} {options}").trim_start().to_owned();
+            }
+            Err(e) => return failed(format!("cannot write the Java truststore: {e}")),
         }
     }
     match git_helper::configure(&workspace, &job.credentials) {

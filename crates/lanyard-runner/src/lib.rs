@@ -16,6 +16,7 @@ mod env;
 mod exec;
 mod git;
 mod git_helper;
+mod java_trust;
 pub mod settings;
 mod workspace;
 

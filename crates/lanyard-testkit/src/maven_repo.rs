@@ -1,5 +1,6 @@
-//! A real Maven repository for tests: Debian's nginx serving a directory over HTTP with WebDAV
-//! `PUT` and basic auth (htpasswd), on a free loopback port; stopped when dropped.
+//! A real Maven repository for tests: Debian's nginx serving a directory over HTTP (or HTTPS
+//! with a self-signed certificate) with WebDAV `PUT` and basic auth (htpasswd), on a free
+//! loopback port; stopped when dropped.
 //! `scripts/test-deps` installs nginx.
 //!
 //! nginx rather than apache2's `mod_dav`: Maven 3.8's HTTP transport uploads with bare `PUT`s and
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 pub struct MavenRepository {
     child: Child,
     port: u16,
+    tls: bool,
     dir: tempfile::TempDir,
 }
 
@@ -29,8 +31,34 @@ impl MavenRepository {
     /// Starts a repository at `/maven/` whose only user is `user` with `password`.
     #[track_caller]
     pub fn start(user: &str, password: &str) -> Self {
+        Self::launch(user, password, false)
+    }
+
+    /// The same over https, with a self-signed certificate for 127.0.0.1 that no client
+    /// trusts until given [`MavenRepository::certificate`] (a repository behind a private CA).
+    #[track_caller]
+    pub fn start_tls(user: &str, password: &str) -> Self {
+        Self::launch(user, password, true)
+    }
+
+    /// The PEM certificate of a [`MavenRepository::start_tls`] repository.
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
+    #[track_caller]
+    fn launch(user: &str, password: &str, tls: bool) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         let root = dir.path();
+        let listen = if tls {
+            crate::tls::self_signed_for_loopback(root);
+            format!(
+                "ssl;\n    ssl_certificate {0}/cert.pem;\n    ssl_certificate_key {0}/key.pem",
+                root.display()
+            )
+        } else {
+            String::new()
+        };
         // nginx's workers drop to an unprivileged user when started as root: they must reach
         // the htpasswd file and write the repository.
         set_mode(root, 0o755);
@@ -60,7 +88,7 @@ impl MavenRepository {
                  http {{\n  access_log off;\n  client_body_temp_path {temp};\n  \
                  proxy_temp_path {temp};\n  fastcgi_temp_path {temp};\n  uwsgi_temp_path {temp};\n  \
                  scgi_temp_path {temp};\n  client_max_body_size 64m;\n  \
-                 server {{\n    listen 127.0.0.1:{port};\n    location /maven/ {{\n      \
+                 server {{\n    listen 127.0.0.1:{port} {listen};\n    location /maven/ {{\n      \
                  alias {files}/;\n      autoindex on;\n      dav_methods PUT DELETE;\n      \
                  create_full_put_path on;\n      dav_access user:rw group:rw all:r;\n      \
                  auth_basic \"maven\";\n      auth_basic_user_file {htpasswd};\n    }}\n  }}\n}}\n",
@@ -82,9 +110,16 @@ impl MavenRepository {
             .stderr(Stdio::null())
             .spawn()
             .expect("nginx runs (scripts/test-deps installs Debian's nginx)");
-        let repository = Self { child, port, dir };
+        let repository = Self {
+            child,
+            port,
+            tls,
+            dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
-        while crate::http_status(port, "/maven/") != Some(401) {
+        // Plain http to the TLS port: nginx answers 400 once it is up.
+        let ready = if tls { 400 } else { 401 };
+        while crate::http_status(port, "/maven/") != Some(ready) {
             assert!(
                 Instant::now() < deadline,
                 "nginx did not answer within 20 s: {}",
@@ -96,9 +131,10 @@ impl MavenRepository {
         repository
     }
 
-    /// `http://127.0.0.1:PORT/maven/`.
+    /// `http(s)://127.0.0.1:PORT/maven/`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/maven/", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}/maven/", self.port)
     }
 
     /// Where an uploaded `path` (relative to the repository) is stored.

@@ -410,6 +410,7 @@ pub(super) const MAVEN: ProviderSpec = ProviderSpec {
              github or maven.",
         )
         .checked(Format::MavenId),
+        CA_BUNDLE.for_kinds(&["generic", "jfrog"]),
         INSECURE,
     ],
     rules: &[Rule::CleartextNeeds {

@@ -1,6 +1,7 @@
 //! Package feeds: an `.npmrc` behind `NPM_CONFIG_USERCONFIG` (and a token feed's token in
 //! `NPM_TOKEN`, `NODE_AUTH_TOKEN` and Yarn's variables), and a Maven `settings.xml` passed with
-//! `--settings` through `MAVEN_ARGS`.
+//! `--settings` through `MAVEN_ARGS` (and a private CA as `LANYARD_JAVA_CA_BUNDLE`, which the
+//! runner turns into a Java truststore).
 
 use super::cloud::service_account;
 use super::ctx::Ctx;
@@ -294,6 +295,13 @@ pub(super) fn maven(cx: &mut Ctx<'_>) -> Result {
     xml.push_str("</settings>\n");
     cx.file(FILE, "settings.xml", xml);
     cx.file_path("LANYARD_MAVEN_SETTINGS", FILE);
+    if let Some(pem) = cx.get("ca_bundle") {
+        // Java reads no PEM file: the runner turns this one into a truststore (with the
+        // machine's public roots) and names it in JAVA_TOOL_OPTIONS.
+        const CA_FILE: &str = "maven-ca-bundle";
+        cx.structured_file(CA_FILE, "ca-bundle.pem", pem.to_owned());
+        cx.file_path("LANYARD_JAVA_CA_BUNDLE", CA_FILE);
+    }
     // Maven 3.9+ prepends MAVEN_ARGS to its command line.
     cx.file_arg("MAVEN_ARGS", "--settings ", FILE);
     Ok(())

@@ -18,6 +18,7 @@ lanyard_testkit::backend_tests!(
     npm_publishes_and_installs_through_a_generic_connection,
     java_tools_see_the_jobs_own_home_and_maven_settings,
     maven_deploys_and_resolves_through_a_generic_connection,
+    maven_trusts_a_repository_behind_a_private_ca_through_its_connection,
     skopeo_copies_and_inspects_through_a_generic_registry_connection,
     a_registry_behind_a_private_ca_is_trusted_through_its_connection,
 );
@@ -245,6 +246,67 @@ async fn maven_deploys_and_resolves_through_a_generic_connection(backend: Backen
         repository.url()
     );
     assert!(resolved.stdout.contains(&downloaded), "{resolved:?}");
+}
+
+/// A repository whose certificate no JVM trusts by default: with the CA in the connection's
+/// `ca_bundle`, the check on save and `mvn deploy` in the job (through the truststore the runner
+/// builds) trust it; without it, both refuse.
+async fn maven_trusts_a_repository_behind_a_private_ca_through_its_connection(backend: Backend) {
+    let repository = MavenRepository::start_tls("ci", "maven-pw-PLANTED-0123");
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let connect = |name: &str, extra: Option<String>| {
+        let mut fields = vec![
+            format!("repository_url={}", repository.url()),
+            "repository_username=ci".to_owned(),
+            "repository_password=maven-pw-PLANTED-0123".to_owned(),
+            "server_id=acme-repo".to_owned(),
+        ];
+        fields.extend(extra);
+        connect_generic(&sandbox, "maven", name, &fields).ok()
+    };
+    let untrusted = connect("no-ca", None);
+    assert!(untrusted.stdout.contains("certificate"), "{untrusted:?}");
+    let ca = format!("ca_bundle=@{}", repository.certificate().display());
+    let trusted = connect("with-ca", Some(ca));
+    assert!(trusted.stdout.contains("accepted ci"), "{trusted:?}");
+    let dir = sandbox.home().join("acme-parent");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("pom.xml"),
+        pom("acme-parent", None, &repository.url()),
+    )
+    .unwrap();
+    let deploy = |connection: &str| {
+        crate::jobs::authorize_in(&sandbox, "maven", connection, "dev");
+        let out = sandbox.run(&[
+            "run",
+            "--env",
+            "dev",
+            "-c",
+            connection,
+            "--dir",
+            dir.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            "mvn -B deploy 2>&1; echo \"maven=$?\"",
+        ]);
+        assert!(!out.stdout.contains("maven-pw-PLANTED"), "{out:?}");
+        out
+    };
+    let refused = deploy("no-ca");
+    assert!(refused.stdout.contains("maven=1"), "{refused:?}");
+    assert!(refused.stdout.contains("PKIX"), "{refused:?}");
+    let deployed = deploy("with-ca");
+    assert!(deployed.stdout.contains("maven=0"), "{deployed:?}");
+    assert!(
+        repository
+            .file("com/acme/acme-parent/1.0.0/acme-parent-1.0.0.pom")
+            .exists(),
+        "{deployed:?}"
+    );
 }
 
 /// Builds a one-layer OCI image layout in `img/` with nothing but sh and coreutils, pushes it

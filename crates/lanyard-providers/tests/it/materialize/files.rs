@@ -152,6 +152,30 @@ fn an_npm_registry_with_a_private_ca() {
     );
 }
 
+/// Java reads no PEM: a Maven repository's CA goes to the runner (which builds a truststore
+/// from it) as a readable file, never masked, for the generic and JFrog kinds.
+#[test]
+fn a_maven_repository_with_a_private_ca() {
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0FCVU5ETEUwCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n";
+    for kind in ["generic", "jfrog"] {
+        let case = cases()
+            .into_iter()
+            .find(|c| c.provider == "maven" && c.kind == Some(kind))
+            .unwrap();
+        let m = run(
+            "maven",
+            Some(kind),
+            AuthMode::Inline,
+            &case.resolved().with("ca_bundle", pem),
+        );
+        assert_eq!(file_of(&m, "LANYARD_JAVA_CA_BUNDLE").1, pem, "{kind}");
+        assert!(
+            secret_values(&m).iter().all(|v| !v.contains("MIIBszCC")),
+            "{kind}: the CA stays readable"
+        );
+    }
+}
+
 #[test]
 fn npm_gets_an_npmrc() {
     let cases = cases();
