@@ -6,6 +6,7 @@
 
 mod access;
 mod connections;
+mod field_arg;
 mod jobs;
 mod oidc;
 mod resources;
@@ -13,6 +14,7 @@ mod wire_secret;
 
 pub use access::*;
 pub use connections::*;
+pub use field_arg::{parse_field_arg, FieldArg, FieldArgError};
 pub use jobs::*;
 pub use oidc::*;
 pub use resources::*;

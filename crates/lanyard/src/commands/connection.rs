@@ -5,7 +5,8 @@ use std::io::IsTerminal;
 
 use anyhow::{anyhow, Context as _};
 use lanyard_api::{
-    Connection, CreateConnection, FieldInput, FieldView, Provider, UpdateConnection, WireSecret,
+    parse_field_arg, Connection, CreateConnection, FieldArg, FieldInput, FieldView, Provider,
+    UpdateConnection, WireSecret,
 };
 use secrecy::SecretString;
 
@@ -13,31 +14,22 @@ use crate::cli::{ConnectArgs, ConnectionCommand, ProviderCommand, Verify};
 use crate::context::Context;
 use crate::output;
 
-/// Parses `NAME=VALUE`, `NAME=@FILE`, `NAME=secret:SLUG` or `NAME=var:SLUG`. Errors never repeat
-/// the value: it may be a secret.
+/// Parses `NAME=VALUE`, `NAME=@FILE`, `NAME=secret:SLUG` or `NAME=var:SLUG` (the syntax is
+/// `lanyard_api::parse_field_arg`'s) and reads a `@FILE`. Errors never repeat the value: it may
+/// be a secret.
 fn parse_field(arg: &str) -> anyhow::Result<(String, FieldInput)> {
-    // Without an `=` the whole argument may be a pasted secret: show none of it.
-    let (name, value) = arg.split_once('=').ok_or_else(|| {
-        anyhow!(
-            "invalid --field: an argument has no `=`; use NAME=VALUE, NAME=@FILE, \
-             NAME=secret:SLUG or NAME=var:SLUG"
-        )
-    })?;
-    if name.is_empty() {
-        return Err(anyhow!(
-            "invalid --field: the field name before `=` is empty; use NAME=VALUE"
-        ));
-    }
-    let input = if let Some(secret) = value.strip_prefix("secret:") {
-        FieldInput::Secret(secret.to_owned())
-    } else if let Some(variable) = value.strip_prefix("var:") {
-        FieldInput::Variable(variable.to_owned())
-    } else if let Some(path) = value.strip_prefix('@') {
-        let contents = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the file for field `{name}`: {path}"))?;
-        FieldInput::Value(WireSecret::new(SecretString::from(contents)))
-    } else {
-        FieldInput::Value(WireSecret::new(SecretString::from(value.to_owned())))
+    let (name, source) = parse_field_arg(arg).map_err(|e| anyhow!("invalid --field: {e}"))?;
+    let input = match source {
+        FieldArg::Secret(slug) => FieldInput::Secret(slug.to_owned()),
+        FieldArg::Variable(slug) => FieldInput::Variable(slug.to_owned()),
+        FieldArg::File(path) => {
+            let contents = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the file for field `{name}`: {path}"))?;
+            FieldInput::Value(WireSecret::new(SecretString::from(contents)))
+        }
+        FieldArg::Value(value) => {
+            FieldInput::Value(WireSecret::new(SecretString::from(value.to_owned())))
+        }
     };
     Ok((name.to_owned(), input))
 }
