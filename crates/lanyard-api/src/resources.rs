@@ -194,3 +194,10 @@ pub struct Variable {
 pub struct SetVariable {
     pub value: String,
 }
+
+/// What deleting something would remove besides it (defaults, authorizations, usage, pinned
+/// connections; for an organization, everything in it), one phrase each.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct DeletionImpact {
+    pub removes: Vec<String>,
+}

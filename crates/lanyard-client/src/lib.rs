@@ -207,6 +207,21 @@ impl Client {
         self.delete(&["orgs", org]).await
     }
 
+    /// What deleting `doomed` (`("environment" | "connection" | "runner", NAME)`) in `org`
+    /// would remove besides it; with `None`, what deleting the organization would.
+    pub async fn deletion_impact(
+        &self,
+        org: &str,
+        doomed: Option<(&str, &str)>,
+    ) -> Result<Vec<String>, ClientError> {
+        let mut request = self.request(Method::GET, &["orgs", org, "deletion-impact"]);
+        if let Some((what, name)) = doomed {
+            request = request.query(&[(what, name)]);
+        }
+        let impact: lanyard_api::DeletionImpact = self.send(request).await?;
+        Ok(impact.removes)
+    }
+
     /// Every environment of `org`.
     pub async fn list_environments(&self, org: &str) -> Result<Vec<Environment>, ClientError> {
         Ok(self

@@ -112,6 +112,20 @@ pub(crate) async fn security_headers(mut response: Response) -> Response {
     response
 }
 
+/// The question a delete button asks: what goes, and what else goes with it (the server's
+/// deletion impact, the same list the CLI shows).
+pub(crate) fn delete_question(what: &str, goes: &[String], after: &str) -> String {
+    let mut question = format!("Delete {what}?");
+    if !goes.is_empty() {
+        question.push_str(&format!(" It also removes {}.", goes.join("; ")));
+    }
+    if !after.is_empty() {
+        question.push(' ');
+        question.push_str(after);
+    }
+    question
+}
+
 /// Milliseconds since the epoch as `2026-01-31 14:05 UTC`.
 pub(crate) fn when(millis: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");

@@ -7,7 +7,7 @@ mod control;
 mod git_origin;
 mod identity;
 mod owners;
-mod pinning;
+pub(crate) mod pinning;
 mod usage;
 
 use lanyard_domain::{Action, Principal, Slug};

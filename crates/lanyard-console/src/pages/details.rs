@@ -4,14 +4,14 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use lanyard_core::{ConnectionChanges, CoreError, FieldValue};
+use lanyard_core::{ConnectionChanges, CoreError, Doomed, FieldValue};
 use lanyard_crypto::{SecretBytes, SecretString};
 use lanyard_domain::{Principal, Slug};
 use lanyard_store::{ConnectionRecord, FieldSource};
 
 use crate::error::{message, PageError, PageResult};
 use crate::extract::{Posted, User};
-use crate::render::{when, Layout};
+use crate::render::{delete_question, when, Layout};
 use crate::views::{provider_name, scope_text, verification_text};
 use crate::Console;
 
@@ -83,6 +83,8 @@ struct Details {
     releases: Vec<Release>,
     tests: Option<Vec<TestRow>>,
     verification: Option<Verification>,
+    /// What the delete button asks, with what else goes.
+    delete_question: String,
 }
 
 pub(crate) fn connection_slug(raw: &str) -> PageResult<Slug> {
@@ -147,7 +149,15 @@ async fn details(
     let defaults = app.list_defaults(p, &p.org, Some(&record.provider)).await?;
     let usage = app.connection_usage(p, &p.org, name, 20).await?;
     let listed = authorization.as_ref().and_then(|a| a.environments.clone());
+    let goes = app
+        .deletion_impact(p, &p.org, &Doomed::Connection(name.clone()))
+        .await?;
     Ok(Details {
+        delete_question: delete_question(
+            &format!("connection {name}"),
+            &goes,
+            "Its secrets stay as organization secrets.",
+        ),
         layout: console.layout(user, "connections", record.name.to_string()),
         name: record.name.to_string(),
         provider: record.provider.clone(),

@@ -4,13 +4,13 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use lanyard_core::{CoreError, CoreResult};
+use lanyard_core::{CoreError, CoreResult, Doomed};
 use lanyard_crypto::{SecretBytes, SecretString};
 use lanyard_domain::Slug;
 
 use crate::error::PageResult;
 use crate::extract::{Posted, User};
-use crate::render::{when, Layout};
+use crate::render::{delete_question, when, Layout};
 use crate::Console;
 
 fn slug(what: &str, raw: Option<&str>) -> CoreResult<Slug> {
@@ -25,6 +25,7 @@ fn path_slug(what: &str, raw: &str) -> CoreResult<Slug> {
 struct EnvRow {
     name: String,
     created: String,
+    delete_question: String,
 }
 
 #[derive(Template)]
@@ -40,16 +41,18 @@ pub(crate) async fn environments(
     user: User,
 ) -> PageResult<Response> {
     let p = &user.principal;
-    let rows = console
-        .app
-        .list_environments(p, &p.org)
-        .await?
-        .into_iter()
-        .map(|e| EnvRow {
+    let mut rows = Vec::new();
+    for e in console.app.list_environments(p, &p.org).await? {
+        let goes = console
+            .app
+            .deletion_impact(p, &p.org, &Doomed::Environment(e.name.clone()))
+            .await?;
+        rows.push(EnvRow {
+            delete_question: delete_question(&format!("environment {}", e.name), &goes, ""),
             name: e.name.to_string(),
             created: when(e.created_at.millis()),
-        })
-        .collect();
+        });
+    }
     let layout = console.layout(&user, "environments", "Environments");
     Ok(console.page(&Environments { layout, rows }))
 }

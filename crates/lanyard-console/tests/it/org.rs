@@ -68,6 +68,44 @@ async fn organization_pages_change_what_the_api_sees(backend: Backend) {
     assert!(page.body.contains("<td>eu-west-1</td>"));
     assert_eq!(admin.list_variables("acme").await.unwrap().len(), 1);
 
+    // The delete buttons ask with what else goes (the server's deletion impact).
+    server
+        .connect_authorized(
+            serde_json::json!({"name": "aws-staging", "provider": "aws", "fields": {
+                "account_id": {"value": "123456789012"},
+                "access_key_id": {"value": "AKIAIOSFODNN7EXAMPLE"},
+                "secret_access_key": {"value": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}}),
+            &["staging"],
+        )
+        .await;
+    let envs = v.get("/environments").await;
+    assert!(
+        envs.body.contains(
+            "Delete environment staging? It also removes the only authorization of connection \
+             `aws-staging`"
+        ),
+        "{}",
+        envs.body
+    );
+    let connection = v.get("/connections/aws-staging").await;
+    assert!(
+        connection.body.contains(
+            "Delete connection aws-staging? It also removes its authorization for staging. Its \
+             secrets stay"
+        ),
+        "{}",
+        connection.body
+    );
+    admin
+        .delete_connection("acme", "aws-staging")
+        .await
+        .unwrap();
+    for secret in admin.list_secrets("acme").await.unwrap() {
+        if secret.name.starts_with("aws-staging") {
+            admin.delete_secret("acme", &secret.name).await.unwrap();
+        }
+    }
+
     for (page_path, action) in [
         ("/variables", "/variables/region/delete"),
         ("/secrets", "/secrets/deploy-key/delete"),

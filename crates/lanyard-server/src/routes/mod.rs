@@ -4,6 +4,7 @@ mod access;
 mod audit;
 mod bundles;
 mod connections;
+mod deletion;
 mod environments;
 mod health;
 mod jobs;
@@ -33,6 +34,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(organizations::list, organizations::create))
         .routes(routes!(organizations::get, organizations::delete))
         .routes(routes!(organizations::set_job_timeout))
+        .routes(routes!(deletion::impact))
         .routes(routes!(organizations::set_check_interval))
         .routes(routes!(bundles::set_limits))
         .routes(routes!(bundles::upload))

@@ -457,6 +457,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             M::GET,
+            "/orgs/{org}/deletion-impact",
+            "/orgs/acme/deletion-impact?connection=aws-main",
+            None,
+            read,
+        ),
+        case(
+            M::GET,
             "/orgs/{org}/runners",
             "/orgs/acme/runners",
             None,

@@ -350,7 +350,111 @@ async fn a_change_on_one_replica_holds_on_the_other_at_once(backend: Backend) {
     );
 }
 
+/// What deleting each thing takes with it, as the API says it (the CLI asks with this list and
+/// the console's delete buttons show it): a table of things and the phrases each must name.
+async fn deletion_impact_names_what_goes_with_each_thing(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin();
+    for env in ["dev", "prod"] {
+        admin.create_environment("acme", env).await.unwrap();
+    }
+    aws(&admin, "aws-dev").await;
+    admin
+        .create_authorization("acme", &authorize("aws-dev", "environment", &["dev"]))
+        .await
+        .unwrap();
+    admin
+        .set_default("acme", "aws", &default("aws-dev", Some("dev")))
+        .await
+        .unwrap();
+    admin.register_runner("acme", "edge").await.unwrap();
+    admin
+        .set_default_runner("acme", Some("edge"))
+        .await
+        .unwrap();
+    let pinned: CreateConnection = serde_json::from_value(serde_json::json!({
+        "name": "aws-edge", "provider": "aws",
+        "fields": {
+            "account_id": {"value": "123456789012"},
+            "access_key_id": {"value": "AKIAIOSFODNN7EXAMPLE"},
+            "secret_access_key": {"value": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+            "runner": {"value": "edge"}
+        }
+    }))
+    .unwrap();
+    admin.create_connection("acme", &pinned).await.unwrap();
+
+    let viewer = server.client(&server.viewer_token().await);
+    let cases: [(&str, &str, &[&str]); 5] = [
+        (
+            "environment",
+            "dev",
+            &[
+                "its default aws connection (`aws-dev`)",
+                "the only authorization of connection `aws-dev`",
+            ],
+        ),
+        ("environment", "prod", &[]),
+        (
+            "connection",
+            "aws-dev",
+            &[
+                "the default aws connection of environment dev",
+                "its authorization for dev",
+            ],
+        ),
+        ("connection", "aws-edge", &[]),
+        (
+            "runner",
+            "edge",
+            &[
+                "its place as the default runner",
+                "connection(s) `aws-edge`",
+            ],
+        ),
+    ];
+    for (what, name, says) in cases {
+        let goes = viewer
+            .deletion_impact("acme", Some((what, name)))
+            .await
+            .unwrap();
+        assert_eq!(goes.len(), says.len(), "{what} {name}: {goes:?}");
+        let all = goes.join("\n");
+        for phrase in says {
+            assert!(all.contains(phrase), "{what} {name}: {all}");
+        }
+    }
+    // Missing things are missing, as their deletion would say.
+    for (what, name) in [
+        ("environment", "nope"),
+        ("connection", "nope"),
+        ("runner", "nope"),
+    ] {
+        let missing = viewer.deletion_impact("acme", Some((what, name))).await;
+        assert_eq!(missing.unwrap_err().status(), Some(404), "{what}");
+    }
+    // One thing at a time.
+    let both = reqwest::Client::new()
+        .get(format!(
+            "http://{}/api/v1/orgs/acme/deletion-impact?environment=dev&runner=edge",
+            server.addr()
+        ))
+        .bearer_auth(server.admin_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(both.status(), reqwest::StatusCode::BAD_REQUEST);
+    // An organization: counted, for the instance administrator only.
+    admin.create_organization("beta").await.unwrap();
+    let org = admin.deletion_impact("beta", None).await.unwrap();
+    assert!(org.iter().any(|g| g == "1 API token"), "{org:?}");
+    assert!(org.iter().any(|g| g.contains("audit export")), "{org:?}");
+    let refused = viewer.deletion_impact("acme", None).await.unwrap_err();
+    assert_eq!(refused.status(), Some(403));
+}
+
 backend_tests!(
+    deletion_impact_names_what_goes_with_each_thing,
     getting_started_flow_with_its_refusals,
     replicas_racing_to_set_a_default_leave_one,
     a_change_on_one_replica_holds_on_the_other_at_once

@@ -1,6 +1,7 @@
 //! What a deletion takes with it, said before it happens: defaults that point at the thing,
-//! authorizations that name it, jobs its credentials went to. On a terminal the user is asked;
-//! elsewhere `--yes` must say it, so that no script deletes more than it meant to by accident.
+//! authorizations that name it, jobs its credentials went to (the server's list, as the console
+//! shows it). On a terminal the user is asked; elsewhere `--yes` must say it, so that no script
+//! deletes more than it meant to by accident.
 
 use std::io::IsTerminal;
 
@@ -9,35 +10,13 @@ use lanyard_api::{Connection, FieldView};
 
 use crate::context::Context;
 
-/// What deleting environment `name` removes besides it.
+/// What deleting environment `name` removes besides it (the server says: the console and the
+/// API show the same list).
 pub(crate) async fn of_environment(ctx: &Context, name: &str) -> anyhow::Result<Vec<String>> {
-    ctx.client.get_environment(&ctx.org, name).await?;
-    let mut goes = Vec::new();
-    for default in ctx.client.list_defaults(&ctx.org, None).await? {
-        if default.environment.as_deref() == Some(name) {
-            goes.push(format!(
-                "its default {} connection (`{}`)",
-                default.provider, default.connection
-            ));
-        }
-    }
-    for auth in ctx.client.list_authorizations(&ctx.org, None).await? {
-        if auth.scope == "environment" && auth.environments.iter().any(|e| e == name) {
-            goes.push(if auth.environments.len() == 1 {
-                format!(
-                    "the only authorization of connection `{}`, which becomes unusable until \
-                     authorized again",
-                    auth.connection
-                )
-            } else {
-                format!(
-                    "connection `{}`'s authorization for {name}",
-                    auth.connection
-                )
-            });
-        }
-    }
-    Ok(goes)
+    Ok(ctx
+        .client
+        .deletion_impact(&ctx.org, Some(("environment", name)))
+        .await?)
 }
 
 /// The connection, and what deleting it removes besides it and where it was used.
@@ -46,83 +25,25 @@ pub(crate) async fn of_connection(
     name: &str,
 ) -> anyhow::Result<(Connection, Vec<String>)> {
     let connection = ctx.client.get_connection(&ctx.org, name).await?;
-    let mut goes = Vec::new();
-    for default in ctx
+    let goes = ctx
         .client
-        .list_defaults(&ctx.org, Some(&connection.provider))
-        .await?
-    {
-        if default.connection == name {
-            let scope = default
-                .environment
-                .map_or("the organization".to_owned(), |e| {
-                    format!("environment {e}")
-                });
-            goes.push(format!(
-                "the default {} connection of {scope}: jobs there fail until another is set",
-                default.provider
-            ));
-        }
-    }
-    for auth in ctx
-        .client
-        .list_authorizations(&ctx.org, Some(&connection.provider))
-        .await?
-    {
-        if auth.connection == name {
-            let scope = match auth.scope.as_str() {
-                "organization" => "every environment".to_owned(),
-                _ => auth.environments.join(", "),
-            };
-            goes.push(format!("its authorization for {scope}"));
-        }
-    }
-    let usage = ctx
-        .client
-        .connection_usage(&ctx.org, name, Some(1000))
+        .deletion_impact(&ctx.org, Some(("connection", name)))
         .await?;
-    if !usage.releases.is_empty() {
-        goes.push(format!(
-            "its use by {} job(s) in {} (the audit trail keeps the record)",
-            usage.releases.len(),
-            usage.environments.join(", ")
-        ));
-    }
     Ok((connection, goes))
 }
 
 /// What deleting runner `name` leaves behind: connections that pin their jobs to it (and so
 /// cannot run until they name another), and the organization's default runner.
 pub(crate) async fn of_runner(ctx: &Context, name: &str) -> anyhow::Result<Vec<String>> {
-    let runners = ctx.client.list_runners(&ctx.org).await?;
-    let Some(runner) = runners.iter().find(|r| r.name == name) else {
-        bail!("runner `{name}` not found; see `lanyard runner list`");
-    };
-    let mut goes = Vec::new();
-    if runner.is_default {
-        goes.push(
-            "its place as the default runner: jobs without --runner go to the built-in runner"
-                .to_owned(),
-        );
-    }
-    let pinned: Vec<String> = ctx
+    Ok(ctx
         .client
-        .list_connections(&ctx.org, None)
-        .await?
-        .into_iter()
-        .filter(|c| {
-            matches!(c.fields.get("runner"), Some(FieldView::Value(r) | FieldView::Variable { value: r, .. }) if r == name)
-        })
-        .map(|c| format!("`{}`", c.name))
-        .collect();
-    if !pinned.is_empty() {
-        goes.push(format!(
-            "the runner of connection(s) {}, whose jobs are refused until they name another \
-             (`lanyard connection update NAME --field runner=OTHER`)",
-            pinned.join(", ")
-        ));
-    }
-    Ok(goes)
+        .deletion_impact(&ctx.org, Some(("runner", name)))
+        .await?)
+}
+
+/// Everything in organization `name`, counted.
+pub(crate) async fn of_organization(ctx: &Context, name: &str) -> anyhow::Result<Vec<String>> {
+    Ok(ctx.client.deletion_impact(name, None).await?)
 }
 
 /// The secrets a connection references, which stay when it is deleted (they are organization

@@ -1,6 +1,5 @@
 //! `lanyard org`: organizations.
 
-use anyhow::bail;
 use lanyard_api::UploadLimits;
 use secrecy::SecretString;
 
@@ -145,11 +144,8 @@ pub(crate) async fn run(ctx: &Context, command: OrgCommand) -> anyhow::Result<()
             output::confirm(ctx.output, &org, &line)
         }
         OrgCommand::Delete { name, yes } => {
-            if !yes {
-                bail!(
-                    "deleting organization `{name}` deletes everything in it; add --yes to confirm"
-                );
-            }
+            let goes = super::impact::of_organization(ctx, &name).await?;
+            super::impact::confirm(&format!("organization `{name}`"), &goes, yes)?;
             ctx.client.delete_organization(&name).await?;
             output::confirm(
                 ctx.output,

@@ -145,6 +145,18 @@ async fn only_the_instance_admin_creates_and_deletes_organizations(backend: Back
         own.error_line().contains("instance administrator"),
         "{own:?}"
     );
+    // Off a terminal, without --yes: what goes with the organization, counted; nothing goes.
+    let asked = sandbox.run(&["org", "delete", "beta"]);
+    let line = asked.error_line();
+    for says in [
+        "organization `beta`",
+        "1 API token",
+        "its audit trail",
+        "--yes",
+    ] {
+        assert!(line.contains(says), "{line}");
+    }
+    as_beta(&["whoami"]).ok();
     sandbox.run(&["org", "delete", "beta", "--yes"]).ok();
     let gone = as_beta(&["whoami"]);
     assert!(gone.error_line().contains("not valid"), "{gone:?}");
