@@ -9,6 +9,7 @@
 //! Requests time out quickly and never follow redirects (a redirect could carry the credential
 //! to another host).
 
+mod backends;
 mod gcp;
 mod guard;
 mod http;
@@ -183,7 +184,8 @@ impl Checker {
     }
 
     /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`, `gar`, `maven-gar`,
-    /// `npm-github`, `maven-github`, `confluent`, `azure`, `gcs`) to `base` instead of its public
+    /// `npm-github`, `maven-github`, `confluent`, `azure`, `azure-blob`, `pulumi`, `gcs`) to
+    /// `base` instead of its public
     /// endpoint.
     #[must_use]
     pub fn with_base(mut self, api: &'static str, base: impl Into<String>) -> Self {
@@ -220,6 +222,9 @@ impl Checker {
             ("kubernetes", _) => kubernetes::check(self, &fields).await,
             ("confluent", _) => saas::confluent(self, &fields).await,
             ("azure", _) => saas::azure(self, &fields).await,
+            ("pulumi-backend", Some("http")) => backends::pulumi_cloud(self, &fields).await,
+            ("pulumi-backend", Some("azurerm")) => backends::pulumi_blob(self, &fields).await,
+            ("terraform-backend", Some("azurerm")) => backends::terraform_blob(self, &fields).await,
             ("gcp", _) | ("terraform-backend" | "pulumi-backend", Some("gcs")) => {
                 gcp::check(self, &fields).await
             }

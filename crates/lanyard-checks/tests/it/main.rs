@@ -2,6 +2,7 @@
 //! documented answers (the page each case follows is named), and refuses requests whose path,
 //! host or credential header differ from the documentation.
 
+mod azurite;
 mod contract;
 
 use base64::Engine as _;
@@ -109,6 +110,37 @@ fn gar_challenge() -> Exchange {
 
 fn gar_password() -> String {
     base64::engine::general_purpose::STANDARD.encode(GAR_KEY)
+}
+
+const PULUMI_TOKEN: &str = "pul-PLANTEDplantedPLANTEDplanted0000";
+const STORAGE_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.PLANTEDstorage.sig";
+
+/// A Terraform `azurerm` backend connection's fields (a service principal).
+fn azurerm_fields() -> Vec<(&'static str, String)> {
+    vec![
+        ("tenant_id", "00000000-0000-4000-8000-0000000000aa".into()),
+        ("client_id", "00000000-0000-4000-8000-00000000c1d0".into()),
+        ("client_secret", "azsecretPLANTEDplanted".into()),
+        (
+            "subscription_id",
+            "00000000-0000-4000-8000-0000000000bb".into(),
+        ),
+        ("resource_group_name", "state".into()),
+        ("storage_account_name", "acmestate".into()),
+        ("container_name", "tfstate".into()),
+    ]
+}
+
+/// Entra ID's token for Azure Storage (learn.microsoft.com/entra/identity-platform/
+/// v2-oauth2-client-creds-grant-flow#successful-response-1).
+fn storage_token() -> Exchange {
+    exchange(
+        "POST",
+        "/00000000-0000-4000-8000-0000000000aa/oauth2/v2.0/token",
+        ("content-type", "application/x-www-form-urlencoded"),
+        200,
+        &format!(r#"{{"token_type":"Bearer","expires_in":3599,"access_token":"{STORAGE_TOKEN}"}}"#),
+    )
 }
 
 fn cases() -> Vec<Case> {
@@ -434,6 +466,62 @@ fn cases() -> Vec<Case> {
             outcome: Outcome::Unreachable,
             says: "never follows with credentials",
         },
+        Case {
+            doc: "pulumi.com/docs/pulumi-cloud/reference/cloud-rest-api/stacks/#list-stacks (Authorization: token, #authentication)",
+            provider: "pulumi-backend",
+            kind: Some("http"),
+            fields: vec![("pulumi_organization", "acme".into()), ("access_token", PULUMI_TOKEN.into())],
+            exchanges: vec![exchange("GET", "/api/user/stacks", ("authorization", &format!("token {PULUMI_TOKEN}")), 200,
+                r#"{"stacks":[{"orgName":"acme","projectName":"network","stackName":"prod","lastUpdate":1700000000,"resourceCount":42}]}"#)],
+            outcome: Outcome::Ok,
+            says: "organization acme shows it 1 stack(s)",
+        },
+        Case {
+            doc: "pulumi.com/docs/pulumi-cloud/reference/cloud-rest-api/#authentication (a revoked token: 401)",
+            provider: "pulumi-backend",
+            kind: Some("http"),
+            fields: vec![("pulumi_organization", "acme".into()), ("access_token", PULUMI_TOKEN.into())],
+            exchanges: vec![exchange("GET", "/api/user/stacks", ("authorization", &format!("token {PULUMI_TOKEN}")), 401,
+                r#"{"code":401,"message":"Unauthorized: No credentials provided or are invalid."}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "No credentials provided or are invalid",
+        },
+        Case {
+            doc: "learn.microsoft.com/rest/api/storageservices/list-blobs with a token from learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow (scope https://storage.azure.com/.default)",
+            provider: "terraform-backend",
+            kind: Some("azurerm"),
+            fields: azurerm_fields(),
+            exchanges: vec![storage_token(), exchange("GET", "/tfstate", ("authorization", &bearer(STORAGE_TOKEN)), 200,
+                r#"<?xml version="1.0" encoding="utf-8"?><EnumerationResults ContainerName="tfstate"><Blobs/></EnumerationResults>"#)],
+            outcome: Outcome::Ok,
+            says: "let the credential read container tfstate",
+        },
+        Case {
+            doc: "learn.microsoft.com/rest/api/storageservices/blob-service-error-codes (ContainerNotFound, 404)",
+            provider: "terraform-backend",
+            kind: Some("azurerm"),
+            fields: azurerm_fields(),
+            exchanges: vec![storage_token(), Exchange {
+                headers: vec![("x-ms-error-code", "ContainerNotFound".into())],
+                ..exchange("GET", "/tfstate", ("authorization", &bearer(STORAGE_TOKEN)), 404,
+                    r#"<?xml version="1.0" encoding="utf-8"?><Error><Code>ContainerNotFound</Code><Message>The specified container does not exist.</Message></Error>"#)
+            }],
+            outcome: Outcome::NotFound,
+            says: "has no container tfstate",
+        },
+        Case {
+            doc: "learn.microsoft.com/rest/api/storageservices/blob-service-error-codes (AuthorizationPermissionMismatch, 403: no data role)",
+            provider: "terraform-backend",
+            kind: Some("azurerm"),
+            fields: azurerm_fields(),
+            exchanges: vec![storage_token(), Exchange {
+                headers: vec![("x-ms-error-code", "AuthorizationPermissionMismatch".into())],
+                ..exchange("GET", "/tfstate", ("authorization", &bearer(STORAGE_TOKEN)), 403,
+                    r#"<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code></Error>"#)
+            }],
+            outcome: Outcome::MissingPermission,
+            says: "Storage Blob Data Contributor",
+        },
     ]
 }
 
@@ -470,6 +558,8 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("civo", base.clone())
             .with_base("confluent", base.clone())
             .with_base("azure", base.clone())
+            .with_base("azure-blob", base.clone())
+            .with_base("pulumi", base.clone())
             .with_base("gcs", base.clone());
         let ca = base64::engine::general_purpose::STANDARD
             .encode(pem("CERTIFICATE", &server.certificate));
