@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::exec::{self, Emitted, Exit, OutputBudget, Process, Stops};
 use crate::workspace::Workspace;
-use crate::{bundle, env, git, git_helper, java_trust, JobToRun, RunnerOptions};
+use crate::{bundle, env, git, git_helper, tools, JobToRun, RunnerOptions};
 
 /// Output batches are sent at least this often while there is output.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -196,27 +196,8 @@ async fn prepare_and_run(
             Err(e) => return failed(format!("connection `{}`: {e}", credential.connection)),
         }
     }
-    // Maven 3.8 (Debian's, Ubuntu's) ignores MAVEN_ARGS: the settings also go where every
-    // Maven reads them without a flag, the job's own ~/.m2/settings.xml.
-    if let Some(settings) = env.get("LANYARD_MAVEN_SETTINGS") {
-        if let Err(e) = workspace.link_into_home(".m2/settings.xml", std::path::Path::new(settings))
-        {
-            return failed(format!(
-                "cannot place the Maven settings in the job's home: {e}"
-            ));
-        }
-    }
-    // Java reads no PEM file: a connection's private CA reaches the JVM as a truststore.
-    if let Some(ca) = env.get(java_trust::CA_VARIABLE) {
-        let written = std::fs::read_to_string(ca)
-            .and_then(|pem| java_trust::write_store(&workspace.path().join("java"), &pem));
-        match written {
-            Ok(options) => {
-                let java = env.entry("JAVA_TOOL_OPTIONS".to_owned()).or_default();
-                *java = format!("{java} {options}").trim_start().to_owned();
-            }
-            Err(e) => return failed(format!("cannot write the Java truststore: {e}")),
-        }
+    if let Err(e) = tools::place(&workspace, &mut env) {
+        return failed(e);
     }
     match git_helper::configure(&workspace, &job.credentials) {
         Ok(vars) => env.extend(vars),
@@ -284,6 +265,22 @@ async fn prepare_and_run(
         return failed(format!(
             "cannot give the job directory to the job's user: {e}"
         ));
+    }
+    // Tools that need a step of their own before the command (the Azure CLI's login).
+    if let Some(argv) = tools::login_step(&env) {
+        exec::say(events, redactor, tools::LOGIN_SAYS).await;
+        let login = Process {
+            argv: &argv,
+            env: &env,
+            cwd: &cwd,
+            binds: &binds,
+        };
+        match exec::run(sandbox, &login, redactor, events, &mut stops).await {
+            Exit::Code(0) => {}
+            Exit::Code(code) => return failed(tools::login_failed(code)),
+            Exit::NotStarted(e) => return failed(format!("cannot run the login step: {e}")),
+            stopped => return ended_early(stopped),
+        }
     }
     let command = Process {
         argv: &job.command,

@@ -18,6 +18,7 @@ mod git;
 mod git_helper;
 mod java_trust;
 pub mod settings;
+mod tools;
 mod workspace;
 
 pub use bundle::UploadToUnpack;

@@ -5,6 +5,7 @@
 //! a `sqlite` and a `postgres` test. PostgreSQL is found at `LANYARD_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets its own database, dropped after.
 
+pub mod azure_cloud;
 mod database;
 pub mod haproxy;
 pub mod load;

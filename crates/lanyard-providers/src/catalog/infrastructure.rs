@@ -1,8 +1,8 @@
 //! Infrastructure providers: the clouds and clusters that jobs deploy into.
 
 use super::{
-    ALL_MODES, CROSS_ACCOUNT, CROSS_ACCOUNT_AND_OIDC, FEDERATED_MODES, INLINE, INLINE_AND_OIDC,
-    INLINE_AND_RUNNER, OIDC, RUNNER,
+    ALL_MODES, CA_BUNDLE, CROSS_ACCOUNT, CROSS_ACCOUNT_AND_OIDC, FEDERATED_MODES, INLINE,
+    INLINE_AND_OIDC, INLINE_AND_RUNNER, OIDC, RUNNER,
 };
 use crate::format::Format;
 use crate::mode::{AuthMode, Category};
@@ -236,6 +236,27 @@ pub(super) const AZURE: ProviderSpec = ProviderSpec {
              (ARM_ENVIRONMENT and the sign-in authority).",
         )
         .checked(Format::AzureCloud),
+        FieldSpec::new(
+            "resource_manager_endpoint",
+            "Resource Manager endpoint",
+            "Azure Stack Hub (or another custom cloud): its Azure Resource Manager endpoint, e.g. \
+             https://management.local.azurestack.external. With az_login, the Azure CLI is \
+             registered with it (az cloud register) before it logs in. Leave empty for Azure.",
+        )
+        .checked(Format::HttpsUrl),
+        FieldSpec::new(
+            "az_login",
+            "Log the Azure CLI in",
+            "true: before the command, the runner logs the Azure CLI in as this principal (az \
+             login --service-principal, with the secret or the federated token) into a \
+             job-private AZURE_CONFIG_DIR and selects the subscription, so az commands need no \
+             glue. Needs az on the runner. Default false (az reads no AZURE_CLIENT_* variable).",
+        )
+        .only_in(INLINE_AND_OIDC)
+        .checked(Format::Bool),
+        // Azure Stack Hub's endpoints usually have a private CA; the az CLI and the Python SDKs
+        // read it from REQUESTS_CA_BUNDLE.
+        CA_BUNDLE,
         AUDIENCE,
         RUNNER,
     ],

@@ -166,6 +166,7 @@ pub(super) fn azure(cx: &mut Ctx<'_>) -> Result {
         "subscription_id",
         &["ARM_SUBSCRIPTION_ID", "AZURE_SUBSCRIPTION_ID"],
     );
+    super::azure_cli::login(cx, cloud);
     Ok(())
 }
 

@@ -13,6 +13,7 @@
 //! Values are shape-checked again first, because a referenced secret or variable may have
 //! changed since the connection was saved.
 
+mod azure_cli;
 mod backends;
 mod cloud;
 mod ctx;

@@ -3,6 +3,7 @@
 
 mod aws;
 mod aws_trust;
+mod azure_cli;
 mod checks;
 mod commands;
 mod failures;
