@@ -184,7 +184,8 @@ impl Checker {
     }
 
     /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`, `gar`, `maven-gar`,
-    /// `npm-github`, `maven-github`, `confluent`, `azure`, `azure-blob`, `pulumi`, `gcs`) to
+    /// `npm-github`, `maven-github`, `confluent`, `azure`, `azure-usgovernment`, `azure-china`,
+    /// `azure-blob`, `pulumi`, `gcs`) to
     /// `base` instead of its public
     /// endpoint.
     #[must_use]

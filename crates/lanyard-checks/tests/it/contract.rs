@@ -90,12 +90,13 @@ impl Contract {
         }
     }
 
-    /// The documented exchanges; `{base}` in their headers becomes this server's URL.
+    /// The documented exchanges; `{base}` in their headers and bodies becomes this server's URL.
     pub fn answer_with(&self, mut exchanges: Vec<Exchange>) {
         for exchange in &mut exchanges {
             for (_, value) in &mut exchange.headers {
                 *value = value.replace("{base}", &self.url());
             }
+            exchange.body = exchange.body.replace("{base}", &self.url());
         }
         *self.exchanges.lock().unwrap() = exchanges;
     }

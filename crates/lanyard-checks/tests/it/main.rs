@@ -467,6 +467,21 @@ fn cases() -> Vec<Case> {
             says: "never follows with credentials",
         },
         Case {
+            doc: "learn.microsoft.com/azure-stack/user/azure-stack-version-profiles-azurecli2 (an Azure Stack Hub's metadata names its authority and audience)",
+            provider: "azure",
+            kind: None,
+            fields: vec![("tenant_id", "00000000-0000-4000-8000-0000000000aa".into()), ("client_id", "00000000-0000-4000-8000-00000000c1d0".into()),
+                ("client_secret", "azsecretPLANTEDplanted".into()), ("resource_manager_endpoint", "{base}".into())],
+            exchanges: vec![
+                exchange("GET", "/metadata/endpoints", ("authorization", ""), 200,
+                    r#"{"galleryEndpoint":"{base}/gallery","authentication":{"loginEndpoint":"{base}/adfs-like/","audiences":["https://management.adfs.azurestack.local/0000"]}}"#),
+                exchange("POST", "/adfs-like/00000000-0000-4000-8000-0000000000aa/oauth2/v2.0/token", ("content-type", "application/x-www-form-urlencoded"), 200,
+                    r#"{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.sig"}"#),
+            ],
+            outcome: Outcome::Ok,
+            says: "granted the service principal a token",
+        },
+        Case {
             doc: "pulumi.com/docs/pulumi-cloud/reference/cloud-rest-api/stacks/#list-stacks (Authorization: token, #authentication)",
             provider: "pulumi-backend",
             kind: Some("http"),

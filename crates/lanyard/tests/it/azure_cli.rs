@@ -1,6 +1,7 @@
 //! The Azure CLI, unmodified, logged in by the runner before the command when a connection asks
 //! (`az_login`), against a custom cloud as an Azure Stack Hub serves one (its Resource Manager
-//! endpoint and private CA given by the connection). A wrong secret stops the job before its
+//! endpoint and private CA given by the connection), whose live check signs in where the
+//! stack's metadata says. A wrong secret is refused by the check and stops the job before its
 //! command; without `az_login`, az is not logged in.
 
 use lanyard_testkit::azure_cloud::{az_bin, AzureCloud, CLIENT_ID, SUBSCRIPTION, TENANT};
@@ -36,15 +37,22 @@ async fn az_runs_logged_in_when_the_connection_asks(backend: Backend) {
         if login {
             fields.push("az_login=true".to_owned());
         }
-        let mut args = vec!["connect", "azure", "--name", name, "--no-verify"];
+        let mut args = vec!["connect", "azure", "--name", name];
         for field in &fields {
             args.extend(["--field", field.as_str()]);
         }
-        sandbox.run(&args).ok();
+        let saved = sandbox.run(&args).ok();
         crate::jobs::authorize_in(&sandbox, "azure", name, "dev");
+        saved.stdout
     };
-    connect("stack", SECRET, true);
-    connect("stack-wrong", "wrong-secret-PLANTED-4567", true);
+    // The check on save signs in where the stack's metadata says, trusting its CA.
+    let checked = connect("stack", SECRET, true);
+    assert!(
+        checked.contains("granted the service principal a token"),
+        "{checked}"
+    );
+    let checked = connect("stack-wrong", "wrong-secret-PLANTED-4567", true);
+    assert!(checked.contains("AADSTS7000215"), "{checked}");
     connect("stack-plain", SECRET, false);
     let az = |connection: &str, script: &str| {
         let out = sandbox.run(&[
