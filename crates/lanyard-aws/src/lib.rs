@@ -14,6 +14,7 @@
 //! Secrets stay in [`secrecy`] types; errors carry AWS error codes and messages, never keys.
 
 pub mod ambient;
+pub mod ecr;
 pub mod egress;
 pub mod locked;
 pub mod s3;

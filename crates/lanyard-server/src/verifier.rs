@@ -1,6 +1,6 @@
-//! The server's [`CloudVerifier`]: AWS through `lanyard-aws`, with the server's own ambient
-//! identity (the standard chain, honoring `AWS_ENDPOINT_URL`); every other provider through
-//! `lanyard-checks`.
+//! The server's [`CloudVerifier`]: AWS (connections, S3 state backends, ECR registries)
+//! through `lanyard-aws`, with the server's own ambient identity (the standard chain, honoring
+//! `AWS_ENDPOINT_URL`) or the connection's keys; every other provider through `lanyard-checks`.
 //!
 //! The server, not a runner, performs the two-sided trust check when a cross-account
 //! connection is completed: it answers the API call synchronously, and the template trusts
@@ -121,6 +121,73 @@ impl AwsVerifier {
     }
 }
 
+impl AwsVerifier {
+    /// An ECR registry: whose keys these are, and whether ECR gives them a login token.
+    async fn ecr_registry(&self, values: &lanyard_providers::ResolvedFields) -> LiveCheck {
+        let text = |name: &str| {
+            values
+                .get(name)
+                .map(|v| v.expose_secret().trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let (Some(account), Some(id), Some(secret)) = (
+            text("account_id"),
+            values.get("access_key_id").cloned(),
+            values.get("secret_access_key").cloned(),
+        ) else {
+            return unchecked("the registry connection lacks its account or keys");
+        };
+        let keys = AwsKeys {
+            access_key_id: id,
+            secret_access_key: secret,
+            session_token: None,
+        };
+        let origin = AwsOrigin {
+            endpoint_url: self.origin.endpoint_url.clone(),
+            keys: None,
+        };
+        let region = text("region");
+        let config = session::config_from(&origin, Identity::Keys(&keys), region.as_deref()).await;
+        let registry = format!(
+            "{account}.dkr.ecr.{}.amazonaws.com",
+            region.as_deref().unwrap_or("us-east-1")
+        );
+        use lanyard_aws::ecr::RegistryCheck;
+        let (verdict, message) = match lanyard_aws::ecr::check_registry(&config, &account).await {
+            RegistryCheck::Readable => ("ok", format!("ECR issued a login token for {registry}")),
+            RegistryCheck::OtherAccount(other) => (
+                "missing_permission",
+                format!(
+                    "the keys belong to account {other}, not {account}; use keys of account \
+                     {account} or fix the account field"
+                ),
+            ),
+            RegistryCheck::WrongKeys(said) => (
+                "wrong_credentials",
+                format!(
+                    "AWS refused the keys ({said}); update the connection's access key secrets"
+                ),
+            ),
+            RegistryCheck::Denied(said) => (
+                "missing_permission",
+                format!(
+                    "the keys may not log in to ECR ({said}); grant ecr:GetAuthorizationToken \
+                     (and the repository actions jobs need)"
+                ),
+            ),
+            RegistryCheck::Unreachable(said) => (
+                "unreachable",
+                format!("cannot ask ECR ({said}); check the region and this server's network"),
+            ),
+        };
+        LiveCheck {
+            verdict: verdict.to_owned(),
+            identity: None,
+            message,
+        }
+    }
+}
+
 /// Whether AWS refused (the connection's to fix) or could not be asked.
 fn failure(error: lanyard_aws::AwsError) -> AwsFailure {
     let refused = match &error {
@@ -151,6 +218,9 @@ impl CloudVerifier for AwsVerifier {
     ) -> LiveCheck {
         if matches!(provider, "terraform-backend" | "pulumi-backend") && kind == Some("s3") {
             return self.s3_backend(values).await;
+        }
+        if provider == "container-registry" && kind == Some("ecr") {
+            return self.ecr_registry(values).await;
         }
         let Some(checker) = &self.checker else {
             return unchecked("this server has no HTTP client for checks; see its log");

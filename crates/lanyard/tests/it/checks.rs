@@ -16,6 +16,7 @@ lanyard_testkit::backend_tests!(
     verify_required_keeps_nothing_that_fails,
     an_unreachable_cloud_is_said_in_a_sentence,
     s3_state_backends_are_checked_for_keys_permission_and_bucket,
+    ecr_registries_are_checked_for_account_keys_and_permission,
 );
 
 const PASSWORD: &str = "s3cret-PLANTED-registry-pw";
@@ -419,4 +420,83 @@ async fn apply_checks_what_it_creates_or_changes(backend: Backend) {
         !again.stdout.contains("check:") && !again.stderr.contains("check"),
         "{again:?}"
     );
+}
+
+/// ECR registry connections against moto (the server's AWS endpoint): STS says whose keys they
+/// are, then GetAuthorizationToken, as docker-credential-ecr-login calls it. A table of keys,
+/// accounts and what the check must say.
+async fn ecr_registries_are_checked_for_account_keys_and_permission(backend: Backend) {
+    let moto = Moto::start();
+    let pusher = moto.create_user("pusher", &["ecr:*", "sts:*"]);
+    let stranger = moto.create_user("stranger", &["sts:*"]);
+    moto.enable_auth();
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox
+        .try_start(
+            "127.0.0.1:0",
+            &[],
+            &[("AWS_ENDPOINT_URL", &moto.endpoint())],
+        )
+        .unwrap_or_else(|out| panic!("the server did not start: {out:?}"));
+    let account = lanyard_testkit::moto::ACCOUNT;
+    let wrong: String = pusher.secret_access_key.chars().rev().collect();
+    // (connection, account, key id, secret, verdict, what the message says)
+    let cases = [
+        (
+            "ecr-ok",
+            account,
+            &pusher.access_key_id,
+            &pusher.secret_access_key,
+            "ok",
+            "ECR issued a login token",
+        ),
+        (
+            "ecr-wrong",
+            account,
+            &pusher.access_key_id,
+            &wrong,
+            "wrong_credentials",
+            "AWS refused the keys",
+        ),
+        (
+            "ecr-denied",
+            account,
+            &stranger.access_key_id,
+            &stranger.secret_access_key,
+            "missing_permission",
+            "ecr:GetAuthorizationToken",
+        ),
+        (
+            "ecr-elsewhere",
+            "210987654321",
+            &pusher.access_key_id,
+            &pusher.secret_access_key,
+            "missing_permission",
+            "not 210987654321",
+        ),
+    ];
+    for (name, account_id, key_id, secret, verdict, says) in cases {
+        let saved = sandbox.run(&[
+            "connect",
+            "container-registry",
+            "--kind",
+            "ecr",
+            "--name",
+            name,
+            "--field",
+            &format!("account_id={account_id}"),
+            "--field",
+            "region=us-east-1",
+            "--field",
+            &format!("access_key_id={key_id}"),
+            "--field",
+            &format!("secret_access_key={secret}"),
+        ]);
+        assert!(saved.status.success(), "{name}: {saved:?}");
+        let shown = connection(&sandbox, name);
+        assert_eq!(shown["verdict"], verdict, "{name}: {shown}");
+        let message = shown["verification_message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{name}: {message}");
+        assert!(!message.contains(secret.as_str()), "{name}: {message}");
+    }
 }
