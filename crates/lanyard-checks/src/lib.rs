@@ -9,7 +9,9 @@
 //! Requests time out quickly and never follow redirects (a redirect could carry the credential
 //! to another host).
 
+mod atlas;
 mod backends;
+mod digest;
 mod gcp;
 mod guard;
 mod http;
@@ -185,7 +187,7 @@ impl Checker {
 
     /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`, `gar`, `maven-gar`,
     /// `npm-github`, `maven-github`, `confluent`, `azure`, `azure-usgovernment`, `azure-china`,
-    /// `azure-blob`, `pulumi`, `gcs`) to
+    /// `azure-blob`, `pulumi`, `mongodb-atlas`, `gcs`) to
     /// `base` instead of its public
     /// endpoint.
     #[must_use]
@@ -222,6 +224,7 @@ impl Checker {
             ("openfga", _) => saas::openfga(self, &fields).await,
             ("kubernetes", _) => kubernetes::check(self, &fields).await,
             ("confluent", _) => saas::confluent(self, &fields).await,
+            ("mongodb-atlas", _) => atlas::check(self, &fields).await,
             ("azure", _) => saas::azure(self, &fields).await,
             ("pulumi-backend", Some("http")) => backends::pulumi_cloud(self, &fields).await,
             ("pulumi-backend", Some("azurerm")) => backends::pulumi_blob(self, &fields).await,

@@ -21,6 +21,43 @@ pub struct Exchange {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: String,
+    /// HTTP Digest (user, password): without an `Authorization` the answer is the challenge;
+    /// with one computed from the password this answer; with any other, a 401.
+    pub digest: Option<(&'static str, String)>,
+}
+
+/// The nonce of every Digest challenge.
+const NONCE: &str = "lanyard-contract-nonce";
+
+/// Whether `authorization` is a Digest answer to [`NONCE`] made with `user` and `password`.
+fn digest_matches(authorization: &str, method: &str, user: &str, password: &str) -> bool {
+    use md5::{Digest as _, Md5};
+    let field = |name: &str| {
+        let start = authorization.find(&format!("{name}="))? + name.len() + 1;
+        let rest = authorization[start..].trim_start_matches('"');
+        let end = rest.find(['"', ',']).unwrap_or(rest.len());
+        Some(rest[..end].to_owned())
+    };
+    let hex = |text: String| {
+        Md5::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let (Some(uri), Some(nc), Some(cnonce), Some(response), Some(realm)) = (
+        field("uri"),
+        field("nc"),
+        field("cnonce"),
+        field("response"),
+        field("realm"),
+    ) else {
+        return false;
+    };
+    let ha1 = hex(format!("{user}:{realm}:{password}"));
+    let ha2 = hex(format!("{method}:{uri}"));
+    field("username").as_deref() == Some(user)
+        && field("nonce").as_deref() == Some(NONCE)
+        && response == hex(format!("{ha1}:{NONCE}:{nc}:{cnonce}:auth:{ha2}"))
 }
 
 pub struct Contract {
@@ -142,6 +179,30 @@ fn answer(
         .filter(same_route)
         .find(|e| header(e.header.0) == e.header.1);
     match found {
+        Some(exchange) if why.is_empty() && exchange.digest.is_some() => {
+            let (user, password) = exchange.digest.clone().unwrap();
+            let authorization = header("authorization");
+            let (status, body) = if authorization.is_empty() {
+                (401, String::new())
+            } else if digest_matches(&authorization, request.method().as_str(), user, &password) {
+                (exchange.status, exchange.body.clone())
+            } else {
+                // mongodb.com/docs/atlas/reference/api-errors/: a key that does not sign.
+                (401, r#"{"detail":"You are not authorized for this resource.","error":401,"errorCode":"NOT_AUTHORIZED","reason":"Unauthorized"}"#.to_owned())
+            };
+            return Response::builder()
+                .status(status)
+                .header(
+                    "www-authenticate",
+                    format!(
+                        "Digest realm=\"MMS Public API\", domain=\"\", nonce=\"{NONCE}\", \
+                         algorithm=MD5, qop=\"auth\", stale=false"
+                    ),
+                )
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap();
+        }
         Some(exchange) => {
             if why.is_empty() {
                 let mut response = Response::builder().status(exchange.status);

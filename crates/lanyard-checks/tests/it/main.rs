@@ -38,6 +38,7 @@ fn exchange(
         status,
         headers: Vec::new(),
         body: body.to_owned(),
+        digest: None,
     }
 }
 
@@ -110,6 +111,23 @@ fn gar_challenge() -> Exchange {
 
 fn gar_password() -> String {
     base64::engine::general_purpose::STANDARD.encode(GAR_KEY)
+}
+
+const ATLAS_KEY: &str = "00000000-0000-4000-8000-00000000a71a";
+
+/// The Atlas organizations listing behind Digest with the `plantedpub` key: `status` and
+/// `body` once the request is signed with [`ATLAS_KEY`].
+fn atlas(status: u16, body: &str) -> Exchange {
+    Exchange {
+        digest: Some(("plantedpub", ATLAS_KEY.to_owned())),
+        ..exchange(
+            "GET",
+            "/api/atlas/v2/orgs",
+            ("accept", "application/vnd.atlas.2023-01-01+json"),
+            status,
+            body,
+        )
+    }
 }
 
 const PULUMI_TOKEN: &str = "pul-PLANTEDplantedPLANTEDplanted0000";
@@ -482,6 +500,33 @@ fn cases() -> Vec<Case> {
             says: "granted the service principal a token",
         },
         Case {
+            doc: "mongodb.com/docs/atlas/configure-api-access/#make-an-api-request (HTTP Digest, GET /api/atlas/v2/orgs)",
+            provider: "mongodb-atlas",
+            kind: None,
+            fields: vec![("public_key", "plantedpub".into()), ("private_key", ATLAS_KEY.into())],
+            exchanges: vec![atlas(200, r#"{"links":[],"results":[{"id":"5e2211c17a3e5a48f5497de3","name":"acme","isDeleted":false}],"totalCount":1}"#)],
+            outcome: Outcome::Ok,
+            says: "accepted API key plantedpub (it sees 1 organization(s))",
+        },
+        Case {
+            doc: "mongodb.com/docs/atlas/reference/api-errors/ (a private key that does not sign: 401)",
+            provider: "mongodb-atlas",
+            kind: None,
+            fields: vec![("public_key", "plantedpub".into()), ("private_key", "00000000-0000-4000-8000-0000000000ff".into())],
+            exchanges: vec![atlas(200, r#"{"results":[]}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "You are not authorized for this resource",
+        },
+        Case {
+            doc: "mongodb.com/docs/atlas/reference/api-errors/ (IP_ADDRESS_NOT_ON_ACCESS_LIST, 403)",
+            provider: "mongodb-atlas",
+            kind: None,
+            fields: vec![("public_key", "plantedpub".into()), ("private_key", ATLAS_KEY.into())],
+            exchanges: vec![atlas(403, r#"{"detail":"IP address 203.0.113.5 is not allowed to access this resource.","error":403,"errorCode":"IP_ADDRESS_NOT_ON_ACCESS_LIST","reason":"Forbidden"}"#)],
+            outcome: Outcome::MissingPermission,
+            says: "add it to the key's IP access list",
+        },
+        Case {
             doc: "pulumi.com/docs/pulumi-cloud/reference/cloud-rest-api/stacks/#list-stacks (Authorization: token, #authentication)",
             provider: "pulumi-backend",
             kind: Some("http"),
@@ -575,6 +620,7 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("azure", base.clone())
             .with_base("azure-blob", base.clone())
             .with_base("pulumi", base.clone())
+            .with_base("mongodb-atlas", base.clone())
             .with_base("gcs", base.clone());
         let ca = base64::engine::general_purpose::STANDARD
             .encode(pem("CERTIFICATE", &server.certificate));
