@@ -78,19 +78,13 @@ pub(crate) async fn terraform_blob(checker: &Checker, fields: &Fields<'_>) -> Op
     let account = fields.get("storage_account_name")?;
     let container = fields.get("container_name")?;
     let login = checker.base("azure", "https://login.microsoftonline.com");
-    let grant = Probe {
-        method: reqwest::Method::POST,
-        url: format!("{login}/{tenant}/oauth2/v2.0/token"),
-        auth: Auth::None,
-        thing: format!("a token in tenant {tenant}"),
-        fix: "create a new client secret for the service principal and update the connection",
-        form: vec![
-            ("grant_type", "client_credentials".to_owned()),
-            ("client_id", id.to_owned()),
-            ("client_secret", secret.to_owned()),
-            ("scope", "https://storage.azure.com/.default".to_owned()),
-        ],
-    };
+    let grant = crate::saas::entra_grant(
+        &login,
+        tenant,
+        id,
+        secret,
+        "https://storage.azure.com/.default".to_owned(),
+    );
     let token = match grant.send(&checker.http).await {
         Ok(answer) => answer.body["access_token"].as_str()?.to_owned(),
         Err(verdict) => return Some(verdict),

@@ -207,19 +207,7 @@ pub(crate) async fn azure(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
             ),
         },
     };
-    let grant = Probe {
-        method: reqwest::Method::POST,
-        url: format!("{}/{tenant}/oauth2/v2.0/token", login.trim_end_matches('/')),
-        auth: Auth::None,
-        thing: format!("a token in tenant {tenant}"),
-        fix: "create a new client secret for the service principal and update the connection",
-        form: vec![
-            ("grant_type", "client_credentials".to_owned()),
-            ("client_id", id.to_owned()),
-            ("client_secret", secret.to_owned()),
-            ("scope", scope),
-        ],
-    };
+    let grant = entra_grant(&login, tenant, id, secret, scope);
     Some(match grant.send(&http).await {
         Ok(_) => Verdict::ok(
             None,
@@ -260,5 +248,29 @@ async fn stack_authority(http: &reqwest::Client, arm: &str) -> Result<(String, S
                  the connection's resource_manager_endpoint"
             ),
         }),
+    }
+}
+
+/// A client-credentials grant at Microsoft Entra ID (or an Azure Stack Hub's authority) for
+/// `scope` (learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow).
+pub(crate) fn entra_grant<'a>(
+    login: &str,
+    tenant: &str,
+    id: &str,
+    secret: &str,
+    scope: String,
+) -> Probe<'a> {
+    Probe {
+        method: reqwest::Method::POST,
+        url: format!("{}/{tenant}/oauth2/v2.0/token", login.trim_end_matches('/')),
+        auth: Auth::None,
+        thing: format!("a token in tenant {tenant}"),
+        fix: "create a new client secret for the service principal and update the connection",
+        form: vec![
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", id.to_owned()),
+            ("client_secret", secret.to_owned()),
+            ("scope", scope),
+        ],
     }
 }

@@ -176,13 +176,7 @@ impl Lanyard {
         principal: &Principal,
         org: &Slug,
     ) -> CoreResult<Vec<String>> {
-        principal.authorize(Action::Manage, "delete organizations")?;
-        principal.authorize_instance("delete organizations")?;
-        let record = self.store.find_org(org).await?.ok_or_else(|| {
-            CoreError::NotFound(format!(
-                "organization `{org}` not found; see `lanyard org list`"
-            ))
-        })?;
+        let record = self.organization_to_delete(principal, org).await?;
         let id = &record.id;
         let counts = [
             (self.store.list_environments(id).await?.len(), "environment"),

@@ -127,15 +127,24 @@ impl Lanyard {
         })
     }
 
-    /// Deletes the caller's organization and everything in it, its tokens included.
-    pub async fn delete_organization(&self, principal: &Principal, org: &Slug) -> CoreResult<()> {
+    /// Organization `org`, for an instance administrator about to delete it.
+    pub(crate) async fn organization_to_delete(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+    ) -> CoreResult<OrgRecord> {
         principal.authorize(Action::Manage, "delete organizations")?;
         principal.authorize_instance("delete organizations")?;
-        let record = self.store.find_org(org).await?.ok_or_else(|| {
+        self.store.find_org(org).await?.ok_or_else(|| {
             CoreError::NotFound(format!(
                 "organization `{org}` not found; see `lanyard org list`"
             ))
-        })?;
+        })
+    }
+
+    /// Deletes the caller's organization and everything in it, its tokens included.
+    pub async fn delete_organization(&self, principal: &Principal, org: &Slug) -> CoreResult<()> {
+        let record = self.organization_to_delete(principal, org).await?;
         if record.id == principal.org_id {
             return Err(CoreError::Conflict(format!(
                 "organization `{org}` holds the instance administrator's token; it cannot be \
