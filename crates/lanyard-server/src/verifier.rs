@@ -40,25 +40,12 @@ fn env_secret(m: &Materialization, name: &str) -> Option<SecretString> {
 impl AwsVerifier {
     /// An S3 state backend: list one key of its bucket with its keys, at its endpoint.
     async fn s3_backend(&self, values: &lanyard_providers::ResolvedFields) -> LiveCheck {
-        let text = |name: &str| {
-            values
-                .get(name)
-                .map(|v| v.expose_secret().trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let text = |name: &str| field_text(values, name);
         let Some(bucket) = text("bucket").or_else(|| text("s3_bucket")) else {
             return unchecked("the backend names no bucket");
         };
-        let (Some(id), Some(secret)) = (
-            values.get("aws_access_key_id").cloned(),
-            values.get("aws_secret_access_key").cloned(),
-        ) else {
+        let Some(keys) = keys_of(values, "aws_access_key_id", "aws_secret_access_key") else {
             return unchecked("runner-mode backends are checked on their runner when a job runs");
-        };
-        let keys = AwsKeys {
-            access_key_id: id,
-            secret_access_key: secret,
-            session_token: None,
         };
         let endpoint = text("endpoint");
         if let Some(refusal) = endpoint
@@ -124,23 +111,12 @@ impl AwsVerifier {
 impl AwsVerifier {
     /// An ECR registry: whose keys these are, and whether ECR gives them a login token.
     async fn ecr_registry(&self, values: &lanyard_providers::ResolvedFields) -> LiveCheck {
-        let text = |name: &str| {
-            values
-                .get(name)
-                .map(|v| v.expose_secret().trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let (Some(account), Some(id), Some(secret)) = (
+        let text = |name: &str| field_text(values, name);
+        let (Some(account), Some(keys)) = (
             text("account_id"),
-            values.get("access_key_id").cloned(),
-            values.get("secret_access_key").cloned(),
+            keys_of(values, "access_key_id", "secret_access_key"),
         ) else {
             return unchecked("the registry connection lacks its account or keys");
-        };
-        let keys = AwsKeys {
-            access_key_id: id,
-            secret_access_key: secret,
-            session_token: None,
         };
         let origin = AwsOrigin {
             endpoint_url: self.origin.endpoint_url.clone(),
@@ -186,6 +162,23 @@ impl AwsVerifier {
             message,
         }
     }
+}
+
+/// A field's value, trimmed, if it is not blank.
+fn field_text(values: &lanyard_providers::ResolvedFields, name: &str) -> Option<String> {
+    values
+        .get(name)
+        .map(|v| v.expose_secret().trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The connection's long-lived keys, from its key id and secret fields.
+fn keys_of(values: &lanyard_providers::ResolvedFields, id: &str, secret: &str) -> Option<AwsKeys> {
+    Some(AwsKeys {
+        access_key_id: values.get(id).cloned()?,
+        secret_access_key: values.get(secret).cloned()?,
+        session_token: None,
+    })
 }
 
 /// Whether AWS refused (the connection's to fix) or could not be asked.
