@@ -24,6 +24,11 @@ pub(crate) async fn pulumi_cloud(checker: &Checker, fields: &Fields<'_>) -> Opti
         None => checker.base("pulumi", "https://api.pulumi.com"),
     };
     let authorization = format!("token {token}");
+    // A self-hosted Pulumi Cloud may have a private CA (its `ca_bundle`).
+    let http = match checker.client_with_ca(fields) {
+        Ok(http) => http,
+        Err(verdict) => return Some(verdict),
+    };
     Some(
         Probe {
             method: reqwest::Method::GET,
@@ -37,7 +42,7 @@ pub(crate) async fn pulumi_cloud(checker: &Checker, fields: &Fields<'_>) -> Opti
                   the connection's secret",
             form: Vec::new(),
         }
-        .verdict(&checker.http, |answer| {
+        .verdict(&http, |answer| {
             let stacks = answer.body["stacks"].as_array().map_or(0, Vec::len);
             Verdict::ok(
                 None,

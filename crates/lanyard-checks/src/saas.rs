@@ -132,6 +132,11 @@ pub(crate) async fn auth0(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
 pub(crate) async fn openfga(checker: &Checker, fields: &Fields<'_>) -> Option<Verdict> {
     let base = crate::origin(fields.get("api_url")?);
     let token = fields.get("api_token")?;
+    // A self-hosted server may have a private CA (its `ca_bundle`).
+    let http = match checker.client_with_ca(fields) {
+        Ok(http) => http,
+        Err(verdict) => return Some(verdict),
+    };
     let (url, thing) = match fields.get("store_id") {
         Some(store) => (format!("{base}/stores/{store}"), format!("store {store}")),
         None => (format!("{base}/stores"), "the stores".to_owned()),
@@ -145,7 +150,7 @@ pub(crate) async fn openfga(checker: &Checker, fields: &Fields<'_>) -> Option<Ve
             fix: FIX,
             form: Vec::new(),
         }
-        .verdict(&checker.http, |_answer| {
+        .verdict(&http, |_answer| {
             Verdict::ok(None, format!("OpenFGA at {base} accepted the token"))
         })
         .await,

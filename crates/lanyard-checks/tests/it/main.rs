@@ -667,6 +667,42 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
     }
 }
 
+/// A self-hosted server behind a private CA (OpenFGA, Pulumi Cloud): not trusted by a checker
+/// that only knows public roots, trusted once the connection's `ca_bundle` names the CA.
+#[tokio::test]
+async fn a_private_ca_in_the_connection_is_trusted_by_its_check() {
+    let token = "fga-PLANTED-token";
+    let server = Contract::start().await;
+    server.answer_with(vec![exchange(
+        "GET",
+        "/stores",
+        ("authorization", &bearer(token)),
+        200,
+        r#"{"stores":[],"continuation_token":""}"#,
+    )]);
+    let checker = Checker::new().unwrap();
+    let ca = pem("CERTIFICATE", &server.certificate);
+    let values = ResolvedFields::new()
+        .with("api_url", server.url())
+        .with("api_token", token);
+    let untrusted = checker.check("openfga", None, &values).await;
+    assert_eq!(
+        untrusted.outcome,
+        Outcome::Unreachable,
+        "{}",
+        untrusted.message
+    );
+    assert!(
+        untrusted.message.contains("certificate"),
+        "{}",
+        untrusted.message
+    );
+    let trusted = checker
+        .check("openfga", None, &values.with("ca_bundle", ca))
+        .await;
+    assert_eq!(trusted.outcome, Outcome::Ok, "{}", trusted.message);
+}
+
 #[tokio::test]
 async fn a_host_that_does_not_answer_is_unreachable_and_says_where() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -4,7 +4,7 @@
 //! hosted storage, so only self-managed kinds exist. In runner mode the runner's own cloud
 //! identity reaches the bucket, and only the bucket's location is materialized.
 
-use super::{INLINE, INLINE_AND_RUNNER, RUNNER};
+use super::{CA_BUNDLE, INLINE, INLINE_AND_RUNNER, RUNNER};
 use crate::format::Format;
 use crate::mode::Category;
 use crate::spec::{FieldSpec, KindSpec, ProviderSpec};
@@ -128,6 +128,7 @@ pub(super) const PULUMI_BACKEND: ProviderSpec = ProviderSpec {
         .required_in(INLINE)
         .only_in(INLINE)
         .checked(Format::Token { min_len: 20 }),
+        CA_BUNDLE.for_kinds(&["http"]),
         FieldSpec::new(
             "s3_bucket",
             "Bucket",

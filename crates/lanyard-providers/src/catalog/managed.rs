@@ -3,7 +3,7 @@
 //! The reference lists MongoDB Atlas, Snowflake and Confluent as API-only; they sit in this
 //! category here. All allow runner mode, where the runner's environment holds the credentials.
 
-use super::{INLINE, INLINE_AND_RUNNER, RUNNER};
+use super::{CA_BUNDLE, INLINE, INLINE_AND_RUNNER, RUNNER};
 use crate::format::Format;
 use crate::mode::Category;
 use crate::spec::{FieldSpec, ProviderSpec, Rule};
@@ -114,6 +114,7 @@ pub(super) const OPENFGA: ProviderSpec = ProviderSpec {
         )
         .only_in(INLINE)
         .checked(Format::NonEmpty),
+        CA_BUNDLE,
         RUNNER,
     ],
     rules: &[

@@ -13,10 +13,7 @@ use crate::mode::AuthMode;
 const CUSTOM_CLOUD: &str = "lanyard-custom";
 
 pub(super) fn login(cx: &mut Ctx<'_>, cloud: &str) {
-    if let Some(pem) = cx.get("ca_bundle") {
-        cx.structured_file("azure-ca-bundle", "ca-bundle.pem", pem.to_owned());
-        cx.file_path("REQUESTS_CA_BUNDLE", "azure-ca-bundle");
-    }
+    cx.ca_bundle_as("azure-ca-bundle", "REQUESTS_CA_BUNDLE");
     if cx.get("az_login") != Some("true") {
         return;
     }

@@ -21,6 +21,8 @@ pub(super) fn pulumi(cx: &mut Ctx<'_>) -> Result {
             cx.field_env("access_token", &["PULUMI_ACCESS_TOKEN"]);
             // Pulumi has no variable for the organization; exported for stack names in scripts.
             cx.field_env("pulumi_organization", &["LANYARD_PULUMI_ORGANIZATION"]);
+            // A self-hosted Pulumi Cloud's private CA, for the pulumi CLI (Go).
+            cx.ca_bundle_as("pulumi-ca-bundle", "SSL_CERT_FILE");
             cx.get("api_url")
                 .unwrap_or("https://api.pulumi.com")
                 .to_owned()

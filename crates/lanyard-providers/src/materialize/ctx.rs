@@ -132,6 +132,16 @@ impl<'a> Ctx<'a> {
         self.out.structured.push(format!("file:{id}"));
     }
 
+    /// The connection's private CA (`ca_bundle`), if it has one, as a readable file whose path
+    /// is `variable` (SSL_CERT_FILE for Go tools and OpenSSL, which still load the system's
+    /// certificate directory, so public hosts stay trusted; REQUESTS_CA_BUNDLE for Python).
+    pub(super) fn ca_bundle_as(&mut self, id: &str, variable: &str) {
+        if let Some(pem) = self.get("ca_bundle") {
+            self.structured_file(id, "ca-bundle.pem", pem.to_owned());
+            self.file_path(variable, id);
+        }
+    }
+
     /// A variable holding such a document.
     pub(super) fn structured_secret(&mut self, variable: &str, value: &str) {
         self.secret(variable, value);

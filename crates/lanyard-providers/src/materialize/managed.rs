@@ -10,6 +10,8 @@ pub(super) fn auth0(cx: &mut Ctx<'_>) {
 
 pub(super) fn openfga(cx: &mut Ctx<'_>) {
     cx.field_env("api_url", &["FGA_API_URL"]);
+    // A self-hosted server's private CA, for the fga CLI (Go).
+    cx.ca_bundle_as("openfga-ca-bundle", "SSL_CERT_FILE");
     cx.field_env("store_id", &["FGA_STORE_ID"]);
     if cx.get("api_token").is_some() {
         // A pre-shared key wins over client credentials, as in the reference; exporting both

@@ -117,15 +117,8 @@ pub(super) fn container_registry(cx: &mut Ctx<'_>) -> Result<(), MaterializeErro
         }
         Login::Helper(helper) => json!({ "credHelpers": { host.as_str(): helper } }),
     };
-    if let Some(pem) = cx.get("ca_bundle") {
-        // A private CA: Go's TLS (skopeo, podman, crane, helm) reads SSL_CERT_FILE in place of
-        // the system bundle file but still loads the system's certificate directory
-        // (/etc/ssl/certs), so public registries stay trusted; OpenSSL tools likewise keep
-        // their hashed CA directory. Public certificates: nothing of them masked.
-        const CA: &str = "registry-ca-bundle";
-        cx.structured_file(CA, "ca-bundle.pem", pem.to_owned());
-        cx.file_path("SSL_CERT_FILE", CA);
-    }
+    // A private CA for Go's TLS (skopeo, podman, crane, helm) and OpenSSL tools.
+    cx.ca_bundle_as("registry-ca-bundle", "SSL_CERT_FILE");
     cx.file(FILE, "config.json", config.to_string());
     cx.file_dir("DOCKER_CONFIG", FILE);
     cx.file_path("REGISTRY_AUTH_FILE", FILE);

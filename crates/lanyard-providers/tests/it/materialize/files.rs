@@ -152,26 +152,37 @@ fn an_npm_registry_with_a_private_ca() {
     );
 }
 
-/// Java reads no PEM: a Maven repository's CA goes to the runner (which builds a truststore
-/// from it) as a readable file, never masked, for the generic and JFrog kinds.
+/// A private CA reaches each tool where it reads one, as a readable file, never masked: Go
+/// tools and OpenSSL through SSL_CERT_FILE, Python (az, the Azure SDKs) through
+/// REQUESTS_CA_BUNDLE, and Java through the runner, which builds a truststore from
+/// LANYARD_JAVA_CA_BUNDLE.
 #[test]
-fn a_maven_repository_with_a_private_ca() {
+fn private_cas_reach_each_tool_as_it_reads_them() {
     let pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ0FCVU5ETEUwCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n";
-    for kind in ["generic", "jfrog"] {
+    let table = [
+        ("maven", Some("generic"), "LANYARD_JAVA_CA_BUNDLE"),
+        ("maven", Some("jfrog"), "LANYARD_JAVA_CA_BUNDLE"),
+        ("container-registry", Some("generic"), "SSL_CERT_FILE"),
+        ("container-registry", Some("jfrog"), "SSL_CERT_FILE"),
+        ("openfga", None, "SSL_CERT_FILE"),
+        ("pulumi-backend", Some("http"), "SSL_CERT_FILE"),
+        ("azure", None, "REQUESTS_CA_BUNDLE"),
+    ];
+    for (provider, kind, variable) in table {
         let case = cases()
             .into_iter()
-            .find(|c| c.provider == "maven" && c.kind == Some(kind))
-            .unwrap();
+            .find(|c| c.provider == provider && c.kind == kind)
+            .unwrap_or_else(|| panic!("no example for {provider} {kind:?}"));
         let m = run(
-            "maven",
-            Some(kind),
+            provider,
+            kind,
             AuthMode::Inline,
             &case.resolved().with("ca_bundle", pem),
         );
-        assert_eq!(file_of(&m, "LANYARD_JAVA_CA_BUNDLE").1, pem, "{kind}");
+        assert_eq!(file_of(&m, variable).1, pem, "{provider} {kind:?}");
         assert!(
             secret_values(&m).iter().all(|v| !v.contains("MIIBszCC")),
-            "{kind}: the CA stays readable"
+            "{provider} {kind:?}: the CA stays readable"
         );
     }
 }
