@@ -6,7 +6,7 @@ use std::fmt;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::Credentials;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider, TlsContext, TrustStore};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::AwsError;
@@ -88,9 +88,28 @@ pub async fn config_from(
     identity: Identity<'_>,
     region: Option<&str>,
 ) -> SdkConfig {
+    config_trusting(origin, identity, region, None).await
+}
+
+/// Like [`config_from`], also trusting the PEM certificates `ca` (a connection's `ca_bundle`,
+/// for an S3-compatible store behind a private CA) beside the machine's roots.
+pub async fn config_trusting(
+    origin: &AwsOrigin,
+    identity: Identity<'_>,
+    region: Option<&str>,
+    ca: Option<&str>,
+) -> SdkConfig {
     // rustls with ring, the workspace's TLS stack: no second crypto library to build.
-    let builder =
+    let mut builder =
         aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
+    if let Some(pem) = ca {
+        let roots = TrustStore::empty()
+            .with_native_roots(true)
+            .with_pem_certificate(pem.as_bytes().to_vec());
+        if let Ok(context) = TlsContext::builder().with_trust_store(roots).build() {
+            builder = builder.tls_context(context);
+        }
+    }
     // A connection's keys go only where the server's egress policy allows (never to a
     // metadata address, whatever its endpoint field says or resolves to). The server's own
     // ambient identity keeps the plain client: its credential chain reads the instance

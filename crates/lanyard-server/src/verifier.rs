@@ -65,7 +65,15 @@ impl AwsVerifier {
             keys: None,
         };
         let region = text("region");
-        let config = session::config_from(&origin, Identity::Keys(&keys), region.as_deref()).await;
+        // An S3-compatible store behind a private CA (the backend's ca_bundle).
+        let ca = text("ca_bundle");
+        let config = session::config_trusting(
+            &origin,
+            Identity::Keys(&keys),
+            region.as_deref(),
+            ca.as_deref(),
+        )
+        .await;
         let path_style = origin.endpoint_url.is_some();
         use lanyard_aws::s3::BucketCheck;
         let (verdict, message) = match lanyard_aws::s3::check_bucket(&config, &bucket, path_style)
@@ -278,6 +286,10 @@ impl CloudVerifier for AwsVerifier {
             endpoint_url: endpoint.clone(),
             keys: None,
         };
+        // The connection's private CA (its ca_bundle, injected as AWS_CA_BUNDLE).
+        let ca = m
+            .file("aws-ca-bundle")
+            .map(|f| f.contents.expose_secret().to_owned());
         let web_identity = match (m.plain_env("AWS_ROLE_ARN"), m.file("oidc-token")) {
             (Some(role), Some(token)) => Some((role.to_owned(), token.contents.clone())),
             _ => None,
@@ -288,7 +300,8 @@ impl CloudVerifier for AwsVerifier {
                 sts::assume_with_web_identity(&base, &role_arn, &token, "lanyard-connection-test")
                     .await
                     .map_err(failure)?;
-            session::config_from(&keys_origin, Identity::Keys(&keys), region).await
+            session::config_trusting(&keys_origin, Identity::Keys(&keys), region, ca.as_deref())
+                .await
         } else if let Some(role) = &m.assume_role {
             let ambient = AwsOrigin {
                 endpoint_url: endpoint,
@@ -303,7 +316,8 @@ impl CloudVerifier for AwsVerifier {
                 sts::assume_for_job(&base, &role.role_arn, role.external_id.as_ref(), &session)
                     .await
                     .map_err(failure)?;
-            session::config_from(&keys_origin, Identity::Keys(&keys), region).await
+            session::config_trusting(&keys_origin, Identity::Keys(&keys), region, ca.as_deref())
+                .await
         } else {
             let (Some(access_key_id), Some(secret_access_key)) = (
                 env_secret(m, "AWS_ACCESS_KEY_ID"),
@@ -318,7 +332,8 @@ impl CloudVerifier for AwsVerifier {
                 secret_access_key,
                 session_token: env_secret(m, "AWS_SESSION_TOKEN"),
             };
-            session::config_from(&keys_origin, Identity::Keys(&keys), region).await
+            session::config_trusting(&keys_origin, Identity::Keys(&keys), region, ca.as_deref())
+                .await
         };
         sts::caller_identity(&config)
             .await

@@ -14,6 +14,7 @@ pub mod moto;
 mod probe;
 pub mod registry;
 pub mod tls;
+pub mod tls_proxy;
 pub mod verdaccio;
 pub mod webdriver;
 

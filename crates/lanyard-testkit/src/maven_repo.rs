@@ -150,7 +150,7 @@ fn set_mode(dir: &Path, mode: u32) {
 }
 
 /// Debian's nginx lives in /usr/sbin, which a non-root PATH may lack.
-fn nginx() -> &'static str {
+pub(crate) fn nginx() -> &'static str {
     if Path::new("/usr/sbin/nginx").exists() {
         "/usr/sbin/nginx"
     } else {

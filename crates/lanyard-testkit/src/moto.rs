@@ -73,6 +73,11 @@ impl Moto {
         moto
     }
 
+    /// The port it listens on (plain http).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL`.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

@@ -128,7 +128,6 @@ pub(super) const PULUMI_BACKEND: ProviderSpec = ProviderSpec {
         .required_in(INLINE)
         .only_in(INLINE)
         .checked(Format::Token { min_len: 20 }),
-        CA_BUNDLE.for_kinds(&["http"]),
         FieldSpec::new(
             "s3_bucket",
             "Bucket",
@@ -154,6 +153,8 @@ pub(super) const PULUMI_BACKEND: ProviderSpec = ProviderSpec {
         )
         .for_kinds(&["s3"])
         .checked(Format::S3Region),
+        // Self-hosted Pulumi Cloud, or an S3-compatible store, behind a private CA.
+        CA_BUNDLE.for_kinds(&["http", "s3"]),
         gcs_bucket(&["gcs"]),
         gcs_key(&["gcs"]),
         FieldSpec::new(
@@ -298,6 +299,7 @@ pub(super) const TERRAFORM_BACKEND: ProviderSpec = ProviderSpec {
         )
         .for_kinds(S3_ONLY)
         .checked(Format::AwsRoleArn),
+        CA_BUNDLE.for_kinds(S3_ONLY),
         gcs_bucket(&["gcs"]),
         gcs_key(&["gcs"]),
         FieldSpec::new(

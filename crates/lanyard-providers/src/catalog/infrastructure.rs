@@ -33,9 +33,12 @@ pub(super) const AWS: ProviderSpec = ProviderSpec {
         FieldSpec::new(
             "endpoint_url",
             "Endpoint URL",
-            "Send every AWS API call here instead of the public endpoints: LocalStack or moto, an              S3-compatible store, or a VPC/FIPS endpoint, e.g. http://localhost:4566. Exported as              AWS_ENDPOINT_URL and used by `connection test`.",
+            "Send every AWS API call here instead of the public endpoints: LocalStack or moto, an \
+             S3-compatible store, or a VPC/FIPS endpoint, e.g. http://localhost:4566. Exported as \
+             AWS_ENDPOINT_URL and used by `connection test`.",
         )
         .checked(Format::Url),
+        CA_BUNDLE,
         FieldSpec::new(
             "access_key_id",
             "Access key ID",
@@ -71,7 +74,11 @@ pub(super) const AWS: ProviderSpec = ProviderSpec {
              duration).",
         )
         .required_in(CROSS_ACCOUNT_AND_OIDC)
-        .only_in(&[AuthMode::Inline, AuthMode::CrossAccountTrust, AuthMode::Oidc])
+        .only_in(&[
+            AuthMode::Inline,
+            AuthMode::CrossAccountTrust,
+            AuthMode::Oidc,
+        ])
         .checked(Format::AwsRoleArn),
         FieldSpec::new(
             "session_duration",

@@ -39,9 +39,10 @@ const RUNNER: FieldSpec = FieldSpec::new(
 
 /// A private CA for a self-hosted server (GitHub Enterprise Server, self-managed GitLab, an
 /// npm registry, a container registry, a Maven repository, OpenFGA, Pulumi Cloud, Azure Stack
-/// Hub): used by the clone, the live check and the job's tools (`GIT_SSL_CAINFO`,
-/// `NODE_EXTRA_CA_CERTS`, npm's `cafile`, `SSL_CERT_FILE` for Go tools, `REQUESTS_CA_BUNDLE`
-/// for Python, a Java truststore for Maven and Gradle). Not a secret.
+/// Hub, an S3-compatible store): used by the clone, the live check and the job's tools
+/// (`GIT_SSL_CAINFO`, `NODE_EXTRA_CA_CERTS`, npm's `cafile`, `SSL_CERT_FILE` for Go tools,
+/// `REQUESTS_CA_BUNDLE` for Python, `AWS_CA_BUNDLE` or the S3 backend's `custom_ca_bundle`,
+/// a Java truststore for Maven and Gradle). Not a secret.
 pub(super) const CA_BUNDLE: FieldSpec = FieldSpec::new(
     "ca_bundle",
     "CA certificates",

@@ -38,6 +38,8 @@ pub(super) fn pulumi(cx: &mut Ctx<'_>) -> Result {
                 // S3-compatible stores rarely support virtual-host addressing.
                 params.push("s3ForcePathStyle=true".to_owned());
             }
+            // The AWS SDK for Go under Pulumi's S3 backend reads AWS_CA_BUNDLE.
+            cx.ca_bundle_as("pulumi-backend-ca-bundle", "AWS_CA_BUNDLE");
             if backend_profile(cx, "pulumi-backend-credentials") {
                 params.push(format!("profile={PROFILE}"));
                 cx.file_path("AWS_SHARED_CREDENTIALS_FILE", "pulumi-backend-credentials");
@@ -163,6 +165,17 @@ pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
                 "encrypt",
             ] {
                 file.flag(cx, flag);
+            }
+            // An S3-compatible store behind a private CA: the backend's own setting, so an
+            // aws connection in the same job keeps its AWS_CA_BUNDLE.
+            if cx.get("ca_bundle").is_some() {
+                const CA: &str = "terraform-backend-ca-bundle";
+                cx.ca_bundle_as(CA, "LANYARD_TF_BACKEND_CA_BUNDLE");
+                file.0.push_str(&format!(
+                    "custom_ca_bundle = {}\n",
+                    hcl_string(&super::path_placeholder(CA))
+                ));
+                names_paths = true;
             }
             const CREDENTIALS: &str = "terraform-backend-credentials";
             if backend_profile(cx, CREDENTIALS) {

@@ -15,6 +15,8 @@ pub(super) fn aws(cx: &mut Ctx<'_>) -> Result {
     cx.field_env("region", &["AWS_REGION", "AWS_DEFAULT_REGION"]);
     // Current SDKs and the CLI read it for every service.
     cx.field_env("endpoint_url", &["AWS_ENDPOINT_URL"]);
+    // An S3-compatible or private endpoint behind a private CA: the CLI and every SDK read it.
+    cx.ca_bundle_as("aws-ca-bundle", "AWS_CA_BUNDLE");
     match cx.mode() {
         AuthMode::Inline => {
             cx.field_env("access_key_id", &["AWS_ACCESS_KEY_ID"]);

@@ -135,6 +135,7 @@ fn fields_for_depends_on_kind_and_mode() {
             "account_id",
             "region",
             "endpoint_url",
+            "ca_bundle",
             "iam_role_arn",
             "external_id",
             "runner"
@@ -142,7 +143,7 @@ fn fields_for_depends_on_kind_and_mode() {
     );
     assert_eq!(
         names("aws", None, AuthMode::Runner),
-        ["account_id", "region", "endpoint_url", "runner"]
+        ["account_id", "region", "endpoint_url", "ca_bundle", "runner"]
     );
     assert_eq!(
         names("container-registry", Some("ghcr"), AuthMode::Inline),

@@ -202,7 +202,16 @@ fn unknown_field_lists_the_valid_ones() {
     });
     let (field, valid) = unknown.expect("unknown field reported");
     assert_eq!(field, "acount_id");
-    assert_eq!(valid, &["account_id", "region", "endpoint_url", "runner"]);
+    assert_eq!(
+        valid,
+        &[
+            "account_id",
+            "region",
+            "endpoint_url",
+            "ca_bundle",
+            "runner"
+        ]
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ lanyard_testkit::backend_tests!(
     an_unreachable_cloud_is_said_in_a_sentence,
     s3_state_backends_are_checked_for_keys_permission_and_bucket,
     ecr_registries_are_checked_for_account_keys_and_permission,
+    s3_compatible_stores_behind_a_private_ca_are_trusted_through_ca_bundle,
 );
 
 const PASSWORD: &str = "s3cret-PLANTED-registry-pw";
@@ -498,5 +499,100 @@ async fn ecr_registries_are_checked_for_account_keys_and_permission(backend: Bac
         let message = shown["verification_message"].as_str().unwrap_or_default();
         assert!(message.contains(says), "{name}: {message}");
         assert!(!message.contains(secret.as_str()), "{name}: {message}");
+    }
+}
+
+/// An S3-compatible store behind a private CA (moto behind nginx's TLS with a self-signed
+/// certificate): a Terraform S3 backend and an aws connection are trusted by their checks only
+/// with the CA in `ca_bundle`, and the aws CLI in a job trusts it through AWS_CA_BUNDLE.
+async fn s3_compatible_stores_behind_a_private_ca_are_trusted_through_ca_bundle(backend: Backend) {
+    let moto = Moto::start();
+    let writer = moto.create_user("state-writer", &["s3:*", "sts:*"]);
+    moto.python(None, "client('s3').create_bucket(Bucket='acme-tf-state')");
+    moto.enable_auth();
+    let proxy = lanyard_testkit::tls_proxy::TlsProxy::start(moto.port());
+    let sandbox = Sandbox::new(backend).await;
+    let _server = sandbox.start(&[]);
+    sandbox.run(&["env", "create", "dev"]).ok();
+    let ca = format!("ca_bundle=@{}", proxy.certificate().display());
+    let backend_fields = vec![
+        "bucket=acme-tf-state".to_owned(),
+        "key=network/terraform.tfstate".to_owned(),
+        "region=us-east-1".to_owned(),
+        format!("endpoint={}", proxy.url()),
+        format!("aws_access_key_id={}", writer.access_key_id),
+        format!("aws_secret_access_key={}", writer.secret_access_key),
+    ];
+    let aws_fields = vec![
+        format!("account_id={}", lanyard_testkit::moto::ACCOUNT),
+        "region=us-east-1".to_owned(),
+        format!("endpoint_url={}", proxy.url()),
+        format!("access_key_id={}", writer.access_key_id),
+        format!("secret_access_key={}", writer.secret_access_key),
+    ];
+    // (connection, provider, kind, fields, with the CA?, verdict)
+    let cases = [
+        (
+            "state-untrusted",
+            "terraform-backend",
+            Some("s3"),
+            &backend_fields,
+            false,
+            "unreachable",
+        ),
+        (
+            "state-trusted",
+            "terraform-backend",
+            Some("s3"),
+            &backend_fields,
+            true,
+            "ok",
+        ),
+        (
+            "aws-untrusted",
+            "aws",
+            None,
+            &aws_fields,
+            false,
+            "unreachable",
+        ),
+        ("aws-trusted", "aws", None, &aws_fields, true, "ok"),
+    ];
+    for (name, provider, kind, fields, trusted, verdict) in cases {
+        let mut args = vec!["connect", provider, "--name", name];
+        args.extend(kind.map(|k| ["--kind", k]).into_iter().flatten());
+        let mut all: Vec<String> = fields.clone();
+        if trusted {
+            all.push(ca.clone());
+        }
+        for field in &all {
+            args.extend(["--field", field.as_str()]);
+        }
+        let saved = sandbox.run(&args);
+        assert!(saved.status.success(), "{name}: {saved:?}");
+        let shown = connection(&sandbox, name);
+        assert_eq!(shown["verdict"], verdict, "{name}: {shown}");
+    }
+    // The aws CLI in a job: the endpoint and the CA come from the connection.
+    let aws = lanyard_testkit::moto::venv_bin("aws").display().to_string();
+    for (name, lists) in [("aws-trusted", true), ("aws-untrusted", false)] {
+        crate::jobs::authorize_in(&sandbox, "aws", name, "dev");
+        let out = sandbox.run(&[
+            "run",
+            "--env",
+            "dev",
+            "-c",
+            name,
+            "--",
+            &aws,
+            "s3api",
+            "list-objects-v2",
+            "--bucket",
+            "acme-tf-state",
+        ]);
+        assert_eq!(out.status.success(), lists, "{name}: {out:?}");
+        if !lists {
+            assert!(out.stderr.contains("SSL"), "{name}: {out:?}");
+        }
     }
 }

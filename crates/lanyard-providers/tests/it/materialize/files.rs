@@ -167,6 +167,13 @@ fn private_cas_reach_each_tool_as_it_reads_them() {
         ("openfga", None, "SSL_CERT_FILE"),
         ("pulumi-backend", Some("http"), "SSL_CERT_FILE"),
         ("azure", None, "REQUESTS_CA_BUNDLE"),
+        ("aws", None, "AWS_CA_BUNDLE"),
+        ("pulumi-backend", Some("s3"), "AWS_CA_BUNDLE"),
+        (
+            "terraform-backend",
+            Some("s3"),
+            "LANYARD_TF_BACKEND_CA_BUNDLE",
+        ),
     ];
     for (provider, kind, variable) in table {
         let case = cases()

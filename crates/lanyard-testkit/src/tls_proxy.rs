@@ -1,0 +1,82 @@
+//! A TLS front for a plain-http peer (moto, say), as an S3-compatible store behind a private CA
+//! is reached: Debian's nginx terminating TLS with a self-signed certificate for 127.0.0.1 and
+//! passing requests on with their `Host` header unchanged (so SigV4 signatures still verify).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct TlsProxy {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for TlsProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TlsProxy {
+    /// Serves `https://127.0.0.1:PORT` in front of `http://127.0.0.1:upstream`.
+    #[track_caller]
+    pub fn start(upstream: u16) -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let root = dir.path();
+        crate::tls::self_signed_for_loopback(root);
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let config = root.join("nginx.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "daemon off;\nmaster_process off;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n\
+                 events {{ worker_connections 64; }}\n\
+                 http {{\n  access_log off;\n  client_body_temp_path {root};\n  proxy_temp_path {root};\n  \
+                 fastcgi_temp_path {root};\n  uwsgi_temp_path {root};\n  scgi_temp_path {root};\n  \
+                 client_max_body_size 64m;\n  \
+                 server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {root}/cert.pem;\n    \
+                 ssl_certificate_key {root}/key.pem;\n    location / {{\n      \
+                 proxy_pass http://127.0.0.1:{upstream};\n      proxy_set_header Host $http_host;\n      \
+                 proxy_request_buffering off;\n    }}\n  }}\n}}\n",
+                root = root.display(),
+            ),
+        )
+        .expect("write nginx.conf");
+        let child = Command::new(crate::maven_repo::nginx())
+            .arg("-c")
+            .arg(&config)
+            .arg("-p")
+            .arg(root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx runs (scripts/test-deps installs Debian's nginx)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen within 20 s: {}",
+                std::fs::read_to_string(root.join("error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port, dir }
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// The certificate (PEM) a client must be given to trust it.
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+}
