@@ -303,11 +303,19 @@ impl CloudVerifier for AwsVerifier {
             session::config_trusting(&keys_origin, Identity::Keys(&keys), region, ca.as_deref())
                 .await
         } else if let Some(role) = &m.assume_role {
-            let ambient = AwsOrigin {
-                endpoint_url: endpoint,
-                keys: self.origin.keys.clone(),
-            };
-            let base = session::config_from(&ambient, Identity::Ambient, region).await;
+            // The server's own identity, resolved where the server finds it (its chain may read
+            // the instance metadata service); the AssumeRole call then goes to the connection's
+            // endpoint through the guarded client, so a name that resolves to a metadata
+            // address never receives the server's signature.
+            let own = session::config_from(&self.origin, Identity::Ambient, region).await;
+            let server_keys = session::resolve_keys(&own).await.map_err(failure)?;
+            let base = session::config_trusting(
+                &keys_origin,
+                Identity::Keys(&server_keys),
+                region,
+                ca.as_deref(),
+            )
+            .await;
             let session = sts::JobSession {
                 name: "lanyard-connection-test",
                 tags: Vec::new(),

@@ -143,7 +143,13 @@ fn fields_for_depends_on_kind_and_mode() {
     );
     assert_eq!(
         names("aws", None, AuthMode::Runner),
-        ["account_id", "region", "endpoint_url", "ca_bundle", "runner"]
+        [
+            "account_id",
+            "region",
+            "endpoint_url",
+            "ca_bundle",
+            "runner"
+        ]
     );
     assert_eq!(
         names("container-registry", Some("ghcr"), AuthMode::Inline),
