@@ -20,6 +20,7 @@ mod packages;
 mod registry;
 mod saas;
 mod scm;
+mod snowflake;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -76,6 +77,15 @@ impl Verdict {
             outcome: Outcome::Ok,
             identity,
             message: message.into(),
+        }
+    }
+
+    /// No check for this connection, and why.
+    pub(crate) fn unchecked_because(why: &str) -> Self {
+        Self {
+            outcome: Outcome::Unchecked,
+            identity: None,
+            message: why.to_owned(),
         }
     }
 
@@ -187,7 +197,7 @@ impl Checker {
 
     /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`, `gar`, `maven-gar`,
     /// `npm-github`, `maven-github`, `confluent`, `azure`, `azure-usgovernment`, `azure-china`,
-    /// `azure-blob`, `pulumi`, `mongodb-atlas`, `gcs`) to
+    /// `azure-blob`, `pulumi`, `mongodb-atlas`, `snowflake`, `gcs`) to
     /// `base` instead of its public
     /// endpoint.
     #[must_use]
@@ -225,6 +235,7 @@ impl Checker {
             ("kubernetes", _) => kubernetes::check(self, &fields).await,
             ("confluent", _) => saas::confluent(self, &fields).await,
             ("mongodb-atlas", _) => atlas::check(self, &fields).await,
+            ("snowflake", _) => snowflake::check(self, &fields).await,
             ("azure", _) => saas::azure(self, &fields).await,
             ("pulumi-backend", Some("http")) => backends::pulumi_cloud(self, &fields).await,
             ("pulumi-backend", Some("azurerm")) => backends::pulumi_blob(self, &fields).await,

@@ -130,6 +130,26 @@ fn atlas(status: u16, body: &str) -> Exchange {
     }
 }
 
+/// A Snowflake user's key pair: a fresh RSA key as PKCS#8 PEM (what `openssl genpkey` writes
+/// and the documentation asks for).
+fn snowflake_key() -> String {
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use rsa::pkcs8::EncodePrivateKey as _;
+    let key = lanyard_oidc::SigningKey::generate().unwrap();
+    let rsa = rsa::RsaPrivateKey::from_pkcs1_der(key.pkcs1_der().expose_secret()).unwrap();
+    rsa.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+        .unwrap()
+        .to_string()
+}
+
+fn snowflake_fields(key: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("account", "myorg-myaccount".into()),
+        ("username", "deployer".into()),
+        ("private_key", key.to_owned()),
+    ]
+}
+
 const PULUMI_TOKEN: &str = "pul-PLANTEDplantedPLANTEDplanted0000";
 const STORAGE_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.PLANTEDstorage.sig";
 
@@ -162,6 +182,7 @@ fn storage_token() -> Exchange {
 }
 
 fn cases() -> Vec<Case> {
+    let snowflake_key = snowflake_key();
     let gh_auth = bearer(GH_TOKEN);
     let sa_key = service_account_key();
     let kube_token = "eyJhbGciOiJSUzI1NiJ9.PLANTED.kube";
@@ -527,6 +548,35 @@ fn cases() -> Vec<Case> {
             says: "add it to the key's IP access list",
         },
         Case {
+            doc: "docs.snowflake.com/en/developer-guide/sql-api/authenticating#using-key-pair-authentication (KEYPAIR_JWT) and sql-api/submitting-requests",
+            provider: "snowflake",
+            kind: None,
+            fields: snowflake_fields(&snowflake_key),
+            exchanges: vec![exchange("POST", "/api/v2/statements", ("x-snowflake-authorization-token-type", "KEYPAIR_JWT"), 200,
+                r#"{"resultSetMetaData":{"numRows":1},"data":[["DEPLOYER"]],"code":"090001","statementStatusUrl":"/api/v2/statements/01b0","sqlState":"00000","statementHandle":"01b0","message":"Statement executed successfully."}"#)],
+            outcome: Outcome::Ok,
+            says: "accepted the key pair of deployer",
+        },
+        Case {
+            doc: "docs.snowflake.com/en/developer-guide/sql-api/handling-responses (a key the user does not have: 401 390144)",
+            provider: "snowflake",
+            kind: None,
+            fields: snowflake_fields(&snowflake_key),
+            exchanges: vec![exchange("POST", "/api/v2/statements", ("x-snowflake-authorization-token-type", "KEYPAIR_JWT"), 401,
+                r#"{"code":"390144","message":"JWT token is invalid."}"#)],
+            outcome: Outcome::WrongCredentials,
+            says: "JWT token is invalid",
+        },
+        Case {
+            doc: "(no documented REST login for passwords: said, not guessed)",
+            provider: "snowflake",
+            kind: None,
+            fields: vec![("account", "myorg-myaccount".into()), ("username", "deployer".into()), ("password", "sf-PLANTED-password".into())],
+            exchanges: vec![],
+            outcome: Outcome::Unchecked,
+            says: "password connections are not checked",
+        },
+        Case {
             doc: "pulumi.com/docs/pulumi-cloud/reference/cloud-rest-api/stacks/#list-stacks (Authorization: token, #authentication)",
             provider: "pulumi-backend",
             kind: Some("http"),
@@ -621,6 +671,7 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("azure-blob", base.clone())
             .with_base("pulumi", base.clone())
             .with_base("mongodb-atlas", base.clone())
+            .with_base("snowflake", base.clone())
             .with_base("gcs", base.clone());
         let ca = base64::engine::general_purpose::STANDARD
             .encode(pem("CERTIFICATE", &server.certificate));
