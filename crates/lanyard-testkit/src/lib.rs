@@ -11,6 +11,7 @@ pub mod haproxy;
 pub mod load;
 pub mod maven_repo;
 pub mod moto;
+mod nginx;
 mod probe;
 pub mod registry;
 pub mod tls;

@@ -9,7 +9,7 @@
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// A running repository that knows one user.
@@ -79,37 +79,16 @@ impl MavenRepository {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let config = root.join("nginx.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "daemon off;\nmaster_process on;\nworker_processes 1;\npid {pid};\n\
-                 error_log {log} warn;\nevents {{ worker_connections 64; }}\n\
-                 http {{\n  access_log off;\n  client_body_temp_path {temp};\n  \
-                 proxy_temp_path {temp};\n  fastcgi_temp_path {temp};\n  uwsgi_temp_path {temp};\n  \
-                 scgi_temp_path {temp};\n  client_max_body_size 64m;\n  \
-                 server {{\n    listen 127.0.0.1:{port} {listen};\n    location /maven/ {{\n      \
-                 alias {files}/;\n      autoindex on;\n      dav_methods PUT DELETE;\n      \
-                 create_full_put_path on;\n      dav_access user:rw group:rw all:r;\n      \
-                 auth_basic \"maven\";\n      auth_basic_user_file {htpasswd};\n    }}\n  }}\n}}\n",
-                pid = root.join("nginx.pid").display(),
-                log = root.join("error.log").display(),
-                temp = temp.display(),
-                files = files.display(),
-                htpasswd = htpasswd.display(),
-            ),
-        )
-        .expect("write nginx.conf");
-        let child = Command::new(nginx())
-            .arg("-c")
-            .arg(&config)
-            .arg("-p")
-            .arg(root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx runs (scripts/test-deps installs Debian's nginx)");
+        let server = format!(
+            "server {{\n    listen 127.0.0.1:{port} {listen};\n    location /maven/ {{\n      \
+             alias {files}/;\n      autoindex on;\n      dav_methods PUT DELETE;\n      \
+             create_full_put_path on;\n      dav_access user:rw group:rw all:r;\n      \
+             auth_basic \"maven\";\n      auth_basic_user_file {htpasswd};\n    }}\n  }}",
+            files = files.display(),
+            htpasswd = htpasswd.display(),
+        );
+        let process = "master_process on;\nworker_processes 1;";
+        let child = crate::nginx::start(root, &temp, process, &server);
         let repository = Self {
             child,
             port,
@@ -123,8 +102,7 @@ impl MavenRepository {
             assert!(
                 Instant::now() < deadline,
                 "nginx did not answer within 20 s: {}",
-                std::fs::read_to_string(repository.dir.path().join("error.log"))
-                    .unwrap_or_default()
+                crate::nginx::errors(repository.dir.path())
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -147,13 +125,4 @@ fn set_mode(dir: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
         .expect("open the directory to nginx's workers");
-}
-
-/// Debian's nginx lives in /usr/sbin, which a non-root PATH may lack.
-pub(crate) fn nginx() -> &'static str {
-    if Path::new("/usr/sbin/nginx").exists() {
-        "/usr/sbin/nginx"
-    } else {
-        "nginx"
-    }
 }

@@ -4,7 +4,7 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 pub struct TlsProxy {
@@ -31,39 +31,21 @@ impl TlsProxy {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let config = root.join("nginx.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "daemon off;\nmaster_process off;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n\
-                 events {{ worker_connections 64; }}\n\
-                 http {{\n  access_log off;\n  client_body_temp_path {root};\n  proxy_temp_path {root};\n  \
-                 fastcgi_temp_path {root};\n  uwsgi_temp_path {root};\n  scgi_temp_path {root};\n  \
-                 client_max_body_size 64m;\n  \
-                 server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {root}/cert.pem;\n    \
-                 ssl_certificate_key {root}/key.pem;\n    location / {{\n      \
-                 proxy_pass http://127.0.0.1:{upstream};\n      proxy_set_header Host $http_host;\n      \
-                 proxy_request_buffering off;\n    }}\n  }}\n}}\n",
-                root = root.display(),
-            ),
-        )
-        .expect("write nginx.conf");
-        let child = Command::new(crate::maven_repo::nginx())
-            .arg("-c")
-            .arg(&config)
-            .arg("-p")
-            .arg(root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx runs (scripts/test-deps installs Debian's nginx)");
+        let server = format!(
+            "server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {root}/cert.pem;\n    \
+             ssl_certificate_key {root}/key.pem;\n    location / {{\n      \
+             proxy_pass http://127.0.0.1:{upstream};\n      proxy_set_header Host $http_host;\n      \
+             proxy_request_buffering off;\n    }}\n  }}",
+            root = root.display(),
+        );
+        // One process, as root: it reads only its own directory.
+        let child = crate::nginx::start(root, root, "master_process off;", &server);
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "nginx did not listen within 20 s: {}",
-                std::fs::read_to_string(root.join("error.log")).unwrap_or_default()
+                crate::nginx::errors(root)
             );
             std::thread::sleep(Duration::from_millis(50));
         }
