@@ -168,9 +168,8 @@ pub(super) fn terraform(cx: &mut Ctx<'_>) -> Result {
             }
             // An S3-compatible store behind a private CA: the backend's own setting, so an
             // aws connection in the same job keeps its AWS_CA_BUNDLE.
-            if cx.get("ca_bundle").is_some() {
-                const CA: &str = "terraform-backend-ca-bundle";
-                cx.ca_bundle_as(CA, "LANYARD_TF_BACKEND_CA_BUNDLE");
+            const CA: &str = "terraform-backend-ca-bundle";
+            if cx.ca_bundle_as(CA, "LANYARD_TF_BACKEND_CA_BUNDLE") {
                 file.0.push_str(&format!(
                     "custom_ca_bundle = {}\n",
                     hcl_string(&super::path_placeholder(CA))

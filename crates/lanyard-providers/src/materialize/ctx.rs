@@ -132,14 +132,18 @@ impl<'a> Ctx<'a> {
         self.out.structured.push(format!("file:{id}"));
     }
 
-    /// The connection's private CA (`ca_bundle`), if it has one, as a readable file whose path
-    /// is `variable` (SSL_CERT_FILE for Go tools and OpenSSL, which still load the system's
-    /// certificate directory, so public hosts stay trusted; REQUESTS_CA_BUNDLE for Python).
-    pub(super) fn ca_bundle_as(&mut self, id: &str, variable: &str) {
-        if let Some(pem) = self.get("ca_bundle") {
-            self.structured_file(id, "ca-bundle.pem", pem.to_owned());
-            self.file_path(variable, id);
-        }
+    /// The connection's private CA (`ca_bundle`), if it has one, as a readable file `id` whose
+    /// path is `variable` (SSL_CERT_FILE for Go tools and OpenSSL, which still load the system's
+    /// certificate directory, so public hosts stay trusted; REQUESTS_CA_BUNDLE for Python;
+    /// GIT_SSL_CAINFO, NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE). True when there is one.
+    pub(super) fn ca_bundle_as(&mut self, id: &str, variable: &str) -> bool {
+        let Some(pem) = self.get("ca_bundle") else {
+            return false;
+        };
+        // Public certificates: readable in job output, nothing of them masked.
+        self.structured_file(id, "ca-bundle.pem", pem.to_owned());
+        self.file_path(variable, id);
+        true
     }
 
     /// A variable holding such a document.

@@ -154,21 +154,18 @@ pub(super) fn npm(cx: &mut Ctx<'_>) -> Result {
             cx.embedded_secret(&encoded);
         }
     }
-    match cx.get("ca_bundle") {
-        Some(pem) => {
-            // A private CA: npm's own `cafile` (replacing its default roots for this registry
-            // config) and Node's extra roots for everything else written in Node (yarn, pnpm).
-            cx.structured_file(CA_FILE, "ca-bundle.pem", pem.to_owned());
-            cx.file_path("NODE_EXTRA_CA_CERTS", CA_FILE);
-            npmrc.push_str(&format!("cafile={}\n", super::path_placeholder(CA_FILE)));
-            // Readable apart from its credentials, which are masked on their own (above, and
-            // as the variables that carry the token).
-            if let Some(token) = token_in(&npmrc) {
-                cx.embedded_secret(&token);
-            }
-            cx.path_template_file(FILE, ".npmrc", npmrc);
+    // A private CA: npm's own `cafile` (replacing its default roots for this registry config)
+    // and Node's extra roots for everything else written in Node (yarn, pnpm).
+    if cx.ca_bundle_as(CA_FILE, "NODE_EXTRA_CA_CERTS") {
+        npmrc.push_str(&format!("cafile={}\n", super::path_placeholder(CA_FILE)));
+        // Readable apart from its credentials, which are masked on their own (above, and as
+        // the variables that carry the token).
+        if let Some(token) = token_in(&npmrc) {
+            cx.embedded_secret(&token);
         }
-        None => cx.file(FILE, ".npmrc", npmrc),
+        cx.path_template_file(FILE, ".npmrc", npmrc);
+    } else {
+        cx.file(FILE, ".npmrc", npmrc);
     }
     // npm and pnpm read this (case-insensitively) instead of ~/.npmrc.
     cx.file_path("NPM_CONFIG_USERCONFIG", FILE);
@@ -295,13 +292,9 @@ pub(super) fn maven(cx: &mut Ctx<'_>) -> Result {
     xml.push_str("</settings>\n");
     cx.file(FILE, "settings.xml", xml);
     cx.file_path("LANYARD_MAVEN_SETTINGS", FILE);
-    if let Some(pem) = cx.get("ca_bundle") {
-        // Java reads no PEM file: the runner turns this one into a truststore (with the
-        // machine's public roots) and names it in JAVA_TOOL_OPTIONS.
-        const CA_FILE: &str = "maven-ca-bundle";
-        cx.structured_file(CA_FILE, "ca-bundle.pem", pem.to_owned());
-        cx.file_path("LANYARD_JAVA_CA_BUNDLE", CA_FILE);
-    }
+    // Java reads no PEM file: the runner turns this one into a truststore (with the machine's
+    // public roots) and names it in JAVA_TOOL_OPTIONS.
+    cx.ca_bundle_as("maven-ca-bundle", "LANYARD_JAVA_CA_BUNDLE");
     // Maven 3.9+ prepends MAVEN_ARGS to its command line.
     cx.file_arg("MAVEN_ARGS", "--settings ", FILE);
     Ok(())

@@ -6,11 +6,7 @@ use crate::format::text::parse_url;
 
 /// A private CA, as a file git (and the runner's clone) trusts through `GIT_SSL_CAINFO`.
 fn ca_bundle(cx: &mut Ctx<'_>) {
-    if let Some(pem) = cx.get("ca_bundle") {
-        // Public certificates: readable in job output, nothing of them masked.
-        cx.structured_file("ca-bundle", "ca-bundle.pem", pem.to_owned());
-        cx.file_path("GIT_SSL_CAINFO", "ca-bundle");
-    }
+    cx.ca_bundle_as("ca-bundle", "GIT_SSL_CAINFO");
 }
 
 pub(super) fn github(cx: &mut Ctx<'_>) {
