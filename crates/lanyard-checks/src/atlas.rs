@@ -3,6 +3,7 @@
 //! cheapest authenticated read of the Administration API.
 
 use crate::digest::{cnonce, Challenge};
+use crate::http::unreachable_with;
 use crate::{Checker, Fields, Outcome, Verdict};
 
 const PATH: &str = "/api/atlas/v2/orgs?itemsPerPage=1";
@@ -20,18 +21,8 @@ pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
-    let unreachable = |e: reqwest::Error| Verdict {
-        outcome: Outcome::Unreachable,
-        identity: None,
-        message: format!(
-            "cannot reach {host}: {}; check this server's network and proxy",
-            if e.is_timeout() {
-                "it did not answer in time"
-            } else {
-                "cannot connect"
-            }
-        ),
-    };
+    let unreachable =
+        |e: reqwest::Error| unreachable_with(&host, &e, "check this server's network and proxy");
     // The first request has no credential: Atlas answers with the challenge to sign.
     let first = match checker.http.get(&url).header("accept", ACCEPT).send().await {
         Ok(response) => response,

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::http::{Auth, Probe};
+use crate::http::{unreachable_with, Auth, Probe};
 use crate::{Checker, Fields, Outcome, Verdict};
 
 /// The Blob service version every request names (learn.microsoft.com/rest/api/storageservices/
@@ -111,8 +111,9 @@ async fn list_one_blob(
         &format!("https://{account}.blob.core.windows.net"),
     );
     let url = format!("{base}/{container}?restype=container&comp=list&maxresults=1");
-    let host = reqwest::Url::parse(&url)
-        .ok()
+    let parsed = reqwest::Url::parse(&url).ok();
+    let host = parsed
+        .as_ref()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
     if crate::guard::forbidden_literal(&host) {
@@ -132,9 +133,8 @@ async fn list_one_blob(
     request = match auth {
         BlobAuth::Bearer(token) => request.bearer_auth(token),
         BlobAuth::SharedKey(key) => {
-            let path =
-                reqwest::Url::parse(&url).map_or_else(|_| String::new(), |u| u.path().to_owned());
-            match shared_key(account, key, &path, &date) {
+            let path = parsed.as_ref().map_or("", |u| u.path());
+            match shared_key(account, key, path, &date) {
                 Some(signature) => request.header("authorization", signature),
                 None => {
                     return Verdict {
@@ -148,21 +148,16 @@ async fn list_one_blob(
             }
         }
     };
-    let response =
-        match request.send().await {
-            Ok(response) => response,
-            Err(e) => {
-                return Verdict {
-                    outcome: Outcome::Unreachable,
-                    identity: None,
-                    message: format!(
-                    "cannot reach {host}: {}; check the storage account name and this server's \
-                     network",
-                    if e.is_timeout() { "it did not answer in time" } else { "cannot connect" }
-                ),
-                }
-            }
-        };
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(e) => {
+            return unreachable_with(
+                &host,
+                &e,
+                "check the storage account name and this server's network",
+            )
+        }
+    };
     let status = response.status().as_u16();
     let code = response
         .headers()
@@ -191,14 +186,20 @@ async fn list_one_blob(
         (403, _) if keyed => (
             Outcome::WrongCredentials,
             format!(
-                "storage account {account} refused the account key ({code}); copy the key again                  (Security + networking > Access keys), or allow this server through the                  account's firewall"
+                "storage account {account} refused the account key ({code}); copy the key again \
+                 (Security + networking > Access keys), or allow this server through the \
+                 account's firewall"
             ),
         ),
         (403, "AuthenticationFailed") | (401, _) => (
             Outcome::WrongCredentials,
             format!(
                 "storage account {account} refused the credential ({}); {}",
-                if code.is_empty() { "HTTP 401" } else { code.as_str() },
+                if code.is_empty() {
+                    "HTTP 401"
+                } else {
+                    code.as_str()
+                },
                 "update the connection's key or secret"
             ),
         ),

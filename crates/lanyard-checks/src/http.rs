@@ -145,6 +145,16 @@ impl Probe<'_> {
 }
 
 fn unreachable(host: &str, error: &reqwest::Error) -> Verdict {
+    unreachable_with(
+        host,
+        error,
+        "check the host field and this server's network, proxy and CA certificates",
+    )
+}
+
+/// A request that got no answer from `host`: why (timeout, or the connection's DNS, refusal
+/// or TLS cause), and `fix`.
+pub(crate) fn unreachable_with(host: &str, error: &reqwest::Error, fix: &str) -> Verdict {
     let why = if error.is_timeout() {
         "it did not answer in time".to_owned()
     } else if error.is_connect() {
@@ -162,10 +172,7 @@ fn unreachable(host: &str, error: &reqwest::Error) -> Verdict {
     Verdict {
         outcome: Outcome::Unreachable,
         identity: None,
-        message: format!(
-            "cannot reach {host}: {why}; check the host field and this server's network, proxy \
-             and CA certificates"
-        ),
+        message: format!("cannot reach {host}: {why}; {fix}"),
     }
 }
 

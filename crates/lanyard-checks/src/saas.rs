@@ -197,20 +197,23 @@ pub(crate) async fn azure(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
             Ok(found) => found,
             Err(verdict) => return Some(verdict),
         },
-        None => match fields.get("cloud").unwrap_or("public") {
-            "usgovernment" => (
-                checker.base("azure-usgovernment", "https://login.microsoftonline.us"),
-                "https://management.usgovcloudapi.net/.default".to_owned(),
-            ),
-            "china" => (
-                checker.base("azure-china", "https://login.chinacloudapi.cn"),
-                "https://management.chinacloudapi.cn/.default".to_owned(),
-            ),
-            _ => (
-                checker.base("azure", "https://login.microsoftonline.com"),
-                "https://management.azure.com/.default".to_owned(),
-            ),
-        },
+        None => {
+            // The catalog knows each cloud's authority; Resource Manager's scope is the check's.
+            let cloud = fields.get("cloud").unwrap_or("public");
+            let authority = lanyard_providers::azure_authority(cloud)?;
+            let (api, scope) = match cloud {
+                "usgovernment" => (
+                    "azure-usgovernment",
+                    "https://management.usgovcloudapi.net/.default",
+                ),
+                "china" => (
+                    "azure-china",
+                    "https://management.chinacloudapi.cn/.default",
+                ),
+                _ => ("azure", "https://management.azure.com/.default"),
+            };
+            (checker.base(api, authority), scope.to_owned())
+        }
     };
     let grant = entra_grant(&login, tenant, id, secret, scope);
     Some(match grant.send(&http).await {

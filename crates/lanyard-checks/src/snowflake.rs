@@ -7,6 +7,7 @@ use base64::Engine as _;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
 use sha2::{Digest as _, Sha256};
 
+use crate::http::unreachable_with;
 use crate::{Checker, Fields, Outcome, Verdict};
 
 /// The JWT's claims, as the SQL API documentation lists them.
@@ -109,14 +110,12 @@ pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
         .await;
     let response = match answer {
         Ok(response) => response,
-        Err(_) => {
-            return Some(Verdict {
-                outcome: Outcome::Unreachable,
-                identity: None,
-                message: format!(
-                    "cannot reach {host}; check the account identifier and this server's network"
-                ),
-            })
+        Err(e) => {
+            return Some(unreachable_with(
+                &host,
+                &e,
+                "check the account identifier and this server's network",
+            ))
         }
     };
     let status = response.status().as_u16();

@@ -41,7 +41,7 @@ mod spec;
 mod validate;
 
 pub use catalog::{catalog, find};
-pub use format::{session_duration, Format};
+pub use format::{azure_authority, session_duration, Format};
 pub use input::{FieldInput, FieldInputs, ResolvedFields};
 pub use materialize::{
     materialize, path_placeholder, AwsAssumeRole, AwsExchange, EnvValue, EnvVar, FileSpec,

@@ -172,7 +172,6 @@ pub fn session_duration(v: &str) -> Result<u64, String> {
     Ok(total)
 }
 
-/// `us-central1`, `northamerica-northeast2`, or a multi-region such as `us` or `europe`.
 /// The sign-in authority of an Azure cloud, by its Terraform name.
 pub(crate) fn azure_cloud(v: &str) -> Result<&'static str, String> {
     match v {
@@ -181,6 +180,12 @@ pub(crate) fn azure_cloud(v: &str) -> Result<&'static str, String> {
         "china" => Ok("https://login.chinacloudapi.cn/"),
         _ => Err("must be public, usgovernment or china".to_owned()),
     }
+}
+
+/// The sign-in authority of an Azure cloud (`public`, `usgovernment`, `china`, as the
+/// connection's `cloud` field says it), e.g. `https://login.microsoftonline.us/`.
+pub fn azure_authority(cloud: &str) -> Option<&'static str> {
+    azure_cloud(cloud).ok()
 }
 
 pub(super) fn gcp_zone(v: &str) -> Check {
@@ -196,6 +201,7 @@ pub(super) fn gcp_zone(v: &str) -> Check {
     )
 }
 
+/// `us-central1`, `northamerica-northeast2`, or a multi-region such as `us` or `europe`.
 pub(super) fn gcp_region(v: &str) -> Check {
     let ok = match v.split_once('-') {
         Some((area, place)) => {

@@ -8,7 +8,7 @@ pub(crate) mod cloud;
 pub(crate) mod document;
 pub(crate) mod text;
 
-pub use cloud::session_duration;
+pub use cloud::{azure_authority, session_duration};
 
 /// The shape a literal field value must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
