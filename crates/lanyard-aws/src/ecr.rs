@@ -50,11 +50,7 @@ pub async fn check_registry(config: &SdkConfig, account: &str) -> RegistryCheck 
             RegistryCheck::Denied(format!("HTTP 403: {}", crate::said(&error)))
         }
         Some(service) => {
-            let said = format!(
-                "{}: {}",
-                service.code().unwrap_or("error"),
-                service.message().unwrap_or("no message")
-            );
+            let said = crate::code_and_message(service);
             match service.code() {
                 Some("AccessDeniedException") => RegistryCheck::Denied(said),
                 Some(

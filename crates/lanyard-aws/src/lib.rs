@@ -84,6 +84,17 @@ pub(crate) fn said<E: std::error::Error + 'static>(error: &E) -> String {
     line
 }
 
+/// A service error as AWS words it: `Code: message`.
+pub(crate) fn code_and_message(
+    error: &dyn aws_smithy_types::error::metadata::ProvideErrorMetadata,
+) -> String {
+    format!(
+        "{}: {}",
+        error.code().unwrap_or("error"),
+        error.message().unwrap_or("no message")
+    )
+}
+
 impl AwsError {
     /// The AWS error code, when STS answered with one.
     pub fn code(&self) -> Option<&str> {

@@ -85,11 +85,7 @@ pub async fn put_locked(
         Ok(put) => Ok(put.version_id().map(str::to_owned)),
         Err(error) => {
             let said = match error.as_service_error() {
-                Some(service) => format!(
-                    "{}: {}",
-                    service.code().unwrap_or("error"),
-                    service.message().unwrap_or("no message")
-                ),
+                Some(service) => crate::code_and_message(service),
                 None => crate::said(&error),
             };
             // S3 says "Bucket is missing Object Lock Configuration"; emulators spell it

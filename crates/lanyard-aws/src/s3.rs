@@ -41,22 +41,19 @@ pub async fn check_bucket(config: &SdkConfig, bucket: &str, path_style: bool) ->
         Ok(_) => return BucketCheck::Readable,
         Err(error) => error,
     };
-    let said = |e: &dyn aws_sdk_s3::error::ProvideErrorMetadata| {
-        format!(
-            "{}: {}",
-            e.code().unwrap_or("error"),
-            e.message().unwrap_or("no message")
-        )
-    };
     match error.as_service_error() {
         Some(service) => match service.code() {
             Some("NoSuchBucket") => BucketCheck::NoSuchBucket,
             Some("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidToken") => {
-                BucketCheck::WrongKeys(said(service))
+                BucketCheck::WrongKeys(crate::code_and_message(service))
             }
-            Some("ExpiredToken" | "TokenRefreshRequired") => BucketCheck::Expired(said(service)),
-            Some("AccessDenied" | "AllAccessDisabled") => BucketCheck::Denied(said(service)),
-            _ => BucketCheck::Other(said(service)),
+            Some("ExpiredToken" | "TokenRefreshRequired") => {
+                BucketCheck::Expired(crate::code_and_message(service))
+            }
+            Some("AccessDenied" | "AllAccessDisabled") => {
+                BucketCheck::Denied(crate::code_and_message(service))
+            }
+            _ => BucketCheck::Other(crate::code_and_message(service)),
         },
         None => {
             let detail = crate::said(&error);

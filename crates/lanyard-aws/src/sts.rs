@@ -82,11 +82,7 @@ where
         .or_else(|| xml_text(&body, "Code"));
     let refused = status.is_some_and(|s| (400..500).contains(&s));
     let message = match (error.as_service_error(), status) {
-        (Some(service), _) if service.code().is_some() => format!(
-            "{}: {}",
-            service.code().unwrap_or("error"),
-            service.message().unwrap_or("no message")
-        ),
+        (Some(service), _) if service.code().is_some() => crate::code_and_message(service),
         (_, Some(status)) => match (&code, xml_text(&body, "Message")) {
             (Some(code), Some(text)) => format!("{code}: {text}"),
             (Some(code), None) => code.clone(),

@@ -114,9 +114,7 @@ impl AwsVerifier {
             message,
         }
     }
-}
 
-impl AwsVerifier {
     /// An ECR registry: whose keys these are, and whether ECR gives them a login token.
     async fn ecr_registry(&self, values: &lanyard_providers::ResolvedFields) -> LiveCheck {
         let text = |name: &str| field_text(values, name);
@@ -132,9 +130,10 @@ impl AwsVerifier {
         };
         let region = text("region");
         let config = session::config_from(&origin, Identity::Keys(&keys), region.as_deref()).await;
+        // Named as the connection names it (the materializer knows the registry's host).
         let registry = format!(
-            "{account}.dkr.ecr.{}.amazonaws.com",
-            region.as_deref().unwrap_or("us-east-1")
+            "account {account}'s registry in {}",
+            region.as_deref().unwrap_or("the default region")
         );
         use lanyard_aws::ecr::RegistryCheck;
         let (verdict, message) = match lanyard_aws::ecr::check_registry(&config, &account).await {
