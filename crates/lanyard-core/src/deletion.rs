@@ -4,6 +4,7 @@
 //! shows it in its confirmation, and the API serves it, so all three say the same.
 
 use lanyard_domain::{Action, Principal, Slug};
+use lanyard_store::{AuthorizationRecord, DefaultRecord, EnvironmentRecord};
 
 use crate::jobs::pinning::runner_field;
 use crate::{CoreError, CoreResult, Lanyard};
@@ -45,36 +46,30 @@ impl Lanyard {
     ) -> CoreResult<Vec<String>> {
         self.get_environment(principal, org, name).await?;
         let org = self.own_org(principal, org).await?;
-        let mut goes = Vec::new();
-        for default in self.store.list_defaults(&org.id, None).await? {
-            if default.environment.as_ref() == Some(name) {
-                goes.push(format!(
-                    "its default {} connection (`{}`)",
-                    default.provider, default.connection
-                ));
-            }
-        }
-        for auth in self.store.list_authorizations(&org.id, None).await? {
-            let Some(environments) = &auth.environments else {
-                continue;
-            };
-            if !environments.contains(name) {
-                continue;
-            }
-            goes.push(if environments.len() == 1 {
-                format!(
-                    "the only authorization of connection `{}`, which becomes unusable until \
-                     authorized again",
-                    auth.connection
-                )
-            } else {
-                format!(
-                    "connection `{}`'s authorization for {name}",
-                    auth.connection
-                )
-            });
-        }
-        Ok(goes)
+        let defaults = self.store.list_defaults(&org.id, None).await?;
+        let authorizations = self.store.list_authorizations(&org.id, None).await?;
+        Ok(environment_goes(name, &defaults, &authorizations))
+    }
+
+    /// Every environment with what deleting it would remove, from one read of the defaults and
+    /// authorizations (the console's environment list asks for all of them at once).
+    pub async fn environments_with_deletion_impact(
+        &self,
+        principal: &Principal,
+        org: &Slug,
+    ) -> CoreResult<Vec<(EnvironmentRecord, Vec<String>)>> {
+        principal.authorize(Action::Read, "see what a deletion removes")?;
+        let environments = self.list_environments(principal, org).await?;
+        let org = self.own_org(principal, org).await?;
+        let defaults = self.store.list_defaults(&org.id, None).await?;
+        let authorizations = self.store.list_authorizations(&org.id, None).await?;
+        Ok(environments
+            .into_iter()
+            .map(|env| {
+                let goes = environment_goes(&env.name, &defaults, &authorizations);
+                (env, goes)
+            })
+            .collect())
     }
 
     async fn connection_impact(
@@ -197,4 +192,42 @@ impl Lanyard {
         goes.push("its audit trail (export it first: `lanyard audit export`)".to_owned());
         Ok(goes)
     }
+}
+
+/// What deleting environment `name` removes: its defaults, and its place in authorizations.
+fn environment_goes(
+    name: &Slug,
+    defaults: &[DefaultRecord],
+    authorizations: &[AuthorizationRecord],
+) -> Vec<String> {
+    let mut goes = Vec::new();
+    for default in defaults {
+        if default.environment.as_ref() == Some(name) {
+            goes.push(format!(
+                "its default {} connection (`{}`)",
+                default.provider, default.connection
+            ));
+        }
+    }
+    for auth in authorizations {
+        let Some(environments) = &auth.environments else {
+            continue;
+        };
+        if !environments.contains(name) {
+            continue;
+        }
+        goes.push(if environments.len() == 1 {
+            format!(
+                "the only authorization of connection `{}`, which becomes unusable until \
+                 authorized again",
+                auth.connection
+            )
+        } else {
+            format!(
+                "connection `{}`'s authorization for {name}",
+                auth.connection
+            )
+        });
+    }
+    goes
 }

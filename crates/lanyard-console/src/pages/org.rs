@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use lanyard_core::{CoreError, CoreResult, Doomed};
+use lanyard_core::{CoreError, CoreResult};
 use lanyard_crypto::{SecretBytes, SecretString};
 use lanyard_domain::Slug;
 
@@ -41,18 +41,17 @@ pub(crate) async fn environments(
     user: User,
 ) -> PageResult<Response> {
     let p = &user.principal;
-    let mut rows = Vec::new();
-    for e in console.app.list_environments(p, &p.org).await? {
-        let goes = console
-            .app
-            .deletion_impact(p, &p.org, &Doomed::Environment(e.name.clone()))
-            .await?;
-        rows.push(EnvRow {
+    let rows = console
+        .app
+        .environments_with_deletion_impact(p, &p.org)
+        .await?
+        .into_iter()
+        .map(|(e, goes)| EnvRow {
             delete_question: delete_question(&format!("environment {}", e.name), &goes, ""),
             name: e.name.to_string(),
             created: when(e.created_at.millis()),
-        });
-    }
+        })
+        .collect();
     let layout = console.layout(&user, "environments", "Environments");
     Ok(console.page(&Environments { layout, rows }))
 }
