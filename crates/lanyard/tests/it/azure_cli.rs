@@ -55,9 +55,7 @@ async fn az_runs_logged_in_when_the_connection_asks(backend: Backend) {
     assert!(checked.contains("AADSTS7000215"), "{checked}");
     connect("stack-plain", SECRET, false);
     let az = |connection: &str, script: &str| {
-        let out = sandbox.run(&[
-            "run", "--env", "dev", "-c", connection, "--", "sh", "-c", script,
-        ]);
+        let out = sandbox.run_script(connection, &[], script);
         let said = format!("{}{}", out.stdout, out.stderr);
         for planted in [SECRET, "wrong-secret-PLANTED"] {
             assert!(!said.contains(planted), "{out:?}");

@@ -72,11 +72,8 @@ async fn npm_publishes_and_installs_through_a_generic_connection(backend: Backen
     .unwrap();
     let dir = project.to_str().unwrap();
     let publish = "env -u NPM_CONFIG_USERCONFIG npm publish --no-audit 2>&1; echo \"published=$?\"";
-    let run = |connection: &str, script: &str| {
-        sandbox.run(&[
-            "run", "--env", "dev", "-c", connection, "--dir", dir, "--", "sh", "-c", script,
-        ])
-    };
+    let run =
+        |connection: &str, script: &str| sandbox.run_script(connection, &["--dir", dir], script);
     let refused = run("npm-bad", publish);
     assert!(refused.stdout.contains("published=1"), "{refused:?}");
     assert!(
@@ -182,6 +179,25 @@ fn pom(artifact: &str, parent: Option<&str>, repository: &str) -> String {
     )
 }
 
+/// A Maven project `name` in the sandbox's home, its POM from [`pom`]; returns its directory.
+fn maven_project(sandbox: &Sandbox, name: &str, parent: Option<&str>, repository: &str) -> String {
+    let dir = sandbox.home().join(name);
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("pom.xml"), pom(name, parent, repository)).unwrap();
+    dir.to_str().unwrap().to_owned()
+}
+
+/// `mvn -B GOAL` in `dir` in a job with `connection`, its exit code printed as `maven=N`; no
+/// password planted by these tests comes out.
+fn mvn(sandbox: &Sandbox, connection: &str, dir: &str, goal: &str) -> Out {
+    let script = format!("mvn -B {goal} 2>&1; echo \"maven=$?\"");
+    let out = sandbox.run_script(connection, &["--dir", dir], &script);
+    for planted in ["maven-pw-PLANTED", "wrong-pw-PLANTED"] {
+        assert!(!out.stdout.contains(planted), "{out:?}");
+    }
+    out
+}
+
 /// `mvn deploy` of a parent POM, then another job (another home, an empty local repository)
 /// builds a project that inherits from it, which Maven can only do by downloading the parent
 /// from the repository in Lanyard's settings. A wrong password fails both, clearly.
@@ -206,40 +222,24 @@ async fn maven_deploys_and_resolves_through_a_generic_connection(backend: Backen
     authorize_and_default(&sandbox, "maven", "acme-maven");
     crate::jobs::authorize_in(&sandbox, "maven", "acme-maven-bad", "dev");
 
-    let project = |name: &str, parent: Option<&str>| {
-        let dir = sandbox.home().join(name);
-        std::fs::create_dir(&dir).unwrap();
-        std::fs::write(dir.join("pom.xml"), pom(name, parent, &repository.url())).unwrap();
-        dir.to_str().unwrap().to_owned()
-    };
-    let parent = project("acme-parent", None);
-    let app = project("acme-app", Some("acme-parent"));
-    let mvn = |connection: &str, dir: &str, goal: &str| {
-        let script = format!("mvn -B {goal} 2>&1; echo \"maven=$?\"");
-        let out = sandbox.run(&[
-            "run", "--env", "dev", "-c", connection, "--dir", dir, "--", "sh", "-c", &script,
-        ]);
-        for planted in ["maven-pw-PLANTED", "wrong-pw-PLANTED"] {
-            assert!(!out.stdout.contains(planted), "{out:?}");
-        }
-        out
-    };
+    let parent = maven_project(&sandbox, "acme-parent", None, &repository.url());
+    let app = maven_project(&sandbox, "acme-app", Some("acme-parent"), &repository.url());
 
-    let refused = mvn("acme-maven-bad", &parent, "deploy");
+    let refused = mvn(&sandbox, "acme-maven-bad", &parent, "deploy");
     assert!(refused.stdout.contains("maven=1"), "{refused:?}");
     assert!(refused.stdout.contains("401"), "{refused:?}");
     let deployed_pom = "com/acme/acme-parent/1.0.0/acme-parent-1.0.0.pom";
     assert!(!repository.file(deployed_pom).exists());
 
-    let deployed = mvn("acme-maven", &parent, "deploy");
+    let deployed = mvn(&sandbox, "acme-maven", &parent, "deploy");
     assert!(deployed.stdout.contains("maven=0"), "{deployed:?}");
     assert!(deployed.stdout.contains("BUILD SUCCESS"), "{deployed:?}");
     assert!(repository.file(deployed_pom).exists(), "{deployed:?}");
 
-    let unresolved = mvn("acme-maven-bad", &app, "validate");
+    let unresolved = mvn(&sandbox, "acme-maven-bad", &app, "validate");
     assert!(unresolved.stdout.contains("maven=1"), "{unresolved:?}");
     assert!(unresolved.stdout.contains("acme-parent"), "{unresolved:?}");
-    let resolved = mvn("acme-maven", &app, "validate");
+    let resolved = mvn(&sandbox, "acme-maven", &app, "validate");
     assert!(resolved.stdout.contains("maven=0"), "{resolved:?}");
     let downloaded = format!(
         "Downloaded from acme-repo: {}{deployed_pom}",
@@ -271,30 +271,10 @@ async fn maven_trusts_a_repository_behind_a_private_ca_through_its_connection(ba
     let ca = format!("ca_bundle=@{}", repository.certificate().display());
     let trusted = connect("with-ca", Some(ca));
     assert!(trusted.stdout.contains("accepted ci"), "{trusted:?}");
-    let dir = sandbox.home().join("acme-parent");
-    std::fs::create_dir(&dir).unwrap();
-    std::fs::write(
-        dir.join("pom.xml"),
-        pom("acme-parent", None, &repository.url()),
-    )
-    .unwrap();
+    let dir = maven_project(&sandbox, "acme-parent", None, &repository.url());
     let deploy = |connection: &str| {
         crate::jobs::authorize_in(&sandbox, "maven", connection, "dev");
-        let out = sandbox.run(&[
-            "run",
-            "--env",
-            "dev",
-            "-c",
-            connection,
-            "--dir",
-            dir.to_str().unwrap(),
-            "--",
-            "sh",
-            "-c",
-            "mvn -B deploy 2>&1; echo \"maven=$?\"",
-        ]);
-        assert!(!out.stdout.contains("maven-pw-PLANTED"), "{out:?}");
-        out
+        mvn(&sandbox, connection, &dir, "deploy")
     };
     let refused = deploy("no-ca");
     assert!(refused.stdout.contains("maven=1"), "{refused:?}");
@@ -364,17 +344,7 @@ async fn skopeo_copies_and_inspects_through_a_generic_registry_connection(backen
     authorize_and_default(&sandbox, "container-registry", "local-registry");
     crate::jobs::authorize_in(&sandbox, "container-registry", "bad-registry", "dev");
     let push = |connection: &str| {
-        let out = sandbox.run(&[
-            "run",
-            "--env",
-            "dev",
-            "-c",
-            connection,
-            "--",
-            "sh",
-            "-c",
-            PUSH_AND_INSPECT,
-        ]);
+        let out = sandbox.run_script(connection, &[], PUSH_AND_INSPECT);
         for planted in ["registry-pw-PLANTED", "wrong-pw-PLANTED"] {
             assert!(!out.stdout.contains(planted), "{out:?}");
             assert!(!out.stderr.contains(planted), "{out:?}");
@@ -428,11 +398,7 @@ async fn a_registry_behind_a_private_ca_is_trusted_through_its_connection(backen
     let verified = PUSH_AND_INSPECT
         .replace(" --dest-tls-verify=false", "")
         .replace(" --tls-verify=false", "");
-    let push = |connection: &str| {
-        sandbox.run(&[
-            "run", "--env", "dev", "-c", connection, "--", "sh", "-c", &verified,
-        ])
-    };
+    let push = |connection: &str| sandbox.run_script(connection, &[], &verified);
     let refused = push("no-ca");
     assert!(!refused.status.success(), "{refused:?}");
     let said = format!("{}{}", refused.stdout, refused.stderr);

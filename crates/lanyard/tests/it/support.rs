@@ -425,6 +425,15 @@ impl Sandbox {
         self.run_env(args, &[])
     }
 
+    /// `lanyard run --env dev -c CONNECTION [OPTIONS…] -- sh -c SCRIPT`: a job in `dev` with one
+    /// connection.
+    pub fn run_script(&self, connection: &str, options: &[&str], script: &str) -> Out {
+        let mut args = vec!["run", "--env", "dev", "-c", connection];
+        args.extend_from_slice(options);
+        args.extend(["--", "sh", "-c", script]);
+        self.run(&args)
+    }
+
     /// Runs a client command with extra environment variables.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Out {
         let mut command = self.command();
