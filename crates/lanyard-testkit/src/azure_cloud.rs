@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const TENANT: &str = "00000000-0000-4000-8000-0000000000aa";
 pub const SUBSCRIPTION: &str = "00000000-0000-4000-8000-0000000000bb";
@@ -40,10 +40,7 @@ impl AzureCloud {
         crate::tls::self_signed_for_loopback(dir.path());
         let script = dir.path().join("azure_cloud.py");
         std::fs::write(&script, include_str!("azure_cloud.py")).expect("write the peer");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::free_port();
         let child = Command::new(crate::moto::venv_bin("python"))
             .arg(&script)
             .arg(port.to_string())
@@ -55,14 +52,9 @@ impl AzureCloud {
             .stderr(Stdio::null())
             .spawn()
             .expect("the test virtualenv's python (scripts/test-deps)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the Azure cloud peer did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::wait_for_listener(port, Duration::from_secs(20), || {
+            "the Azure cloud peer did not listen within 20 s".to_owned()
+        });
         Self { child, port, dir }
     }
 

@@ -3,9 +3,9 @@
 //! (`X-Forwarded-For`), and retrying a request whose server refuses the connection on another
 //! (what a load balancer does when a replica dies). Stopped when dropped.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A running haproxy.
 pub struct RoundRobin {
@@ -54,14 +54,9 @@ impl RoundRobin {
             .stderr(Stdio::null())
             .spawn()
             .expect("haproxy runs (scripts/test-deps installs Debian's haproxy)");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "haproxy did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::wait_for_listener(port, Duration::from_secs(10), || {
+            format!("haproxy did not listen on {port}")
+        });
         Self {
             child,
             url: format!("http://127.0.0.1:{port}"),

@@ -28,6 +28,7 @@ use tokio::sync::oneshot;
 
 pub use database::{Backend, TestDatabase};
 use probe::http_status;
+pub use probe::{free_port, wait_for_listener};
 
 /// Runs each named `async fn(Backend)` as two tests, one per backend.
 #[macro_export]

@@ -18,3 +18,22 @@ pub(crate) fn http_status(port: u16, path: &str) -> Option<u16> {
     stream.read_to_string(&mut response).ok()?;
     response.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// A loopback port nothing listens on right now, for a peer to take.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Waits until something accepts connections on loopback `port`; panics after `within` with
+/// `failed()` (what did not start, and what it logged).
+#[track_caller]
+pub fn wait_for_listener(port: u16, within: Duration, failed: impl Fn() -> String) {
+    let deadline = std::time::Instant::now() + within;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "{}", failed());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -2,10 +2,9 @@
 //! is reached: Debian's nginx terminating TLS with a self-signed certificate for 127.0.0.1 and
 //! passing requests on with their `Host` header unchanged (so SigV4 signatures still verify).
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Child;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct TlsProxy {
     child: Child,
@@ -27,10 +26,7 @@ impl TlsProxy {
         let dir = tempfile::tempdir().expect("a temp dir");
         let root = dir.path();
         crate::tls::self_signed_for_loopback(root);
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::free_port();
         let server = format!(
             "server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {root}/cert.pem;\n    \
              ssl_certificate_key {root}/key.pem;\n    location / {{\n      \
@@ -40,15 +36,12 @@ impl TlsProxy {
         );
         // One process, as root: it reads only its own directory.
         let child = crate::nginx::start(root, root, "master_process off;", &server);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
+        crate::wait_for_listener(port, Duration::from_secs(20), || {
+            format!(
                 "nginx did not listen within 20 s: {}",
                 crate::nginx::errors(root)
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            )
+        });
         Self { child, port, dir }
     }
 

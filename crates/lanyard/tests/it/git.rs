@@ -7,7 +7,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::jobs::authorize_and_default;
 use crate::support::{random_alnum, Backend, Sandbox};
@@ -85,11 +85,7 @@ impl GitServer {
         );
         let users = root.path().join("users");
         std::fs::write(&users, format!("{GIT_USER}:{password}\n")).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = lanyard_testkit::free_port();
         let config = root.path().join("lighttpd.conf");
         std::fs::write(&config, lighttpd_config(root.path(), &repos, &users, port)).unwrap();
         let child = Command::new(lighttpd())
@@ -99,14 +95,9 @@ impl GitServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("lighttpd starts (apt-get install lighttpd; .ci/run installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "lighttpd did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        lanyard_testkit::wait_for_listener(port, Duration::from_secs(10), || {
+            format!("lighttpd did not listen on {port}")
+        });
         Self { child, port, root }
     }
 
