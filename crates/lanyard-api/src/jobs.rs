@@ -157,9 +157,38 @@ pub struct Runner {
     /// until it has reported.
     #[serde(default)]
     pub isolation: Option<String>,
+    /// What it found when it last checked its own identity, per provider (its runner-mode
+    /// connections show the verdict for theirs).
+    #[serde(default)]
+    pub identity_checks: Vec<IdentityCheck>,
     /// The server's own runner (listed last while it is on; cannot be deleted).
     #[serde(default)]
     pub builtin: bool,
+}
+
+/// A runner's check of its own identity for one provider: what the provider said of the
+/// identity the runner found in its environment. Never a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct IdentityCheck {
+    /// `gcp`, `azure` or `kubernetes`.
+    pub provider: String,
+    /// A live-check verdict: `ok`, `wrong_credentials`, `expired`, `missing_permission`,
+    /// `not_found`, `unreachable`, `unchecked` or `failed` (no identity found).
+    pub verdict: String,
+    /// Whose identity, when the provider said.
+    #[serde(default)]
+    pub identity: Option<String>,
+    pub message: String,
+    /// When the runner checked (RFC 3339); set by the server when the runner reports.
+    #[serde(default)]
+    pub checked_at: Option<String>,
+}
+
+/// `PUT /runner/identity-checks`: what the runner found when it checked its own identities,
+/// replacing what it reported before.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct IdentityCheckReport {
+    pub checks: Vec<IdentityCheck>,
 }
 
 /// `POST /orgs/{org}/runners`.

@@ -182,9 +182,22 @@ async fn exchange_inline_keys(
 pub async fn inject(provider: &str, m: &mut Materialization) -> Result<String, AmbientError> {
     match provider {
         "aws" => aws(m).await,
-        "gcp" => gcp(m, &process_env).await,
-        "azure" => azure(m, &process_env).await,
-        "kubernetes" => kubernetes(m, Path::new(SERVICE_ACCOUNT_DIR), &process_env).await,
+        other => inject_from(other, m, &process_env, Path::new(SERVICE_ACCOUNT_DIR)).await,
+    }
+}
+
+/// [`inject`] for a provider other than AWS, reading `env` instead of the process's
+/// environment and the service account at `service_account_dir` (tests give their own).
+pub async fn inject_from(
+    provider: &str,
+    m: &mut Materialization,
+    env: Env<'_>,
+    service_account_dir: &Path,
+) -> Result<String, AmbientError> {
+    match provider {
+        "gcp" => gcp(m, env).await,
+        "azure" => azure(m, env).await,
+        "kubernetes" => kubernetes(m, service_account_dir, env).await,
         other => Ok(format!(
             "{other}: nothing to inject, the job uses the runner host's own configuration"
         )),
@@ -192,7 +205,7 @@ pub async fn inject(provider: &str, m: &mut Materialization) -> Result<String, A
 }
 
 /// How the discovery functions read the environment (tests pass their own).
-type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 
 fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

@@ -83,11 +83,11 @@ pub(crate) async fn terraform_blob(checker: &Checker, fields: &Fields<'_>) -> Op
     let account = fields.get("storage_account_name")?;
     let container = fields.get("container_name")?;
     let login = checker.base("azure", "https://login.microsoftonline.com");
-    let grant = crate::saas::entra_grant(
+    let grant = crate::azure::entra_grant(
         &login,
         tenant,
         id,
-        secret,
+        crate::azure::Proof::Secret(secret),
         "https://storage.azure.com/.default".to_owned(),
     );
     let token = match grant.send(&checker.http).await {

@@ -10,12 +10,15 @@
 //! to another host).
 
 mod atlas;
+mod azure;
 mod backends;
 mod digest;
 mod gcp;
 mod guard;
 mod http;
 mod kubernetes;
+mod own_identity;
+pub use own_identity::OWN_IDENTITY_PROVIDERS;
 mod packages;
 mod registry;
 mod saas;
@@ -105,8 +108,9 @@ impl Verdict {
 #[derive(Clone)]
 pub struct Checker {
     http: reqwest::Client,
-    /// An extra CA to trust in per-target clients too (tests).
-    extra_root: Option<Vec<u8>>,
+    /// Extra CAs, trusted by per-target clients too (a test CA, or the runner's
+    /// `SSL_CERT_FILE`).
+    extra_roots: Vec<reqwest::Certificate>,
     /// Base URLs that replace the public APIs' (tests point them at local servers).
     bases: BTreeMap<&'static str, String>,
 }
@@ -119,29 +123,45 @@ pub struct BuildError(String);
 impl Checker {
     /// A checker with the system's roots, short timeouts and no redirects.
     pub fn new() -> Result<Self, BuildError> {
-        Self::builder(reqwest::Client::builder(), None)
+        Self::builder(reqwest::Client::builder(), Vec::new())
     }
 
     /// Like [`Checker::new`], also trusting `der` (a test CA).
     pub fn trusting(der: &[u8]) -> Result<Self, BuildError> {
         let certificate =
             reqwest::Certificate::from_der(der).map_err(|e| BuildError(e.to_string()))?;
-        Self::builder(
-            reqwest::Client::builder().add_root_certificate(certificate),
-            Some(der.to_vec()),
-        )
+        Self::with_roots(vec![certificate])
+    }
+
+    /// Like [`Checker::new`], also trusting the PEM certificates in `pem` (a runner's
+    /// `SSL_CERT_FILE`, which the tools of its jobs trust too).
+    pub fn trusting_pem(pem: &[u8]) -> Result<Self, BuildError> {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| BuildError(format!("the PEM bundle cannot be read: {e}")))?;
+        if certificates.is_empty() {
+            return Err(BuildError("the PEM bundle holds no certificate".to_owned()));
+        }
+        Self::with_roots(certificates)
+    }
+
+    fn with_roots(extra_roots: Vec<reqwest::Certificate>) -> Result<Self, BuildError> {
+        let mut builder = reqwest::Client::builder();
+        for certificate in &extra_roots {
+            builder = builder.add_root_certificate(certificate.clone());
+        }
+        Self::builder(builder, extra_roots)
     }
 
     fn builder(
         builder: reqwest::ClientBuilder,
-        extra_root: Option<Vec<u8>>,
+        extra_roots: Vec<reqwest::Certificate>,
     ) -> Result<Self, BuildError> {
         let http = configured(builder)
             .build()
             .map_err(|e| BuildError(e.to_string()))?;
         Ok(Self {
             http,
-            extra_root,
+            extra_roots,
             bases: BTreeMap::new(),
         })
     }
@@ -162,10 +182,8 @@ impl Checker {
             })?;
             builder = builder.add_root_certificate(certificate);
         }
-        if let Some(der) = &self.extra_root {
-            if let Ok(certificate) = reqwest::Certificate::from_der(der) {
-                builder = builder.add_root_certificate(certificate);
-            }
+        for certificate in &self.extra_roots {
+            builder = builder.add_root_certificate(certificate.clone());
         }
         if let Some(identity) = identity_pem {
             let identity = reqwest::Identity::from_pem(identity).map_err(|_| {
@@ -236,7 +254,7 @@ impl Checker {
             ("confluent", _) => saas::confluent(self, &fields).await,
             ("mongodb-atlas", _) => atlas::check(self, &fields).await,
             ("snowflake", _) => snowflake::check(self, &fields).await,
-            ("azure", _) => saas::azure(self, &fields).await,
+            ("azure", _) => azure::check(self, &fields).await,
             ("pulumi-backend", Some("http")) => backends::pulumi_cloud(self, &fields).await,
             ("pulumi-backend", Some("azurerm")) => backends::pulumi_blob(self, &fields).await,
             ("terraform-backend", Some("azurerm")) => backends::terraform_blob(self, &fields).await,
@@ -245,19 +263,23 @@ impl Checker {
             }
             _ => None,
         };
-        let mut verdict = verdict.unwrap_or_else(|| Verdict::unchecked(provider, kind));
-        // A provider may echo what it was sent; no secret sent leaves in a message (fields
-        // the catalog does not know are treated as secret).
-        let spec = lanyard_providers::find(provider);
-        let secret = |name: &str| spec.and_then(|s| s.field(name)).is_none_or(|f| f.secret);
-        for (_, value) in values.iter().filter(|(name, _)| secret(name)) {
-            let value = value.expose_secret();
-            if value.len() >= 6 && verdict.message.contains(value) {
-                verdict.message = verdict.message.replace(value, "[REDACTED]");
-            }
-        }
-        verdict
+        let verdict = verdict.unwrap_or_else(|| Verdict::unchecked(provider, kind));
+        masked(verdict, provider, values)
     }
+}
+
+/// A provider may echo what it was sent; no secret sent leaves in a message (fields the
+/// catalog does not know are treated as secret).
+pub(crate) fn masked(mut verdict: Verdict, provider: &str, values: &ResolvedFields) -> Verdict {
+    let spec = lanyard_providers::find(provider);
+    let secret = |name: &str| spec.and_then(|s| s.field(name)).is_none_or(|f| f.secret);
+    for (_, value) in values.iter().filter(|(name, _)| secret(name)) {
+        let value = value.expose_secret();
+        if value.len() >= 6 && verdict.message.contains(value) {
+            verdict.message = verdict.message.replace(value, "[REDACTED]");
+        }
+    }
+    verdict
 }
 
 /// Short timeouts, no redirects, a user agent that says what this is.

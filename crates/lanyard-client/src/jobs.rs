@@ -194,6 +194,19 @@ impl Client {
         self.post(&["runner", "jobs", id, "report"], report).await
     }
 
+    /// Runner: what it found when it checked its own identities, replacing its last report.
+    pub async fn report_identity_checks(
+        &self,
+        report: &lanyard_api::IdentityCheckReport,
+    ) -> Result<(), ClientError> {
+        self.execute(
+            self.request(Method::PUT, &["runner", "identity-checks"])
+                .json(report),
+        )
+        .await
+        .map(drop)
+    }
+
     /// Runner: the job's end.
     pub async fn finish_job(&self, id: &str, finish: &FinishJob) -> Result<(), ClientError> {
         self.execute(

@@ -43,15 +43,19 @@ pub(crate) fn passes(verdict: &str) -> bool {
 }
 
 impl Lanyard {
-    /// A non-AWS connection's live check. Runner-mode and oidc connections hold no credential
-    /// the server could try: their runner (or cloud) is the test.
+    /// A non-AWS connection's live check. Runner-mode connections are checked by their runner
+    /// (its own identity is their credential); oidc connections hold no credential the server
+    /// could try: their cloud is the test.
     pub(crate) async fn live_check(
         &self,
         org: &OrgRecord,
         record: &ConnectionRecord,
     ) -> CoreResult<LiveCheck> {
         let mode = crate::jobs::mode_of(record)?;
-        if matches!(mode, AuthMode::Runner | AuthMode::Oidc) {
+        if mode == AuthMode::Runner {
+            return self.runner_mode_check(org, record).await;
+        }
+        if mode == AuthMode::Oidc {
             return Ok(LiveCheck {
                 verdict: "unchecked".to_owned(),
                 identity: None,

@@ -16,6 +16,21 @@ pub struct RunnerRecord {
     pub aws_identity: Option<String>,
     /// How the runner said it isolates jobs, e.g. `sandbox: bubblewrap; …`.
     pub isolation: Option<String>,
+    /// What the runner found when it last checked its own identity, per provider.
+    pub identity_checks: Vec<IdentityCheck>,
+}
+
+/// A runner's check of its own identity for one provider (runner-mode connections show it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IdentityCheck {
+    pub provider: String,
+    /// A live-check verdict (`ok`, `wrong_credentials`, `unchecked`...).
+    pub verdict: String,
+    /// Whose identity, as the provider said it.
+    pub identity: Option<String>,
+    pub message: String,
+    /// Milliseconds since the Unix epoch.
+    pub checked_at: i64,
 }
 
 /// A runner to register.

@@ -35,7 +35,8 @@ pub use content::{
 };
 pub use error::{StoreError, StoreResult};
 pub use jobs::{
-    JobOutcome, JobRecord, NewJob, NewRunner, OutputChunk, ReleaseRecord, RunnerRecord,
+    IdentityCheck, JobOutcome, JobRecord, NewJob, NewRunner, OutputChunk, ReleaseRecord,
+    RunnerRecord,
 };
 pub use records::{
     BootstrapRecord, EnvironmentRecord, NewEnvironment, NewOrg, NewToken, OrgRecord, TokenRecord,
@@ -411,6 +412,12 @@ pub trait RunnerStore: Send + Sync {
     async fn set_runner_aws_identity(&self, runner_id: &str, identity: &str) -> StoreResult<()>;
     /// Records how the runner isolates its jobs (only written when it changed).
     async fn set_runner_isolation(&self, runner_id: &str, isolation: &str) -> StoreResult<()>;
+    /// Replaces what the runner found when it checked its own identities.
+    async fn set_runner_identity_checks(
+        &self,
+        runner_id: &str,
+        checks: &[IdentityCheck],
+    ) -> StoreResult<()>;
 }
 
 /// Jobs, their output, and the credential releases made for them.

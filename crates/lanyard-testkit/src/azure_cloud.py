@@ -3,8 +3,9 @@ HTTPS with a self-signed certificate. It answers what `az cloud register`, `az l
 --service-principal` and `az account set` ask, as the documentation describes:
 - GET /metadata/endpoints (learn.microsoft.com/azure-stack/user/azure-stack-version-profiles-azurecli2),
 - the tenant's OpenID configuration and its v2.0 token endpoint, which grants a token only to
-  the one client id and secret it knows (learn.microsoft.com/entra/identity-platform/
-  v2-oauth2-client-creds-grant-flow), answering anything else with AADSTS7000215,
+  the one client id and secret it knows, or a federated token equal to that secret as client
+  assertion (learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow),
+  answering anything else with AADSTS7000215 (or AADSTS700213 for an assertion),
 - GET /subscriptions and /tenants with that token (learn.microsoft.com/rest/api/resources).
 Every request is logged, one line each, to the log file.
 
@@ -20,6 +21,9 @@ PORT, CERT, KEY, TENANT, SUBSCRIPTION, CLIENT_ID, SECRET, LOG = sys.argv[1:9]
 PORT = int(PORT)
 BASE = f"https://127.0.0.1:{PORT}"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJ0aWQiOiJsYW55YXJkIn0."
+
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def metadata():
@@ -102,12 +106,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         length = int(self.headers.get("content-length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(length).decode())
-        granted = form.get("client_id") == [CLIENT_ID] and form.get("client_secret") == [SECRET]
+        # A secret, or a federated token (workload identity) as client assertion: this tenant's
+        # one federated credential trusts the token equal to the secret it was started with.
+        assertion = form.get("client_assertion_type") == [JWT_BEARER]
+        proof = form.get("client_assertion" if assertion else "client_secret")
+        granted = form.get("client_id") == [CLIENT_ID] and proof == [SECRET]
         self.record(f"POST {path} client_id={form.get('client_id', [''])[0]} "
-                    f"{'granted' if granted else 'refused'}")
+                    f"{'assertion ' if assertion else ''}{'granted' if granted else 'refused'}")
         if path == f"/{TENANT}/oauth2/v2.0/token" and granted:
             return self.send(200, {"token_type": "Bearer", "expires_in": 3599,
                                    "ext_expires_in": 3599, "access_token": TOKEN})
+        if assertion:
+            return self.send(401, {
+                "error": "invalid_client",
+                "error_description": "AADSTS700213: No matching federated identity record found "
+                                     "for presented assertion subject.",
+                "error_codes": [700213],
+            })
         return self.send(401, {
             "error": "invalid_client",
             "error_description": "AADSTS7000215: Invalid client secret provided.",

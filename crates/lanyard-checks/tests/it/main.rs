@@ -4,6 +4,7 @@
 
 mod azurite;
 mod contract;
+mod own_identity;
 
 use base64::Engine as _;
 use contract::{Contract, Exchange};

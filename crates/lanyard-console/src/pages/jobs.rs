@@ -19,6 +19,18 @@ struct RunnerRow {
     default: bool,
     last_seen: String,
     isolation: Isolation,
+    /// What its own identity checks found, per provider.
+    identities: Vec<IdentityBadge>,
+}
+
+/// A runner's check of its own identity for one provider: the verdict as a badge, the message
+/// as its title.
+struct IdentityBadge {
+    provider: String,
+    verdict: String,
+    ok: bool,
+    failing: bool,
+    message: String,
 }
 
 /// How a runner isolates jobs, split for display: the level as a badge, the rest as text.
@@ -66,6 +78,17 @@ pub(crate) async fn runners(State(console): State<Console>, user: User) -> PageR
                 .last_seen_at
                 .map_or_else(|| "never".to_owned(), |t| when(t.millis())),
             isolation: Isolation::from_report(r.isolation.as_deref()),
+            identities: r
+                .identity_checks
+                .into_iter()
+                .map(|c| IdentityBadge {
+                    ok: c.verdict == "ok",
+                    failing: lanyard_core::is_failing(&c.verdict),
+                    provider: c.provider,
+                    verdict: c.verdict,
+                    message: c.message,
+                })
+                .collect(),
         })
         .collect();
     let page = Runners {

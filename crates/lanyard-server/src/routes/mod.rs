@@ -91,6 +91,7 @@ pub(crate) fn api() -> OpenApiRouter<Lanyard> {
         .routes(routes!(runners::delete))
         .routes(routes!(runners::set_default))
         .routes(routes!(runner_api::claim))
+        .routes(routes!(runner_api::identity_checks))
         .routes(routes!(runner_api::credentials))
         .routes(routes!(runner_api::report))
         .routes(routes!(runner_api::finish))

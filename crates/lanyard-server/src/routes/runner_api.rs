@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
 use lanyard_api::{
-    ClaimedJob, ErrorBody, FinishJob, JobCredentials, JobReport, JobReportReply,
-    ReleasedCredential, WireAssumeRole, WireEnvValue, WireEnvVar, WireExchange, WireFile,
-    WireSecret,
+    ClaimedJob, ErrorBody, FinishJob, IdentityCheckReport, JobCredentials, JobReport,
+    JobReportReply, ReleasedCredential, WireAssumeRole, WireEnvValue, WireEnvVar, WireExchange,
+    WireFile, WireSecret,
 };
-use lanyard_core::{Claimant, Lanyard, ReleasedConnection, RunnerIdentity};
+use lanyard_core::{Claimant, Lanyard, ReleasedConnection, ReportedCheck, RunnerIdentity};
 use lanyard_providers::EnvValue;
 use lanyard_store::{JobOutcome, OutputChunk};
 use secrecy::{ExposeSecret, SecretString};
@@ -103,6 +103,30 @@ pub(crate) async fn claim(
         app.wait_for_queued_job(left.min(Duration::from_secs(1)))
             .await;
     }
+}
+
+/// What the runner found when it checked its own identities (runner mode), replacing its last
+/// report; its runner-mode connections' checks show it.
+#[utoipa::path(operation_id = "runner_identity_checks", put, path = "/runner/identity-checks", tag = "runner",
+    request_body = IdentityCheckReport,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub(crate) async fn identity_checks(
+    State(app): State<Lanyard>,
+    RunnerCaller(runner): RunnerCaller,
+    ApiJson(body): ApiJson<IdentityCheckReport>,
+) -> ApiResult<StatusCode> {
+    let checks = body
+        .checks
+        .into_iter()
+        .map(|c| ReportedCheck {
+            provider: c.provider,
+            verdict: c.verdict,
+            identity: c.identity,
+            message: c.message,
+        })
+        .collect();
+    app.runner_reports_identity_checks(&runner, checks).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The credentials of a job this runner claimed and is running; refused otherwise.

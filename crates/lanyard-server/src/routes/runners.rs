@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use lanyard_api::{
-    ErrorBody, List, RegisterRunner, Runner, RunnerCredentials, SetDefaultRunner, WireSecret,
+    ErrorBody, IdentityCheck, List, RegisterRunner, Runner, RunnerCredentials, SetDefaultRunner,
+    WireSecret,
 };
 use lanyard_core::Lanyard;
 use lanyard_store::RunnerRecord;
@@ -27,6 +28,17 @@ fn runner(app: &Lanyard, record: RunnerRecord) -> Runner {
             .last_seen_at
             .is_some_and(|t| now - t.millis() <= timeout),
         isolation: record.isolation,
+        identity_checks: record
+            .identity_checks
+            .into_iter()
+            .map(|c| IdentityCheck {
+                provider: c.provider,
+                verdict: c.verdict,
+                identity: c.identity,
+                message: c.message,
+                checked_at: Some(lanyard_api::rfc3339(c.checked_at)),
+            })
+            .collect(),
         builtin: false,
     }
 }
@@ -40,6 +52,8 @@ fn builtin_runner(app: &Lanyard) -> Option<Runner> {
         last_seen_at: None,
         online: true,
         isolation: app.builtin_isolation().map(str::to_owned),
+        // Never lends its identity: runner-mode connections cannot run on it.
+        identity_checks: Vec::new(),
         builtin: true,
     })
 }

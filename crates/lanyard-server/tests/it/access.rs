@@ -541,6 +541,13 @@ fn cases() -> Vec<Case> {
             StatusCode::UNAUTHORIZED
         }),
         case(
+            M::PUT,
+            "/runner/identity-checks",
+            "/runner/identity-checks",
+            Some(json!({"checks": []})),
+            |_| StatusCode::UNAUTHORIZED,
+        ),
+        case(
             M::POST,
             "/runner/jobs/{id}/credentials",
             "/runner/jobs/{job}/credentials",

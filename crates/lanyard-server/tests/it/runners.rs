@@ -2,12 +2,16 @@
 //! only to the runner that claimed it, only while it runs. Error responses never carry a
 //! secret the server has handled.
 
-use lanyard_api::{AuthorizationRequest, CreateJob, FinishJob, JobReport, WireEnvValue};
+use lanyard_api::{
+    AuthorizationRequest, CreateJob, FinishJob, IdentityCheck, IdentityCheckReport, JobReport,
+    WireEnvValue,
+};
 use lanyard_testkit::{backend_tests, Backend, TestServer};
 
 backend_tests!(
     credentials_go_only_to_the_claiming_runner_while_it_runs,
     error_responses_never_echo_a_secret,
+    a_runner_reports_its_identity_checks_whole_plausible_and_masked,
 );
 
 const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiRUNNERSECRET";
@@ -163,4 +167,77 @@ async fn error_responses_never_echo_a_secret(backend: Backend) {
         "the error echoed a secret: {message}"
     );
     assert!(message.contains("[REDACTED]"), "{message}");
+}
+
+/// What a runner says of its own identities is data from outside: a report that is not
+/// plausible is refused whole, saying why, and keeps the last good one; a secret the server
+/// knows never comes back out of a message.
+async fn a_runner_reports_its_identity_checks_whole_plausible_and_masked(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    aws_connection(&server).await;
+    let admin = server.admin();
+    let registered = admin.register_runner("acme", "edge").await.unwrap();
+    let runner = server.client(registered.token.expose_secret());
+    let check = |provider: &str, verdict: &str, message: &str| IdentityCheck {
+        provider: provider.to_owned(),
+        verdict: verdict.to_owned(),
+        identity: None,
+        message: message.to_owned(),
+        checked_at: None,
+    };
+    let report = |checks: Vec<IdentityCheck>| IdentityCheckReport { checks };
+    runner
+        .report_identity_checks(&report(vec![
+            check("azure", "ok", &format!("granted; echoed {SECRET_KEY}")),
+            check("kubernetes", "failed", "not inside a Kubernetes cluster"),
+        ]))
+        .await
+        .unwrap();
+
+    let refusals = [
+        (
+            vec![check("github", "ok", "")],
+            "not a provider with a runner mode",
+        ),
+        (
+            vec![check("nope", "ok", "")],
+            "not a provider with a runner mode",
+        ),
+        (
+            vec![check("azure", "fine", "")],
+            "the verdict for azure must be one of",
+        ),
+        (
+            vec![check("azure", "ok", ""), check("azure", "failed", "")],
+            "azure is reported twice",
+        ),
+        (
+            (0..17).map(|_| check("gcp", "ok", "")).collect(),
+            "at most 16 identity checks",
+        ),
+    ];
+    for (checks, says) in refusals {
+        let refused = runner
+            .report_identity_checks(&report(checks))
+            .await
+            .unwrap_err();
+        assert!(refused.to_string().contains(says), "{says}: {refused}");
+    }
+    // A user token may not report for a runner.
+    assert!(admin.report_identity_checks(&report(vec![])).await.is_err());
+
+    let runners = admin.list_runners("acme").await.unwrap();
+    let checks = &runners
+        .iter()
+        .find(|r| r.name == "edge")
+        .unwrap()
+        .identity_checks;
+    let verdicts: Vec<(&str, &str)> = checks
+        .iter()
+        .map(|c| (c.provider.as_str(), c.verdict.as_str()))
+        .collect();
+    assert_eq!(verdicts, [("azure", "ok"), ("kubernetes", "failed")]);
+    assert!(checks.iter().all(|c| c.checked_at.is_some()), "{checks:?}");
+    assert!(!checks[0].message.contains(SECRET_KEY), "{checks:?}");
+    assert!(checks[0].message.contains("granted; echoed"), "{checks:?}");
 }

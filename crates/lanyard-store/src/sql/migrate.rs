@@ -41,6 +41,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     15 => "0015_console_sessions",
     16 => "0016_check_leases",
     17 => "0017_server_replicas",
+    18 => "0018_runner_identity_checks",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -60,10 +61,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     15 => "0015_console_sessions",
     16 => "0016_check_leases",
     17 => "0017_server_replicas",
+    18 => "0018_runner_identity_checks",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 17;
+pub const SCHEMA_VERSION: i64 = 18;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

@@ -6,10 +6,12 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{begin_write, rows, SqlStore};
-use crate::{AuditEntry, NewRunner, RunnerRecord, RunnerStore, StoreError, StoreResult};
+use crate::{
+    AuditEntry, IdentityCheck, NewRunner, RunnerRecord, RunnerStore, StoreError, StoreResult,
+};
 
 const SELECT_RUNNER: &str = "SELECT r.id, r.org_id, o.slug AS org_slug, r.slug, r.is_default, \
-     r.created_at, r.last_seen_at, r.aws_identity, r.isolation FROM runners r JOIN organizations o ON o.id = r.org_id";
+     r.created_at, r.last_seen_at, r.aws_identity, r.isolation, r.identity_checks FROM runners r JOIN organizations o ON o.id = r.org_id";
 
 fn runner(row: &AnyRow) -> StoreResult<RunnerRecord> {
     let is_default: i64 = row.try_get("is_default")?;
@@ -24,6 +26,11 @@ fn runner(row: &AnyRow) -> StoreResult<RunnerRecord> {
         last_seen_at: last_seen.map(Timestamp),
         aws_identity: row.try_get("aws_identity")?,
         isolation: row.try_get("isolation")?,
+        // Written only by `set_runner_identity_checks`; unreadable text reads as none.
+        identity_checks: row
+            .try_get::<Option<String>, _>("identity_checks")?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -137,6 +144,21 @@ impl RunnerStore for SqlStore {
         .bind(runner_id)
         .execute(&self.write)
         .await?;
+        Ok(())
+    }
+
+    async fn set_runner_identity_checks(
+        &self,
+        runner_id: &str,
+        checks: &[IdentityCheck],
+    ) -> StoreResult<()> {
+        let json = serde_json::to_string(checks)
+            .map_err(|e| StoreError::Corrupt(format!("identity checks: {e}")))?;
+        sqlx::query("UPDATE runners SET identity_checks = $1 WHERE id = $2")
+            .bind(json)
+            .bind(runner_id)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! server is away. It needs no inbound port.
 
 mod health;
+mod identity;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -90,10 +91,11 @@ pub(crate) async fn run(
     .iter()
     .any(|name| std::env::var_os(name).is_some());
     if configured {
-        probe_aws_identity(aws_identity.clone()).await;
+        identity::probe_aws(aws_identity.clone()).await;
     } else {
-        tokio::spawn(probe_aws_identity(aws_identity.clone()));
+        tokio::spawn(identity::probe_aws(aws_identity.clone()));
     }
+    tokio::spawn(identity::keep_reporting(client.clone()));
     tracing::info!(runner = %credentials.runner, server = %credentials.server_url,
         isolation = %isolation, "runner started");
     let mut backoff = Duration::from_secs(1);
@@ -144,26 +146,6 @@ fn instance(credentials: &RunnerCredentials) -> String {
             credentials.org.as_bytes(),
         ],
     )
-}
-
-/// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), which
-/// it reports with its claims so that `connection test` can check runner-mode connections.
-async fn probe_aws_identity(into: Arc<std::sync::Mutex<Option<String>>>) {
-    use lanyard_aws::session::{self, Identity};
-    let probe = async {
-        let config = session::config(Identity::Ambient, None).await;
-        lanyard_aws::sts::caller_identity(&config).await
-    };
-    match tokio::time::timeout(Duration::from_secs(10), probe).await {
-        Ok(Ok(identity)) => {
-            tracing::info!(aws.identity = %identity.arn, "AWS identity found");
-            if let Ok(mut slot) = into.lock() {
-                *slot = Some(identity.arn);
-            }
-        }
-        Ok(Err(e)) => tracing::debug!(error = %e, "no AWS identity"),
-        Err(_) => tracing::debug!("no AWS identity within 10 s"),
-    }
 }
 
 fn init_logging() {

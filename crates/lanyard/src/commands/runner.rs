@@ -107,13 +107,29 @@ pub(crate) async fn run(ctx: &Context, command: RunnerCommand) -> anyhow::Result
             let runners = ctx.client.list_runners(&ctx.org).await?;
             output::print(ctx.output, &runners, |runners| {
                 output::table(
-                    &["NAME", "DEFAULT", "ONLINE", "LAST SEEN", "CREATED"],
+                    &[
+                        "NAME",
+                        "DEFAULT",
+                        "ONLINE",
+                        "LAST SEEN",
+                        "IDENTITIES",
+                        "CREATED",
+                    ],
                     runners.iter().map(|r| {
+                        // What its own identity checks found, e.g. `azure:ok kubernetes:failed`
+                        // (`-o json` has the messages).
+                        let identities = r
+                            .identity_checks
+                            .iter()
+                            .map(|c| format!("{}:{}", c.provider, c.verdict))
+                            .collect::<Vec<_>>()
+                            .join(" ");
                         vec![
                             r.name.clone(),
                             if r.is_default { "yes" } else { "" }.to_owned(),
                             if r.online { "yes" } else { "no" }.to_owned(),
                             r.last_seen_at.clone().unwrap_or_else(|| "never".to_owned()),
+                            identities,
                             r.created_at.clone(),
                         ]
                     }),

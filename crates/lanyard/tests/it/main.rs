@@ -17,6 +17,7 @@ mod oidc;
 mod packages;
 mod replicas;
 mod runner_health;
+mod runner_identity;
 mod support;
 mod terraform;
 mod uploads;

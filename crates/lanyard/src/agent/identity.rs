@@ -1,0 +1,115 @@
+//! The runner's own identities, which its runner-mode connections use: the AWS identity its
+//! credential chain gives (reported with each claim), and a live check of the identity it finds
+//! for each other provider (`lanyard_checks::OWN_IDENTITY_PROVIDERS`), reported to the server
+//! when it starts and every few minutes, so that `connection test` and the scheduled checks of
+//! its runner-mode connections say whether a job would get in.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lanyard_api::{IdentityCheck, IdentityCheckReport};
+use lanyard_checks::{Checker, OWN_IDENTITY_PROVIDERS};
+use lanyard_client::Client;
+use lanyard_providers::Materialization;
+use secrecy::ExposeSecret;
+
+/// How often the runner checks its identities again (a key rotated or revoked elsewhere shows
+/// within this).
+const RECHECK_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), which
+/// it reports with its claims so that `connection test` can check runner-mode connections.
+pub(super) async fn probe_aws(into: Arc<Mutex<Option<String>>>) {
+    use lanyard_aws::session::{self, Identity};
+    let probe = async {
+        let config = session::config(Identity::Ambient, None).await;
+        lanyard_aws::sts::caller_identity(&config).await
+    };
+    match tokio::time::timeout(Duration::from_secs(10), probe).await {
+        Ok(Ok(identity)) => {
+            tracing::info!(aws.identity = %identity.arn, "AWS identity found");
+            if let Ok(mut slot) = into.lock() {
+                *slot = Some(identity.arn);
+            }
+        }
+        Ok(Err(e)) => tracing::debug!(error = %e, "no AWS identity"),
+        Err(_) => tracing::debug!("no AWS identity within 10 s"),
+    }
+}
+
+/// Checks the runner's identities and reports them, now and every [`RECHECK_EVERY`]; a report
+/// the server did not take is sent again at the next round.
+pub(super) async fn keep_reporting(client: Client) {
+    let checker = match checker() {
+        Ok(checker) => checker,
+        Err(e) => {
+            tracing::warn!(error = %e, "the runner cannot check its own identities");
+            return;
+        }
+    };
+    loop {
+        let report = check_all(&checker).await;
+        for check in &report.checks {
+            tracing::info!(provider = %check.provider, verdict = %check.verdict,
+                message = %check.message, "own identity checked");
+        }
+        if let Err(e) = client.report_identity_checks(&report).await {
+            tracing::warn!(error = %e, "cannot report the runner's identity checks");
+        }
+        tokio::time::sleep(RECHECK_EVERY).await;
+    }
+}
+
+/// Short timeouts and no redirects like the server's checks, trusting `SSL_CERT_FILE` when the
+/// runner names one (its jobs' tools trust it too).
+fn checker() -> anyhow::Result<Checker> {
+    use anyhow::Context as _;
+    match std::env::var_os("SSL_CERT_FILE") {
+        Some(path) => {
+            let pem = std::fs::read(&path)
+                .with_context(|| format!("cannot read SSL_CERT_FILE {}", path.to_string_lossy()))?;
+            Checker::trusting_pem(&pem).context("SSL_CERT_FILE")
+        }
+        None => Ok(Checker::new()?),
+    }
+}
+
+async fn check_all(checker: &Checker) -> IdentityCheckReport {
+    let mut checks = Vec::with_capacity(OWN_IDENTITY_PROVIDERS.len());
+    for provider in OWN_IDENTITY_PROVIDERS {
+        let mut found = Materialization::default();
+        let check = match lanyard_aws::ambient::inject(provider, &mut found).await {
+            Err(e) => IdentityCheck {
+                provider: (*provider).to_owned(),
+                verdict: "failed".to_owned(),
+                identity: None,
+                message: e.to_string(),
+                checked_at: None,
+            },
+            Ok(_) => {
+                let verdict = checker.check_own_identity(provider, &found).await;
+                IdentityCheck {
+                    provider: (*provider).to_owned(),
+                    verdict: verdict.outcome.slug().to_owned(),
+                    identity: verdict.identity,
+                    message: verdict.message,
+                    checked_at: None,
+                }
+            }
+        };
+        checks.push(masked(check, &found));
+    }
+    IdentityCheckReport { checks }
+}
+
+/// Nothing the runner found leaves in a report, whatever a provider echoed.
+fn masked(mut check: IdentityCheck, found: &Materialization) -> IdentityCheck {
+    let secrets = found.secret_values();
+    let redactor =
+        lanyard_redact::Redactor::new(secrets.iter().map(|s| s.expose_secret().as_bytes()));
+    check.message = redactor.redact_str(&check.message).into_owned();
+    check.identity = check
+        .identity
+        .map(|identity| redactor.redact_str(&identity).into_owned());
+    check
+}
