@@ -141,3 +141,46 @@ pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
         Err(verdict) => verdict,
     })
 }
+
+/// npm on Artifact Registry: the key's token, then the repository through Artifact Registry's
+/// API (cloud.google.com/artifact-registry/docs/reference/rest/v1/projects.locations.repositories/get),
+/// which tells a missing repository from a missing permission. (The npm registry itself offers
+/// no documented authenticated read that does not name a package.)
+pub(crate) async fn artifact_repository(checker: &Checker, fields: &Fields<'_>) -> Option<Verdict> {
+    let key = key(fields.get("service_account_key")?)?;
+    let project = fields.get("gcp_project_id")?;
+    let region = fields.get("gcp_region")?;
+    let repository = fields.get("gcp_artifact_registry_repo_name")?;
+    let token = match grant(checker, &key).await {
+        Ok(token) => token,
+        Err(verdict) => return Some(verdict),
+    };
+    let api = checker.base(
+        "artifactregistry",
+        "https://artifactregistry.googleapis.com",
+    );
+    let read = Probe {
+        method: reqwest::Method::GET,
+        url: format!("{api}/v1/projects/{project}/locations/{region}/repositories/{repository}"),
+        auth: Auth::Bearer(&token),
+        thing: format!("repository {repository} in project {project} ({region})"),
+        fix: "grant the service account roles/artifactregistry.reader on the repository \
+              (writer to publish), or fix the repository fields",
+        form: Vec::new(),
+    }
+    .send(&checker.http)
+    .await;
+    Some(match read {
+        Ok(answer) => {
+            let format = answer.body["format"].as_str().unwrap_or("?").to_owned();
+            Verdict::ok(
+                Some(key.email.clone()),
+                format!(
+                    "{} may read Artifact Registry repository {repository} ({format})",
+                    key.email
+                ),
+            )
+        }
+        Err(verdict) => verdict,
+    })
+}

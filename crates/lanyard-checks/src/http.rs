@@ -176,14 +176,20 @@ pub(crate) fn unreachable_with(host: &str, error: &reqwest::Error, fix: &str) ->
     }
 }
 
-/// The provider's own words: a JSON `message`, `error_description`, `error`, or Cloudflare's
-/// `errors[0].message`, cut to 160 characters. Never a body that is not a provider's JSON error:
-/// a host field pointed somewhere else (an internal service, a metadata endpoint) must not
-/// become a way to read it.
+/// The provider's own words: a JSON `message`, `error_description`, `error`, Google's
+/// `error.message` or Cloudflare's `errors[0].message`, cut to 160 characters. Never a body that
+/// is not a provider's JSON error: a host field pointed somewhere else (an internal service, a
+/// metadata endpoint) must not become a way to read it.
 fn reason(body: &serde_json::Value) -> String {
     let from_json = ["message", "error_description", "error", "detail", "reason"]
         .iter()
         .find_map(|k| body.get(*k).and_then(|v| v.as_str()).map(str::to_owned))
+        // Google APIs: {"error": {"code": 403, "message": "…", "status": "PERMISSION_DENIED"}}.
+        .or_else(|| {
+            body.get("error")
+                .and_then(|e| e.get("message"))
+                .and_then(|m| m.as_str().map(str::to_owned))
+        })
         .or_else(|| {
             body.get("errors")
                 .and_then(|e| e.get(0))

@@ -215,7 +215,7 @@ impl Checker {
 
     /// Sends `api`'s requests (`cloudflare`, `digitalocean`, `civo`, `github`, `ghcr`, `gar`, `maven-gar`,
     /// `npm-github`, `maven-github`, `confluent`, `azure`, `azure-usgovernment`, `azure-china`,
-    /// `azure-blob`, `pulumi`, `mongodb-atlas`, `snowflake`, `gcs`) to
+    /// `azure-blob`, `pulumi`, `mongodb-atlas`, `snowflake`, `gcs`, `artifactregistry`) to
     /// `base` instead of its public
     /// endpoint.
     #[must_use]
@@ -243,6 +243,7 @@ impl Checker {
             ("github", _) => scm::github(self, &fields).await,
             ("gitlab", _) => scm::gitlab(self, &fields).await,
             ("container-registry", Some(kind)) => registry::check(self, kind, &fields).await,
+            ("npm", Some("gar")) => gcp::artifact_repository(self, &fields).await,
             ("npm", Some(kind)) => packages::npm(self, kind, &fields).await,
             ("maven", Some(kind)) => packages::maven(self, kind, &fields).await,
             ("cloudflare" | "cloudflare-r2", _) => saas::cloudflare(self, &fields).await,

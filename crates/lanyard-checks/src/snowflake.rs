@@ -1,9 +1,12 @@
 //! Snowflake with key-pair authentication: `SELECT CURRENT_USER()` through the SQL API with a
 //! JWT signed by the user's private key (docs.snowflake.com/en/developer-guide/sql-api/
-//! authenticating#using-key-pair-authentication). Password connections have no documented REST
-//! login (only the drivers' own protocol), so they stay unchecked, as do encrypted keys.
+//! authenticating#using-key-pair-authentication), with an unencrypted key or one encrypted with
+//! its passphrase (PKCS#8 PBES2, as `openssl pkcs8 -topk8 -v2 des3` makes it). Password
+//! connections have no documented REST login (only the drivers' own protocol, whose logins
+//! would also prompt a multi-factor user on every scheduled check), so they stay unchecked.
 
 use base64::Engine as _;
+use rsa::pkcs1::EncodeRsaPrivateKey as _;
 use rsa::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _};
 use sha2::{Digest as _, Sha256};
 
@@ -41,10 +44,35 @@ fn jwt_account(account: &str) -> String {
     }
 }
 
+/// The private key, decrypted with `passphrase` when one is given.
+fn private_key(pem: &str, passphrase: Option<&str>) -> Result<rsa::RsaPrivateKey, String> {
+    match passphrase {
+        None => rsa::RsaPrivateKey::from_pkcs8_pem(pem.trim()).map_err(|_| {
+            "the private key is not an unencrypted PKCS#8 RSA key in PEM (an encrypted one needs \
+             private_key_passphrase)"
+                .to_owned()
+        }),
+        Some(passphrase) => {
+            rsa::RsaPrivateKey::from_pkcs8_encrypted_pem(pem.trim(), passphrase.as_bytes()).map_err(
+                |_| {
+                    "the passphrase does not decrypt the private key (an encrypted PKCS#8 RSA key \
+                     in PEM)"
+                        .to_owned()
+                },
+            )
+        }
+    }
+}
+
 /// A signed JWT for `account` and `user`, valid for a minute.
-pub(crate) fn token(account: &str, user: &str, pem: &str, now: u64) -> Result<String, String> {
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem.trim())
-        .map_err(|_| "the private key is not an unencrypted PKCS#8 RSA key in PEM".to_owned())?;
+pub(crate) fn token(
+    account: &str,
+    user: &str,
+    pem: &str,
+    passphrase: Option<&str>,
+    now: u64,
+) -> Result<String, String> {
+    let key = private_key(pem, passphrase)?;
     let fingerprint = fingerprint(&key).ok_or("the private key has no public part")?;
     let qualified = format!("{}.{}", jwt_account(account), user.to_ascii_uppercase());
     let claims = Claims {
@@ -53,8 +81,10 @@ pub(crate) fn token(account: &str, user: &str, pem: &str, now: u64) -> Result<St
         iat: now,
         exp: now + 60,
     };
-    let signing = jsonwebtoken::EncodingKey::from_rsa_pem(pem.trim().as_bytes())
+    let der = key
+        .to_pkcs1_der()
         .map_err(|_| "the private key cannot sign".to_owned())?;
+    let signing = jsonwebtoken::EncodingKey::from_rsa_der(der.as_bytes());
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
         &claims,
@@ -72,21 +102,17 @@ pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
              passwords; key-pair connections are",
         ));
     };
-    if fields.get("private_key_passphrase").is_some() {
-        return Some(Verdict::unchecked_because(
-            "an encrypted private key is not checked by the server",
-        ));
-    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let jwt = match token(account, user, pem, now) {
+    let passphrase = fields.get("private_key_passphrase");
+    let jwt = match token(account, user, pem, passphrase, now) {
         Ok(jwt) => jwt,
         Err(why) => {
             return Some(Verdict {
                 outcome: Outcome::WrongCredentials,
                 identity: None,
-                message: format!("{why}; fix the connection's private_key"),
+                message: format!("{why}; fix the connection's private_key or its passphrase"),
             })
         }
     };
@@ -197,7 +223,7 @@ mod tests {
         let expected = format!("SHA256:{}", String::from_utf8_lossy(&out.stdout).trim());
         let parsed = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
         assert_eq!(fingerprint(&parsed).unwrap(), expected);
-        let jwt = token("myorg-myaccount", "deployer", &pem, 1_700_000_000).unwrap();
+        let jwt = token("myorg-myaccount", "deployer", &pem, None, 1_700_000_000).unwrap();
         let claims = jwt.split('.').nth(1).unwrap();
         let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(claims)
@@ -213,8 +239,77 @@ mod tests {
             "a",
             "b",
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+            None,
             0
         )
         .is_err());
+    }
+
+    /// Keys encrypted as Snowflake's documentation makes them (`openssl pkcs8 -topk8 -v2 des3`)
+    /// and as openssl makes them by default (AES-256-CBC): the passphrase opens them, and the
+    /// JWT names the same fingerprint as the key itself; a wrong passphrase is said to be wrong.
+    #[test]
+    fn encrypted_keys_open_with_their_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("key.pem");
+        let made = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+            ])
+            .arg(&plain)
+            .output()
+            .expect("openssl (scripts/test-deps installs it)");
+        assert!(made.status.success(), "{made:?}");
+        let expected = fingerprint(
+            &rsa::RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&plain).unwrap()).unwrap(),
+        )
+        .unwrap();
+        for cipher in ["des3", "aes-256-cbc"] {
+            let encrypted = dir.path().join(format!("{cipher}.p8"));
+            let made = std::process::Command::new("openssl")
+                .args([
+                    "pkcs8",
+                    "-topk8",
+                    "-v2",
+                    cipher,
+                    "-passout",
+                    "pass:PLANTED-phrase",
+                    "-in",
+                ])
+                .arg(&plain)
+                .arg("-out")
+                .arg(&encrypted)
+                .output()
+                .unwrap();
+            assert!(made.status.success(), "{cipher}: {made:?}");
+            let pem = std::fs::read_to_string(&encrypted).unwrap();
+            assert!(pem.contains("ENCRYPTED PRIVATE KEY"), "{pem}");
+            let jwt = token("acme", "deployer", &pem, Some("PLANTED-phrase"), 0).unwrap();
+            let claims = jwt.split('.').nth(1).unwrap();
+            let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(claims)
+                .unwrap();
+            let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+            assert_eq!(
+                claims["iss"],
+                format!("ACME.DEPLOYER.{expected}"),
+                "{cipher}"
+            );
+            let wrong = token("acme", "deployer", &pem, Some("other"), 0).unwrap_err();
+            assert!(
+                wrong.contains("passphrase does not decrypt"),
+                "{cipher}: {wrong}"
+            );
+            let unopened = token("acme", "deployer", &pem, None, 0).unwrap_err();
+            assert!(
+                unopened.contains("needs private_key_passphrase"),
+                "{unopened}"
+            );
+        }
     }
 }

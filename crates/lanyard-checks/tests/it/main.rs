@@ -93,6 +93,27 @@ fn gar_fields() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// An npm feed on Artifact Registry with a key that signs (its token_uri is the contract server).
+fn gar_npm_fields(key: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("gcp_project_id", "acme-prod".into()),
+        ("gcp_region", "us-central1".into()),
+        ("gcp_artifact_registry_repo_name", "packages".into()),
+        ("service_account_key", key.to_owned()),
+    ]
+}
+
+/// Google's token endpoint granting the key a token.
+fn gcp_token() -> Exchange {
+    exchange(
+        "POST",
+        "/token",
+        ("content-type", "application/x-www-form-urlencoded"),
+        200,
+        r#"{"access_token":"ya29.PLANTEDplanted","expires_in":3599,"token_type":"Bearer"}"#,
+    )
+}
+
 /// Artifact Registry's answer to an anonymous `GET /v2/`: where to get a token.
 fn gar_challenge() -> Exchange {
     Exchange {
@@ -211,6 +232,45 @@ fn cases() -> Vec<Case> {
                 r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#)],
             outcome: Outcome::WrongCredentials,
             says: "HTTP 401: Unauthorized",
+        },
+        Case {
+            doc: "cloud.google.com/artifact-registry/docs/reference/rest/v1/projects.locations.repositories/get (npm on Artifact Registry)",
+            provider: "npm",
+            kind: Some("gar"),
+            fields: gar_npm_fields(&sa_key),
+            exchanges: vec![
+                gcp_token(),
+                exchange("GET", "/v1/projects/acme-prod/locations/us-central1/repositories/packages", ("authorization", &bearer("ya29.PLANTEDplanted")), 200,
+                    r#"{"name":"projects/acme-prod/locations/us-central1/repositories/packages","format":"NPM","mode":"STANDARD_REPOSITORY"}"#),
+            ],
+            outcome: Outcome::Ok,
+            says: "deployer@acme-prod.iam.gserviceaccount.com may read Artifact Registry repository packages (NPM)",
+        },
+        Case {
+            doc: "cloud.google.com/artifact-registry/docs/access-control (PERMISSION_DENIED without a reader role)",
+            provider: "npm",
+            kind: Some("gar"),
+            fields: gar_npm_fields(&sa_key),
+            exchanges: vec![
+                gcp_token(),
+                exchange("GET", "/v1/projects/acme-prod/locations/us-central1/repositories/packages", ("authorization", &bearer("ya29.PLANTEDplanted")), 403,
+                    r#"{"error":{"code":403,"message":"Permission 'artifactregistry.repositories.get' denied on resource '//artifactregistry.googleapis.com/projects/acme-prod/locations/us-central1/repositories/packages' (or it may not exist).","status":"PERMISSION_DENIED"}}"#),
+            ],
+            outcome: Outcome::MissingPermission,
+            says: "(HTTP 403: Permission 'artifactregistry.repositories.get' denied",
+        },
+        Case {
+            doc: "cloud.google.com/artifact-registry/docs/reference/rest/v1/projects.locations.repositories/get (NOT_FOUND)",
+            provider: "npm",
+            kind: Some("gar"),
+            fields: gar_npm_fields(&sa_key),
+            exchanges: vec![
+                gcp_token(),
+                exchange("GET", "/v1/projects/acme-prod/locations/us-central1/repositories/packages", ("authorization", &bearer("ya29.PLANTEDplanted")), 404,
+                    r#"{"error":{"code":404,"message":"Requested entity was not found.","status":"NOT_FOUND"}}"#),
+            ],
+            outcome: Outcome::NotFound,
+            says: "repository packages in project acme-prod",
         },
         Case {
             doc: "developers.google.com/identity/protocols/oauth2/service-account#httprest and cloud.google.com/storage/docs/json_api/v1/objects/list",
@@ -673,7 +733,8 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             .with_base("pulumi", base.clone())
             .with_base("mongodb-atlas", base.clone())
             .with_base("snowflake", base.clone())
-            .with_base("gcs", base.clone());
+            .with_base("gcs", base.clone())
+            .with_base("artifactregistry", base.clone());
         let ca = base64::engine::general_purpose::STANDARD
             .encode(pem("CERTIFICATE", &server.certificate));
         let mut values = ResolvedFields::new();
