@@ -17,7 +17,8 @@ struct Target {
     token: Option<String>,
     /// PEM certificate and key, for client-certificate users.
     identity: Option<Vec<u8>>,
-    exec: bool,
+    /// The credential plugin's command, for an exec user.
+    exec: Option<String>,
 }
 
 fn decode(value: &serde_norway::Value) -> Option<Vec<u8>> {
@@ -74,7 +75,11 @@ fn target(kubeconfig: &str) -> Option<Target> {
             .and_then(|t| t.as_str())
             .map(str::to_owned),
         identity,
-        exec: user.get("exec").is_some(),
+        exec: user.get("exec").map(|exec| {
+            let command = exec.get("command").and_then(|c| c.as_str()).unwrap_or("?");
+            // The program's name only: its arguments and environment are the job's business.
+            command.rsplit('/').next().unwrap_or(command).to_owned()
+        }),
     })
 }
 
@@ -88,14 +93,8 @@ pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
                 .to_owned(),
         });
     };
-    if target.exec && target.token.is_none() && target.identity.is_none() {
-        return Some(Verdict {
-            outcome: Outcome::Unchecked,
-            identity: None,
-            message: "the kubeconfig's user runs a credential plugin (exec), which the server \
-                      does not run; a job is the test"
-                .to_owned(),
-        });
+    if let (Some(plugin), None, None) = (&target.exec, &target.token, &target.identity) {
+        return Some(exec_user(checker, &target, plugin).await);
     }
     let http = match checker.client_for(target.ca.as_deref(), target.identity.as_deref()) {
         Ok(http) => http,
@@ -167,4 +166,46 @@ pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
             format!("the cluster ({version}) accepted the credential"),
         ),
     })
+}
+
+/// A user whose credential comes from a plugin (`aws eks get-token`, `gke-gcloud-auth-plugin`,
+/// `kubelogin`): the server never runs a kubeconfig's command, so the credential stays
+/// unchecked; what it can check is that the cluster answers at its server with its CA, asking
+/// `/version` without a credential (the `system:public-info-viewer` role allows it by default).
+async fn exec_user(checker: &Checker, target: &Target, plugin: &str) -> Verdict {
+    let unchecked = format!(
+        "the kubeconfig's user gets its credential from `{plugin}` (an exec plugin), which the \
+         server never runs; a job is the test"
+    );
+    let http = match checker.client_for(target.ca.as_deref(), None) {
+        Ok(http) => http,
+        Err(message) => {
+            return Verdict {
+                outcome: Outcome::WrongCredentials,
+                identity: None,
+                message,
+            }
+        }
+    };
+    let version = Probe {
+        method: reqwest::Method::GET,
+        url: format!("{}/version", target.server),
+        auth: Auth::None,
+        thing: "the API server's version".to_owned(),
+        fix: FIX,
+        form: Vec::new(),
+    }
+    .send(&http)
+    .await;
+    match version {
+        Ok(answer) => {
+            let version = answer.body["gitVersion"].as_str().unwrap_or("?");
+            Verdict::unchecked_because(&format!("the cluster ({version}) answers; {unchecked}"))
+        }
+        Err(verdict) if verdict.outcome == Outcome::Unreachable => verdict,
+        // Anonymous requests refused: the cluster answered, with its CA.
+        Err(_) => Verdict::unchecked_because(&format!(
+            "the cluster answers (it refuses anonymous requests); {unchecked}"
+        )),
+    }
 }

@@ -80,6 +80,15 @@ fn kubeconfig(token: &str) -> String {
     )
 }
 
+/// A kubeconfig whose user runs `aws eks get-token` (EKS's own), pointing at the contract server.
+fn kubeconfig_exec() -> String {
+    "apiVersion: v1\nkind: Config\ncurrent-context: eks\n\
+     clusters:\n- name: eks\n  cluster:\n    server: {base}\n    certificate-authority-data: {ca}\n\
+     contexts:\n- name: eks\n  context:\n    cluster: eks\n    user: eks\n\
+     users:\n- name: eks\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: /usr/local/bin/aws\n      args: [eks, get-token, --cluster-name, PLANTEDcluster]\n"
+        .to_owned()
+}
+
 /// An Artifact Registry connection's fields: its key as `gcloud iam service-accounts keys
 /// create` writes it (only its shape matters to the registry check).
 const GAR_KEY: &str = r#"{"type":"service_account","project_id":"acme-prod","private_key_id":"0123","private_key":"-----BEGIN PRIVATE KEY-----\nPLANTEDgarKEY\n-----END PRIVATE KEY-----\n","client_email":"pusher@acme-prod.iam.gserviceaccount.com"}"#;
@@ -222,6 +231,26 @@ fn cases() -> Vec<Case> {
             ],
             outcome: Outcome::MissingPermission,
             says: "may not list pods in namespace deploy",
+        },
+        Case {
+            doc: "kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins (an exec user: the server never runs it) and rbac#discovery-roles (system:public-info-viewer reads /version)",
+            provider: "kubernetes",
+            kind: None,
+            fields: vec![("kubeconfig", kubeconfig_exec())],
+            exchanges: vec![exchange("GET", "/version", ("authorization", ""), 200,
+                r#"{"major":"1","minor":"31","gitVersion":"v1.31.2-eks-7f9249a"}"#)],
+            outcome: Outcome::Unchecked,
+            says: "the cluster (v1.31.2-eks-7f9249a) answers; the kubeconfig's user gets its credential from `aws`",
+        },
+        Case {
+            doc: "kubernetes.io/docs/reference/access-authn-authz/rbac/#discovery-roles (anonymous access turned off: 401)",
+            provider: "kubernetes",
+            kind: None,
+            fields: vec![("kubeconfig", kubeconfig_exec())],
+            exchanges: vec![exchange("GET", "/version", ("authorization", ""), 401,
+                r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#)],
+            outcome: Outcome::Unchecked,
+            says: "the cluster answers (it refuses anonymous requests)",
         },
         Case {
             doc: "kubernetes.io/docs/reference/access-authn-authz/authentication/ (401 Status for a bad token)",
