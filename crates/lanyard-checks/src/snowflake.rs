@@ -185,6 +185,15 @@ pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
 mod tests {
     use super::*;
 
+    /// A JWT's claims (not verified: these tests check what was signed, not who signed it).
+    fn claims(jwt: &str) -> serde_json::Value {
+        let claims = jwt.split('.').nth(1).unwrap();
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .unwrap();
+        serde_json::from_slice(&claims).unwrap()
+    }
+
     #[test]
     fn account_names_follow_the_documentation() {
         assert_eq!(jwt_account("myorg-myaccount"), "MYORG-MYACCOUNT");
@@ -224,11 +233,7 @@ mod tests {
         let parsed = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
         assert_eq!(fingerprint(&parsed).unwrap(), expected);
         let jwt = token("myorg-myaccount", "deployer", &pem, None, 1_700_000_000).unwrap();
-        let claims = jwt.split('.').nth(1).unwrap();
-        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(claims)
-            .unwrap();
-        let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+        let claims = claims(&jwt);
         assert_eq!(claims["sub"], "MYORG-MYACCOUNT.DEPLOYER");
         assert_eq!(
             claims["iss"],
@@ -290,11 +295,7 @@ mod tests {
             let pem = std::fs::read_to_string(&encrypted).unwrap();
             assert!(pem.contains("ENCRYPTED PRIVATE KEY"), "{pem}");
             let jwt = token("acme", "deployer", &pem, Some("PLANTED-phrase"), 0).unwrap();
-            let claims = jwt.split('.').nth(1).unwrap();
-            let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(claims)
-                .unwrap();
-            let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+            let claims = claims(&jwt);
             assert_eq!(
                 claims["iss"],
                 format!("ACME.DEPLOYER.{expected}"),

@@ -739,6 +739,27 @@ fn pem(label: &str, der: &[u8]) -> String {
     )
 }
 
+/// The server saw only documented requests, and the verdict is the documented one.
+fn assert_documented(
+    server: &Contract,
+    doc: &str,
+    verdict: &lanyard_checks::Verdict,
+    outcome: Outcome,
+    says: &str,
+) {
+    let refused = server.refused.lock().unwrap().clone();
+    assert!(
+        refused.is_empty(),
+        "{doc}: undocumented requests {refused:?}"
+    );
+    assert_eq!(verdict.outcome, outcome, "{doc}: {}", verdict.message);
+    assert!(
+        verdict.message.contains(says),
+        "{doc}: {:?} lacks {says:?}",
+        verdict.message
+    );
+}
+
 #[tokio::test]
 async fn every_check_makes_the_documented_request_and_reads_the_documented_answers() {
     for case in cases() {
@@ -772,24 +793,7 @@ async fn every_check_makes_the_documented_request_and_reads_the_documented_answe
             values.insert(*name, value.into());
         }
         let verdict = checker.check(case.provider, case.kind, &values).await;
-        let refused = server.refused.lock().unwrap().clone();
-        assert!(
-            refused.is_empty(),
-            "{}: undocumented requests {refused:?}",
-            case.doc
-        );
-        assert_eq!(
-            verdict.outcome, case.outcome,
-            "{}: {}",
-            case.doc, verdict.message
-        );
-        assert!(
-            verdict.message.contains(case.says),
-            "{}: {:?} lacks {:?}",
-            case.doc,
-            verdict.message,
-            case.says
-        );
+        assert_documented(&server, case.doc, &verdict, case.outcome, case.says);
         assert!(
             !verdict.message.contains("ami-id"),
             "{}: {}",

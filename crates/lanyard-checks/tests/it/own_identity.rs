@@ -8,7 +8,7 @@ use lanyard_checks::{Checker, Outcome};
 use lanyard_providers::Materialization;
 
 use crate::contract::{Contract, Exchange};
-use crate::{bearer, exchange, pem, service_account_key};
+use crate::{assert_documented, bearer, exchange, pem, service_account_key};
 
 const TENANT: &str = "00000000-0000-4000-8000-0000000000aa";
 const AZ_SECRET: &str = "azsecretPLANTEDrunner";
@@ -164,24 +164,7 @@ async fn a_runner_checks_the_identity_it_finds_in_its_environment() {
 
         let checker = Checker::trusting(&server.certificate).unwrap();
         let verdict = checker.check_own_identity(case.provider, &found).await;
-        let refused = server.refused.lock().unwrap().clone();
-        assert!(
-            refused.is_empty(),
-            "{}: undocumented requests {refused:?}",
-            case.doc
-        );
-        assert_eq!(
-            verdict.outcome, case.outcome,
-            "{}: {}",
-            case.doc, verdict.message
-        );
-        assert!(
-            verdict.message.contains(case.says),
-            "{}: {:?} lacks {:?}",
-            case.doc,
-            verdict.message,
-            case.says
-        );
+        assert_documented(&server, case.doc, &verdict, case.outcome, case.says);
         assert!(
             !verdict.message.contains("PLANTED"),
             "{}: {}",
