@@ -185,6 +185,24 @@ pub(crate) async fn check(checker: &Checker, fields: &Fields<'_>) -> Option<Verd
 mod tests {
     use super::*;
 
+    /// A fresh 2048-bit RSA key in PKCS#8 PEM at `path`, made by openssl as Snowflake's
+    /// documentation makes one.
+    fn generate_key(path: &std::path::Path) {
+        let made = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ])
+            .arg("-out")
+            .arg(path)
+            .output()
+            .expect("openssl (scripts/test-deps installs it)");
+        assert!(made.status.success(), "{made:?}");
+    }
+
     /// A JWT's claims (not verified: these tests check what was signed, not who signed it).
     fn claims(jwt: &str) -> serde_json::Value {
         let claims = jwt.split('.').nth(1).unwrap();
@@ -207,19 +225,7 @@ mod tests {
     fn the_fingerprint_matches_openssl() {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("key.p8");
-        let made = std::process::Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-            ])
-            .arg(&key)
-            .output()
-            .expect("openssl (scripts/test-deps installs it)");
-        assert!(made.status.success(), "{made:?}");
+        generate_key(&key);
         let pem = std::fs::read_to_string(&key).unwrap();
         let script = format!(
             "openssl pkey -in {} -pubout -outform DER | openssl dgst -sha256 -binary | openssl enc -base64",
@@ -257,19 +263,7 @@ mod tests {
     fn encrypted_keys_open_with_their_passphrase() {
         let dir = tempfile::tempdir().unwrap();
         let plain = dir.path().join("key.pem");
-        let made = std::process::Command::new("openssl")
-            .args([
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-            ])
-            .arg(&plain)
-            .output()
-            .expect("openssl (scripts/test-deps installs it)");
-        assert!(made.status.success(), "{made:?}");
+        generate_key(&plain);
         let expected = fingerprint(
             &rsa::RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&plain).unwrap()).unwrap(),
         )
