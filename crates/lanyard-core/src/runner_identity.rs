@@ -182,17 +182,37 @@ fn reported(runner: &RunnerRecord, name: &Slug, provider: &str) -> LiveCheck {
     }
 }
 
-/// An S3 state backend in runner mode: the AWS identity the runner reported with its claims.
+/// An S3 state backend in runner mode: the runner's AWS identity.
 fn aws_backend(runner: &RunnerRecord, name: &Slug) -> LiveCheck {
-    match &runner.aws_identity {
-        Some(arn) => LiveCheck {
+    match aws_identity(runner) {
+        Ok(arn) => LiveCheck {
             verdict: "ok".to_owned(),
-            identity: Some(arn.clone()),
             message: format!(
                 "runner `{name}` is {arn}; whether it may use the bucket shows when a job runs"
             ),
+            identity: Some(arn),
         },
-        None => failed(&format!(
+        Err(why) => failed(&why),
+    }
+}
+
+/// The AWS identity `runner` found: its latest identity check when it reported one (which
+/// also says when a key stopped working), else the ARN its claims carried.
+pub(crate) fn aws_identity(runner: &RunnerRecord) -> Result<String, String> {
+    let name = &runner.name;
+    let checked = runner.identity_checks.iter().find(|c| c.provider == "aws");
+    match (checked, &runner.aws_identity) {
+        (Some(check), _) if check.verdict != "ok" => Err(format!(
+            "runner `{name}` checked its own AWS identity: {}",
+            check.message
+        )),
+        (Some(check), claimed) => check
+            .identity
+            .clone()
+            .or_else(|| claimed.clone())
+            .ok_or_else(|| format!("runner `{name}` reported no AWS identity")),
+        (None, Some(arn)) => Ok(arn.clone()),
+        (None, None) => Err(format!(
             "runner `{name}` found no AWS identity in its environment (keys, web identity token \
              file, profile or instance role); give it one and restart it"
         )),

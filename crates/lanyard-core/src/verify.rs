@@ -188,12 +188,9 @@ impl Lanyard {
                 runner.name
             )));
         }
-        let Some(identity) = runner.aws_identity else {
-            return Ok(Err(format!(
-                "runner `{}` found no AWS identity in its environment (keys, web identity token \
-                 file, profile or instance role); give it one and restart it",
-                runner.name
-            )));
+        let identity = match crate::runner_identity::aws_identity(&runner) {
+            Ok(identity) => identity,
+            Err(why) => return Ok(Err(why)),
         };
         let account = identity.split(':').nth(4).unwrap_or_default().to_owned();
         let expected = field_text(record, "account_id").unwrap_or_default();

@@ -1,8 +1,9 @@
 //! The runner's own identities, which its runner-mode connections use: the AWS identity its
-//! credential chain gives (reported with each claim), and a live check of the identity it finds
-//! for each other provider (`lanyard_checks::OWN_IDENTITY_PROVIDERS`), reported to the server
-//! when it starts and every few minutes, so that `connection test` and the scheduled checks of
-//! its runner-mode connections say whether a job would get in.
+//! credential chain gives (STS GetCallerIdentity; its ARN also goes with each claim), and a live
+//! check of the identity it finds for each other provider
+//! (`lanyard_checks::OWN_IDENTITY_PROVIDERS`), reported to the server when it starts and every
+//! few minutes, so that `connection test` and the scheduled checks of its runner-mode
+//! connections say whether a job would get in, and notice a key revoked since.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,26 +21,60 @@ const RECHECK_EVERY: Duration = Duration::from_secs(10 * 60);
 /// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), which
 /// it reports with its claims so that `connection test` can check runner-mode connections.
 pub(super) async fn probe_aws(into: Arc<Mutex<Option<String>>>) {
+    let check = check_aws().await;
+    remember_aws(&into, &check);
+}
+
+/// The AWS identity as an identity check: `ok` with the caller's ARN, `wrong_credentials` when
+/// STS refused the keys, `failed` when the chain found none (within 10 s: a host without AWS
+/// may wait on the instance metadata service).
+async fn check_aws() -> IdentityCheck {
     use lanyard_aws::session::{self, Identity};
     let probe = async {
         let config = session::config(Identity::Ambient, None).await;
         lanyard_aws::sts::caller_identity(&config).await
     };
-    match tokio::time::timeout(Duration::from_secs(10), probe).await {
-        Ok(Ok(identity)) => {
-            tracing::info!(aws.identity = %identity.arn, "AWS identity found");
-            if let Ok(mut slot) = into.lock() {
-                *slot = Some(identity.arn);
+    let (verdict, identity, message) =
+        match tokio::time::timeout(Duration::from_secs(10), probe).await {
+            Ok(Ok(found)) => {
+                let message = format!("AWS says this is {}", found.arn);
+                ("ok", Some(found.arn), message)
             }
-        }
-        Ok(Err(e)) => tracing::debug!(error = %e, "no AWS identity"),
-        Err(_) => tracing::debug!("no AWS identity within 10 s"),
+            Ok(Err(e @ lanyard_aws::AwsError::Sts { refused: true, .. })) => {
+                ("wrong_credentials", None, e.to_string())
+            }
+            Ok(Err(e)) => ("failed", None, e.to_string()),
+            Err(_) => (
+                "failed",
+                None,
+                "found no AWS identity within 10 s (keys, web identity token file, profile, or \
+             instance or task role)"
+                    .to_owned(),
+            ),
+        };
+    IdentityCheck {
+        provider: "aws".to_owned(),
+        verdict: verdict.to_owned(),
+        identity,
+        message,
+        checked_at: None,
+    }
+}
+
+/// Claims carry the ARN while the check finds one, and none after it stops finding it.
+fn remember_aws(into: &Mutex<Option<String>>, check: &IdentityCheck) {
+    match &check.identity {
+        Some(arn) => tracing::info!(aws.identity = %arn, "AWS identity found"),
+        None => tracing::debug!(message = %check.message, "no AWS identity"),
+    }
+    if let Ok(mut slot) = into.lock() {
+        slot.clone_from(&check.identity);
     }
 }
 
 /// Checks the runner's identities and reports them, now and every [`RECHECK_EVERY`]; a report
 /// the server did not take is sent again at the next round.
-pub(super) async fn keep_reporting(client: Client) {
+pub(super) async fn keep_reporting(client: Client, aws: Arc<Mutex<Option<String>>>) {
     let checker = match checker() {
         Ok(checker) => checker,
         Err(e) => {
@@ -48,7 +83,9 @@ pub(super) async fn keep_reporting(client: Client) {
         }
     };
     loop {
-        let report = check_all(&checker).await;
+        let (mut report, aws_check) = tokio::join!(check_all(&checker), check_aws());
+        remember_aws(&aws, &aws_check);
+        report.checks.insert(0, aws_check);
         for check in &report.checks {
             tracing::info!(provider = %check.provider, verdict = %check.verdict,
                 message = %check.message, "own identity checked");

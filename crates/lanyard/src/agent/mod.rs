@@ -79,8 +79,8 @@ pub(crate) async fn run(
     }
     let aws_identity = Arc::new(std::sync::Mutex::new(None::<String>));
     // With AWS configured in the environment the probe is one STS call: done before the first
-    // claim, so the first report carries it. Otherwise (instance metadata, or no AWS at all)
-    // it may wait on timeouts, so it runs beside the claims.
+    // claim, so the first claim carries it. Otherwise (instance metadata, or no AWS at all) it
+    // may wait on timeouts, so only the identity checks beside the claims look for it.
     let configured = [
         "AWS_ACCESS_KEY_ID",
         "AWS_WEB_IDENTITY_TOKEN_FILE",
@@ -92,10 +92,11 @@ pub(crate) async fn run(
     .any(|name| std::env::var_os(name).is_some());
     if configured {
         identity::probe_aws(aws_identity.clone()).await;
-    } else {
-        tokio::spawn(identity::probe_aws(aws_identity.clone()));
     }
-    tokio::spawn(identity::keep_reporting(client.clone()));
+    tokio::spawn(identity::keep_reporting(
+        client.clone(),
+        aws_identity.clone(),
+    ));
     tracing::info!(runner = %credentials.runner, server = %credentials.server_url,
         isolation = %isolation, "runner started");
     let mut backoff = Duration::from_secs(1);

@@ -163,6 +163,56 @@ async fn a_runner_mode_job_runs_on_its_runner_with_its_own_identity(backend: Bac
         "{tested:?}"
     );
 
+    // The runner checks its AWS identity with the others; a runner whose keys STS refuses (one
+    // revoked since it started looks the same) fails the connections that use it, saying why.
+    let checks = crate::runner_identity::reported(&sandbox, "edge", &runner);
+    let aws = crate::runner_identity::of(&checks, "aws");
+    assert_eq!(aws["verdict"], "ok", "{checks}");
+    assert!(
+        aws["identity"]
+            .as_str()
+            .unwrap()
+            .ends_with(":user/edge-runner"),
+        "{checks}"
+    );
+    let revoked_keys = TestKeys {
+        access_key_id: keys.access_key_id.clone(),
+        secret_access_key: format!("{}-revoked", keys.secret_access_key),
+    };
+    let revoked_credentials = sandbox.register_runner("revoked");
+    let revoked = start_runner(&sandbox, &revoked_credentials, &revoked_keys, &moto);
+    let checks = crate::runner_identity::reported(&sandbox, "revoked", &revoked);
+    assert_eq!(
+        crate::runner_identity::of(&checks, "aws")["verdict"],
+        "wrong_credentials",
+        "{checks}"
+    );
+    sandbox
+        .run(&[
+            "connect",
+            "aws",
+            "--name",
+            "acct-revoked",
+            "--auth-mode",
+            "runner",
+            "--field",
+            &format!("account_id={}", moto::ACCOUNT),
+            "--field",
+            "runner=revoked",
+            "--no-verify",
+        ])
+        .ok();
+    let tested = sandbox.run(&["connection", "test", "acct-revoked"]);
+    assert_eq!(tested.status.code(), Some(1), "{tested:?}");
+    assert!(
+        tested.stdout.contains(
+            "runner `revoked` checked its own AWS identity: AWS STS GetCallerIdentity failed"
+        ),
+        "{tested:?}"
+    );
+    assert!(!tested.stdout.contains(&revoked_keys.secret_access_key));
+    drop(revoked);
+
     // The server never held the runner's keys.
     let stored = sandbox.database_bytes().await;
     for key in [&keys.access_key_id, &keys.secret_access_key] {

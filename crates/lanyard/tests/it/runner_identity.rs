@@ -15,8 +15,8 @@ lanyard_testkit::backend_tests!(runner_mode_connections_show_what_their_runner_f
 const SECRET: &str = "az-runner-secret-PLANTED-0123";
 const WRONG_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.wrong-PLANTED-federated.sig";
 
-/// Waits until runner `name` has reported its Azure identity check; returns its checks.
-fn reported(sandbox: &Sandbox, name: &str, runner: &Background) -> serde_json::Value {
+/// Waits until runner `name` has reported its identity checks; returns them.
+pub(crate) fn reported(sandbox: &Sandbox, name: &str, runner: &Background) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let runners = sandbox.run(&["runner", "list", "-o", "json"]).json();
@@ -59,6 +59,17 @@ fn connect(sandbox: &Sandbox, name: &str, runner: &str) -> String {
         .stdout
 }
 
+/// The check of `provider` among a runner's identity checks.
+pub(crate) fn of(checks: &serde_json::Value, provider: &str) -> serde_json::Value {
+    checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["provider"] == provider)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {provider} check in {checks}"))
+}
+
 async fn runner_mode_connections_show_what_their_runner_found(backend: crate::support::Backend) {
     let cloud = AzureCloud::start(SECRET);
     let sandbox = Sandbox::new(backend).await;
@@ -91,15 +102,6 @@ async fn runner_mode_connections_show_what_their_runner_found(backend: crate::su
 
     // What each runner found, per provider: its Azure identity, and no cluster around it.
     let checks = reported(&sandbox, "edge", &edge);
-    let of = |checks: &serde_json::Value, provider: &str| {
-        checks
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["provider"] == provider)
-            .cloned()
-            .unwrap_or_else(|| panic!("no {provider} check in {checks}"))
-    };
     assert_eq!(of(&checks, "azure")["verdict"], "ok", "{checks}");
     let kubernetes = of(&checks, "kubernetes");
     assert_eq!(kubernetes["verdict"], "failed", "{checks}");
