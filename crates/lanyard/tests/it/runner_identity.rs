@@ -175,8 +175,14 @@ async fn runner_mode_connections_show_what_their_runner_found(backend: crate::su
         sandbox.run(&["connection", "list", "-o", "json"]).stdout
     );
     let stored = sandbox.database_bytes().await;
+    let logs = format!("{}{}", edge.output(), federated.output());
+    assert!(logs.contains("own identity checked"), "{logs}");
     for planted in [SECRET, WRONG_TOKEN] {
         assert!(!shown.contains(planted), "{shown}");
+        assert!(
+            !logs.contains(planted),
+            "a runner logged its secret: {logs}"
+        );
         assert!(
             !stored
                 .windows(planted.len())
