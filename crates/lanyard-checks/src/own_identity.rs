@@ -127,9 +127,15 @@ async fn azure(checker: &Checker, m: &Materialization) -> Verdict {
             values.insert(name, value.clone().into());
         }
     }
-    let verdict = crate::azure::check_with(&checker, &Fields(&values), proof)
+    let mut verdict = crate::azure::check_with(&checker, &Fields(&values), proof)
         .await
         .unwrap_or_else(|| Verdict::unchecked_because("the runner's Azure identity is incomplete"));
+    // Whose: `TENANT/CLIENT`, so that a connection for another tenant can be told so.
+    verdict.identity = Some(format!(
+        "{}/{}",
+        var(m, "AZURE_TENANT_ID").unwrap_or_default(),
+        var(m, "AZURE_CLIENT_ID").unwrap_or_default()
+    ));
     crate::masked(verdict, "azure", &values)
 }
 

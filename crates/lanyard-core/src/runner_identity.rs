@@ -139,10 +139,10 @@ impl Lanyard {
                 ),
             });
         };
-        Ok(if provider == "aws" {
-            aws_backend(&runner, &name)
-        } else {
-            reported(&runner, &name, provider)
+        Ok(match provider {
+            "aws" => aws_backend(&runner, &name),
+            "azure" => in_tenant(reported(&runner, &name, provider), record, &name),
+            _ => reported(&runner, &name, provider),
         })
     }
 }
@@ -179,6 +179,28 @@ fn reported(runner: &RunnerRecord, name: &Slug, provider: &str) -> LiveCheck {
                  not: upgrade it)"
             ),
         },
+    }
+}
+
+/// An Azure identity (`TENANT/CLIENT`) in another tenant than the connection's cannot sign in
+/// there: the connection fails, naming both.
+fn in_tenant(check: LiveCheck, record: &ConnectionRecord, name: &Slug) -> LiveCheck {
+    let expected = crate::verify::field_text(record, "tenant_id");
+    let found = check
+        .identity
+        .as_deref()
+        .and_then(|identity| identity.split_once('/'))
+        .map(|(tenant, _)| tenant.to_owned());
+    match (expected, found) {
+        (Some(expected), Some(found))
+            if check.verdict == "ok" && !found.eq_ignore_ascii_case(expected.trim()) =>
+        {
+            failed(&format!(
+                "runner `{name}`'s Azure identity is in tenant {found}, but the connection is for \
+                 tenant {expected}; give the runner an identity in that tenant or fix tenant_id"
+            ))
+        }
+        _ => check,
     }
 }
 

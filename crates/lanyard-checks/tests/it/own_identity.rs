@@ -165,6 +165,15 @@ async fn a_runner_checks_the_identity_it_finds_in_its_environment() {
         let checker = Checker::trusting(&server.certificate).unwrap();
         let verdict = checker.check_own_identity(case.provider, &found).await;
         assert_documented(&server, case.doc, &verdict, case.outcome, case.says);
+        if case.provider == "azure" && !case.env.is_empty() {
+            let whose = format!("{TENANT}/00000000-0000-4000-8000-00000000c1d0");
+            assert_eq!(
+                verdict.identity.as_deref(),
+                Some(whose.as_str()),
+                "{}",
+                case.doc
+            );
+        }
         assert!(
             !verdict.message.contains("PLANTED"),
             "{}: {}",

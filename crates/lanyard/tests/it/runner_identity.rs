@@ -129,6 +129,31 @@ async fn runner_mode_connections_show_what_their_runner_found(backend: crate::su
     let saved = connect(&sandbox, "az-federated", "edge-federated");
     assert!(saved.contains("AADSTS700213"), "{saved}");
     connect(&sandbox, "az-idle", "idle");
+    // The runner's identity is in another tenant than this connection's.
+    let other_tenant = sandbox
+        .run(&[
+            "connect",
+            "azure",
+            "--name",
+            "az-elsewhere",
+            "--auth-mode",
+            "runner",
+            "--field",
+            "runner=edge",
+            "--field",
+            "tenant_id=00000000-0000-4000-8000-0000000000ff",
+            "--field",
+            &format!("subscription_id={SUBSCRIPTION}"),
+        ])
+        .ok()
+        .stdout;
+    assert!(
+        other_tenant.contains(&format!(
+            "is in tenant {TENANT}, but the connection is for tenant \
+             00000000-0000-4000-8000-0000000000ff"
+        )),
+        "{other_tenant}"
+    );
 
     let tested = sandbox
         .run(&["connection", "test", "az-edge", "-o", "json"])
@@ -154,7 +179,11 @@ async fn runner_mode_connections_show_what_their_runner_found(backend: crate::su
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     names.sort_unstable();
-    assert_eq!(names, ["az-federated", "az-idle"], "{failing}");
+    assert_eq!(
+        names,
+        ["az-elsewhere", "az-federated", "az-idle"],
+        "{failing}"
+    );
 
     // The peer saw the secret from one runner and the assertion from the other.
     let requests = cloud.requests();
