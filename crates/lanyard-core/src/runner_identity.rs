@@ -166,7 +166,8 @@ fn reported(runner: &RunnerRecord, name: &Slug, provider: &str) -> LiveCheck {
             verdict: check.verdict.clone(),
             identity: check.identity.clone(),
             message: format!(
-                "runner `{name}` checked its own {provider} identity: {}",
+                "runner `{name}` checked its own {provider} identity {}: {}",
+                ago(check.checked_at),
                 check.message
             ),
         },
@@ -179,6 +180,16 @@ fn reported(runner: &RunnerRecord, name: &Slug, provider: &str) -> LiveCheck {
                  not: upgrade it)"
             ),
         },
+    }
+}
+
+/// How long ago a runner checked, for people.
+fn ago(checked_at: i64) -> String {
+    let seconds = now().millis().saturating_sub(checked_at) / 1000;
+    match seconds {
+        ..=59 => "just now".to_owned(),
+        60..=3599 => format!("{} min ago", seconds / 60),
+        _ => format!("{} h ago", seconds / 3600),
     }
 }
 

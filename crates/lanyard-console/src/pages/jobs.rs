@@ -83,7 +83,9 @@ pub(crate) async fn runners(State(console): State<Console>, user: User) -> PageR
                 .into_iter()
                 .map(|c| IdentityBadge {
                     ok: c.verdict == "ok",
-                    failing: lanyard_core::is_failing(&c.verdict),
+                    // `failed`: nothing found (no cluster around it, no AWS keys), which matters
+                    // only to a connection that uses it; a refusal is a real problem.
+                    failing: c.verdict != "failed" && lanyard_core::is_failing(&c.verdict),
                     provider: c.provider,
                     verdict: c.verdict,
                     message: c.message,

@@ -120,7 +120,7 @@ async fn organization_pages_change_what_the_api_sees(backend: Backend) {
     assert!(admin.list_environments("acme").await.unwrap().is_empty());
 
     // A runner registered from the CLI can be made the default here.
-    admin.register_runner("acme", "builder").await.unwrap();
+    let builder = admin.register_runner("acme", "builder").await.unwrap();
     let done = v.submit("/runners", "/runners/builder/default", &[]).await;
     let page = v.follow(done).await;
     assert!(page.body.contains("Runner builder is now the default."));
@@ -136,6 +136,33 @@ async fn organization_pages_change_what_the_api_sees(backend: Backend) {
     assert!(runners.body.contains(">sandbox</span>"), "{}", runners.body);
     assert!(runners.body.contains("bubblewrap"), "{}", runners.body);
     assert!(runners.body.contains(">unknown</span>"), "{}", runners.body);
+    // And what it found when it checked its own identities: a refusal stands out, finding
+    // nothing does not, the message is the badge's title.
+    let check = |provider: &str, verdict: &str, message: &str| lanyard_api::IdentityCheck {
+        provider: provider.to_owned(),
+        verdict: verdict.to_owned(),
+        identity: None,
+        message: message.to_owned(),
+        checked_at: None,
+    };
+    let token = builder.token.expose_secret().to_owned();
+    server
+        .client(&token)
+        .report_identity_checks(&lanyard_api::IdentityCheckReport {
+            checks: vec![
+                check("azure", "wrong_credentials", "AADSTS7000215 said Entra"),
+                check("kubernetes", "failed", "not inside a Kubernetes cluster"),
+            ],
+        })
+        .await
+        .unwrap();
+    let runners = v.get("/runners").await;
+    for shown in [
+        r#"<span class="badge bad" title="AADSTS7000215 said Entra">azure: wrong_credentials</span>"#,
+        r#"<span class="badge none" title="not inside a Kubernetes cluster">kubernetes: failed</span>"#,
+    ] {
+        assert!(runners.body.contains(shown), "{shown}: {}", runners.body);
+    }
 
     // Every change above is in the audit trail, whose chain verifies.
     let audit = v.get("/audit?verify=1").await;

@@ -119,7 +119,7 @@ async fn runner_mode_connections_show_what_their_runner_found(backend: crate::su
     // Checked on save, with what the connection's runner found.
     let saved = connect(&sandbox, "az-edge", "edge");
     assert!(
-        saved.contains("runner `edge` checked its own azure identity"),
+        saved.contains("runner `edge` checked its own azure identity just now"),
         "{saved}"
     );
     assert!(
