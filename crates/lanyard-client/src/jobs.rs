@@ -8,6 +8,15 @@ use reqwest::{Method, StatusCode};
 
 use crate::{Client, ClientError};
 
+/// What a runner's claim brought.
+#[derive(Debug)]
+pub struct Claim {
+    /// The job it took, if one was queued.
+    pub job: Option<ClaimedJob>,
+    /// The server asks the runner to check its own identities now.
+    pub recheck_identities: bool,
+}
+
 /// A job's output as it arrives: newline-delimited [`JobEvent`]s.
 pub struct OutputStream {
     response: reqwest::Response,
@@ -142,17 +151,17 @@ impl Client {
 
     /// Runner: waits up to `wait_secs` for a job.
     pub async fn claim_job(&self, wait_secs: u64) -> Result<Option<ClaimedJob>, ClientError> {
-        self.claim_job_reporting(wait_secs, None, None).await
+        Ok(self.claim_job_reporting(wait_secs, None, None).await?.job)
     }
 
     /// [`Client::claim_job`], reporting the AWS identity the runner found in its environment and
-    /// how it isolates jobs.
+    /// how it isolates jobs; the answer also says whether to check its identities now.
     pub async fn claim_job_reporting(
         &self,
         wait_secs: u64,
         aws_identity: Option<&str>,
         isolation: Option<&str>,
-    ) -> Result<Option<ClaimedJob>, ClientError> {
+    ) -> Result<Claim, ClientError> {
         let mut request = self
             .request(Method::POST, &["runner", "claim"])
             .query(&[("wait", wait_secs)]);
@@ -165,15 +174,24 @@ impl Client {
         let request = request.timeout(std::time::Duration::from_secs(wait_secs + 30));
         let response = self.execute(request).await?;
         if response.status() == StatusCode::NO_CONTENT {
-            return Ok(None);
+            let recheck_identities = response
+                .headers()
+                .get("x-lanyard-recheck-identities")
+                .is_some_and(|v| v.as_bytes() == b"1");
+            return Ok(Claim {
+                job: None,
+                recheck_identities,
+            });
         }
         let bytes = response
             .bytes()
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| ClientError::Decode(e.to_string()))
+        let job = serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))?;
+        Ok(Claim {
+            job: Some(job),
+            recheck_identities: false,
+        })
     }
 
     /// Runner: the credentials of the job it claimed.

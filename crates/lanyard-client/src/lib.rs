@@ -31,7 +31,7 @@ use serde::Serialize;
 
 pub use bundles::ArchiveDownload;
 pub use error::ClientError;
-pub use jobs::OutputStream;
+pub use jobs::{Claim, OutputStream};
 
 /// A connection to one Lanyard server, optionally with an API token.
 #[derive(Clone)]

@@ -9,6 +9,9 @@ use lanyard_store::{ConnectionRecord, IdentityCheck, OrgRecord, RunnerRecord};
 use crate::verify::LiveCheck;
 use crate::{now, CoreError, CoreResult, Lanyard, RunnerIdentity};
 
+/// How long `connection test` waits for a runner's fresh identity checks.
+const FRESH_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The most providers one report may hold.
 const MAX_CHECKS: usize = 16;
 /// The longest message kept from a runner.
@@ -108,6 +111,52 @@ impl Lanyard {
             .store
             .set_runner_identity_checks(&runner.id, &kept)
             .await?)
+    }
+
+    /// Asks the connection's runner, if it is online, to check its identities now, and waits a
+    /// little for its report: `connection test` after a key was rotated elsewhere sees the
+    /// rotation, not the last periodic check. A runner that does not answer in time leaves the
+    /// last report, whose age the verdict says.
+    pub(crate) async fn refresh_runner_identities(
+        &self,
+        org: &OrgRecord,
+        record: &ConnectionRecord,
+    ) -> CoreResult<()> {
+        let Some(name) = crate::jobs::runner_field(record)? else {
+            return Ok(());
+        };
+        let Some(runner) = self.store.find_runner(&org.id, &name).await? else {
+            return Ok(());
+        };
+        if !self.is_online(&runner) {
+            return Ok(());
+        }
+        let asked = now().millis();
+        self.store
+            .request_identity_recheck(&runner.id, asked)
+            .await?;
+        let deadline = tokio::time::Instant::now() + FRESH_WITHIN;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            let Some(current) = self.store.find_runner(&org.id, &name).await? else {
+                return Ok(());
+            };
+            if current
+                .identity_checks
+                .iter()
+                .any(|c| c.checked_at >= asked)
+            {
+                return Ok(());
+            }
+        }
+        tracing::info!(runner = %name, "no fresh identity checks in time; using the last report");
+        Ok(())
+    }
+
+    /// Whether someone asked `runner` to check its identities now; true once per request (its
+    /// claim hands the request on).
+    pub async fn runner_takes_identity_recheck(&self, runner: &RunnerIdentity) -> CoreResult<bool> {
+        Ok(self.store.take_identity_recheck(&runner.id).await?)
     }
 
     /// A runner-mode connection's check: what its runner said of its own identity for the

@@ -123,6 +123,9 @@ impl Lanyard {
                  connection update {name} --field iam_role_arn=ARN`"
             )));
         }
+        if record.auth_mode == lanyard_providers::AuthMode::Runner.slug() {
+            self.refresh_runner_identities(&org, &record).await?;
+        }
         let check = self.check_now(&org, &record).await?;
         self.record_verification(Some(principal), &org, &record, &check)
             .await?;

@@ -407,6 +407,10 @@ pub trait RunnerStore: Send + Sync {
         audit: &AuditEntry,
     ) -> StoreResult<()>;
     /// Records that the runner was heard from.
+    /// Asks the runner to check its identities now (its next claim takes the request).
+    async fn request_identity_recheck(&self, runner_id: &str, at: i64) -> StoreResult<()>;
+    /// Takes a pending request to check identities: true once per request.
+    async fn take_identity_recheck(&self, runner_id: &str) -> StoreResult<bool>;
     async fn touch_runner(&self, runner_id: &str, at: i64) -> StoreResult<()>;
     /// Records the AWS identity a runner reports (its caller ARN).
     async fn set_runner_aws_identity(&self, runner_id: &str, identity: &str) -> StoreResult<()>;

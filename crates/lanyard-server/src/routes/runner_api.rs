@@ -67,7 +67,8 @@ pub(crate) struct ClaimQuery {
     isolation: Option<String>,
 }
 
-/// Takes the oldest job queued for this runner; 204 when there is none within `wait`.
+/// Takes the oldest job queued for this runner; 204 when there is none within `wait` (with
+/// `x-lanyard-recheck-identities: 1` when the runner should check its own identities now).
 #[utoipa::path(operation_id = "runner_claim", post, path = "/runner/claim", tag = "runner",
     params(ClaimQuery),
     responses((status = 200, body = ClaimedJob), (status = 204), (status = 401, body = ErrorBody)))]
@@ -85,11 +86,17 @@ pub(crate) async fn claim(
     }
     let mut last_touch = Instant::now();
     let claimant = Claimant::Runner(runner.clone());
+    if app.runner_takes_identity_recheck(&runner).await? {
+        return Ok(recheck_identities());
+    }
     loop {
         if last_touch.elapsed() >= Duration::from_secs(2) {
             // A waiting runner is connected: keep it online for runner-mode jobs.
             app.runner_alive(&runner).await?;
             last_touch = Instant::now();
+            if app.runner_takes_identity_recheck(&runner).await? {
+                return Ok(recheck_identities());
+            }
         }
         if let Some(job) = app.claim_job(&claimant).await? {
             tracing::info!(job.id = %job.id, "job claimed by a runner");
@@ -103,6 +110,14 @@ pub(crate) async fn claim(
         app.wait_for_queued_job(left.min(Duration::from_secs(1)))
             .await;
     }
+}
+
+/// The header of a claim's answer asking the runner to check its own identities now (someone
+/// is testing one of its runner-mode connections). A runner that does not know it sees no job.
+pub(crate) const RECHECK_IDENTITIES: &str = "x-lanyard-recheck-identities";
+
+fn recheck_identities() -> Response {
+    (StatusCode::NO_CONTENT, [(RECHECK_IDENTITIES, "1")]).into_response()
 }
 
 /// What the runner found when it checked its own identities (runner mode), replacing its last

@@ -42,6 +42,7 @@ const SQLITE: &[Migration] = migrations!("sqlite":
     16 => "0016_check_leases",
     17 => "0017_server_replicas",
     18 => "0018_runner_identity_checks",
+    19 => "0019_identity_recheck",
 );
 const POSTGRES: &[Migration] = migrations!("postgres":
     1 => "0001_initial",
@@ -62,10 +63,11 @@ const POSTGRES: &[Migration] = migrations!("postgres":
     16 => "0016_check_leases",
     17 => "0017_server_replicas",
     18 => "0018_runner_identity_checks",
+    19 => "0019_identity_recheck",
 );
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 18;
+pub const SCHEMA_VERSION: i64 = 19;
 
 /// An arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const PG_MIGRATION_LOCK: i64 = 0x6c61_6e79_6172_6401;

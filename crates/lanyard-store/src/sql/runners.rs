@@ -174,6 +174,28 @@ impl RunnerStore for SqlStore {
         Ok(())
     }
 
+    async fn request_identity_recheck(&self, runner_id: &str, at: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE runners SET identity_recheck_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(runner_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_identity_recheck(&self, runner_id: &str) -> StoreResult<bool> {
+        // One statement, so that of two replicas serving the runner's claims only one hands
+        // the request on.
+        let taken = sqlx::query(
+            "UPDATE runners SET identity_recheck_at = NULL \
+             WHERE id = $1 AND identity_recheck_at IS NOT NULL",
+        )
+        .bind(runner_id)
+        .execute(&self.write)
+        .await?;
+        Ok(taken.rows_affected() > 0)
+    }
+
     async fn touch_runner(&self, runner_id: &str, at: i64) -> StoreResult<()> {
         sqlx::query("UPDATE runners SET last_seen_at = $1 WHERE id = $2")
             .bind(at)

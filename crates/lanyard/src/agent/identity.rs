@@ -72,9 +72,14 @@ fn remember_aws(into: &Mutex<Option<String>>, check: &IdentityCheck) {
     }
 }
 
-/// Checks the runner's identities and reports them, now and every [`RECHECK_EVERY`]; a report
-/// the server did not take is sent again at the next round.
-pub(super) async fn keep_reporting(client: Client, aws: Arc<Mutex<Option<String>>>) {
+/// Checks the runner's identities and reports them, now, every [`RECHECK_EVERY`] and whenever
+/// `now` is notified (a claim brought the server's request); a report the server did not take
+/// is sent again at the next round.
+pub(super) async fn keep_reporting(
+    client: Client,
+    aws: Arc<Mutex<Option<String>>>,
+    now: Arc<tokio::sync::Notify>,
+) {
     let checker = match checker() {
         Ok(checker) => checker,
         Err(e) => {
@@ -93,7 +98,8 @@ pub(super) async fn keep_reporting(client: Client, aws: Arc<Mutex<Option<String>
         if let Err(e) = client.report_identity_checks(&report).await {
             tracing::warn!(error = %e, "cannot report the runner's identity checks");
         }
-        tokio::time::sleep(RECHECK_EVERY).await;
+        // Again after the interval, or at once when a claim brings a request to.
+        let _ = tokio::time::timeout(RECHECK_EVERY, now.notified()).await;
     }
 }
 

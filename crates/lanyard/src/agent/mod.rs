@@ -93,9 +93,12 @@ pub(crate) async fn run(
     if configured {
         identity::probe_aws(aws_identity.clone()).await;
     }
+    // Claims may bring a request to check identities now (a `connection test`).
+    let recheck = Arc::new(tokio::sync::Notify::new());
     tokio::spawn(identity::keep_reporting(
         client.clone(),
         aws_identity.clone(),
+        recheck.clone(),
     ));
     tracing::info!(runner = %credentials.runner, server = %credentials.server_url,
         isolation = %isolation, "runner started");
@@ -107,18 +110,19 @@ pub(crate) async fn run(
             .claim_job_reporting(CLAIM_WAIT_SECS, identity.as_deref(), Some(&isolation))
             .await
         {
-            Ok(Some(claimed)) => {
+            Ok(claim) => {
                 health.contact();
                 backoff = Duration::from_secs(1);
-                let (client, options) = (client.clone(), options.clone());
-                tokio::spawn(async move {
-                    run_one(&client, claimed.job, &options).await;
-                    drop(permit);
-                });
-            }
-            Ok(None) => {
-                health.contact();
-                backoff = Duration::from_secs(1);
+                if claim.recheck_identities {
+                    recheck.notify_one();
+                }
+                if let Some(claimed) = claim.job {
+                    let (client, options) = (client.clone(), options.clone());
+                    tokio::spawn(async move {
+                        run_one(&client, claimed.job, &options).await;
+                        drop(permit);
+                    });
+                }
             }
             Err(ClientError::Api {
                 status: 401,

@@ -197,6 +197,22 @@ async fn runner_mode_connections_show_what_their_runner_found(backend: crate::su
         "{requests:?}"
     );
 
+    // The federated token is rotated on the runner's host: `connection test` asks the runner to
+    // check now (through its next claim) instead of showing its last periodic report.
+    std::fs::write(&token_file, SECRET).unwrap();
+    let tested = sandbox
+        .run(&["connection", "test", "az-federated", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(tested["verdict"], "ok", "{tested}");
+    assert!(
+        cloud
+            .requests()
+            .contains(&format!("{token} assertion granted")),
+        "{:?}",
+        cloud.requests()
+    );
+
     // The runners' secrets reached neither the server's answers nor its database.
     let shown = format!(
         "{}{}",
