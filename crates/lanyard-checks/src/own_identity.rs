@@ -91,6 +91,8 @@ async fn azure(checker: &Checker, m: &Materialization) -> Verdict {
     };
     let secret = var(m, "AZURE_CLIENT_SECRET");
     let token = file(m, "AZURE_FEDERATED_TOKEN_FILE");
+    // Whose: `TENANT/CLIENT`, so that a connection for another tenant can be told so.
+    let whose = format!("{tenant}/{client}");
     let mut values = ResolvedFields::new()
         .with("tenant_id", tenant)
         .with("client_id", client);
@@ -130,12 +132,7 @@ async fn azure(checker: &Checker, m: &Materialization) -> Verdict {
     let mut verdict = crate::azure::check_with(&checker, &Fields(&values), proof)
         .await
         .unwrap_or_else(|| Verdict::unchecked_because("the runner's Azure identity is incomplete"));
-    // Whose: `TENANT/CLIENT`, so that a connection for another tenant can be told so.
-    verdict.identity = Some(format!(
-        "{}/{}",
-        var(m, "AZURE_TENANT_ID").unwrap_or_default(),
-        var(m, "AZURE_CLIENT_ID").unwrap_or_default()
-    ));
+    verdict.identity = Some(whose);
     crate::masked(verdict, "azure", &values)
 }
 

@@ -122,15 +122,10 @@ impl Lanyard {
         org: &OrgRecord,
         record: &ConnectionRecord,
     ) -> CoreResult<()> {
-        let Some(name) = crate::jobs::runner_field(record)? else {
+        let Ok(runner) = self.online_runner(org, record).await? else {
             return Ok(());
         };
-        let Some(runner) = self.store.find_runner(&org.id, &name).await? else {
-            return Ok(());
-        };
-        if !self.is_online(&runner) {
-            return Ok(());
-        }
+        let name = &runner.name;
         let asked = now().millis();
         self.store
             .request_identity_recheck(&runner.id, asked)
@@ -138,7 +133,7 @@ impl Lanyard {
         let deadline = tokio::time::Instant::now() + FRESH_WITHIN;
         while tokio::time::Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            let Some(current) = self.store.find_runner(&org.id, &name).await? else {
+            let Some(current) = self.store.find_runner(&org.id, name).await? else {
                 return Ok(());
             };
             if current
@@ -151,6 +146,27 @@ impl Lanyard {
         }
         tracing::info!(runner = %name, "no fresh identity checks in time; using the last report");
         Ok(())
+    }
+
+    /// The runner-mode connection's runner if it is online, or why its check fails without
+    /// asking it (runner-mode jobs would be refused too).
+    pub(crate) async fn online_runner(
+        &self,
+        org: &OrgRecord,
+        record: &ConnectionRecord,
+    ) -> CoreResult<Result<RunnerRecord, String>> {
+        let Some(name) = crate::jobs::runner_field(record)? else {
+            return Ok(Err(
+                "the connection names no runner; set its runner field".to_owned()
+            ));
+        };
+        let runner = self.require_runner(org, &name).await?;
+        if !self.is_online(&runner) {
+            return Ok(Err(format!(
+                "runner `{name}` is not online; start it with `lanyard runner start` on its host"
+            )));
+        }
+        Ok(Ok(runner))
     }
 
     /// Whether someone asked `runner` to check its identities now; true once per request (its
@@ -166,17 +182,11 @@ impl Lanyard {
         org: &OrgRecord,
         record: &ConnectionRecord,
     ) -> CoreResult<LiveCheck> {
-        let Some(name) = crate::jobs::runner_field(record)? else {
-            return Ok(failed(
-                "the connection names no runner; set its runner field",
-            ));
+        let runner = match self.online_runner(org, record).await? {
+            Ok(runner) => runner,
+            Err(why) => return Ok(failed(&why)),
         };
-        let runner = self.require_runner(org, &name).await?;
-        if !self.is_online(&runner) {
-            return Ok(failed(&format!(
-                "runner `{name}` is not online; start it with `lanyard runner start` on its host"
-            )));
-        }
+        let name = runner.name.clone();
         let Some(provider) = identity_provider(&record.provider, record.kind.as_deref()) else {
             return Ok(LiveCheck {
                 verdict: "unchecked".to_owned(),

@@ -181,16 +181,10 @@ impl Lanyard {
         org: &OrgRecord,
         record: &ConnectionRecord,
     ) -> CoreResult<Result<String, String>> {
-        let Some(runner) = crate::jobs::runner_field(record)? else {
-            return Ok(Err("the connection names no runner".to_owned()));
+        let runner = match self.online_runner(org, record).await? {
+            Ok(runner) => runner,
+            Err(why) => return Ok(Err(why)),
         };
-        let runner = self.require_runner(org, &runner).await?;
-        if !self.is_online(&runner) {
-            return Ok(Err(format!(
-                "runner `{}` is not online; start it with `lanyard runner start` on its host",
-                runner.name
-            )));
-        }
         let identity = match crate::runner_identity::aws_identity(&runner) {
             Ok(identity) => identity,
             Err(why) => return Ok(Err(why)),

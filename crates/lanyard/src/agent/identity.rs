@@ -18,11 +18,12 @@ use secrecy::ExposeSecret;
 /// within this).
 const RECHECK_EVERY: Duration = Duration::from_secs(10 * 60);
 
-/// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), which
-/// it reports with its claims so that `connection test` can check runner-mode connections.
-pub(super) async fn probe_aws(into: Arc<Mutex<Option<String>>>) {
+/// Finds the AWS identity this runner's credential chain gives (STS GetCallerIdentity), for its
+/// claims to carry from the first; the check is the first round's of [`keep_reporting`].
+pub(super) async fn probe_aws(into: &Mutex<Option<String>>) -> IdentityCheck {
     let check = check_aws().await;
-    remember_aws(&into, &check);
+    remember_aws(into, &check);
+    check
 }
 
 /// The AWS identity as an identity check: `ok` with the caller's ARN, `wrong_credentials` when
@@ -74,11 +75,13 @@ fn remember_aws(into: &Mutex<Option<String>>, check: &IdentityCheck) {
 
 /// Checks the runner's identities and reports them, now, every [`RECHECK_EVERY`] and whenever
 /// `now` is notified (a claim brought the server's request); a report the server did not take
-/// is sent again at the next round.
+/// is sent again at the next round. `probed`: the AWS check made before the first claim, used
+/// for the first round instead of asking STS twice at start.
 pub(super) async fn keep_reporting(
     client: Client,
     aws: Arc<Mutex<Option<String>>>,
     now: Arc<tokio::sync::Notify>,
+    mut probed: Option<IdentityCheck>,
 ) {
     let checker = match checker() {
         Ok(checker) => checker,
@@ -88,8 +91,13 @@ pub(super) async fn keep_reporting(
         }
     };
     loop {
-        let (mut report, aws_check) = tokio::join!(check_all(&checker), check_aws());
-        remember_aws(&aws, &aws_check);
+        let aws_round = async {
+            match probed.take() {
+                Some(check) => check,
+                None => probe_aws(&aws).await,
+            }
+        };
+        let (mut report, aws_check) = tokio::join!(check_all(&checker), aws_round);
         report.checks.insert(0, aws_check);
         for check in &report.checks {
             tracing::info!(provider = %check.provider, verdict = %check.verdict,

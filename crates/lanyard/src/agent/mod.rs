@@ -90,15 +90,18 @@ pub(crate) async fn run(
     ]
     .iter()
     .any(|name| std::env::var_os(name).is_some());
-    if configured {
-        identity::probe_aws(aws_identity.clone()).await;
-    }
+    let probed = if configured {
+        Some(identity::probe_aws(&aws_identity).await)
+    } else {
+        None
+    };
     // Claims may bring a request to check identities now (a `connection test`).
     let recheck = Arc::new(tokio::sync::Notify::new());
     tokio::spawn(identity::keep_reporting(
         client.clone(),
         aws_identity.clone(),
         recheck.clone(),
+        probed,
     ));
     tracing::info!(runner = %credentials.runner, server = %credentials.server_url,
         isolation = %isolation, "runner started");
