@@ -184,6 +184,17 @@ impl RunnerStore for SqlStore {
     }
 
     async fn take_identity_recheck(&self, runner_id: &str) -> StoreResult<bool> {
+        // Claims ask every two seconds and there is rarely a request: a read first, so that the
+        // usual answer takes no write lock.
+        let pending: Option<i64> =
+            sqlx::query_scalar("SELECT identity_recheck_at FROM runners WHERE id = $1")
+                .bind(runner_id)
+                .fetch_optional(&self.read)
+                .await?
+                .flatten();
+        if pending.is_none() {
+            return Ok(false);
+        }
         // One statement, so that of two replicas serving the runner's claims only one hands
         // the request on.
         let taken = sqlx::query(
